@@ -1,0 +1,17 @@
+#pragma once
+// `hostmail init` and `hostmail check-config`.
+
+#include <string>
+
+namespace hm::admin::cli {
+
+// Writes DIR/hostmail.toml (never over an existing one), the data folders and
+// the embedded directory database, then says what to do next.
+int run_init(const std::string& dir);
+
+// Loads the configuration and checks what can only be checked on this
+// machine: the directory opens, the Maildir base is writable, the vmail user
+// exists, the superuser hash is usable. Prints every problem, one a line.
+int run_check_config(const std::string& explicit_path);
+
+}  // namespace hm::admin::cli

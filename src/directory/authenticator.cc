@@ -1,0 +1,121 @@
+#include "directory/authenticator.h"
+
+#include "auth/password_scheme.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "directory/address.h"
+
+namespace hm::directory {
+namespace {
+
+Error refused(std::string detail) {
+  return Error(ErrorKind::kAuthFailed, "authentication failed", std::move(detail));
+}
+
+}  // namespace
+
+std::string_view to_string(Service service) {
+  switch (service) {
+    case Service::kImap: return "imap";
+    case Service::kPop3: return "pop3";
+    case Service::kSmtp: return "smtp";
+    case Service::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+Authenticator::Authenticator(Directory& directory, AuthenticatorOptions options)
+    : directory_(directory), options_(std::move(options)) {}
+
+Result<Principal> Authenticator::virtual_principal(const std::string& address) const {
+  Principal p;
+  p.kind = Principal::Kind::kVirtual;
+  p.name = address;
+  auto domains = directory_.domains_administered_by(address);
+  if (!domains) return fail(std::move(domains).error());
+  p.postmaster_of = std::move(*domains);
+  return p;
+}
+
+Result<Principal> Authenticator::authenticate(std::string_view login, std::string_view password,
+                                              Service service) const {
+  std::string_view name = trim(login);
+  if (name.empty() || password.empty()) return fail(refused("empty login or password"));
+
+  if (name == options_.superuser) {
+    if (options_.superuser_password_hash.empty()) {
+      return fail(refused("superuser has no password hash configured ([admin] "
+                          "superuser_password_hash)"));
+    }
+    auto good = auth::verify_password(options_.superuser_password_hash, password);
+    if (!good) return fail(refused("superuser hash unusable: " + good.error().message()));
+    if (!*good) return fail(refused("wrong password for superuser"));
+    Principal p;
+    p.kind = Principal::Kind::kSuperuser;
+    p.name = std::string(name);
+    return p;
+  }
+
+  if (name.find('@') == std::string_view::npos) {
+    if (!options_.local_enabled || !options_.local_check) {
+      return fail(refused("local login '" + std::string(name) + "' but [local] is disabled"));
+    }
+    auto good = options_.local_check(name, password);
+    if (!good) return fail(std::move(good).error());
+    if (!*good) return fail(refused("PAM refused local user " + std::string(name)));
+    Principal p;
+    p.kind = Principal::Kind::kLocal;
+    p.name = std::string(name);
+    return p;
+  }
+
+  auto address = normalize_address(name);
+  if (!address) return fail(refused("login is not an address: " + std::string(name)));
+  auto account = directory_.find_account(*address);
+  if (!account) return fail(std::move(account).error());
+  if (!account->has_value()) return fail(refused("no such account " + *address));
+  const Account& a = **account;
+  if (service == Service::kImap && a.disable_imap) {
+    return fail(refused("IMAP disabled for " + *address));
+  }
+  if (service == Service::kPop3 && a.disable_pop3) {
+    return fail(refused("POP3 disabled for " + *address));
+  }
+
+  if (directory_.verifies_passwords()) {
+    auto good = directory_.verify_password(*address, password);
+    if (!good) return fail(std::move(good).error());
+    if (!*good) return fail(refused("directory refused the password of " + *address));
+  } else {
+    if (a.password_hash.empty()) return fail(refused(*address + " has no password set"));
+    auto good = auth::verify_password(a.password_hash, password);
+    if (!good) {
+      return fail(refused("stored hash of " + *address + " unusable: " + good.error().message()));
+    }
+    if (!*good) return fail(refused("wrong password for " + *address));
+  }
+  return virtual_principal(*address);
+}
+
+Result<Principal> Authenticator::principal_for(std::string_view name) const {
+  std::string_view n = trim(name);
+  if (n == options_.superuser) {
+    Principal p;
+    p.kind = Principal::Kind::kSuperuser;
+    p.name = std::string(n);
+    return p;
+  }
+  auto address = normalize_address(n);
+  if (!address) {
+    return fail(ErrorKind::kNotFound,
+                "'" + std::string(n) + "' is neither the superuser nor an account address");
+  }
+  auto account = directory_.find_account(*address);
+  if (!account) return fail(std::move(account).error());
+  if (!account->has_value()) {
+    return fail(ErrorKind::kNotFound, "there is no account " + *address);
+  }
+  return virtual_principal(*address);
+}
+
+}  // namespace hm::directory

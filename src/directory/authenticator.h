@@ -1,0 +1,58 @@
+#pragma once
+// Authentication: the call IMAP, POP3, submission and the admin interfaces
+// make to turn a login and a password into a Principal.
+//
+// A login is the superuser's name ([admin] superuser), a virtual account's
+// address, or, when [local] enabled, a shell account's name (checked with
+// PAM). Every refusal reaches the caller as the same kAuthFailed error, so a
+// client cannot tell an unknown user from a wrong password or a disabled
+// account; the reason goes into the error's detail, for the log only.
+// Directory outages are kTemporary, never kAuthFailed.
+//
+// Thread-safe if the Directory is. Blocking: use AsyncDirectory from an event
+// loop.
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "directory/directory.h"
+#include "directory/principal.h"
+
+namespace hm::directory {
+
+enum class Service { kImap, kPop3, kSmtp, kAdmin };
+std::string_view to_string(Service service);
+
+// Checks a shell account's password (PAM in production); Ok(false) = refused.
+using LocalPasswordCheck =
+    std::function<Result<bool>(std::string_view user, std::string_view password)>;
+
+struct AuthenticatorOptions {
+  std::string superuser = "admin";
+  std::string superuser_password_hash;  // empty: the superuser cannot log in
+  bool local_enabled = false;
+  LocalPasswordCheck local_check;  // required when local_enabled
+};
+
+class Authenticator {
+ public:
+  Authenticator(Directory& directory, AuthenticatorOptions options);
+
+  Result<Principal> authenticate(std::string_view login, std::string_view password,
+                                 Service service) const;
+
+  // The principal for a name without checking a password: for the CLI's
+  // --as, run by someone who can already read the directory database.
+  // kNotFound if the name is neither the superuser nor an account.
+  Result<Principal> principal_for(std::string_view name) const;
+
+ private:
+  Result<Principal> virtual_principal(const std::string& address) const;
+
+  Directory& directory_;
+  AuthenticatorOptions options_;
+};
+
+}  // namespace hm::directory

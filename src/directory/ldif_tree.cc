@@ -1,0 +1,450 @@
+#include "directory/ldif_tree.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+#include "base/strings.h"
+#include "directory/address.h"
+#include "directory/snapshot.h"
+#include "ldif/ldif.h"
+
+namespace hm::directory {
+namespace {
+
+using ldif::ChangeType;
+using ldif::Modification;
+using ldif::Record;
+
+bool has_class(const Record& r, std::string_view cls) {
+  for (const std::string& v : r.values("objectClass")) {
+    if (iequals(trim(v), cls)) return true;
+  }
+  return false;
+}
+
+Error at(const Record& r, std::string message) {
+  return Error(ErrorKind::kInvalid,
+               "line " + std::to_string(r.line) + ": entry '" + r.dn + "': " + message);
+}
+
+// What a DN names in the tree.
+struct DnFacts {
+  std::string first_attr;   // "mail", "cn", "o", "dc"
+  std::string first_value;  // its value
+  std::string domain;       // value of the nearest o= that is a domain name
+};
+
+std::optional<std::string> as_domain(std::string_view value) {
+  if (value.find('.') == std::string_view::npos) return std::nullopt;
+  auto d = normalize_domain(value);
+  if (!d) return std::nullopt;
+  return *d;
+}
+
+Result<DnFacts> dn_facts(const Record& r) {
+  auto rdns = ldif::parse_dn(r.dn);
+  if (!rdns) return fail(at(r, rdns.error().message()));
+  if (rdns->empty()) return fail(at(r, "empty DN"));
+  DnFacts f;
+  f.first_attr = ascii_lower((*rdns)[0].attribute);
+  f.first_value = (*rdns)[0].value;
+  for (const ldif::Rdn& rdn : *rdns) {
+    if (ascii_lower(rdn.attribute) != "o") continue;
+    if (auto d = as_domain(rdn.value)) {
+      f.domain = *d;
+      break;
+    }
+  }
+  return f;
+}
+
+std::string single(const Record& r, std::string_view attr) {
+  auto v = r.values(attr);
+  return v.empty() ? std::string() : std::string(trim(v.front()));
+}
+
+Result<uint64_t> number(const Record& r, std::string_view attr, std::string_view text) {
+  uint64_t n = 0;
+  std::string_view t = trim(text);
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (ec != std::errc() || p != t.data() + t.size()) {
+    return fail(at(r, std::string(attr) + " '" + std::string(t) + "' is not a number"));
+  }
+  return n;
+}
+
+bool truthy(std::string_view v) {
+  v = trim(v);
+  return v == "1" || iequals(v, "true") || iequals(v, "yes");
+}
+
+// Address of the entry: its mail attribute, or, when the seed left it empty,
+// what the DN says.
+Result<std::string> entry_address(const Record& r, const DnFacts& f, bool alias) {
+  std::string mail = single(r, "mail");
+  if (mail.empty()) {
+    if (f.first_attr == "mail") {
+      mail = f.first_value;
+    } else if (f.first_attr == "cn" && iequals(f.first_value, "postmaster") && !f.domain.empty()) {
+      mail = "postmaster@" + f.domain;
+    } else {
+      return fail(at(r, "has no mail attribute and its DN names no address"));
+    }
+  }
+  auto normalized = alias ? normalize_alias_address(mail) : normalize_address(mail);
+  if (!normalized) return fail(at(r, normalized.error().message()));
+  return *normalized;
+}
+
+template <typename T>
+T* find_by_address(std::vector<T>& items, std::string_view address) {
+  for (T& item : items) {
+    if (item.address == address) return &item;
+  }
+  return nullptr;
+}
+
+PostmasterRole& role_of(Snapshot& tree, const std::string& domain) {
+  for (PostmasterRole& r : tree.roles) {
+    if (r.domain == domain) return r;
+  }
+  tree.roles.push_back({domain, {}});
+  return tree.roles.back();
+}
+
+Result<std::string> occupant_address(const Record& r, std::string_view dn) {
+  auto rdns = ldif::parse_dn(dn);
+  if (!rdns || rdns->empty()) return fail(at(r, "roleOccupant '" + std::string(dn) + "' is not a DN"));
+  if (ascii_lower((*rdns)[0].attribute) != "mail") {
+    return fail(at(r, "roleOccupant '" + std::string(dn) + "' does not name a mail account"));
+  }
+  auto a = normalize_address((*rdns)[0].value);
+  if (!a) return fail(at(r, a.error().message()));
+  return *a;
+}
+
+bool domain_known(const Snapshot& tree, std::string_view domain) {
+  return std::any_of(tree.domains.begin(), tree.domains.end(),
+                     [&](const Domain& d) { return d.name == domain; });
+}
+
+Status check_domain(const Record& r, const Snapshot& tree, std::string_view address) {
+  std::string_view domain = domain_of(address);
+  if (!domain_known(tree, domain)) {
+    return fail(at(r, "domain " + std::string(domain) +
+                          " has no o=" + std::string(domain) + " entry; import that first"));
+  }
+  return ok();
+}
+
+Status set_account_attribute(const Record& r, Account& a, std::string_view attr,
+                             const std::vector<std::string>& values) {
+  std::string name = ascii_lower(attr);
+  std::string v = values.empty() ? std::string() : std::string(trim(values.front()));
+  if (name == "userpassword") {
+    a.password_hash = v;
+  } else if (name == "cn") {
+    // Export writes the local part as cn when there is no display name (the
+    // structural class needs one); reading it back must not invent a name.
+    a.name = v == local_part_of(a.address) ? std::string() : v;
+  } else if (name == "homedirectory") {
+    a.home_directory = v;
+  } else if (name == "mailbox") {
+    // The seed prints "domain1.example/user1"; a Maildir mailbox ends in '/'.
+    if (!v.empty() && v.back() != '/') v += '/';
+    a.mailbox = v;
+  } else if (name == "uidnumber" || name == "gidnumber" || name == "quota") {
+    uint64_t n = 0;
+    if (!v.empty()) {
+      auto parsed = number(r, attr, v);
+      if (!parsed) return fail(std::move(parsed).error());
+      n = *parsed;
+    }
+    if (name == "uidnumber") a.uid_number = static_cast<uint32_t>(n);
+    if (name == "gidnumber") a.gid_number = static_cast<uint32_t>(n);
+    if (name == "quota") a.quota_bytes = n;
+  } else if (name == "disableimap") {
+    a.disable_imap = truthy(v);
+  } else if (name == "disablepop3") {
+    a.disable_pop3 = truthy(v);
+  }
+  // Other attributes (sn, objectClass, ...) carry nothing hostmail keeps.
+  return ok();
+}
+
+Status add_entry(const Record& r, Snapshot& tree) {
+  auto facts = dn_facts(r);
+  if (!facts) return fail(std::move(facts).error());
+  const bool account = has_class(r, "courierMailAccount");
+  const bool alias = has_class(r, "courierMailAlias");
+  const bool role = has_class(r, "organizationalRole") && facts->first_attr == "cn" &&
+                    iequals(facts->first_value, "postmaster") && !facts->domain.empty();
+  if (account && alias) return fail(at(r, "is both a mail account and a mail alias"));
+
+  if (account) {
+    auto address = entry_address(r, *facts, false);
+    if (!address) return fail(std::move(address).error());
+    HM_TRY(check_domain(r, tree, *address));
+    if (find_by_address(tree.accounts, *address) || find_by_address(tree.aliases, *address)) {
+      return fail(at(r, *address + " is defined twice"));
+    }
+    Account a;
+    a.address = *address;
+    for (std::string_view attr : {"userPassword", "cn", "homeDirectory", "mailbox", "uidNumber",
+                                  "gidNumber", "quota", "disableimap", "disablepop3"}) {
+      auto values = r.values(attr);
+      if (!values.empty()) HM_TRY(set_account_attribute(r, a, attr, values));
+    }
+    if (a.mailbox.empty()) {
+      a.mailbox = std::string(domain_of(*address)) + "/" + std::string(local_part_of(*address)) + "/";
+    }
+    tree.accounts.push_back(std::move(a));
+  } else if (alias) {
+    auto address = entry_address(r, *facts, true);
+    if (!address) return fail(std::move(address).error());
+    HM_TRY(check_domain(r, tree, *address));
+    if (find_by_address(tree.accounts, *address) || find_by_address(tree.aliases, *address)) {
+      return fail(at(r, *address + " is defined twice"));
+    }
+    Alias a;
+    a.address = *address;
+    for (const std::string& m : r.values("maildrop")) {
+      auto drop = normalize_maildrop(m);
+      if (!drop) return fail(at(r, drop.error().message()));
+      if (std::find(a.maildrops.begin(), a.maildrops.end(), *drop) == a.maildrops.end()) {
+        a.maildrops.push_back(*drop);
+      }
+    }
+    if (a.maildrops.empty()) return fail(at(r, "alias " + *address + " has no maildrop"));
+    tree.aliases.push_back(std::move(a));
+  } else if (has_class(r, "organization") && facts->first_attr == "o") {
+    auto domain = as_domain(facts->first_value);
+    if (!domain) return ok();  // o=hosting and other organizations are structure, not mail
+    if (!domain_known(tree, *domain)) tree.domains.push_back({*domain});
+    return ok();
+  } else {
+    return ok();  // the base, the rootdn entry, people of o=accounts...
+  }
+
+  if (role) {
+    for (const std::string& o : r.values("roleOccupant")) {
+      auto occupant = occupant_address(r, o);
+      if (!occupant) return fail(std::move(occupant).error());
+      auto& occupants = role_of(tree, facts->domain).occupants;
+      if (std::find(occupants.begin(), occupants.end(), *occupant) == occupants.end()) {
+        occupants.push_back(*occupant);
+      }
+    }
+  }
+  return ok();
+}
+
+Status modify_entry(const Record& r, Snapshot& tree) {
+  auto facts = dn_facts(r);
+  if (!facts) return fail(std::move(facts).error());
+  std::string address;
+  if (facts->first_attr == "mail") {
+    auto a = normalize_alias_address(facts->first_value);
+    if (!a) return fail(at(r, a.error().message()));
+    address = *a;
+  } else if (facts->first_attr == "cn" && iequals(facts->first_value, "postmaster") &&
+             !facts->domain.empty()) {
+    address = "postmaster@" + facts->domain;
+  } else {
+    return ok();  // not a mail entry
+  }
+  Account* account = find_by_address(tree.accounts, address);
+  Alias* alias = find_by_address(tree.aliases, address);
+  bool is_role = facts->first_attr == "cn";
+  if (!account && !alias && !is_role) {
+    return fail(at(r, "modifies " + address + ", which does not exist; import it first"));
+  }
+
+  for (const Modification& m : r.modifications) {
+    std::string attr = ascii_lower(m.attribute);
+    if (attr == "roleoccupant" && is_role) {
+      auto& occupants = role_of(tree, facts->domain).occupants;
+      if (m.op == Modification::Op::kReplace) occupants.clear();
+      if (m.op == Modification::Op::kDelete && m.values.empty()) occupants.clear();
+      for (const std::string& v : m.values) {
+        auto occupant = occupant_address(r, v);
+        if (!occupant) return fail(std::move(occupant).error());
+        auto it = std::find(occupants.begin(), occupants.end(), *occupant);
+        if (m.op == Modification::Op::kDelete) {
+          if (it != occupants.end()) occupants.erase(it);
+        } else if (it == occupants.end()) {
+          occupants.push_back(*occupant);
+        }
+      }
+    } else if (attr == "maildrop" && alias) {
+      if (m.op == Modification::Op::kReplace) alias->maildrops.clear();
+      if (m.op == Modification::Op::kDelete && m.values.empty()) alias->maildrops.clear();
+      for (const std::string& v : m.values) {
+        auto drop = normalize_maildrop(v);
+        if (!drop) return fail(at(r, drop.error().message()));
+        auto it = std::find(alias->maildrops.begin(), alias->maildrops.end(), *drop);
+        if (m.op == Modification::Op::kDelete) {
+          if (it != alias->maildrops.end()) alias->maildrops.erase(it);
+        } else if (it == alias->maildrops.end()) {
+          alias->maildrops.push_back(*drop);
+        }
+      }
+      if (alias->maildrops.empty()) {
+        return fail(at(r, "would leave alias " + address + " without a maildrop; delete it instead"));
+      }
+    } else if (account) {
+      std::vector<std::string> values =
+          m.op == Modification::Op::kDelete ? std::vector<std::string>{} : m.values;
+      HM_TRY(set_account_attribute(r, *account, attr, values));
+    }
+  }
+  return ok();
+}
+
+Status delete_entry(const Record& r, Snapshot& tree) {
+  auto facts = dn_facts(r);
+  if (!facts) return fail(std::move(facts).error());
+  if (facts->first_attr == "o") {
+    auto domain = as_domain(facts->first_value);
+    if (!domain) return ok();
+    std::erase_if(tree.domains, [&](const Domain& d) { return d.name == *domain; });
+    std::erase_if(tree.accounts, [&](const Account& a) { return domain_of(a.address) == *domain; });
+    std::erase_if(tree.aliases, [&](const Alias& a) { return domain_of(a.address) == *domain; });
+    std::erase_if(tree.roles, [&](const PostmasterRole& p) { return p.domain == *domain; });
+    return ok();
+  }
+  std::string address;
+  if (facts->first_attr == "mail") {
+    auto a = normalize_alias_address(facts->first_value);
+    if (!a) return fail(at(r, a.error().message()));
+    address = *a;
+  } else if (facts->first_attr == "cn" && iequals(facts->first_value, "postmaster") &&
+             !facts->domain.empty()) {
+    address = "postmaster@" + facts->domain;
+    std::erase_if(tree.roles, [&](const PostmasterRole& p) { return p.domain == facts->domain; });
+  } else {
+    return ok();
+  }
+  std::erase_if(tree.accounts, [&](const Account& a) { return a.address == address; });
+  std::erase_if(tree.aliases, [&](const Alias& a) { return a.address == address; });
+  for (PostmasterRole& role : tree.roles) std::erase(role.occupants, address);
+  return ok();
+}
+
+}  // namespace
+
+Status apply_ldif(std::string_view text, Snapshot& tree) {
+  auto records = ldif::parse(text);
+  if (!records) return fail(std::move(records).error());
+  for (const Record& r : *records) {
+    switch (r.change) {
+      case ChangeType::kAdd: HM_TRY(add_entry(r, tree)); break;
+      case ChangeType::kModify: HM_TRY(modify_entry(r, tree)); break;
+      case ChangeType::kDelete: HM_TRY(delete_entry(r, tree)); break;
+      case ChangeType::kModRdn:
+        return fail(at(r, "renaming entries (modrdn) is not supported; delete and add instead"));
+    }
+  }
+  canonicalize(tree);
+  return ok();
+}
+
+Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
+                                std::string_view default_home) {
+  auto base_rdns = ldif::parse_dn(base);
+  if (!base_rdns || base_rdns->size() < 2 || ascii_lower((*base_rdns)[0].attribute) != "o") {
+    return fail(ErrorKind::kInvalid, "export base '" + std::string(base) +
+                                         "' must look like o=hosting,dc=example,dc=org");
+  }
+  Snapshot tree = input;
+  canonicalize(tree);
+  const std::string base_dn = ldif::format_dn(*base_rdns);
+  std::vector<ldif::Rdn> suffix(base_rdns->begin() + 1, base_rdns->end());
+
+  std::vector<Record> out;
+  auto add = [&](std::string dn, std::vector<std::pair<std::string, std::string>> attrs) {
+    Record r;
+    r.dn = std::move(dn);
+    for (auto& [k, v] : attrs) r.attributes.push_back({std::move(k), std::move(v)});
+    out.push_back(std::move(r));
+  };
+  // The suffix and the hosting organization, so the file loads into an empty slapd.
+  if (ascii_lower(suffix[0].attribute) == "dc") {
+    add(ldif::format_dn(suffix), {{"objectClass", "top"}, {"objectClass", "dcObject"},
+                                  {"objectClass", "organization"},
+                                  {"dc", suffix[0].value}, {"o", suffix[0].value}});
+  }
+  add(base_dn, {{"objectClass", "top"}, {"objectClass", "organization"},
+                {"o", (*base_rdns)[0].value}});
+
+  auto domain_dn = [&](const std::string& domain) {
+    return ldif::format_dn({{"o", domain}}) + "," + base_dn;
+  };
+  auto entry_dn = [&](const std::string& address) {
+    std::string domain(domain_of(address));
+    if (address == "postmaster@" + domain) return "cn=postmaster," + domain_dn(domain);
+    return ldif::format_dn({{"mail", address}}) + "," + domain_dn(domain);
+  };
+
+  for (const Domain& d : tree.domains) {
+    add(domain_dn(d.name), {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", d.name}});
+    const PostmasterRole* role = nullptr;
+    for (const PostmasterRole& r : tree.roles) {
+      if (r.domain == d.name) role = &r;
+    }
+    const Alias* postmaster = nullptr;
+    for (const Alias& a : tree.aliases) {
+      if (a.address == "postmaster@" + d.name) postmaster = &a;
+    }
+    if (postmaster || role) {
+      Record r;
+      r.dn = "cn=postmaster," + domain_dn(d.name);
+      r.attributes = {{"objectClass", "top"}, {"objectClass", "organizationalRole"}};
+      if (postmaster) r.attributes.push_back({"objectClass", "CourierMailAlias"});
+      r.attributes.push_back({"cn", "postmaster"});
+      if (postmaster) {
+        r.attributes.push_back({"mail", postmaster->address});
+        for (const std::string& m : postmaster->maildrops) r.attributes.push_back({"maildrop", m});
+      }
+      if (role) {
+        for (const std::string& o : role->occupants) {
+          r.attributes.push_back({"roleOccupant", entry_dn(o)});
+        }
+      }
+      out.push_back(std::move(r));
+    }
+    for (const Alias& a : tree.aliases) {
+      if (domain_of(a.address) != d.name || a.address == "postmaster@" + d.name) continue;
+      Record r;
+      r.dn = entry_dn(a.address);
+      r.attributes = {{"objectClass", "top"}, {"objectClass", "nisMailAlias"},
+                      {"objectClass", "CourierMailAlias"}, {"cn", a.address},
+                      {"mail", a.address}};
+      for (const std::string& m : a.maildrops) r.attributes.push_back({"maildrop", m});
+      out.push_back(std::move(r));
+    }
+    for (const Account& a : tree.accounts) {
+      if (domain_of(a.address) != d.name) continue;
+      Record r;
+      r.dn = entry_dn(a.address);
+      std::string local(local_part_of(a.address));
+      r.attributes = {{"objectClass", "top"}, {"objectClass", "inetOrgPerson"},
+                      {"objectClass", "CourierMailAccount"},
+                      {"cn", a.name.empty() ? local : a.name}, {"sn", local},
+                      {"mail", a.address}};
+      if (!a.password_hash.empty()) r.attributes.push_back({"userPassword", a.password_hash});
+      r.attributes.push_back({"homeDirectory", a.home_directory.empty() ? std::string(default_home) : a.home_directory});
+      r.attributes.push_back({"mailbox", a.mailbox});
+      r.attributes.push_back({"uidNumber", std::to_string(a.uid_number)});
+      r.attributes.push_back({"gidNumber", std::to_string(a.gid_number)});
+      if (a.quota_bytes) r.attributes.push_back({"quota", std::to_string(a.quota_bytes)});
+      if (a.disable_imap) r.attributes.push_back({"disableimap", "1"});
+      if (a.disable_pop3) r.attributes.push_back({"disablepop3", "1"});
+      out.push_back(std::move(r));
+    }
+  }
+  return ldif::write(out);
+}
+
+}  // namespace hm::directory

@@ -1,0 +1,39 @@
+#pragma once
+// The seed's LDAP tree in LDIF, both ways.
+//
+// Import reads what OpenLDAP sites have: the base (dc=..., o=hosting), one
+// organization entry per domain (o=<domain>), the postmaster entry
+// (cn=postmaster, organizationalRole + courierMailAlias, whose roleOccupants
+// may administer the domain), courierMailAlias and courierMailAccount
+// entries, and "changetype: modify" records that add or remove roleOccupant,
+// maildrop and other attributes. Records apply in order onto a Snapshot, so a
+// modify may refer to an entry of an earlier file (import the seed's three
+// files one after the other). Entries that are not mail data (the base, the
+// rootdn's organizationalRole) are skipped. An empty "mail:" (as the seed
+// prints it) is taken from the entry's DN.
+//
+// Export writes the same tree under a base DN, with a structural object class
+// beside each auxiliary Courier class (inetOrgPerson for accounts, nisMailAlias
+// for aliases) so that a current slapd accepts the entries.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "directory/model.h"
+
+namespace hm::directory {
+
+inline constexpr std::string_view kDefaultLdifBase = "o=hosting,dc=myhosting,dc=example";
+
+// Applies LDIF text to `tree`. kInvalid errors name the line of the record.
+Status apply_ldif(std::string_view ldif_text, Snapshot& tree);
+
+// The whole tree as LDIF under `base` (which must be "o=...,dc=..."). The
+// schema requires a homeDirectory: accounts without one get `default_home`
+// ([storage] virtual_base, as in the seed).
+Result<std::string> export_ldif(const Snapshot& tree, std::string_view base,
+                                std::string_view default_home);
+
+}  // namespace hm::directory

@@ -1,0 +1,89 @@
+#pragma once
+// Recipient resolution: the one call SMTP makes for every RCPT, and the
+// delivery agent for every message. Turns an address into its final
+// destinations, following aliases the way the seed's Postfix maps do:
+//
+//   1. an alias with exactly this address (virtual_alias_maps);
+//   2. an account with exactly this address (virtual_mailbox_maps);
+//   3. the same two with the "+tag" removed from the local part;
+//   4. for a local domain ([server] hostname), a shell account of this machine;
+//   5. the domain's catch-all alias "@domain" — only now, so that an existing
+//      account always beats the catch-all (the seed's accountsmap rule);
+//   6. postmaster@<any hosted domain> even when nothing else matched.
+// An alias's maildrops are resolved again (multi-level aliases) with a loop
+// check along each path and a depth limit; a maildrop in a domain we do not
+// host is an external destination (to be relayed), a bare name is a local
+// account.
+//
+// Thread-safe if the Directory is. Blocking: call through AsyncDirectory
+// from an event loop.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "directory/directory.h"
+
+namespace hm::directory {
+
+struct Destination {
+  enum class Kind {
+    kVirtual,   // a virtual account's Maildir
+    kLocal,     // a shell account of this machine (~user/Maildir or mailbox_command)
+    kExternal,  // an address elsewhere: goes to the outbound queue
+  };
+  Kind kind = Kind::kVirtual;
+  std::string address;         // kVirtual/kExternal: the address; kLocal: the user name
+  std::string home_directory;  // kVirtual: the account's homeDirectory ("" = virtual_base)
+  std::string mailbox;         // kVirtual: the account's mailbox, ends in '/'
+  friend bool operator==(const Destination&, const Destination&) = default;
+};
+
+struct Resolution {
+  std::string address;  // the normalized address that was asked for
+  bool hosted = true;   // false: not one of our domains (SMTP decides about relaying)
+  std::vector<Destination> destinations;  // no duplicates, in expansion order
+  // Maildrops of aliases that lead nowhere (an unknown address in a hosted
+  // domain). The message still goes to the other destinations; these deserve
+  // a bounce to the sender and a line in the log.
+  std::vector<std::string> dead_ends;
+};
+
+// Whether a shell account exists (getpwnam); replaceable in tests.
+using LocalUserLookup = std::function<Result<bool>(std::string_view name)>;
+LocalUserLookup system_local_user_lookup();
+
+struct ResolverOptions {
+  std::string recipient_delimiter = "+";  // each character is a delimiter; "" disables
+  unsigned max_depth = 20;                // alias nesting
+  unsigned max_destinations = 1000;       // after expansion
+  bool local_enabled = false;             // shell accounts receive mail
+  std::vector<std::string> local_domains; // domains whose local parts are shell accounts
+  std::string postmaster_maildrop = "postmaster";  // for postmaster@<hosted> without an entry
+  LocalUserLookup local_user_exists;      // default: system_local_user_lookup()
+};
+
+class Resolver {
+ public:
+  Resolver(Directory& directory, ResolverOptions options);
+
+  // Errors: kInvalid (not an address), kNotFound (hosted domain, no such
+  // user: SMTP 550 5.1.1), kLoop (alias loop or depth: 550 5.4.6),
+  // kLimit (too many destinations), kTemporary (directory down: 451 4.3.0).
+  // A bare "postmaster" (RFC 5321 4.5.1) resolves to the postmaster maildrop.
+  Result<Resolution> resolve(std::string_view address) const;
+
+ private:
+  struct Walk;
+  Status expand_address(const std::string& address, Walk& walk) const;
+  Status expand_maildrop(const std::string& maildrop, Walk& walk) const;
+  Status add_destination(Destination d, Walk& walk) const;
+  bool is_local_domain(std::string_view domain) const;
+
+  Directory& directory_;
+  ResolverOptions options_;
+};
+
+}  // namespace hm::directory

@@ -1,0 +1,221 @@
+#include "directory/admin_service.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "auth/password_scheme.h"
+#include "test_tree.h"
+
+namespace hm::directory {
+namespace {
+
+using testing::must;
+
+class AdminServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = std::filesystem::temp_directory_path() /
+            ("hm-admin-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(base_);
+    options_.virtual_base = base_.string();
+    options_.password_scheme = "SSHA";
+    options_.vmail_uid = 5000;
+    options_.vmail_gid = 5000;
+  }
+  void TearDown() override { std::filesystem::remove_all(base_); }
+
+  AdminService as_superuser() {
+    return AdminService(dir_, options_, {Principal::Kind::kSuperuser, "admin", {}}, {"admin", ""});
+  }
+  AdminService as(const std::string& address) {
+    auto domains = dir_.domains_administered_by(address).value();
+    return AdminService(dir_, options_, {Principal::Kind::kVirtual, address, domains},
+                        {address, ""});
+  }
+
+  memory::MemoryDirectory dir_;
+  AdminOptions options_;
+  std::filesystem::path base_;
+};
+
+TEST_F(AdminServiceTest, DomainAddCreatesPostmasterAndAbuse) {
+  auto admin = as_superuser();
+  must(admin.add_domain("Example.ORG", ""));
+  EXPECT_EQ(dir_.find_alias("postmaster@example.org").value()->maildrops,
+            (std::vector<std::string>{"postmaster"}));
+  EXPECT_EQ(dir_.find_alias("abuse@example.org").value()->maildrops,
+            (std::vector<std::string>{"abuse"}));
+  must(admin.add_domain("other.example", "boss@example.org"));
+  EXPECT_EQ(dir_.find_alias("postmaster@other.example").value()->maildrops,
+            (std::vector<std::string>{"boss@example.org"}));
+  EXPECT_EQ(dir_.find_alias("abuse@other.example").value()->maildrops,
+            (std::vector<std::string>{"boss@example.org"}));
+  EXPECT_EQ(admin.add_domain("example.org", "").error().kind(), ErrorKind::kExists);
+  EXPECT_EQ(admin.add_domain("bad_domain!", "").error().kind(), ErrorKind::kInvalid);
+  EXPECT_FALSE(admin.add_domain("loop.example", "postmaster@loop.example"));
+}
+
+TEST_F(AdminServiceTest, IdnDomainStoredAsALabel) {
+  auto admin = as_superuser();
+  must(admin.add_domain("bücher.example", ""));
+  EXPECT_TRUE(dir_.find_domain("xn--bcher-kva.example").value().has_value());
+  auto a = admin.add_account("anna@BÜCHER.example", std::string("pw"), 0);
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->address, "anna@xn--bcher-kva.example");
+}
+
+TEST_F(AdminServiceTest, DomainWithAccountsNeedsForce) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("a@example.org", std::string("pw"), 0));
+  auto refused = admin.delete_domain("example.org", false);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("--force"), std::string::npos);
+  must(admin.delete_domain("example.org", true));
+  EXPECT_FALSE(dir_.find_domain("example.org").value().has_value());
+  EXPECT_FALSE(dir_.find_account("a@example.org").value().has_value());
+  // An empty domain (only postmaster and abuse) goes without --force.
+  must(admin.add_domain("empty.example", ""));
+  must(admin.delete_domain("empty.example", false));
+  EXPECT_EQ(admin.delete_domain("empty.example", false).error().kind(), ErrorKind::kNotFound);
+}
+
+TEST_F(AdminServiceTest, AccountDefaultsAndHashedPassword) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  auto a = admin.add_account("John@Example.org", std::string("s3cret"), 1000000);
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->address, "john@example.org");
+  EXPECT_EQ(a->mailbox, "example.org/john/");
+  EXPECT_EQ(a->home_directory, base_.string());
+  EXPECT_EQ(a->uid_number, 5000u);
+  EXPECT_EQ(a->quota_bytes, 1000000u);
+  EXPECT_EQ(a->password_hash.rfind("{SSHA}", 0), 0u);
+  EXPECT_EQ(a->password_hash.find("s3cret"), std::string::npos);
+  EXPECT_TRUE(auth::verify_password(a->password_hash, "s3cret").value());
+  // Without a password: created, but cannot log in yet.
+  auto b = admin.add_account("nopw@example.org", std::nullopt, 0);
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->password_hash.empty());
+  EXPECT_EQ(admin.add_account("x@unhosted.example", std::string("pw"), 0).error().kind(),
+            ErrorKind::kNotFound);
+  EXPECT_EQ(admin.add_account("john@example.org", std::string("pw"), 0).error().kind(),
+            ErrorKind::kExists);
+}
+
+TEST_F(AdminServiceTest, AccountAndAliasMayNotShareAnAddress) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("john@example.org", std::string("pw"), 0));
+  EXPECT_EQ(admin.add_alias("john@example.org", {"x@elsewhere.example"}).error().kind(),
+            ErrorKind::kExists);
+  must(admin.add_alias("sales@example.org", {"john@example.org"}));
+  EXPECT_EQ(admin.add_account("sales@example.org", std::string("pw"), 0).error().kind(),
+            ErrorKind::kExists);
+  EXPECT_EQ(admin.add_account("postmaster@example.org", std::string("pw"), 0).error().kind(),
+            ErrorKind::kExists);
+}
+
+TEST_F(AdminServiceTest, ReusedNameNeverGetsOldMail) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  auto first = admin.add_account("john@example.org", std::string("pw"), 0);
+  ASSERT_TRUE(first);
+  std::filesystem::create_directories(base_ / first->mailbox / "new");
+  must(admin.delete_account("john@example.org"));
+  auto second = admin.add_account("john@example.org", std::string("pw"), 0);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->mailbox, first->mailbox);
+  EXPECT_EQ(second->mailbox, "example.org/john.2/");
+  // Mail left on disk by an account deleted behind hostmail's back counts too.
+  std::filesystem::create_directories(base_ / "example.org/mary/cur");
+  auto mary = admin.add_account("mary@example.org", std::string("pw"), 0);
+  ASSERT_TRUE(mary);
+  EXPECT_EQ(mary->mailbox, "example.org/mary.2/");
+}
+
+TEST_F(AdminServiceTest, MailboxPathIsSafeForOddLocalParts) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  auto a = admin.add_account("a/b@example.org", std::string("pw"), 0);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->mailbox, "example.org/a_b/");
+}
+
+TEST_F(AdminServiceTest, PasswordChange) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("joe@example.org", std::string("old"), 0));
+  ASSERT_TRUE(admin.add_account("ann@example.org", std::string("ann"), 0));
+  auto joe = as("joe@example.org");
+  must(joe.set_password("joe@example.org", "new"));
+  EXPECT_TRUE(auth::verify_password(dir_.find_account("joe@example.org").value()->password_hash,
+                                    "new")
+                  .value());
+  EXPECT_EQ(joe.set_password("ann@example.org", "x").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(joe.set_password("joe@example.org", "").error().kind(), ErrorKind::kInvalid);
+}
+
+TEST_F(AdminServiceTest, PostmasterDelegation) {
+  auto admin = as_superuser();
+  must(admin.add_domain("one.example", ""));
+  must(admin.add_domain("two.example", ""));
+  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+  ASSERT_TRUE(admin.add_account("x@two.example", std::string("pw"), 0));
+  must(admin.grant_postmaster("one.example", "pm@one.example"));
+  EXPECT_EQ(admin.list_postmasters("one.example").value(),
+            (std::vector<std::string>{"pm@one.example"}));
+  EXPECT_EQ(admin.grant_postmaster("one.example", "ghost@one.example").error().kind(),
+            ErrorKind::kNotFound);
+
+  auto pm = as("pm@one.example");
+  ASSERT_TRUE(pm.add_account("new@one.example", std::string("pw"), 0));
+  must(pm.add_alias("sales@one.example", {"new@one.example"}));
+  must(pm.grant_postmaster("one.example", "new@one.example"));
+  EXPECT_EQ(pm.add_account("y@two.example", std::string("pw"), 0).error().kind(),
+            ErrorKind::kPermission);
+  EXPECT_EQ(pm.delete_account("x@two.example").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.add_domain("three.example", "").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.delete_domain("one.example", true).error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.grant_postmaster("two.example", "x@two.example").error().kind(),
+            ErrorKind::kPermission);
+  EXPECT_EQ(pm.grant_postmaster("one.example", "x@two.example").error().kind(),
+            ErrorKind::kPermission);
+  EXPECT_EQ(pm.list_accounts("").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.export_ldif("o=hosting,dc=example").error().kind(), ErrorKind::kPermission);
+  auto domains = pm.list_domains();
+  ASSERT_TRUE(domains);
+  ASSERT_EQ(domains->size(), 1u);
+  EXPECT_EQ((*domains)[0].name, "one.example");
+  must(pm.revoke_postmaster("one.example", "new@one.example"));
+}
+
+TEST_F(AdminServiceTest, Aliases) {
+  auto admin = as_superuser();
+  must(admin.add_domain("example.org", ""));
+  must(admin.add_alias("@example.org", {"boss@elsewhere.example"}));
+  must(admin.add_alias("team@example.org", {"a@elsewhere.example", "localuser"}));
+  must(admin.add_alias("team@example.org", {"b@elsewhere.example"}));
+  EXPECT_EQ(dir_.find_alias("team@example.org").value()->maildrops,
+            (std::vector<std::string>{"a@elsewhere.example", "localuser", "b@elsewhere.example"}));
+  EXPECT_EQ(admin.add_alias("self@example.org", {"self@example.org"}).error().kind(),
+            ErrorKind::kInvalid);
+  EXPECT_EQ(admin.add_alias("x@example.org", {"Not Valid"}).error().kind(), ErrorKind::kInvalid);
+  EXPECT_EQ(admin.add_alias("x@example.org", {}).error().kind(), ErrorKind::kInvalid);
+  must(admin.delete_alias("team@example.org", "localuser"));
+  EXPECT_EQ(dir_.find_alias("team@example.org").value()->maildrops.size(), 2u);
+  must(admin.delete_alias("team@example.org", ""));
+  EXPECT_FALSE(dir_.find_alias("team@example.org").value().has_value());
+  EXPECT_EQ(admin.list_aliases("example.org").value().size(), 3u);  // postmaster, abuse, @
+}
+
+TEST_F(AdminServiceTest, OutageIsTemporaryForAdminToo) {
+  auto admin = as_superuser();
+  dir_.set_unavailable(true);
+  EXPECT_EQ(admin.add_domain("example.org", "").error().kind(), ErrorKind::kTemporary);
+}
+
+}  // namespace
+}  // namespace hm::directory

@@ -1,0 +1,96 @@
+#include "directory/async_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "test_tree.h"
+
+namespace hm::directory {
+namespace {
+
+// Lets a test hold every lookup until it says go.
+class GatedDirectory : public memory::MemoryDirectory {
+ public:
+  Result<std::optional<Domain>> find_domain(std::string_view d) override {
+    gate_.wait();
+    return MemoryDirectory::find_domain(d);
+  }
+  void open() { release_.set_value(); }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> gate_ = release_.get_future().share();
+};
+
+TEST(AsyncDirectory, ResolvesOnWorkerThreads) {
+  memory::MemoryDirectory dir;
+  testing::fill(dir);
+  Resolver resolver(dir, {});
+  Authenticator authenticator(dir, {});
+  AsyncDirectory async(resolver, authenticator, 2, std::chrono::seconds(5));
+  std::promise<Result<Resolution>> got;
+  auto caller = std::this_thread::get_id();
+  std::thread::id worker;
+  async.resolve("team@domain1.example", [&](Result<Resolution> r) {
+    worker = std::this_thread::get_id();
+    got.set_value(std::move(r));
+  });
+  auto r = got.get_future().get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->destinations.size(), 2u);
+  EXPECT_NE(worker, caller);
+}
+
+TEST(AsyncDirectory, AuthenticateFailureArrives) {
+  memory::MemoryDirectory dir;
+  testing::fill(dir);
+  Resolver resolver(dir, {});
+  Authenticator authenticator(dir, {});
+  AsyncDirectory async(resolver, authenticator, 1, std::chrono::seconds(5));
+  std::promise<Result<Principal>> got;
+  async.authenticate("user1@domain1.example", "x", Service::kImap,
+                     [&](Result<Principal> p) { got.set_value(std::move(p)); });
+  auto p = got.get_future().get();
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().kind(), ErrorKind::kAuthFailed);
+}
+
+TEST(AsyncDirectory, QueuedTooLongIsTemporary) {
+  GatedDirectory dir;
+  testing::fill(dir);  // add_* do not call find_domain
+  Resolver resolver(dir, {});
+  Authenticator authenticator(dir, {});
+  AsyncDirectory async(resolver, authenticator, 1, std::chrono::milliseconds(50));
+  std::promise<Result<Resolution>> first, second;
+  async.resolve("user1@domain1.example", [&](Result<Resolution> r) { first.set_value(std::move(r)); });
+  async.resolve("user2@domain1.example", [&](Result<Resolution> r) { second.set_value(std::move(r)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  dir.open();
+  EXPECT_TRUE(first.get_future().get());  // was running already
+  auto late = second.get_future().get();
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind(), ErrorKind::kTemporary);
+}
+
+TEST(AsyncDirectory, DestructionCompletesQueuedCalls) {
+  GatedDirectory dir;
+  testing::fill(dir);
+  Resolver resolver(dir, {});
+  Authenticator authenticator(dir, {});
+  std::promise<Result<Resolution>> queued;
+  {
+    AsyncDirectory async(resolver, authenticator, 1, std::chrono::seconds(5));
+    async.resolve("user1@domain1.example", [](Result<Resolution>) {});
+    async.resolve("user2@domain1.example",
+                  [&](Result<Resolution> r) { queued.set_value(std::move(r)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    dir.open();  // let the running one finish so the destructor can join
+  }
+  auto r = queued.get_future().get();
+  // Either it ran before the stop or it was completed as temporary; it never hangs.
+  if (!r) EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
+}
+
+}  // namespace
+}  // namespace hm::directory

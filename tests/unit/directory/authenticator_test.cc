@@ -1,0 +1,117 @@
+#include "directory/authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/password_scheme.h"
+#include "test_tree.h"
+
+namespace hm::directory {
+namespace {
+
+using testing::must;
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::fill(dir_);
+    Account a = *dir_.find_account("user1@domain1.example").value();
+    a.password_hash = auth::hash_password("right horse", "SSHA").value();
+    must(dir_.update_account(root_, a));
+    Account b = *dir_.find_account("user2@domain1.example").value();
+    b.password_hash = auth::hash_password("pw2", "CRYPT-SHA512").value();
+    b.disable_imap = true;
+    must(dir_.update_account(root_, b));
+    must(dir_.grant_postmaster(root_, "domain1.example", "user1@domain1.example"));
+    options_.superuser = "admin";
+    options_.superuser_password_hash = auth::hash_password("root pw", "SSHA512").value();
+    options_.local_enabled = true;
+    options_.local_check = [](std::string_view user, std::string_view pw) -> Result<bool> {
+      if (user == "down") return fail(ErrorKind::kTemporary, "PAM unavailable");
+      return user == "alice" && pw == "wonderland";
+    };
+  }
+
+  memory::MemoryDirectory dir_;
+  Actor root_{"admin", ""};
+  AuthenticatorOptions options_;
+};
+
+TEST_F(AuthenticatorTest, VirtualAccountWithRoles) {
+  Authenticator auth(dir_, options_);
+  auto p = auth.authenticate("User1@domain1.example", "right horse", Service::kImap);
+  ASSERT_TRUE(p) << p.error().describe();
+  EXPECT_EQ(p->kind, Principal::Kind::kVirtual);
+  EXPECT_EQ(p->name, "user1@domain1.example");
+  EXPECT_EQ(p->postmaster_of, (std::vector<std::string>{"domain1.example"}));
+  EXPECT_TRUE(p->is_postmaster_of("domain1.example"));
+}
+
+TEST_F(AuthenticatorTest, FailuresLookAlikeToTheCallerButNotInTheLog) {
+  Authenticator auth(dir_, options_);
+  auto wrong = auth.authenticate("user1@domain1.example", "wrong", Service::kImap);
+  auto unknown = auth.authenticate("ghost@domain1.example", "wrong", Service::kImap);
+  auto disabled = auth.authenticate("user2@domain1.example", "pw2", Service::kImap);
+  auto no_password = auth.authenticate("boss@domain2.example", "x", Service::kImap);
+  for (const auto* r : {&wrong, &unknown, &disabled, &no_password}) {
+    ASSERT_FALSE(*r);
+    EXPECT_EQ(r->error().kind(), ErrorKind::kAuthFailed);
+    EXPECT_EQ(r->error().message(), "authentication failed");
+  }
+  EXPECT_NE(wrong.error().detail(), unknown.error().detail());
+  EXPECT_NE(disabled.error().detail().find("IMAP disabled"), std::string::npos);
+  // Disabled for IMAP only: POP3 works.
+  EXPECT_TRUE(auth.authenticate("user2@domain1.example", "pw2", Service::kPop3));
+}
+
+TEST_F(AuthenticatorTest, Superuser) {
+  Authenticator auth(dir_, options_);
+  auto p = auth.authenticate("admin", "root pw", Service::kAdmin);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->is_superuser());
+  EXPECT_FALSE(auth.authenticate("admin", "nope", Service::kAdmin));
+  options_.superuser_password_hash.clear();
+  Authenticator no_hash(dir_, options_);
+  EXPECT_FALSE(no_hash.authenticate("admin", "root pw", Service::kAdmin));
+}
+
+TEST_F(AuthenticatorTest, LocalAccountsThroughPam) {
+  Authenticator auth(dir_, options_);
+  auto p = auth.authenticate("alice", "wonderland", Service::kImap);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->kind, Principal::Kind::kLocal);
+  auto wrong = auth.authenticate("alice", "x", Service::kImap);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind(), ErrorKind::kAuthFailed);
+  auto down = auth.authenticate("down", "x", Service::kImap);
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().kind(), ErrorKind::kTemporary);
+  options_.local_enabled = false;
+  Authenticator off(dir_, options_);
+  EXPECT_EQ(off.authenticate("alice", "wonderland", Service::kImap).error().kind(),
+            ErrorKind::kAuthFailed);
+}
+
+TEST_F(AuthenticatorTest, DirectoryOutageIsTemporary) {
+  Authenticator auth(dir_, options_);
+  dir_.set_unavailable(true);
+  auto r = auth.authenticate("user1@domain1.example", "right horse", Service::kImap);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
+}
+
+TEST_F(AuthenticatorTest, EmptyCredentialsRefused) {
+  Authenticator auth(dir_, options_);
+  EXPECT_EQ(auth.authenticate("", "x", Service::kImap).error().kind(), ErrorKind::kAuthFailed);
+  EXPECT_EQ(auth.authenticate("user1@domain1.example", "", Service::kImap).error().kind(),
+            ErrorKind::kAuthFailed);
+}
+
+TEST_F(AuthenticatorTest, PrincipalForWithoutPassword) {
+  Authenticator auth(dir_, options_);
+  EXPECT_TRUE(auth.principal_for("admin")->is_superuser());
+  EXPECT_EQ(auth.principal_for("user1@domain1.example")->postmaster_of.size(), 1u);
+  EXPECT_EQ(auth.principal_for("ghost@domain1.example").error().kind(), ErrorKind::kNotFound);
+}
+
+}  // namespace
+}  // namespace hm::directory

@@ -1,0 +1,231 @@
+#include "directory/resolver.h"
+
+#include <gtest/gtest.h>
+
+#include "test_tree.h"
+
+namespace hm::directory {
+namespace {
+
+using testing::fill;
+using testing::must;
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fill(dir_); }
+
+  Resolver resolver(ResolverOptions o = {}) {
+    if (!o.local_user_exists) {
+      o.local_user_exists = [](std::string_view name) -> Result<bool> {
+        return name == "alice" || name == "postmaster";
+      };
+    }
+    return Resolver(dir_, o);
+  }
+
+  static std::vector<std::string> addresses(const Resolution& r) {
+    std::vector<std::string> out;
+    for (const Destination& d : r.destinations) out.push_back(d.address);
+    return out;
+  }
+
+  memory::MemoryDirectory dir_;
+  Actor root_{"admin", ""};
+};
+
+TEST_F(ResolverTest, AccountResolvesToItsMailbox) {
+  auto r = resolver().resolve("User1@Domain1.Example");
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_TRUE(r->hosted);
+  ASSERT_EQ(r->destinations.size(), 1u);
+  EXPECT_EQ(r->destinations[0].kind, Destination::Kind::kVirtual);
+  EXPECT_EQ(r->destinations[0].address, "user1@domain1.example");
+  EXPECT_EQ(r->destinations[0].mailbox, "domain1.example/user1/");
+}
+
+TEST_F(ResolverTest, UnknownUserInHostedDomainIsNotFound) {
+  auto r = resolver().resolve("nobody@domain1.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(r.error().smtp_code(), 550);
+  EXPECT_EQ(r.error().smtp_enhanced_code(), "5.1.1");
+}
+
+TEST_F(ResolverTest, ForeignDomainIsExternalAndNotHosted) {
+  auto r = resolver().resolve("someone@elsewhere.example");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->hosted);
+  ASSERT_EQ(r->destinations.size(), 1u);
+  EXPECT_EQ(r->destinations[0].kind, Destination::Kind::kExternal);
+}
+
+TEST_F(ResolverTest, AliasExpandsToAllMaildrops) {
+  auto r = resolver().resolve("team@domain1.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r),
+            (std::vector<std::string>{"user1@domain1.example", "user2@domain1.example"}));
+}
+
+TEST_F(ResolverTest, MultiLevelAliasesAndDuplicatesCollapse) {
+  must(dir_.add_alias(root_, {"all@domain1.example",
+                              {"team@domain1.example", "user1@domain1.example",
+                               "outside@elsewhere.example", "alice"}}));
+  auto r = resolver().resolve("all@domain1.example");
+  ASSERT_TRUE(r) << r.error().describe();
+  ASSERT_EQ(r->destinations.size(), 4u);
+  EXPECT_EQ(r->destinations[0].address, "user1@domain1.example");
+  EXPECT_EQ(r->destinations[1].address, "user2@domain1.example");
+  EXPECT_EQ(r->destinations[2].kind, Destination::Kind::kExternal);
+  EXPECT_EQ(r->destinations[3].kind, Destination::Kind::kLocal);
+  EXPECT_EQ(r->destinations[3].address, "alice");
+}
+
+TEST_F(ResolverTest, AccountBeatsCatchAll) {
+  // boss exists: the catch-all of domain2 must not take its mail.
+  must(dir_.add_account(root_, testing::account("other@domain2.example")));
+  auto r = resolver().resolve("other@domain2.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"other@domain2.example"}));
+}
+
+TEST_F(ResolverTest, CatchAllTakesUnknownLocalParts) {
+  auto r = resolver().resolve("whatever@domain2.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"boss@domain2.example"}));
+}
+
+TEST_F(ResolverTest, LoopsAreDetected) {
+  must(dir_.add_alias(root_, {"a@domain1.example", {"b@domain1.example"}}));
+  must(dir_.add_alias(root_, {"b@domain1.example", {"c@domain1.example"}}));
+  must(dir_.add_alias(root_, {"c@domain1.example", {"a@domain1.example"}}));
+  auto r = resolver().resolve("a@domain1.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kLoop);
+  EXPECT_EQ(r.error().smtp_enhanced_code(), "5.4.6");
+  EXPECT_NE(r.error().detail().find("a@domain1.example -> b@domain1.example"), std::string::npos);
+}
+
+TEST_F(ResolverTest, CatchAllPointingAtUnknownAddressIsALoopNotAHang) {
+  must(dir_.delete_account(root_, "boss@domain2.example"));
+  auto r = resolver().resolve("x@domain2.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kLoop);
+}
+
+TEST_F(ResolverTest, DepthLimit) {
+  for (int i = 0; i < 30; ++i) {
+    must(dir_.add_alias(root_, {"l" + std::to_string(i) + "@domain1.example",
+                                {"l" + std::to_string(i + 1) + "@domain1.example"}}));
+  }
+  must(dir_.add_alias(root_, {"l30@domain1.example", {"user1@domain1.example"}}));
+  ResolverOptions o;
+  o.max_depth = 40;
+  EXPECT_TRUE(resolver(o).resolve("l0@domain1.example"));
+  o.max_depth = 10;
+  auto r = resolver(o).resolve("l0@domain1.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kLoop);
+}
+
+TEST_F(ResolverTest, DiamondIsNotALoop) {
+  must(dir_.add_alias(root_, {"d@domain1.example", {"team@domain1.example", "abuse@domain1.example"}}));
+  auto r = resolver().resolve("d@domain1.example");
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(r->destinations.size(), 2u);
+}
+
+TEST_F(ResolverTest, DestinationLimit) {
+  ResolverOptions o;
+  o.max_destinations = 1;
+  auto r = resolver(o).resolve("team@domain1.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kLimit);
+}
+
+TEST_F(ResolverTest, PostmasterAlwaysResolves) {
+  auto bare = resolver().resolve("Postmaster");
+  ASSERT_TRUE(bare);
+  ASSERT_EQ(bare->destinations.size(), 1u);
+  EXPECT_EQ(bare->destinations[0].kind, Destination::Kind::kLocal);
+  // domain2 has no postmaster alias; its catch-all takes it...
+  auto d2 = resolver().resolve("postmaster@domain2.example");
+  ASSERT_TRUE(d2);
+  EXPECT_EQ(addresses(*d2), (std::vector<std::string>{"boss@domain2.example"}));
+  // ...and without a catch-all, the configured postmaster maildrop does.
+  must(dir_.delete_alias(root_, "@domain2.example", ""));
+  ResolverOptions o;
+  o.postmaster_maildrop = "user1@domain1.example";
+  auto fallback = resolver(o).resolve("postmaster@domain2.example");
+  ASSERT_TRUE(fallback);
+  EXPECT_EQ(addresses(*fallback), (std::vector<std::string>{"user1@domain1.example"}));
+}
+
+TEST_F(ResolverTest, AbuseOfDomainResolves) {
+  auto r = resolver().resolve("abuse@domain1.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"}));
+}
+
+TEST_F(ResolverTest, RecipientDelimiter) {
+  auto r = resolver().resolve("user1+lists@domain1.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"}));
+  // An exact entry wins over the stripped one.
+  must(dir_.add_alias(root_, {"user1+special@domain1.example", {"user2@domain1.example"}}));
+  auto exact = resolver().resolve("user1+special@domain1.example");
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(addresses(*exact), (std::vector<std::string>{"user2@domain1.example"}));
+  // Several delimiter characters, and the off switch.
+  ResolverOptions o;
+  o.recipient_delimiter = "+-";
+  EXPECT_TRUE(resolver(o).resolve("user1-x@domain1.example"));
+  o.recipient_delimiter = "";
+  auto off = resolver(o).resolve("user1+lists@domain1.example");
+  ASSERT_FALSE(off);
+  EXPECT_EQ(off.error().kind(), ErrorKind::kNotFound);
+}
+
+TEST_F(ResolverTest, DeadEndsAreReportedButOthersDelivered) {
+  must(dir_.add_alias(root_, {"half@domain1.example",
+                              {"user1@domain1.example", "ghost@domain1.example"}}));
+  auto r = resolver().resolve("half@domain1.example");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"}));
+  EXPECT_EQ(r->dead_ends, (std::vector<std::string>{"ghost@domain1.example"}));
+}
+
+TEST_F(ResolverTest, LocalDomainFindsShellAccounts) {
+  ResolverOptions o;
+  o.local_enabled = true;
+  o.local_domains = {"mail.example"};
+  auto r = resolver(o).resolve("alice@mail.example");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->destinations.size(), 1u);
+  EXPECT_EQ(r->destinations[0].kind, Destination::Kind::kLocal);
+  EXPECT_EQ(r->destinations[0].address, "alice");
+  auto unknown = resolver(o).resolve("bob@mail.example");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind(), ErrorKind::kNotFound);
+  o.local_enabled = false;
+  auto disabled = resolver(o).resolve("alice@mail.example");
+  ASSERT_TRUE(disabled);
+  EXPECT_FALSE(disabled->hosted);
+}
+
+TEST_F(ResolverTest, DirectoryOutageIsTemporary) {
+  dir_.set_unavailable(true);
+  auto r = resolver().resolve("user1@domain1.example");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
+  EXPECT_EQ(r.error().smtp_code(), 451);
+  EXPECT_EQ(r.error().smtp_enhanced_code(), "4.3.0");
+}
+
+TEST_F(ResolverTest, InvalidAddress) {
+  auto r = resolver().resolve("not an address");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kInvalid);
+}
+
+}  // namespace
+}  // namespace hm::directory
