@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "directory/address.h"
 #include "directory/snapshot.h"
+#include "ldif/dn.h"
 #include "ldif/ldif.h"
 
 namespace hm::directory {

@@ -25,7 +25,9 @@ TEST(Address, RejectsBadSyntax) {
                           "user@[192.0.2.1]", "user@a..example", "a\"b@example.org"}) {
     auto r = normalize_address(bad);
     EXPECT_FALSE(r.has_value()) << bad;
-    if (!r) EXPECT_EQ(r.error().kind(), ErrorKind::kInvalid) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().kind(), ErrorKind::kInvalid) << bad;
+    }
   }
 }
 

@@ -79,17 +79,23 @@ TEST(AsyncDirectory, DestructionCompletesQueuedCalls) {
   Resolver resolver(dir, {});
   Authenticator authenticator(dir, {});
   std::promise<Result<Resolution>> queued;
+  std::thread opener;
   {
     AsyncDirectory async(resolver, authenticator, 1, std::chrono::seconds(5));
     async.resolve("user1@domain1.example", [](Result<Resolution>) {});
     async.resolve("user2@domain1.example",
                   [&](Result<Resolution> r) { queued.set_value(std::move(r)); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    dir.open();  // let the running one finish so the destructor can join
+    // The running call ends only after the destructor has begun, so the
+    // queued one is still waiting when the pool stops.
+    opener = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      dir.open();
+    });
   }
+  opener.join();
   auto r = queued.get_future().get();
-  // Either it ran before the stop or it was completed as temporary; it never hangs.
-  if (!r) EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
 }
 
 }  // namespace

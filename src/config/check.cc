@@ -1,0 +1,331 @@
+// check(): what a configuration must satisfy beyond TOML types. Every rule
+// here is one a person can act on, so each message ends with what to do.
+
+#include <arpa/inet.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <map>
+#include <utility>
+
+#include "base/strings.h"
+#include "auth/password_scheme.h"
+#include "config/config.h"
+
+namespace hm::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// A DNS name as RFC 1123 allows it: labels of letters, digits and inner
+// hyphens, 1..63 long, 253 in all; a trailing dot is not accepted.
+bool is_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (const std::string& label : split(name, '.')) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!is_ascii_alnum(c) && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+bool is_ipv4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+bool is_ipv6(const std::string& s) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
+
+std::string quoted_list(std::initializer_list<std::string_view> names) {
+  std::vector<std::string> parts;
+  for (std::string_view n : names) parts.push_back(fmt::format("\"{}\"", n));
+  return join(parts, ", ");
+}
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> names) {
+  return std::find(names.begin(), names.end(), value) != names.end();
+}
+
+class Checker {
+ public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  void add(std::string key, std::string message) {
+    problems_.push_back(Problem{file_, 0, std::move(key), std::move(message)});
+  }
+
+  void not_empty(const std::string& key, const std::string& value, std::string_view what_to_do) {
+    if (value.empty()) add(key, fmt::format("must not be empty; {}", what_to_do));
+  }
+
+  void at_least(const std::string& key, int64_t value, int64_t min, std::string_view why = {}) {
+    if (value < min) {
+      add(key, fmt::format("{} is too small{}; use at least {}", value,
+                           why.empty() ? "" : fmt::format(" ({})", why), min));
+    }
+  }
+
+  // Paths reach check() resolved when they came from a file; a relative one
+  // can only come from code, where there is no file to anchor it.
+  void absolute_path(const std::string& key, const std::string& value) {
+    if (!value.empty() && fs::path(value).is_relative()) {
+      add(key, fmt::format("'{}' is a relative path; give an absolute path", value));
+    }
+  }
+
+  void existing_file(const std::string& key, const std::string& value, std::string_view what) {
+    if (value.empty()) return;
+    std::error_code ec;
+    fs::file_status st = fs::status(value, ec);
+    if (!fs::exists(st)) {
+      add(key,
+          fmt::format("file {} does not exist; create it ({}) or correct the path", value, what));
+    } else if (!fs::is_regular_file(st)) {
+      add(key, fmt::format("{} is not a regular file; point it at the {}", value, what));
+    }
+  }
+
+  std::vector<Problem> take() { return std::move(problems_); }
+
+ private:
+  std::string file_;
+  std::vector<Problem> problems_;
+};
+
+void check_listen(Checker& k, const ListenConfig& listen) {
+  const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 8> services = {{
+      {"smtp", &listen.smtp},
+      {"submission", &listen.submission},
+      {"smtps", &listen.smtps},
+      {"imap", &listen.imap},
+      {"imaps", &listen.imaps},
+      {"pop3", &listen.pop3},
+      {"pop3s", &listen.pop3s},
+      {"admin", &listen.admin},
+  }};
+  // Normalized "host:port" -> the service that claimed it first.
+  std::map<std::string, std::string> seen;
+  for (const auto& [service, addresses] : services) {
+    std::string key = fmt::format("listen.{}", service);
+    for (const std::string& address : *addresses) {
+      auto parsed = parse_host_port(address);
+      if (!parsed) {
+        k.add(key, parsed.error().message());
+        continue;
+      }
+      std::string id = fmt::format("{}|{}", ascii_lower(parsed->host), parsed->port);
+      auto [it, inserted] = seen.emplace(id, key);
+      if (!inserted) {
+        k.add(key, fmt::format("address {} is also listed in {}; an address can serve only one "
+                               "service, so remove one of them",
+                               address, it->second));
+      }
+    }
+  }
+}
+
+void check_directory(Checker& k, const DirectoryConfig& d) {
+  if (!one_of(d.backend, {"sqlite", "ldap"})) {
+    k.add("directory.backend", fmt::format("unknown backend \"{}\"; use one of {}", d.backend,
+                                           quoted_list({"sqlite", "ldap"})));
+  }
+  if (d.backend == "sqlite") {
+    k.not_empty("directory.sqlite.path", d.sqlite.path,
+                "name the SQLite database file, e.g. /var/lib/hostmail/directory.db");
+    k.absolute_path("directory.sqlite.path", d.sqlite.path);
+  }
+  const LdapConfig& l = d.ldap;
+  if (d.backend == "ldap") {
+    if (l.uris.empty()) {
+      k.add("directory.ldap.uris",
+            "no LDAP server given; list at least one, e.g. uris = [\"ldap://127.0.0.1\"]");
+    }
+    for (const std::string& uri : l.uris) {
+      std::string lower = ascii_lower(uri);
+      if (!lower.starts_with("ldap://") && !lower.starts_with("ldaps://") &&
+          !lower.starts_with("ldapi://")) {
+        k.add("directory.ldap.uris",
+              fmt::format("'{}' is not an LDAP URI; write ldap://HOST, ldaps://HOST or "
+                          "ldapi://SOCKET",
+                          uri));
+      }
+    }
+    k.not_empty("directory.ldap.base", l.base,
+                "set it to the search base, e.g. \"o=hosting,dc=myhosting,dc=example\"");
+  }
+  if (!one_of(l.auth, {"bind", "compare"})) {
+    k.add("directory.ldap.auth", fmt::format("unknown method \"{}\"; use one of {}", l.auth,
+                                             quoted_list({"bind", "compare"})));
+  }
+  if (!l.bind_password_file.empty() && l.bind_dn.empty()) {
+    k.add("directory.ldap.bind_password_file",
+          "is set but bind_dn is not; set bind_dn too, or remove bind_password_file to bind "
+          "anonymously");
+  }
+  if (!l.bind_dn.empty() && l.bind_password_file.empty()) {
+    k.add("directory.ldap.bind_dn",
+          "is set but bind_password_file is not; name a file holding bind_dn's password");
+  }
+  k.absolute_path("directory.ldap.bind_password_file", l.bind_password_file);
+  if (d.backend == "ldap") {
+    k.existing_file("directory.ldap.bind_password_file", l.bind_password_file,
+                    "the file holding bind_dn's password");
+  }
+  k.at_least("directory.ldap.timeout_ms", l.timeout_ms, 1);
+  k.at_least("directory.ldap.cache_ttl_s", l.cache_ttl_s, 0);
+  k.at_least("directory.ldap.pool_size", l.pool_size, 1);
+}
+
+void check_storage(Checker& k, const StorageConfig& s) {
+  k.not_empty("storage.virtual_base", s.virtual_base,
+              "name the directory virtual mailboxes go under, e.g. /var/vmail/domains");
+  k.absolute_path("storage.virtual_base", s.virtual_base);
+  k.not_empty("storage.state_dir", s.state_dir,
+              "name a directory for the queue, e.g. /var/spool/hostmail");
+  k.absolute_path("storage.state_dir", s.state_dir);
+  k.not_empty("storage.vmail_user", s.vmail_user, "name the user that owns virtual mail");
+  k.not_empty("storage.vmail_group", s.vmail_group, "name the group that owns virtual mail");
+}
+
+void check_tls(Checker& k, const TlsConfig& t) {
+  if (!t.cert.empty() && t.key.empty()) {
+    k.add("tls.cert", "is set but tls.key is not; set both or neither");
+  } else if (t.cert.empty() && !t.key.empty()) {
+    k.add("tls.key", "is set but tls.cert is not; set both or neither");
+  }
+  k.absolute_path("tls.cert", t.cert);
+  k.absolute_path("tls.key", t.key);
+  k.existing_file("tls.cert", t.cert, "the PEM certificate chain");
+  k.existing_file("tls.key", t.key, "the PEM private key");
+}
+
+void check_limits(Checker& k, const LimitsConfig& l) {
+  k.at_least("limits.message_size",
+             static_cast<int64_t>(std::min<uint64_t>(l.message_size, uint64_t{INT64_MAX})), 1);
+  k.at_least("limits.recipients", l.recipients, 1);
+  k.at_least("limits.line_length", l.line_length, 1000, "RFC 5321 requires 1000");
+  k.at_least("limits.command_timeout_s", l.command_timeout_s, 1);
+  k.at_least("limits.data_timeout_s", l.data_timeout_s, 1);
+  k.at_least("limits.connections_per_ip", l.connections_per_ip, 1);
+  k.at_least("limits.errors_per_session", l.errors_per_session, 1);
+  k.at_least("limits.alias_depth", l.alias_depth, 1);
+}
+
+}  // namespace
+
+Result<HostPort> parse_host_port(std::string_view address) {
+  auto bad = [&](std::string_view why) {
+    return fail(ErrorKind::kInvalid,
+                fmt::format("'{}' is not a listen address: {}; write HOST:PORT, e.g. "
+                            "0.0.0.0:25, 127.0.0.1:2525 or [::]:25",
+                            address, why));
+  };
+  HostPort out;
+  std::string_view port;
+  if (address.starts_with('[')) {
+    size_t close = address.find(']');
+    if (close == std::string_view::npos) return bad("'[' without ']'");
+    out.host = std::string(address.substr(1, close - 1));
+    if (!is_ipv6(out.host)) return bad("what is in brackets is not an IPv6 address");
+    if (close + 1 >= address.size() || address[close + 1] != ':') {
+      return bad("the port is missing after ']'");
+    }
+    port = address.substr(close + 2);
+  } else {
+    size_t colon = address.rfind(':');
+    if (colon == std::string_view::npos) return bad("the port is missing");
+    out.host = std::string(address.substr(0, colon));
+    port = address.substr(colon + 1);
+    if (out.host.find(':') != std::string::npos) {
+      return bad("an IPv6 address must be in brackets");
+    }
+    if (out.host.empty()) return bad("the host is missing (0.0.0.0 means every IPv4 address)");
+    if (!is_ipv4(out.host) && !is_host_name(out.host)) {
+      return bad("the host is neither an IP address nor a host name");
+    }
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return bad("the port must be a number from 1 to 65535");
+  }
+  int value = 0;
+  for (char c : port) value = value * 10 + (c - '0');
+  if (value < 1 || value > 65535) return bad("the port must be a number from 1 to 65535");
+  out.port = static_cast<uint16_t>(value);
+  return out;
+}
+
+std::vector<Problem> check(const Config& c) {
+  Checker k(c.source_path);
+
+  if (!is_host_name(c.server.hostname)) {
+    k.add("server.hostname",
+          fmt::format("'{}' is not a host name; set it to this machine's fully qualified name, "
+                      "e.g. \"mail.example.org\"",
+                      c.server.hostname));
+  }
+  check_listen(k, c.listen);
+  check_directory(k, c.directory);
+  check_storage(k, c.storage);
+  if (c.local.enabled) {
+    k.not_empty("local.pam_service", c.local.pam_service,
+                "name the PAM service for local users, e.g. \"hostmail\"");
+  }
+  check_tls(k, c.tls);
+
+  k.not_empty("admin.superuser", c.admin.superuser, "name the superuser, e.g. \"admin\"");
+  const std::string& hash = c.admin.superuser_password_hash;
+  if (!hash.empty() && (!hash.starts_with('{') || hash.find('}') == std::string::npos)) {
+    k.add("admin.superuser_password_hash",
+          "is not a password hash of the form {SCHEME}...; make one with `hostmail "
+          "passwd-hash` and paste its output here");
+  }
+
+  check_limits(k, c.limits);
+
+  for (char ch : c.addressing.recipient_delimiter) {
+    auto u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u >= 0x7f || ch == '@' || ch == '"' || ch == '\\' || is_ascii_alnum(ch)) {
+      k.add("addressing.recipient_delimiter",
+            fmt::format("\"{}\" cannot separate an address extension (letters, digits, '@', "
+                        "quotes, backslash, spaces and non-ASCII are not allowed); use "
+                        "punctuation such as \"+\" or \"-\", or \"\" to turn extensions off",
+                        c.addressing.recipient_delimiter));
+      break;
+    }
+  }
+
+  // The list is the password library's own, so the two cannot drift apart.
+  const std::vector<std::string> schemes = auth::supported_schemes();
+  if (std::find(schemes.begin(), schemes.end(), c.auth.password_scheme) == schemes.end()) {
+    std::string names;
+    for (const std::string& name : schemes) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+    k.add("auth.password_scheme",
+          fmt::format("unknown scheme \"{}\"; use one of {} (upper case, without braces)",
+                      c.auth.password_scheme, names));
+  }
+
+  if (!one_of(c.log.level, {"debug", "info", "warning", "error"})) {
+    k.add("log.level", fmt::format("unknown level \"{}\"; use one of {}", c.log.level,
+                                   quoted_list({"debug", "info", "warning", "error"})));
+  }
+  if (!one_of(c.log.sink, {"stderr", "syslog"})) {
+    k.add("log.sink", fmt::format("unknown sink \"{}\"; use one of {}", c.log.sink,
+                                  quoted_list({"stderr", "syslog"})));
+  }
+  return k.take();
+}
+
+}  // namespace hm::config

@@ -1,0 +1,318 @@
+#include "directory/memory/memory_directory.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hm::directory::memory {
+namespace {
+
+// The rules and messages below are those of SqliteDirectory; the contract
+// tests check that both backends give the same kinds of error.
+
+std::string_view domain_of(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+Status check_domain_name(std::string_view name) {
+  if (name.empty() || name.find('@') != std::string_view::npos) {
+    return fail(ErrorKind::kInvalid, fmt::format("\"{}\" is not a valid domain name", name));
+  }
+  return ok();
+}
+
+Status check_account_address(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) {
+    return fail(
+        ErrorKind::kInvalid,
+        fmt::format("\"{}\" is not a valid account address (expected local-part@domain)", address));
+  }
+  return ok();
+}
+
+Status check_alias(const Alias& alias) {
+  size_t at = alias.address.rfind('@');
+  if (at == std::string::npos || at + 1 == alias.address.size()) {
+    return fail(ErrorKind::kInvalid,
+                fmt::format("\"{}\" is not a valid alias address (expected local-part@domain, "
+                            "or @domain for the catch-all)",
+                            alias.address));
+  }
+  if (alias.maildrops.empty()) {
+    return fail(ErrorKind::kInvalid,
+                fmt::format("alias {} needs at least one maildrop", alias.address));
+  }
+  for (const std::string& maildrop : alias.maildrops) {
+    if (maildrop.empty()) {
+      return fail(ErrorKind::kInvalid,
+                  fmt::format("alias {} has an empty maildrop", alias.address));
+    }
+  }
+  return ok();
+}
+
+Error not_hosted(std::string_view domain) {
+  return Error(
+      ErrorKind::kNotFound,
+      fmt::format("domain {} is not hosted; add it with `hostmail domain add {}`", domain, domain));
+}
+
+Error unavailable() {
+  return Error(ErrorKind::kTemporary, "the directory is unavailable; try again later",
+               "MemoryDirectory::set_unavailable(true)");
+}
+
+bool contains(const std::vector<std::string>& values, std::string_view value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+}  // namespace
+
+Status MemoryDirectory::available() const {
+  if (unavailable_) return fail(unavailable());
+  return ok();
+}
+
+// ---- helpers ----
+
+Status MemoryDirectory::insert_alias(State& state, const Alias& alias) {
+  HM_TRY(check_alias(alias));
+  std::string_view domain = domain_of(alias.address);
+  if (!state.domains.contains(domain)) return fail(not_hosted(domain));
+  if (state.accounts.contains(alias.address)) {
+    return fail(ErrorKind::kExists,
+                fmt::format("{} is already an account; an alias cannot have the same address",
+                            alias.address));
+  }
+  std::vector<std::string>& maildrops = state.aliases[alias.address];
+  for (const std::string& maildrop : alias.maildrops) {
+    if (!contains(maildrops, maildrop)) maildrops.push_back(maildrop);
+  }
+  return ok();
+}
+
+void MemoryDirectory::remove_account(State& state, const std::string& address) {
+  auto it = state.accounts.find(address);
+  const std::string& mailbox = it->second.mailbox;
+  // try_emplace keeps the first owner, as SQLite's INSERT OR IGNORE does.
+  if (!mailbox.empty()) state.retired_mailboxes.try_emplace(mailbox, address);
+  for (auto role = state.postmasters.begin(); role != state.postmasters.end();) {
+    std::erase(role->second, address);
+    role = role->second.empty() ? state.postmasters.erase(role) : std::next(role);
+  }
+  state.accounts.erase(it);
+}
+
+// ---- lookups ----
+
+Result<std::optional<Domain>> MemoryDirectory::find_domain(std::string_view domain) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  if (!state_.domains.contains(domain)) return std::nullopt;
+  return Domain{std::string(domain)};
+}
+
+Result<std::optional<Account>> MemoryDirectory::find_account(std::string_view address) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.accounts.find(address);
+  if (it == state_.accounts.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::optional<Alias>> MemoryDirectory::find_alias(std::string_view address) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.aliases.find(address);
+  if (it == state_.aliases.end()) return std::nullopt;
+  return Alias{it->first, it->second};
+}
+
+Result<std::vector<std::string>> MemoryDirectory::postmasters(std::string_view domain) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.postmasters.find(domain);
+  if (it == state_.postmasters.end()) return std::vector<std::string>{};
+  return it->second;
+}
+
+Result<std::vector<std::string>> MemoryDirectory::domains_administered_by(
+    std::string_view address) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> domains;  // sorted, since the map is
+  for (const auto& [domain, occupants] : state_.postmasters) {
+    if (contains(occupants, address)) domains.push_back(domain);
+  }
+  return domains;
+}
+
+// ---- listings ----
+
+Result<std::vector<Domain>> MemoryDirectory::list_domains() {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  std::vector<Domain> domains;
+  for (const std::string& name : state_.domains) domains.push_back(Domain{name});
+  return domains;
+}
+
+Result<std::vector<Account>> MemoryDirectory::list_accounts(std::string_view domain) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  std::vector<Account> accounts;
+  for (const auto& [address, account] : state_.accounts) {
+    if (domain.empty() || domain_of(address) == domain) accounts.push_back(account);
+  }
+  return accounts;
+}
+
+Result<std::vector<Alias>> MemoryDirectory::list_aliases(std::string_view domain) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  std::vector<Alias> aliases;
+  for (const auto& [address, maildrops] : state_.aliases) {
+    if (domain.empty() || domain_of(address) == domain)
+      aliases.push_back(Alias{address, maildrops});
+  }
+  return aliases;
+}
+
+Result<bool> MemoryDirectory::is_mailbox_retired(std::string_view mailbox) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  return state_.retired_mailboxes.contains(mailbox);
+}
+
+// ---- changes ----
+
+Status MemoryDirectory::add_domain(const Actor& /*actor*/, const Domain& domain,
+                                   const std::vector<Alias>& initial_aliases) {
+  HM_TRY(available());
+  HM_TRY(check_domain_name(domain.name));
+  std::lock_guard lock(mutex_);
+  if (state_.domains.contains(domain.name)) {
+    return fail(ErrorKind::kExists, fmt::format("domain {} already exists", domain.name));
+  }
+  State next = state_;
+  next.domains.insert(domain.name);
+  for (const Alias& alias : initial_aliases) HM_TRY(insert_alias(next, alias));
+  state_ = std::move(next);
+  return ok();
+}
+
+Status MemoryDirectory::delete_domain(const Actor& /*actor*/, std::string_view domain) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.domains.find(domain);
+  if (it == state_.domains.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("domain {} is not hosted", domain));
+  }
+  std::vector<std::string> accounts;
+  for (const auto& [address, account] : state_.accounts) {
+    if (domain_of(address) == domain) accounts.push_back(address);
+  }
+  for (const std::string& address : accounts) remove_account(state_, address);
+  std::erase_if(state_.aliases,
+                [&](const auto& entry) { return domain_of(entry.first) == domain; });
+  state_.postmasters.erase(std::string(domain));
+  state_.domains.erase(it);
+  return ok();
+}
+
+Status MemoryDirectory::add_account(const Actor& /*actor*/, const Account& account) {
+  HM_TRY(available());
+  HM_TRY(check_account_address(account.address));
+  std::string_view domain = domain_of(account.address);
+  std::lock_guard lock(mutex_);
+  if (!state_.domains.contains(domain)) return fail(not_hosted(domain));
+  if (state_.accounts.contains(account.address)) {
+    return fail(ErrorKind::kExists, fmt::format("account {} already exists", account.address));
+  }
+  if (state_.aliases.contains(account.address)) {
+    return fail(ErrorKind::kExists,
+                fmt::format("{} is already an alias; delete the alias or choose another address",
+                            account.address));
+  }
+  state_.accounts.emplace(account.address, account);
+  return ok();
+}
+
+Status MemoryDirectory::update_account(const Actor& /*actor*/, const Account& account) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.accounts.find(account.address);
+  if (it == state_.accounts.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("account {} does not exist", account.address));
+  }
+  it->second = account;
+  return ok();
+}
+
+Status MemoryDirectory::delete_account(const Actor& /*actor*/, std::string_view address) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  if (!state_.accounts.contains(address)) {
+    return fail(ErrorKind::kNotFound, fmt::format("account {} does not exist", address));
+  }
+  remove_account(state_, std::string(address));
+  return ok();
+}
+
+Status MemoryDirectory::add_alias(const Actor& /*actor*/, const Alias& alias) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  return insert_alias(state_, alias);
+}
+
+Status MemoryDirectory::delete_alias(const Actor& /*actor*/, std::string_view address,
+                                     std::string_view maildrop) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  auto it = state_.aliases.find(address);
+  if (it == state_.aliases.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("alias {} does not exist", address));
+  }
+  if (!maildrop.empty()) {
+    auto drop = std::find(it->second.begin(), it->second.end(), maildrop);
+    if (drop == it->second.end()) {
+      return fail(ErrorKind::kNotFound,
+                  fmt::format("alias {} has no maildrop {}", address, maildrop));
+    }
+    it->second.erase(drop);
+  }
+  if (maildrop.empty() || it->second.empty()) state_.aliases.erase(it);
+  return ok();
+}
+
+Status MemoryDirectory::grant_postmaster(const Actor& /*actor*/, std::string_view domain,
+                                         std::string_view address) {
+  HM_TRY(available());
+  HM_TRY(check_account_address(address));
+  std::lock_guard lock(mutex_);
+  if (!state_.domains.contains(domain)) return fail(not_hosted(domain));
+  std::vector<std::string>& occupants = state_.postmasters[std::string(domain)];
+  if (!contains(occupants, address)) occupants.emplace_back(address);
+  return ok();
+}
+
+Status MemoryDirectory::revoke_postmaster(const Actor& /*actor*/, std::string_view domain,
+                                          std::string_view address) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  if (!state_.domains.contains(domain)) {
+    return fail(ErrorKind::kNotFound, fmt::format("domain {} is not hosted", domain));
+  }
+  auto role = state_.postmasters.find(domain);
+  if (role == state_.postmasters.end() || !contains(role->second, address)) {
+    return fail(ErrorKind::kNotFound,
+                fmt::format("{} is not a postmaster of domain {}", address, domain));
+  }
+  std::erase(role->second, address);
+  if (role->second.empty()) state_.postmasters.erase(role);
+  return ok();
+}
+
+}  // namespace hm::directory::memory

@@ -1,0 +1,218 @@
+"""The administration CLI, driven through the real binary."""
+
+import os
+import subprocess
+import unittest
+
+from hostmail_env import BIN, HostmailTestCase
+
+EX_USAGE, EX_DATAERR, EX_NOUSER, EX_CANTCREAT, EX_NOPERM = 64, 65, 67, 73, 77
+
+
+class DomainTest(HostmailTestCase):
+    def test_add_list_delete(self):
+        self.ok("domain", "add", "Example.ORG")
+        self.ok("domain", "add", "bücher.example", "--postmaster-to", "boss@example.org")
+        domains = self.ok("domain", "list", "--json").json()
+        self.assertEqual([d["domain"] for d in domains], ["example.org", "xn--bcher-kva.example"])
+        self.assertEqual(domains[0]["aliases"], 2)  # postmaster and abuse
+        aliases = self.ok("alias", "list", "example.org", "--json").json()
+        self.assertEqual(aliases, [
+            {"address": "abuse@example.org", "maildrops": ["abuse"]},
+            {"address": "postmaster@example.org", "maildrops": ["postmaster"]},
+        ])
+        idn = self.ok("alias", "list", "xn--bcher-kva.example", "--json").json()
+        self.assertEqual(idn[1]["maildrops"], ["boss@example.org"])
+        text = self.ok("domain", "list").out
+        self.assertIn("example.org", text)
+        self.ok("domain", "del", "example.org")
+        self.assertEqual(len(self.ok("domain", "list", "--json").json()), 1)
+
+    def test_errors(self):
+        self.ok("domain", "add", "example.org")
+        self.fails(EX_CANTCREAT, "domain", "add", "example.org")
+        self.fails(EX_DATAERR, "domain", "add", "not a domain")
+        self.fails(EX_NOUSER, "domain", "del", "unknown.example")
+
+    def test_domain_with_accounts_needs_force(self):
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "a@example.org", "--password-stdin", stdin="pw\n")
+        r = self.fails(EX_CANTCREAT, "domain", "del", "example.org")
+        self.assertIn("--force", r.err)
+        self.ok("domain", "del", "example.org", "--force")
+        self.assertEqual(self.ok("account", "list", "--json").json(), [])
+
+
+class AccountTest(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ok("domain", "add", "example.org")
+
+    def test_add_show_list_passwd_delete(self):
+        self.ok("account", "add", "John@Example.org", "--password-stdin", "--quota", "1048576",
+                stdin="first secret\n")
+        shown = self.ok("account", "show", "john@example.org", "--json").json()[0]
+        self.assertEqual(shown["address"], "john@example.org")
+        self.assertEqual(shown["mailbox"], "example.org/john/")
+        self.assertEqual(shown["quota"], 1048576)
+        self.assertTrue(shown["password"])
+        listed = self.ok("account", "list", "example.org", "--json").json()
+        self.assertEqual([a["address"] for a in listed], ["john@example.org"])
+        self.ok("account", "passwd", "john@example.org", "--password-stdin", stdin="second\n")
+        # The password is stored hashed, never as given.
+        export = self.ok("ldif", "export").out
+        self.assertNotIn("second", export)
+        self.assertIn("userPassword: {", export)
+        self.ok("account", "del", "john@example.org")
+        self.fails(EX_NOUSER, "account", "show", "john@example.org")
+
+    def test_reused_name_gets_a_fresh_mailbox(self):
+        self.ok("account", "add", "john@example.org", "--password-stdin", stdin="a\n")
+        self.ok("account", "del", "john@example.org")
+        self.ok("account", "add", "john@example.org", "--password-stdin", stdin="b\n")
+        shown = self.ok("account", "show", "john@example.org", "--json").json()[0]
+        self.assertEqual(shown["mailbox"], "example.org/john.2/")
+
+    def test_without_terminal_or_stdin_the_account_has_no_password(self):
+        r = self.ok("account", "add", "nopw@example.org")
+        self.assertIn("account passwd", r.err)
+        shown = self.ok("account", "show", "nopw@example.org", "--json").json()[0]
+        self.assertFalse(shown["password"])
+
+    def test_passwords_never_come_from_argv(self):
+        r = self.run_hm("account", "add", "x@example.org", "--password", "visible")
+        self.assertEqual(r.code, EX_USAGE, r)
+        self.fails(EX_DATAERR, "account", "passwd", "x@example.org")  # no terminal
+
+    def test_errors(self):
+        self.fails(EX_NOUSER, "account", "add", "a@unhosted.example", "--password-stdin",
+                   stdin="pw\n")
+        self.fails(EX_DATAERR, "account", "add", "not-an-address", "--password-stdin",
+                   stdin="pw\n")
+        self.fails(EX_CANTCREAT, "account", "add", "postmaster@example.org", "--password-stdin",
+                   stdin="pw\n")
+        self.fails(EX_DATAERR, "account", "add", "a@example.org", "--password-stdin", stdin="\n")
+        self.fails(EX_NOUSER, "account", "del", "ghost@example.org")
+
+
+class AliasTest(HostmailTestCase):
+    def test_aliases_and_catch_all(self):
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "boss@example.org", "--password-stdin", stdin="pw\n")
+        self.ok("alias", "add", "sales@example.org", "boss@example.org", "friend@elsewhere.example")
+        self.ok("alias", "add", "sales@example.org", "localuser")
+        self.ok("alias", "add", "@example.org", "boss@example.org")
+        aliases = {a["address"]: a["maildrops"]
+                   for a in self.ok("alias", "list", "--json").json()}
+        self.assertEqual(aliases["sales@example.org"],
+                         ["boss@example.org", "friend@elsewhere.example", "localuser"])
+        self.assertEqual(aliases["@example.org"], ["boss@example.org"])
+        self.ok("alias", "del", "sales@example.org", "localuser")
+        self.ok("alias", "del", "@example.org")
+        aliases = {a["address"]: a["maildrops"]
+                   for a in self.ok("alias", "list", "--json").json()}
+        self.assertNotIn("@example.org", aliases)
+        self.assertEqual(len(aliases["sales@example.org"]), 2)
+        self.fails(EX_CANTCREAT, "alias", "add", "boss@example.org", "x@elsewhere.example")
+        self.fails(EX_NOUSER, "alias", "del", "ghost@example.org")
+
+
+class DelegationTest(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        for d in ("one.example", "two.example"):
+            self.ok("domain", "add", d)
+        self.ok("account", "add", "pm@one.example", "--password-stdin", stdin="pw\n")
+        self.ok("account", "add", "joe@one.example", "--password-stdin", stdin="pw\n")
+        self.ok("account", "add", "x@two.example", "--password-stdin", stdin="pw\n")
+        self.ok("postmaster", "grant", "one.example", "pm@one.example")
+
+    def test_grant_list_revoke(self):
+        self.assertEqual(self.ok("postmaster", "list", "one.example", "--json").json(),
+                         [{"address": "pm@one.example"}])
+        shown = self.ok("account", "show", "pm@one.example", "--json").json()[0]
+        self.assertEqual(shown["postmaster_of"], ["one.example"])
+        self.ok("postmaster", "revoke", "one.example", "pm@one.example")
+        self.assertEqual(self.ok("postmaster", "list", "one.example", "--json").json(), [])
+
+    def test_postmaster_acts_inside_their_domain_only(self):
+        pm = "pm@one.example"
+        self.ok("account", "add", "new@one.example", "--password-stdin", stdin="pw\n", as_user=pm)
+        self.ok("alias", "add", "team@one.example", "new@one.example", as_user=pm)
+        self.ok("account", "passwd", "joe@one.example", "--password-stdin", stdin="n\n", as_user=pm)
+        self.ok("postmaster", "grant", "one.example", "joe@one.example", as_user=pm)
+        self.assertEqual([d["domain"] for d in self.ok("domain", "list", "--json", as_user=pm).json()],
+                         ["one.example"])
+        self.fails(EX_NOPERM, "account", "add", "y@two.example", "--password-stdin", stdin="pw\n",
+                   as_user=pm)
+        self.fails(EX_NOPERM, "account", "del", "x@two.example", as_user=pm)
+        self.fails(EX_NOPERM, "domain", "add", "three.example", as_user=pm)
+        self.fails(EX_NOPERM, "domain", "del", "one.example", "--force", as_user=pm)
+        self.fails(EX_NOPERM, "postmaster", "grant", "two.example", "x@two.example", as_user=pm)
+        self.fails(EX_NOPERM, "postmaster", "grant", "one.example", "x@two.example", as_user=pm)
+        self.fails(EX_NOPERM, "ldif", "export", as_user=pm)
+        self.fails(EX_NOPERM, "account", "list", as_user=pm)
+
+    def test_user_changes_only_own_password(self):
+        joe = "joe@one.example"
+        self.ok("account", "passwd", joe, "--password-stdin", stdin="mine\n", as_user=joe)
+        self.fails(EX_NOPERM, "account", "passwd", "pm@one.example", "--password-stdin",
+                   stdin="x\n", as_user=joe)
+        self.fails(EX_NOPERM, "alias", "add", "a@one.example", "joe@one.example", as_user=joe)
+
+    def test_unknown_actor(self):
+        self.fails(EX_NOUSER, "domain", "list", as_user="ghost@one.example")
+
+
+class ToolsTest(HostmailTestCase):
+    def test_passwd_hash_schemes(self):
+        for scheme, prefix in (("SSHA", "{SSHA}"), ("SHA", "{SHA}"), ("SMD5", "{SMD5}"),
+                               ("CRYPT", "{CRYPT}$")):
+            r = self.ok("passwd-hash", "--scheme", scheme, stdin="secret\n")
+            self.assertTrue(r.out.startswith(prefix), r)
+            self.assertEqual(len(r.out.strip().splitlines()), 1)
+        self.fails(EX_DATAERR, "passwd-hash", "--scheme", "ROT13", stdin="secret\n")
+
+    def test_check_config(self):
+        r = self.run_hm("check-config")
+        # The starter config's vmail user may not exist on this machine; every
+        # problem it reports names the key and says what to do.
+        if r.code != 0:
+            for line in r.err.splitlines():
+                self.assertIn("vmail", line, r)
+        with open(self.config, "a") as f:
+            f.write("\n[server]\nbogus_key = 1\n")
+        bad = self.run_hm("check-config")
+        self.assertNotEqual(bad.code, 0)
+        self.assertIn("bogus_key", bad.err)
+        self.assertRegex(bad.err, r"hostmail\.toml:\d+")
+
+    def test_init_refuses_to_overwrite(self):
+        self.fails(EX_CANTCREAT, "init", "--dir", self.dir, use_config=False)
+
+    def test_config_discovery_from_environment(self):
+        env = dict(os.environ, HOSTMAIL_CONFIG=self.config)
+        r = self.run_hm("domain", "list", "--json", use_config=False, env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.json(), [])
+
+    def test_missing_config_says_what_to_do(self):
+        env = {k: v for k, v in os.environ.items() if k != "HOSTMAIL_CONFIG"}
+        proc = subprocess.run([BIN, "domain", "list"], capture_output=True, text=True,
+                              cwd=self.dir + "/state", env=env, timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("hostmail init", proc.stderr)
+
+    def test_serve_starts_and_stops_on_sigterm(self):
+        proc = subprocess.Popen([BIN, "--config", self.config, "serve"],
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            line = proc.stderr.readline()
+            self.assertIn("serving sqlite:", line)
+        finally:
+            proc.terminate()
+            self.assertEqual(proc.wait(timeout=30), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,58 @@
+"""LDIF import and export of the seed's tree, through the real binary."""
+
+import os
+import shutil
+import tempfile
+import unittest
+
+from hostmail_env import DATA, HostmailTestCase
+
+SEED = [os.path.join(DATA, "seed", f) for f in
+        ("base.ldif", "domain1.example.ldif", "user1.domain1.example.ldif",
+         "domain2.example.ldif")]
+
+
+class LdifTest(HostmailTestCase):
+    def test_seed_import(self):
+        self.ok("ldif", "import", *SEED[:3])
+        self.assertEqual([d["domain"] for d in self.ok("domain", "list", "--json").json()],
+                         ["domain1.example"])
+        account = self.ok("account", "show", "user1@domain1.example", "--json").json()[0]
+        self.assertEqual(account["mailbox"], "domain1.example/user1/")
+        self.assertEqual(account["home"], "/home/vmail/domains")
+        self.assertEqual(account["uid"], 101)
+        self.assertEqual(account["postmaster_of"], ["domain1.example"])
+        aliases = {a["address"]: a["maildrops"]
+                   for a in self.ok("alias", "list", "--json").json()}
+        self.assertEqual(aliases, {"abuse@domain1.example": ["abuse"],
+                                   "postmaster@domain1.example": ["postmaster"]})
+
+    def test_round_trip(self):
+        self.ok("ldif", "import", *SEED)
+        first = self.ok("ldif", "export").out
+        other = tempfile.mkdtemp(prefix="hm-e2e-other-")
+        self.addCleanup(shutil.rmtree, other, ignore_errors=True)
+        self.ok("init", "--dir", other, use_config=False)
+        exported = os.path.join(other, "export.ldif")
+        with open(exported, "w") as f:
+            f.write(first)
+        other_config = os.path.join(other, "hostmail.toml")
+        r = self.run_hm("--config", other_config, "ldif", "import", exported, use_config=False)
+        self.assertEqual(r.code, 0, r)
+        second = self.run_hm("--config", other_config, "ldif", "export", use_config=False).out
+        self.assertEqual(first, second)
+        # Import of the same data again changes nothing.
+        self.ok("ldif", "import", exported)
+        self.assertEqual(self.ok("ldif", "export").out, first)
+
+    def test_import_from_stdin_and_errors(self):
+        with open(SEED[0]) as f:
+            self.ok("ldif", "import", "-", stdin=f.read())
+        r = self.fails(65, "ldif", "import", "-", stdin="dn: o=x.example,o=hosting\nnot ldif\n")
+        self.assertIn("line", r.err)
+        self.fails(65, "ldif", "import", SEED[2])  # its domain is not there yet
+        self.fails(67, "ldif", "import", os.path.join(self.dir, "nope.ldif"))
+
+
+if __name__ == "__main__":
+    unittest.main()
