@@ -181,7 +181,7 @@ recipients = 1000
 recipient_delimiter = "+"
 
 [auth]
-password_scheme = "CRYPT-YESCRYPT"  # for new passwords: {CRYPT}$y$, which slapd checks too
+password_scheme = "CRYPT-YESCRYPT"  # for new passwords: {{CRYPT}}$y$, which slapd checks too
 
 [log]
 level = "info"  # debug, info, warning, error

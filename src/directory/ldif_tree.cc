@@ -174,6 +174,13 @@ Status set_account_attribute(const Record& r, Account& a, std::string_view attr,
   return ok();
 }
 
+// An added entry that exists already replaces it, so that importing the same
+// file twice, or an export over the directory it came from, changes nothing.
+void replace_address(Snapshot& tree, const std::string& address) {
+  std::erase_if(tree.accounts, [&](const Account& a) { return a.address == address; });
+  std::erase_if(tree.aliases, [&](const Alias& a) { return a.address == address; });
+}
+
 Status add_entry(const Record& r, Snapshot& tree) {
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
@@ -187,9 +194,7 @@ Status add_entry(const Record& r, Snapshot& tree) {
     auto address = entry_address(r, *facts, false);
     if (!address) return fail(std::move(address).error());
     HM_TRY(check_domain(r, tree, *address));
-    if (find_by_address(tree.accounts, *address) || find_by_address(tree.aliases, *address)) {
-      return fail(at(r, *address + " is defined twice"));
-    }
+    replace_address(tree, *address);
     Account a;
     a.address = *address;
     for (std::string_view attr : {"userPassword", "cn", "homeDirectory", "mailbox", "uidNumber",
@@ -205,9 +210,7 @@ Status add_entry(const Record& r, Snapshot& tree) {
     auto address = entry_address(r, *facts, true);
     if (!address) return fail(std::move(address).error());
     HM_TRY(check_domain(r, tree, *address));
-    if (find_by_address(tree.accounts, *address) || find_by_address(tree.aliases, *address)) {
-      return fail(at(r, *address + " is defined twice"));
-    }
+    replace_address(tree, *address);
     Alias a;
     a.address = *address;
     for (const std::string& m : r.values("maildrop")) {
@@ -229,6 +232,7 @@ Status add_entry(const Record& r, Snapshot& tree) {
   }
 
   if (role) {
+    role_of(tree, facts->domain).occupants.clear();  // the entry as written replaces the old
     for (const std::string& o : r.values("roleOccupant")) {
       auto occupant = occupant_address(r, o);
       if (!occupant) return fail(std::move(occupant).error());

@@ -10,7 +10,8 @@
 // modify may refer to an entry of an earlier file (import the seed's three
 // files one after the other). Entries that are not mail data (the base, the
 // rootdn's organizationalRole) are skipped. An empty "mail:" (as the seed
-// prints it) is taken from the entry's DN.
+// prints it) is taken from the entry's DN. An added entry that exists already
+// is replaced by the file's version, so importing a file twice changes nothing.
 //
 // Export writes the same tree under a base DN, with a structural object class
 // beside each auxiliary Courier class (inetOrgPerson for accounts, nisMailAlias

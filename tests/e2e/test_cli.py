@@ -180,8 +180,10 @@ class ToolsTest(HostmailTestCase):
         if r.code != 0:
             for line in r.err.splitlines():
                 self.assertIn("vmail", line, r)
-        with open(self.config, "a") as f:
-            f.write("\n[server]\nbogus_key = 1\n")
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text.replace("[server]\n", "[server]\nbogus_key = 1\n", 1))
         bad = self.run_hm("check-config")
         self.assertNotEqual(bad.code, 0)
         self.assertIn("bogus_key", bad.err)

@@ -12,6 +12,7 @@
 #include "auth/password_scheme.h"
 #include "config/config.h"
 #include "directory/directory_factory.h"
+#include "net/self_signed_cert.h"
 
 namespace hm::admin::cli {
 namespace fs = std::filesystem;
@@ -64,6 +65,12 @@ int run_init(const std::string& dir_arg) {
       return report(Error(ErrorKind::kPermission, "cannot write " + config_path.string()));
     }
   }
+  // STARTTLS and the implicit-TLS ports work from the first start; a real
+  // certificate replaces this one for production ([tls] cert, key).
+  Status cert = net::write_self_signed_cert(config::default_hostname(),
+                                            (dir / "tls" / "cert.pem").string(),
+                                            (dir / "tls" / "key.pem").string());
+  if (!cert && cert.error().kind() != ErrorKind::kExists) return report(cert.error());
   auto config = config::load_file(config_path.string());
   if (!config) return report(config.error().prefix("the starter configuration is broken (a bug)"));
   auto directory = directory::open_directory(*config, directory::OpenPurpose::kCreate);
