@@ -1,7 +1,7 @@
 // hostmail: one program, many commands (see `hostmail --help`).
 
-#include <exception>
 #include <cstdio>
+#include <exception>
 
 #include "admin/cli/cli.h"
 #include "app/serve.h"

@@ -42,18 +42,11 @@ int converse(int count, const struct pam_message** messages, struct pam_response
   for (int i = 0; i < count; ++i) {
     const char* text = nullptr;
     switch (messages[i]->msg_style) {
-      case PAM_PROMPT_ECHO_OFF:
-        text = data->password.c_str();
-        break;
-      case PAM_PROMPT_ECHO_ON:
-        text = data->user.c_str();
-        break;
+      case PAM_PROMPT_ECHO_OFF: text = data->password.c_str(); break;
+      case PAM_PROMPT_ECHO_ON: text = data->user.c_str(); break;
       case PAM_ERROR_MSG:
-      case PAM_TEXT_INFO:
-        continue;
-      default:
-        release(i);
-        return PAM_CONV_ERR;
+      case PAM_TEXT_INFO: continue;
+      default: release(i); return PAM_CONV_ERR;
     }
     answers[i].resp = strdup(text);
     if (answers[i].resp == nullptr) {
@@ -97,10 +90,8 @@ bool is_refusal(int status) {
     case PAM_PERM_DENIED:
     case PAM_ACCT_EXPIRED:
     case PAM_NEW_AUTHTOK_REQD:
-    case PAM_AUTHTOK_EXPIRED:
-      return true;
-    default:
-      return false;
+    case PAM_AUTHTOK_EXPIRED: return true;
+    default: return false;
   }
 }
 

@@ -20,7 +20,8 @@ void write(Level level, std::string_view line);
 
 template <typename... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (min_level() <= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
+  if (min_level() <= Level::kDebug)
+    write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {

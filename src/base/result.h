@@ -27,8 +27,8 @@ inline Status ok() { return {}; }
 
 // Evaluates a Result-returning expression; returns its error from the
 // enclosing function when it failed.
-#define HM_TRY(expr)                                                   \
-  do {                                                                 \
-    auto hm_try_result_ = (expr);                                      \
+#define HM_TRY(expr)                                                           \
+  do {                                                                         \
+    auto hm_try_result_ = (expr);                                              \
     if (!hm_try_result_) return ::hm::fail(std::move(hm_try_result_).error()); \
   } while (0)

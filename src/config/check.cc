@@ -11,8 +11,8 @@
 #include <map>
 #include <utility>
 
-#include "base/strings.h"
 #include "auth/password_scheme.h"
+#include "base/strings.h"
 #include "config/config.h"
 
 namespace hm::config {

@@ -9,21 +9,35 @@
 namespace hm::directory {
 namespace {
 
-constexpr size_t kMaxLocalPart = 64;    // RFC 5321 4.5.3.1.1
-constexpr size_t kMaxDomain = 253;      // RFC 1035, without the trailing dot
+constexpr size_t kMaxLocalPart = 64;  // RFC 5321 4.5.3.1.1
+constexpr size_t kMaxDomain = 253;    // RFC 1035, without the trailing dot
 constexpr size_t kMaxLabel = 63;
-constexpr size_t kMaxAddress = 254;     // RFC 5321 path limit less the brackets
+constexpr size_t kMaxAddress = 254;  // RFC 5321 path limit less the brackets
 
 bool is_atext(unsigned char c) {
   if (c >= 0x80) return true;  // UTF-8 (RFC 6531); validity checked by the caller
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~':
-      return true;
-    default:
-      return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -84,8 +98,7 @@ Result<std::string> check_ldh_labels(const std::string& domain) {
     for (char c : label) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
       if (!ok) {
-        return fail(ErrorKind::kInvalid, "domain '" + domain + "' contains '" +
-                                             std::string(1, c) +
+        return fail(ErrorKind::kInvalid, "domain '" + domain + "' contains '" + std::string(1, c) +
                                              "': only letters, digits and '-' are allowed");
       }
     }
@@ -117,8 +130,8 @@ Result<std::string> normalize_domain(std::string_view input) {
   int rc = idn2_to_ascii_8z(u.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
   std::unique_ptr<char, decltype(&idn2_free)> holder(out, &idn2_free);
   if (rc != IDN2_OK) {
-    return fail(ErrorKind::kInvalid, "domain '" + u + "' is not a valid internationalized name: " +
-                                         idn2_strerror(rc));
+    return fail(ErrorKind::kInvalid,
+                "domain '" + u + "' is not a valid internationalized name: " + idn2_strerror(rc));
   }
   return check_ldh_labels(ascii_lower(out));
 }
@@ -154,8 +167,8 @@ Result<Address> parse_address(std::string_view input) {
         }
         content += local[++i];
       } else if (c == '"' || c < 32 || c == 127) {
-        return fail(ErrorKind::kInvalid, "bad character in quoted local part of '" +
-                                             std::string(s) + "'");
+        return fail(ErrorKind::kInvalid,
+                    "bad character in quoted local part of '" + std::string(s) + "'");
       } else {
         content += static_cast<char>(c);
       }
@@ -228,8 +241,7 @@ bool is_local_name(std::string_view name) {
   char first = name.front();
   if (!((first >= 'a' && first <= 'z') || first == '_')) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) return false;
   }
   return true;

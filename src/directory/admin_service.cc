@@ -25,9 +25,9 @@ Result<std::string> AdminService::hosted_domain(std::string_view domain) {
   auto found = directory_.find_domain(*name);
   if (!found) return fail(std::move(found).error());
   if (!found->has_value()) {
-    return fail(ErrorKind::kNotFound,
-                "domain " + *name + " is not hosted here; add it with `hostmail domain add " +
-                    *name + "`");
+    return fail(
+        ErrorKind::kNotFound,
+        "domain " + *name + " is not hosted here; add it with `hostmail domain add " + *name + "`");
   }
   return *name;
 }
@@ -42,8 +42,8 @@ Status AdminService::add_domain(std::string_view domain, std::string_view postma
     auto drop = normalize_maildrop(postmaster_to);
     if (!drop) return fail(std::move(drop).error().prefix("--postmaster-to"));
     if (*drop == "postmaster@" + *name || *drop == "abuse@" + *name) {
-      return fail(ErrorKind::kInvalid, "--postmaster-to " + *drop +
-                                           " would make a loop; give an account's address");
+      return fail(ErrorKind::kInvalid,
+                  "--postmaster-to " + *drop + " would make a loop; give an account's address");
     }
     postmaster_drop = abuse_drop = *drop;
   }
@@ -94,8 +94,11 @@ Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
   auto accounts = directory_.list_accounts(domain);
   if (!accounts) return fail(std::move(accounts).error());
   for (int generation = 1; generation < 10000; ++generation) {
-    std::string mailbox =
-        domain + "/" + safe + (generation == 1 ? "" : "." + std::to_string(generation)) + "/";
+    std::string mailbox = domain;
+    mailbox += '/';
+    mailbox += safe;
+    if (generation > 1) mailbox += "." + std::to_string(generation);
+    mailbox += '/';
     auto retired = directory_.is_mailbox_retired(mailbox);
     if (!retired) return fail(std::move(retired).error());
     if (*retired) continue;
@@ -238,8 +241,8 @@ Status AdminService::grant_postmaster(std::string_view domain_in, std::string_vi
   auto account = directory_.find_account(*address);
   if (!account) return fail(std::move(account).error());
   if (!account->has_value()) {
-    return fail(ErrorKind::kNotFound, "there is no account " + *address +
-                                          "; only accounts can hold the postmaster role");
+    return fail(ErrorKind::kNotFound,
+                "there is no account " + *address + "; only accounts can hold the postmaster role");
   }
   return directory_.grant_postmaster(actor_, *domain, *address);
 }

@@ -47,8 +47,8 @@ class AsyncDirectory {
  private:
   struct Job {
     std::chrono::steady_clock::time_point queued;
-    std::function<void()> run;      // does the work and completes
-    std::function<void()> expire;   // completes with kTemporary
+    std::function<void()> run;     // does the work and completes
+    std::function<void()> expire;  // completes with kTemporary
   };
   void submit(Job job);
   void worker();

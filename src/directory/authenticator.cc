@@ -44,8 +44,9 @@ Result<Principal> Authenticator::authenticate(std::string_view login, std::strin
 
   if (name == options_.superuser) {
     if (options_.superuser_password_hash.empty()) {
-      return fail(refused("superuser has no password hash configured ([admin] "
-                          "superuser_password_hash)"));
+      return fail(
+          refused("superuser has no password hash configured ([admin] "
+                  "superuser_password_hash)"));
     }
     auto good = auth::verify_password(options_.superuser_password_hash, password);
     if (!good) return fail(refused("superuser hash unusable: " + good.error().message()));

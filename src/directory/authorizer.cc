@@ -44,8 +44,7 @@ Status authorize(const Principal& actor, Operation op, std::string_view domain,
     case Operation::kDomainAdd:
     case Operation::kDomainDelete:
     case Operation::kTreeImport:
-    case Operation::kTreeExport:
-      return fail(denied(actor, op, {}, "only the superuser can"));
+    case Operation::kTreeExport: return fail(denied(actor, op, {}, "only the superuser can"));
 
     case Operation::kDomainList:
       // Everyone may list; AdminService shows a postmaster only their domains.
@@ -56,16 +55,14 @@ Status authorize(const Principal& actor, Operation op, std::string_view domain,
       if (self) return ok();
       break;
 
-    default:
-      break;
+    default: break;
   }
 
   if (domain.empty()) {
     return fail(denied(actor, op, {}, "only the superuser can act on every domain at once"));
   }
   if (!actor.is_postmaster_of(std::string(domain))) {
-    return fail(denied(actor, op, domain,
-                       "only the superuser and the domain's postmasters can"));
+    return fail(denied(actor, op, domain, "only the superuser and the domain's postmasters can"));
   }
   // A postmaster's reach ends at the domain: the target must be inside it.
   if (!target.empty()) {

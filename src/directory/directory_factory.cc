@@ -11,9 +11,9 @@ Result<std::unique_ptr<Directory>> open_directory(const config::Config& config,
                                                   OpenPurpose purpose) {
   const std::string& backend = config.directory.backend;
   if (backend == "sqlite") {
-    auto db = SqliteDirectory::open(
-        config.directory.sqlite.path,
-        purpose == OpenPurpose::kCreate ? OpenMode::kCreateIfMissing : OpenMode::kMustExist);
+    auto db = SqliteDirectory::open(config.directory.sqlite.path, purpose == OpenPurpose::kCreate
+                                                                      ? OpenMode::kCreateIfMissing
+                                                                      : OpenMode::kMustExist);
     if (!db) return fail(std::move(db).error());
     return std::unique_ptr<Directory>(std::move(*db));
   }
@@ -22,8 +22,8 @@ Result<std::unique_ptr<Directory>> open_directory(const config::Config& config,
                 "[directory] backend = \"ldap\" is not available in this build yet; use "
                 "\"sqlite\"");
   }
-  return fail(ErrorKind::kInvalid, "[directory] backend = \"" + backend +
-                                       "\" is unknown; use \"sqlite\" or \"ldap\"");
+  return fail(ErrorKind::kInvalid,
+              "[directory] backend = \"" + backend + "\" is unknown; use \"sqlite\" or \"ldap\"");
 }
 
 }  // namespace hm::directory

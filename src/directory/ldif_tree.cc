@@ -116,7 +116,8 @@ PostmasterRole& role_of(Snapshot& tree, const std::string& domain) {
 
 Result<std::string> occupant_address(const Record& r, std::string_view dn) {
   auto rdns = ldif::parse_dn(dn);
-  if (!rdns || rdns->empty()) return fail(at(r, "roleOccupant '" + std::string(dn) + "' is not a DN"));
+  if (!rdns || rdns->empty())
+    return fail(at(r, "roleOccupant '" + std::string(dn) + "' is not a DN"));
   if (ascii_lower((*rdns)[0].attribute) != "mail") {
     return fail(at(r, "roleOccupant '" + std::string(dn) + "' does not name a mail account"));
   }
@@ -133,8 +134,8 @@ bool domain_known(const Snapshot& tree, std::string_view domain) {
 Status check_domain(const Record& r, const Snapshot& tree, std::string_view address) {
   std::string_view domain = domain_of(address);
   if (!domain_known(tree, domain)) {
-    return fail(at(r, "domain " + std::string(domain) +
-                          " has no o=" + std::string(domain) + " entry; import that first"));
+    return fail(at(r, "domain " + std::string(domain) + " has no o=" + std::string(domain) +
+                          " entry; import that first"));
   }
   return ok();
 }
@@ -203,7 +204,8 @@ Status add_entry(const Record& r, Snapshot& tree) {
       if (!values.empty()) HM_TRY(set_account_attribute(r, a, attr, values));
     }
     if (a.mailbox.empty()) {
-      a.mailbox = std::string(domain_of(*address)) + "/" + std::string(local_part_of(*address)) + "/";
+      a.mailbox =
+          std::string(domain_of(*address)) + "/" + std::string(local_part_of(*address)) + "/";
     }
     tree.accounts.push_back(std::move(a));
   } else if (alias) {
@@ -296,7 +298,8 @@ Status modify_entry(const Record& r, Snapshot& tree) {
         }
       }
       if (alias->maildrops.empty()) {
-        return fail(at(r, "would leave alias " + address + " without a maildrop; delete it instead"));
+        return fail(
+            at(r, "would leave alias " + address + " without a maildrop; delete it instead"));
       }
     } else if (account) {
       std::vector<std::string> values =
@@ -376,12 +379,14 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
   };
   // The suffix and the hosting organization, so the file loads into an empty slapd.
   if (ascii_lower(suffix[0].attribute) == "dc") {
-    add(ldif::format_dn(suffix), {{"objectClass", "top"}, {"objectClass", "dcObject"},
+    add(ldif::format_dn(suffix), {{"objectClass", "top"},
+                                  {"objectClass", "dcObject"},
                                   {"objectClass", "organization"},
-                                  {"dc", suffix[0].value}, {"o", suffix[0].value}});
+                                  {"dc", suffix[0].value},
+                                  {"o", suffix[0].value}});
   }
-  add(base_dn, {{"objectClass", "top"}, {"objectClass", "organization"},
-                {"o", (*base_rdns)[0].value}});
+  add(base_dn,
+      {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", (*base_rdns)[0].value}});
 
   auto domain_dn = [&](const std::string& domain) {
     return ldif::format_dn({{"o", domain}}) + "," + base_dn;
@@ -393,7 +398,8 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
   };
 
   for (const Domain& d : tree.domains) {
-    add(domain_dn(d.name), {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", d.name}});
+    add(domain_dn(d.name),
+        {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", d.name}});
     const PostmasterRole* role = nullptr;
     for (const PostmasterRole& r : tree.roles) {
       if (r.domain == d.name) role = &r;
@@ -423,8 +429,10 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
       if (domain_of(a.address) != d.name || a.address == "postmaster@" + d.name) continue;
       Record r;
       r.dn = entry_dn(a.address);
-      r.attributes = {{"objectClass", "top"}, {"objectClass", "nisMailAlias"},
-                      {"objectClass", "CourierMailAlias"}, {"cn", a.address},
+      r.attributes = {{"objectClass", "top"},
+                      {"objectClass", "nisMailAlias"},
+                      {"objectClass", "CourierMailAlias"},
+                      {"cn", a.address},
                       {"mail", a.address}};
       for (const std::string& m : a.maildrops) r.attributes.push_back({"maildrop", m});
       out.push_back(std::move(r));
@@ -434,12 +442,15 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
       Record r;
       r.dn = entry_dn(a.address);
       std::string local(local_part_of(a.address));
-      r.attributes = {{"objectClass", "top"}, {"objectClass", "inetOrgPerson"},
+      r.attributes = {{"objectClass", "top"},
+                      {"objectClass", "inetOrgPerson"},
                       {"objectClass", "CourierMailAccount"},
-                      {"cn", a.name.empty() ? local : a.name}, {"sn", local},
+                      {"cn", a.name.empty() ? local : a.name},
+                      {"sn", local},
                       {"mail", a.address}};
       if (!a.password_hash.empty()) r.attributes.push_back({"userPassword", a.password_hash});
-      r.attributes.push_back({"homeDirectory", a.home_directory.empty() ? std::string(default_home) : a.home_directory});
+      r.attributes.push_back({"homeDirectory", a.home_directory.empty() ? std::string(default_home)
+                                                                        : a.home_directory});
       r.attributes.push_back({"mailbox", a.mailbox});
       r.attributes.push_back({"uidNumber", std::to_string(a.uid_number)});
       r.attributes.push_back({"gidNumber", std::to_string(a.gid_number)});

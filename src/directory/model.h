@@ -26,16 +26,16 @@ struct Domain {
 
 // courierMailAccount: a virtual mail account.
 struct Account {
-  std::string address;        // mail
-  std::string password_hash;  // userPassword, "{SCHEME}..."; empty: cannot log in
-  std::string name;           // cn: a display name, may be empty
-  std::string home_directory; // homeDirectory; empty means [storage] virtual_base
-  std::string mailbox;        // mailbox, relative to home_directory; ends in '/'
-  uint32_t uid_number = 0;    // uidNumber (required by the schema; mail is owned by vmail)
-  uint32_t gid_number = 0;    // gidNumber
-  uint64_t quota_bytes = 0;   // quota; 0 = no quota
-  bool disable_imap = false;  // disableimap
-  bool disable_pop3 = false;  // disablepop3
+  std::string address;         // mail
+  std::string password_hash;   // userPassword, "{SCHEME}..."; empty: cannot log in
+  std::string name;            // cn: a display name, may be empty
+  std::string home_directory;  // homeDirectory; empty means [storage] virtual_base
+  std::string mailbox;         // mailbox, relative to home_directory; ends in '/'
+  uint32_t uid_number = 0;     // uidNumber (required by the schema; mail is owned by vmail)
+  uint32_t gid_number = 0;     // gidNumber
+  uint64_t quota_bytes = 0;    // quota; 0 = no quota
+  bool disable_imap = false;   // disableimap
+  bool disable_pop3 = false;   // disablepop3
   friend bool operator==(const Account&, const Account&) = default;
 };
 

@@ -79,9 +79,8 @@ Status Resolver::add_destination(Destination d, Walk& walk) const {
   auto& dests = walk.result.destinations;
   if (std::find(dests.begin(), dests.end(), d) != dests.end()) return ok();
   if (dests.size() >= options_.max_destinations) {
-    return fail(ErrorKind::kLimit,
-                "alias " + walk.result.address + " expands to more than " +
-                    std::to_string(options_.max_destinations) + " destinations");
+    return fail(ErrorKind::kLimit, "alias " + walk.result.address + " expands to more than " +
+                                       std::to_string(options_.max_destinations) + " destinations");
   }
   dests.push_back(std::move(d));
   return ok();

@@ -56,13 +56,13 @@ using LocalUserLookup = std::function<Result<bool>(std::string_view name)>;
 LocalUserLookup system_local_user_lookup();
 
 struct ResolverOptions {
-  std::string recipient_delimiter = "+";  // each character is a delimiter; "" disables
-  unsigned max_depth = 20;                // alias nesting
-  unsigned max_destinations = 1000;       // after expansion
-  bool local_enabled = false;             // shell accounts receive mail
-  std::vector<std::string> local_domains; // domains whose local parts are shell accounts
+  std::string recipient_delimiter = "+";           // each character is a delimiter; "" disables
+  unsigned max_depth = 20;                         // alias nesting
+  unsigned max_destinations = 1000;                // after expansion
+  bool local_enabled = false;                      // shell accounts receive mail
+  std::vector<std::string> local_domains;          // domains whose local parts are shell accounts
   std::string postmaster_maildrop = "postmaster";  // for postmaster@<hosted> without an entry
-  LocalUserLookup local_user_exists;      // default: system_local_user_lookup()
+  LocalUserLookup local_user_exists;               // default: system_local_user_lookup()
 };
 
 class Resolver {

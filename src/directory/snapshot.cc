@@ -85,8 +85,7 @@ Status apply_snapshot(Directory& directory, const Actor& actor, const Snapshot& 
   for (const auto& [address, a] : have_accounts) {
     if (!want_domains.count(std::string(domain_of(address)))) continue;
     if (!want_accounts.count(address)) {
-      HM_TRY(with_context(directory.delete_account(actor, address),
-                          "deleting account " + address));
+      HM_TRY(with_context(directory.delete_account(actor, address), "deleting account " + address));
     }
   }
 
@@ -97,7 +96,8 @@ Status apply_snapshot(Directory& directory, const Actor& actor, const Snapshot& 
   }
   for (const auto& [address, a] : want_accounts) {
     auto have = have_accounts.find(address);
-    bool domain_survived = have != have_accounts.end() && have_domains.count(std::string(domain_of(address))) &&
+    bool domain_survived = have != have_accounts.end() &&
+                           have_domains.count(std::string(domain_of(address))) &&
                            want_domains.count(std::string(domain_of(address)));
     if (have == have_accounts.end() || !domain_survived) {
       HM_TRY(with_context(directory.add_account(actor, *a), "adding account " + address));

@@ -28,10 +28,8 @@ bool is_escapable(char c) {
     case '<':
     case '=':
     case '>':
-    case '\\':
-      return true;
-    default:
-      return false;
+    case '\\': return true;
+    default: return false;
   }
 }
 
@@ -203,8 +201,7 @@ void append_escaped(std::string& out, std::string_view value) {
         out += '\\';
         out += c;
         continue;
-      default:
-        break;
+      default: break;
     }
     if ((c == '#' && i == 0) || (c == ' ' && (i == 0 || i + 1 == value.size()))) {
       out += '\\';

@@ -269,15 +269,9 @@ Result<Record> parse_record(const std::vector<Line>& lines, size_t i) {
   }
   Status s;
   switch (r.change) {
-    case ChangeType::kAdd:
-      s = parse_content(lines, i, r);
-      break;
-    case ChangeType::kModify:
-      s = parse_modify(lines, i, r);
-      break;
-    case ChangeType::kModRdn:
-      s = parse_modrdn(lines, i, r);
-      break;
+    case ChangeType::kAdd: s = parse_content(lines, i, r); break;
+    case ChangeType::kModify: s = parse_modify(lines, i, r); break;
+    case ChangeType::kModRdn: s = parse_modrdn(lines, i, r); break;
     case ChangeType::kDelete:
       if (i < lines.size()) {
         return error_at(lines[i].number, "a 'changetype: delete' record takes no further lines");
@@ -334,26 +328,19 @@ void write_line(std::string& out, std::string_view name, std::string_view value)
 
 std::string_view changetype_name(ChangeType c) {
   switch (c) {
-    case ChangeType::kAdd:
-      return "add";
-    case ChangeType::kModify:
-      return "modify";
-    case ChangeType::kDelete:
-      return "delete";
-    case ChangeType::kModRdn:
-      return "modrdn";
+    case ChangeType::kAdd: return "add";
+    case ChangeType::kModify: return "modify";
+    case ChangeType::kDelete: return "delete";
+    case ChangeType::kModRdn: return "modrdn";
   }
   return "add";
 }
 
 std::string_view op_name(Modification::Op op) {
   switch (op) {
-    case Modification::Op::kAdd:
-      return "add";
-    case Modification::Op::kDelete:
-      return "delete";
-    case Modification::Op::kReplace:
-      return "replace";
+    case Modification::Op::kAdd: return "add";
+    case Modification::Op::kDelete: return "delete";
+    case Modification::Op::kReplace: return "replace";
   }
   return "add";
 }

@@ -83,8 +83,8 @@ Status write_self_signed_cert(const std::string& hostname, const std::string& ce
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>("hostmail self-signed"), -1,
-                             -1, 0);
+                             reinterpret_cast<const unsigned char*>("hostmail self-signed"), -1, -1,
+                             0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(hostname.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
@@ -100,7 +100,8 @@ Status write_self_signed_cert(const std::string& hostname, const std::string& ce
 
   auto key_file = create_file(key_path, 0600);
   if (!key_file) return fail(std::move(key_file).error());
-  if (PEM_write_PrivateKey(key_file->get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+  if (PEM_write_PrivateKey(key_file->get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+          1 ||
       std::fflush(key_file->get()) != 0) {
     return fail(openssl_failure("cannot write " + key_path));
   }

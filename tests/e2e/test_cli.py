@@ -205,12 +205,19 @@ class ToolsTest(HostmailTestCase):
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("hostmail init", proc.stderr)
 
-    def test_serve_starts_and_stops_on_sigterm(self):
+    def test_serve_and_cli_share_the_directory(self):
         proc = subprocess.Popen([BIN, "--config", self.config, "serve"],
                                 stderr=subprocess.PIPE, text=True)
         try:
             line = proc.stderr.readline()
             self.assertIn("serving sqlite:", line)
+            # While the daemon holds the database open, the CLI changes it.
+            self.ok("domain", "add", "live.example")
+            for i in range(20):
+                self.ok("account", "add", f"u{i}@live.example", "--password-stdin",
+                        stdin=f"pw{i}\n")
+            self.assertEqual(len(self.ok("account", "list", "--json").json()), 20)
+            self.assertIsNone(proc.poll())
         finally:
             proc.terminate()
             self.assertEqual(proc.wait(timeout=30), 0)

@@ -82,7 +82,8 @@ int run(int argc, char** argv, const ServeCommand& serve) {
   std::string init_dir = ".";
   auto* init = app.add_subcommand("init", "Write a starter configuration and data folders");
   init->add_option("--dir", init_dir, "Folder for the configuration and data (default: .)");
-  init->callback([&] { action = [&] { return run_init(init_dir); }; });
+  init->callback(
+      [&] { action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail"); }; });
 
   auto* check = app.add_subcommand("check-config", "Validate the configuration");
   check->callback([&] { action = [&] { return run_check_config(global.config_path); }; });
@@ -189,15 +190,16 @@ int run(int argc, char** argv, const ServeCommand& serve) {
       return with_context(global, [&](Context& ctx) -> Status {
         std::optional<std::string> password;
         if (password_stdin || stdin_is_terminal()) {
-          auto p = read_password(password_stdin ? PasswordSource::kStdin : PasswordSource::kTerminal,
-                                 "Password for " + address + ": ");
+          auto p =
+              read_password(password_stdin ? PasswordSource::kStdin : PasswordSource::kTerminal,
+                            "Password for " + address + ": ");
           if (!p) return Status(fail(p.error()));
           password = std::move(*p);
         }
         auto created = ctx.admin().add_account(address, password, quota);
         if (!created) return Status(fail(created.error()));
-        std::cerr << "account " << created->address << " created, mailbox "
-                  << created->mailbox << "\n";
+        std::cerr << "account " << created->address << " created, mailbox " << created->mailbox
+                  << "\n";
         if (!password) {
           std::cerr << "it has no password yet: set one with `hostmail account passwd "
                     << created->address << "`\n";

@@ -45,8 +45,8 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options) {
   ctx->config_ = std::move(*config);
   ctx->directory_ = std::move(*directory);
   directory::Authenticator authenticator(*ctx->directory_, ctx->authenticator_options());
-  auto principal = authenticator.principal_for(options.as.empty() ? ctx->config_.admin.superuser
-                                                                   : options.as);
+  auto principal =
+      authenticator.principal_for(options.as.empty() ? ctx->config_.admin.superuser : options.as);
   if (!principal) return fail(std::move(principal).error().prefix("--as"));
   ctx->principal_ = std::move(*principal);
   return ctx;

@@ -17,7 +17,7 @@ int exit_status(ErrorKind kind) {
     case ErrorKind::kLimit: return 65;
     case ErrorKind::kOverQuota: return 73;
     case ErrorKind::kLoop: return 65;
-    case ErrorKind::kInternal: return 70;    // EX_SOFTWARE
+    case ErrorKind::kInternal: return 70;  // EX_SOFTWARE
   }
   return 1;
 }

@@ -33,7 +33,7 @@ std::string first_or(const std::vector<std::string>& v, const std::string& fallb
 
 }  // namespace
 
-int run_init(const std::string& dir_arg) {
+int run_init(const std::string& dir_arg, const std::string& program) {
   std::error_code ec;
   fs::path dir = fs::absolute(dir_arg, ec).lexically_normal();
   if (ec) return report(Error(ErrorKind::kInvalid, "bad --dir " + dir_arg));
@@ -44,15 +44,12 @@ int run_init(const std::string& dir_arg) {
                                                 "start afresh"));
   }
   const auto owner_only = fs::perms::owner_all;
-  for (const auto& [sub, perms] :
-       std::vector<std::pair<std::string, fs::perms>>{{"", fs::perms::owner_all |
-                                                               fs::perms::group_read |
-                                                               fs::perms::group_exec |
-                                                               fs::perms::others_read |
-                                                               fs::perms::others_exec},
-                                                      {"vmail/domains", owner_only},
-                                                      {"state", owner_only},
-                                                      {"tls", owner_only}}) {
+  for (const auto& [sub, perms] : std::vector<std::pair<std::string, fs::perms>>{
+           {"", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                    fs::perms::others_read | fs::perms::others_exec},
+           {"vmail/domains", owner_only},
+           {"state", owner_only},
+           {"tls", owner_only}}) {
     Status s = make_dir(dir / sub, perms);
     if (!s) return report(s.error());
   }
@@ -67,18 +64,18 @@ int run_init(const std::string& dir_arg) {
   }
   // STARTTLS and the implicit-TLS ports work from the first start; a real
   // certificate replaces this one for production ([tls] cert, key).
-  Status cert = net::write_self_signed_cert(config::default_hostname(),
-                                            (dir / "tls" / "cert.pem").string(),
-                                            (dir / "tls" / "key.pem").string());
+  Status cert =
+      net::write_self_signed_cert(config::default_hostname(), (dir / "tls" / "cert.pem").string(),
+                                  (dir / "tls" / "key.pem").string());
   if (!cert && cert.error().kind() != ErrorKind::kExists) return report(cert.error());
   auto config = config::load_file(config_path.string());
   if (!config) return report(config.error().prefix("the starter configuration is broken (a bug)"));
   auto directory = directory::open_directory(*config, directory::OpenPurpose::kCreate);
   if (!directory) return report(directory.error());
 
-  std::string c = "hostmail --config " + config_path.string();
-  std::cout << "Wrote " << config_path.string() << " and the data folders under "
-            << dir.string() << ".\n\n"
+  std::string c = program + " --config " + config_path.string();
+  std::cout << "Wrote " << config_path.string() << " and the data folders under " << dir.string()
+            << ".\n\n"
             << "Add a domain and an account:\n"
             << "  " << c << " domain add example.org\n"
             << "  " << c << " account add you@example.org      (asks for the password)\n"
@@ -89,8 +86,8 @@ int run_init(const std::string& dir_arg) {
             << "  incoming  IMAP " << first_or(config->listen.imap, "-") << " (STARTTLS), POP3 "
             << first_or(config->listen.pop3, "-") << "\n"
             << "  outgoing  SMTP submission " << first_or(config->listen.submission, "-")
-            << " (STARTTLS), mail from outside arrives on "
-            << first_or(config->listen.smtp, "-") << "\n"
+            << " (STARTTLS), mail from outside arrives on " << first_or(config->listen.smtp, "-")
+            << "\n"
             << "  login     the full address and its password\n";
   return 0;
 }
@@ -108,8 +105,8 @@ int run_check_config(const std::string& explicit_path) {
   std::error_code ec;
   const std::string& base = config->storage.virtual_base;
   if (!fs::is_directory(base, ec)) {
-    problems.push_back("[storage] virtual_base: " + base +
-                       " does not exist; create it, owned by " + config->storage.vmail_user);
+    problems.push_back("[storage] virtual_base: " + base + " does not exist; create it, owned by " +
+                       config->storage.vmail_user);
   } else if (access(base.c_str(), W_OK) != 0) {
     problems.push_back("[storage] virtual_base: " + base + " is not writable by this user");
   }

@@ -7,7 +7,8 @@ namespace hm::admin::cli {
 
 // Writes DIR/hostmail.toml (never over an existing one), the data folders and
 // the embedded directory database, then says what to do next.
-int run_init(const std::string& dir);
+// `program` is how the user invoked hostmail, for the commands it suggests.
+int run_init(const std::string& dir, const std::string& program);
 
 // Loads the configuration and checks what can only be checked on this
 // machine: the directory opens, the Maildir base is writable, the vmail user

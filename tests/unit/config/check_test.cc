@@ -237,8 +237,8 @@ TEST(ConfigCheck, RecipientDelimiter) {
 
 TEST(ConfigCheck, PasswordSchemeKnown) {
   Config c = valid();
-  for (const char* good :
-       {"CRYPT-YESCRYPT", "ARGON2ID", "SSHA", "SSHA256", "SSHA512", "SHA", "SMD5", "MD5", "CRYPT"}) {
+  for (const char* good : {"CRYPT-YESCRYPT", "ARGON2ID", "SSHA", "SSHA256", "SSHA512", "SHA",
+                           "SMD5", "MD5", "CRYPT"}) {
     c.auth.password_scheme = good;
     EXPECT_TRUE(check(c).empty()) << good;
   }

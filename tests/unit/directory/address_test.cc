@@ -19,10 +19,10 @@ TEST(Address, IdnDomainsBecomeALabels) {
 }
 
 TEST(Address, RejectsBadSyntax) {
-  for (const char* bad : {"", "no-at-sign", "@example.org", "user@", "a..b@example.org",
-                          ".a@example.org", "a.@example.org", "a b@example.org",
-                          "user@exa mple.org", "user@-bad.example", "user@bad-.example",
-                          "user@[192.0.2.1]", "user@a..example", "a\"b@example.org"}) {
+  for (const char* bad :
+       {"", "no-at-sign", "@example.org", "user@", "a..b@example.org", ".a@example.org",
+        "a.@example.org", "a b@example.org", "user@exa mple.org", "user@-bad.example",
+        "user@bad-.example", "user@[192.0.2.1]", "user@a..example", "a\"b@example.org"}) {
     auto r = normalize_address(bad);
     EXPECT_FALSE(r.has_value()) << bad;
     if (!r) {

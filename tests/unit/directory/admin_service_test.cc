@@ -151,9 +151,9 @@ TEST_F(AdminServiceTest, PasswordChange) {
   ASSERT_TRUE(admin.add_account("ann@example.org", std::string("ann"), 0));
   auto joe = as("joe@example.org");
   must(joe.set_password("joe@example.org", "new"));
-  EXPECT_TRUE(auth::verify_password(dir_.find_account("joe@example.org").value()->password_hash,
-                                    "new")
-                  .value());
+  EXPECT_TRUE(
+      auth::verify_password(dir_.find_account("joe@example.org").value()->password_hash, "new")
+          .value());
   EXPECT_EQ(joe.set_password("ann@example.org", "x").error().kind(), ErrorKind::kPermission);
   EXPECT_EQ(joe.set_password("joe@example.org", "").error().kind(), ErrorKind::kInvalid);
 }

@@ -63,8 +63,10 @@ TEST(AsyncDirectory, QueuedTooLongIsTemporary) {
   Authenticator authenticator(dir, {});
   AsyncDirectory async(resolver, authenticator, 1, std::chrono::milliseconds(50));
   std::promise<Result<Resolution>> first, second;
-  async.resolve("user1@domain1.example", [&](Result<Resolution> r) { first.set_value(std::move(r)); });
-  async.resolve("user2@domain1.example", [&](Result<Resolution> r) { second.set_value(std::move(r)); });
+  async.resolve("user1@domain1.example",
+                [&](Result<Resolution> r) { first.set_value(std::move(r)); });
+  async.resolve("user2@domain1.example",
+                [&](Result<Resolution> r) { second.set_value(std::move(r)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   dir.open();
   EXPECT_TRUE(first.get_future().get());  // was running already

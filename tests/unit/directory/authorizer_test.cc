@@ -6,9 +6,7 @@ namespace hm::directory {
 namespace {
 
 Principal superuser() { return {Principal::Kind::kSuperuser, "admin", {}}; }
-Principal postmaster() {
-  return {Principal::Kind::kVirtual, "pm@one.example", {"one.example"}};
-}
+Principal postmaster() { return {Principal::Kind::kVirtual, "pm@one.example", {"one.example"}}; }
 Principal user() { return {Principal::Kind::kVirtual, "joe@one.example", {}}; }
 
 TEST(Authorizer, SuperuserMayDoEverything) {
@@ -19,10 +17,10 @@ TEST(Authorizer, SuperuserMayDoEverything) {
 }
 
 TEST(Authorizer, PostmasterInsideTheirDomain) {
-  for (Operation op : {Operation::kAccountAdd, Operation::kAccountDelete,
-                       Operation::kAccountPassword, Operation::kAccountShow,
-                       Operation::kAliasAdd, Operation::kAliasDelete,
-                       Operation::kPostmasterGrant, Operation::kPostmasterRevoke}) {
+  for (Operation op :
+       {Operation::kAccountAdd, Operation::kAccountDelete, Operation::kAccountPassword,
+        Operation::kAccountShow, Operation::kAliasAdd, Operation::kAliasDelete,
+        Operation::kPostmasterGrant, Operation::kPostmasterRevoke}) {
     EXPECT_TRUE(authorize(postmaster(), op, "one.example", "new@one.example")) << to_string(op);
   }
   EXPECT_TRUE(authorize(postmaster(), Operation::kAccountList, "one.example"));
@@ -35,8 +33,8 @@ TEST(Authorizer, PostmasterNeverOutsideTheirDomain) {
   EXPECT_EQ(r.error().kind(), ErrorKind::kPermission);
   EXPECT_NE(r.error().message().find("two.example"), std::string::npos);
   // A target in another domain, even when the named domain is theirs.
-  EXPECT_FALSE(authorize(postmaster(), Operation::kPostmasterGrant, "one.example",
-                         "friend@two.example"));
+  EXPECT_FALSE(
+      authorize(postmaster(), Operation::kPostmasterGrant, "one.example", "friend@two.example"));
   EXPECT_FALSE(authorize(postmaster(), Operation::kAccountList, ""));
 }
 

@@ -128,7 +128,8 @@ TEST_F(ResolverTest, DepthLimit) {
 }
 
 TEST_F(ResolverTest, DiamondIsNotALoop) {
-  must(dir_.add_alias(root_, {"d@domain1.example", {"team@domain1.example", "abuse@domain1.example"}}));
+  must(dir_.add_alias(root_,
+                      {"d@domain1.example", {"team@domain1.example", "abuse@domain1.example"}}));
   auto r = resolver().resolve("d@domain1.example");
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->destinations.size(), 2u);
@@ -186,8 +187,8 @@ TEST_F(ResolverTest, RecipientDelimiter) {
 }
 
 TEST_F(ResolverTest, DeadEndsAreReportedButOthersDelivered) {
-  must(dir_.add_alias(root_, {"half@domain1.example",
-                              {"user1@domain1.example", "ghost@domain1.example"}}));
+  must(dir_.add_alias(
+      root_, {"half@domain1.example", {"user1@domain1.example", "ghost@domain1.example"}}));
   auto r = resolver().resolve("half@domain1.example");
   ASSERT_TRUE(r);
   EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"}));

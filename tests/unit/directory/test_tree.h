@@ -30,8 +30,8 @@ inline void fill(Directory& d) {
   must(d.add_account(root, account("user1@domain1.example")));
   must(d.add_account(root, account("user2@domain1.example")));
   must(d.add_account(root, account("boss@domain2.example")));
-  must(d.add_alias(root, {"team@domain1.example",
-                          {"user1@domain1.example", "user2@domain1.example"}}));
+  must(d.add_alias(root,
+                   {"team@domain1.example", {"user1@domain1.example", "user2@domain1.example"}}));
   must(d.add_alias(root, {"@domain2.example", {"boss@domain2.example"}}));
 }
 
