@@ -11,7 +11,8 @@ packages=(
   libsqlite3-dev libssl-dev libcrypt-dev libargon2-dev libidn2-dev
   libldap-dev libpam0g-dev
   # tests: unit, interop (slappasswd, slapd), end to end (python3 clients)
-  libgtest-dev libgmock-dev python3 slapd ldap-utils sqlite3 openssl
+  libgtest-dev libgmock-dev python3 slapd ldap-utils sqlite3 openssl swaks libnet-ssleay-perl
+  libio-socket-ssl-perl curl procmail
   # tooling
   clang-format clang-tidy
 )

@@ -2,18 +2,81 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "app/wiring.h"
 #include "base/log.h"
-#include "directory/directory_factory.h"
+#include "directory/async_directory.h"
+#include "directory/authenticator.h"
+#include "net/listener.h"
+#include "smtp/smtp_server.h"
 
 namespace hm::app {
+namespace {
+
+log::Level parse_level(const std::string& level) {
+  if (level == "debug") return log::Level::kDebug;
+  if (level == "warning") return log::Level::kWarning;
+  if (level == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+smtp::SmtpSettings smtp_settings(const config::Config& c) {
+  smtp::SmtpSettings s;
+  s.hostname = c.server.hostname;
+  s.max_message_size = c.limits.message_size;
+  s.max_recipients = c.limits.recipients;
+  s.line_length = c.limits.line_length;
+  s.command_timeout = std::chrono::seconds(c.limits.command_timeout_s);
+  s.data_timeout = std::chrono::seconds(c.limits.data_timeout_s);
+  s.connections_per_ip = c.limits.connections_per_ip;
+  s.errors_per_session = c.limits.errors_per_session;
+  s.tls_cert = c.tls.cert;
+  s.tls_key = c.tls.key;
+  return s;
+}
+
+// Retries due queue entries every minute until told to stop.
+class QueueRunner {
+ public:
+  QueueRunner(MailSystem& mail) : mail_(mail), thread_([this] { loop(); }) {}
+  ~QueueRunner() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      lock.unlock();
+      Status s = mail_.agent->run_queue(*mail_.directory, std::chrono::system_clock::now());
+      if (!s) log::warning("queue run failed: {}", s.error().describe());
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; });
+    }
+  }
+  MailSystem& mail_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 int serve(const config::Config& config) {
-  log::Level level = config.log.level == "debug"     ? log::Level::kDebug
-                     : config.log.level == "warning" ? log::Level::kWarning
-                     : config.log.level == "error"   ? log::Level::kError
-                                                     : log::Level::kInfo;
-  log::configure(config.log.sink == "syslog" ? log::Sink::kSyslog : log::Sink::kStderr, level);
+  log::configure(config.log.sink == "syslog" ? log::Sink::kSyslog : log::Sink::kStderr,
+                 parse_level(config.log.level));
 
   // Block the stop signals before any thread starts, so that only sigwait()
   // below receives them.
@@ -22,22 +85,37 @@ int serve(const config::Config& config) {
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
 
-  auto directory = directory::open_directory(config);
-  if (!directory) {
-    log::error("cannot open the directory: {}", directory.error().describe());
+  auto mail = build_mail_system(config);
+  if (!mail) {
+    log::error("cannot start: {}", mail.error().describe());
     return 75;  // EX_TEMPFAIL: a supervisor may retry
   }
-  log::info("hostmail {} serving {} for {} (config {})", "0.1.0", (*directory)->describe(),
+  auto sockets = net::bind_all(config.listen.smtp);
+  if (!sockets) {
+    log::error("cannot start: {}", sockets.error().describe());
+    return 71;  // EX_OSERR
+  }
+
+  directory::Authenticator authenticator(*mail->directory, {});
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  directory::AsyncDirectory async_directory(
+      *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10));
+  smtp::SmtpServer smtp_server(smtp_settings(config), async_directory, *mail->agent);
+  Status started = smtp_server.start(std::move(*sockets), cores);
+  if (!started) {
+    log::error("cannot start: {}", started.error().describe());
+    return 78;  // EX_CONFIG
+  }
+  QueueRunner queue_runner(*mail);
+  log::info("hostmail {} serving {} for {} (config {})", "0.1.0", mail->directory->describe(),
             config.server.hostname, config.source_path);
-  // The protocol listeners ([listen] smtp, imap, pop3, ...) come with the
-  // SMTP, IMAP and POP3 work; until then the daemon holds the directory open
-  // and waits.
-  log::warning("this build has no protocol listeners yet: nothing is served on [listen] ports");
 
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   log::info("stopping on signal {}", signal_number);
+  smtp_server.stop();
   return 0;
 }
 

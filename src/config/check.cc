@@ -136,6 +136,26 @@ void check_listen(Checker& k, const ListenConfig& listen) {
   }
 }
 
+// What is wrong with a Postfix-style LDAP filter, or "".
+std::string ldap_filter_problem(std::string_view f) {
+  if (f.size() < 2 || f.front() != '(' || f.back() != ')') {
+    return fmt::format("'{}' must be enclosed in parentheses, e.g. (&(mail=%s)(objectClass=...))",
+                       f);
+  }
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] != '%') continue;
+    char next = i + 1 < f.size() ? f[i + 1] : '\0';
+    if (next != 's' && next != 'u' && next != 'd' && next != '%') {
+      return fmt::format(
+          "'{}' has a '%' that is not %s (address), %u (local part), %d (domain) "
+          "or %% (a '%')",
+          f);
+    }
+    ++i;
+  }
+  return {};
+}
+
 void check_directory(Checker& k, const DirectoryConfig& d) {
   if (!one_of(d.backend, {"sqlite", "ldap"})) {
     k.add("directory.backend", fmt::format("unknown backend \"{}\"; use one of {}", d.backend,
@@ -186,6 +206,16 @@ void check_directory(Checker& k, const DirectoryConfig& d) {
   k.at_least("directory.ldap.timeout_ms", l.timeout_ms, 1);
   k.at_least("directory.ldap.cache_ttl_s", l.cache_ttl_s, 0);
   k.at_least("directory.ldap.pool_size", l.pool_size, 1);
+  for (auto [key, value] : {std::pair{"directory.ldap.account_filter", &l.account_filter},
+                            std::pair{"directory.ldap.alias_filter", &l.alias_filter},
+                            std::pair{"directory.ldap.domain_filter", &l.domain_filter}}) {
+    std::string problem = ldap_filter_problem(*value);
+    if (!problem.empty()) k.add(key, problem);
+  }
+  k.not_empty("directory.ldap.account_attribute", l.account_attribute,
+              "name the attribute holding an account's mailbox, e.g. \"mailbox\"");
+  k.not_empty("directory.ldap.alias_attribute", l.alias_attribute,
+              "name the attribute holding an alias's destinations, e.g. \"maildrop\"");
 }
 
 void check_storage(Checker& k, const StorageConfig& s) {

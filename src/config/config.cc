@@ -246,6 +246,11 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
       l.integer("timeout_ms", d.ldap.timeout_ms);
       l.integer("cache_ttl_s", d.ldap.cache_ttl_s);
       l.integer("pool_size", d.ldap.pool_size);
+      l.string("account_filter", d.ldap.account_filter);
+      l.string("alias_filter", d.ldap.alias_filter);
+      l.string("domain_filter", d.ldap.domain_filter);
+      l.string("account_attribute", d.ldap.account_attribute);
+      l.string("alias_attribute", d.ldap.alias_attribute);
       l.finish();
     }
     r.finish();

@@ -64,6 +64,13 @@ struct LdapConfig {
   int timeout_ms = 5000;
   int cache_ttl_s = 30;  // 0 disables the cache
   int pool_size = 4;
+  // Postfix-style search filters: %s the whole address, %u its local part,
+  // %d its domain (values escaped per RFC 4515), %% a '%'.
+  std::string account_filter = "(&(mail=%s)(objectClass=CourierMailAccount))";
+  std::string alias_filter = "(&(mail=%s)(objectClass=CourierMailAlias))";
+  std::string domain_filter = "(&(o=%d)(objectClass=organization))";
+  std::string account_attribute = "mailbox";  // an account's mailbox path
+  std::string alias_attribute = "maildrop";   // an alias's destinations
 };
 
 struct DirectoryConfig {

@@ -3,13 +3,23 @@ directory database, and a helper to run the real binary's commands."""
 
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 import unittest
 
 BIN = os.environ.get("HOSTMAIL_BIN", "hostmail")
 DATA = os.environ.get("HOSTMAIL_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Result:
@@ -34,6 +44,59 @@ class HostmailTestCase(unittest.TestCase):
         r = self.run_hm("init", "--dir", self.dir, use_config=False)
         self.assertEqual(r.code, 0, r)
         self.config = os.path.join(self.dir, "hostmail.toml")
+        # Private ports, so tests can run side by side.
+        self.ports = {}
+        with open(self.config) as f:
+            text = f.read()
+        for service in ("smtp", "submission", "smtps", "imap", "imaps", "pop3", "pop3s", "admin"):
+            self.ports[service] = free_port()
+            text = re.sub(r'(?m)^%s = \["127\.0\.0\.1:\d+"\]' % service,
+                          '%s = ["127.0.0.1:%d"]' % (service, self.ports[service]), text)
+        with open(self.config, "w") as f:
+            f.write(text)
+        self.maildirs = os.path.join(self.dir, "vmail", "domains")
+        self.server = None
+
+    def start_server(self):
+        """Starts `hostmail serve` and waits until SMTP answers."""
+        log = open(os.path.join(self.dir, "serve.log"), "w")
+        self.server = subprocess.Popen([BIN, "--config", self.config, "serve"],
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self.stop_server)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.server.poll() is not None:
+                self.fail("hostmail serve exited: " + self.server_log())
+            try:
+                with socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=1):
+                    return self.server
+            except OSError:
+                time.sleep(0.05)
+        self.fail("hostmail serve did not listen: " + self.server_log())
+
+    def stop_server(self):
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+
+    def server_log(self):
+        with open(os.path.join(self.dir, "serve.log")) as f:
+            return f.read()
+
+    def maildir_files(self, mailbox, sub="new"):
+        """Contents of the files in a mailbox's new/ (or cur/), sorted by name."""
+        path = os.path.join(self.maildirs, mailbox, sub)
+        if not os.path.isdir(path):
+            return []
+        out = []
+        for name in sorted(os.listdir(path)):
+            with open(os.path.join(path, name), "rb") as f:
+                out.append(f.read())
+        return out
 
     def run_hm(self, *args, stdin=None, use_config=True, as_user=None, env=None):
         cmd = [BIN]

@@ -206,22 +206,17 @@ class ToolsTest(HostmailTestCase):
         self.assertIn("hostmail init", proc.stderr)
 
     def test_serve_and_cli_share_the_directory(self):
-        proc = subprocess.Popen([BIN, "--config", self.config, "serve"],
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            line = proc.stderr.readline()
-            self.assertIn("serving sqlite:", line)
-            # While the daemon holds the database open, the CLI changes it.
-            self.ok("domain", "add", "live.example")
-            for i in range(20):
-                self.ok("account", "add", f"u{i}@live.example", "--password-stdin",
-                        stdin=f"pw{i}\n")
-            self.assertEqual(len(self.ok("account", "list", "--json").json()), 20)
-            self.assertIsNone(proc.poll())
-        finally:
-            proc.terminate()
-            self.assertEqual(proc.wait(timeout=30), 0)
-
+        self.start_server()
+        # While the daemon holds the database open, the CLI changes it.
+        self.ok("domain", "add", "live.example")
+        for i in range(20):
+            self.ok("account", "add", f"u{i}@live.example", "--password-stdin",
+                    stdin=f"pw{i}\n")
+        self.assertEqual(len(self.ok("account", "list", "--json").json()), 20)
+        self.assertIsNone(self.server.poll())
+        self.server.terminate()
+        self.assertEqual(self.server.wait(timeout=30), 0)
+        self.assertIn("serving sqlite:", self.server_log())
 
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,7 @@
 #include "admin/cli/init_command.h"
 #include "admin/cli/output.h"
 #include "admin/cli/password_input.h"
+#include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
 #include "directory/ldif_tree.h"
@@ -63,7 +64,7 @@ std::string read_file_or_stdin(const std::string& path, Status& status) {
 
 }  // namespace
 
-int run(int argc, char** argv, const ServeCommand& serve) {
+int run(int argc, char** argv, const MailCommands& commands) {
   CLI::App app{"hostmail: a mail server for many domains (SMTP, IMAP, POP3, directory)",
                "hostmail"};
   app.require_subcommand(1);
@@ -74,6 +75,9 @@ int run(int argc, char** argv, const ServeCommand& serve) {
                  "/etc/hostmail/hostmail.toml)");
   app.add_option("--as", global.as,
                  "Act as this account (its postmaster rights only) instead of the superuser");
+  app.add_flag("--as-password-stdin", global.as_password_stdin,
+               "Read the --as principal's password from the first line of stdin; with the LDAP "
+               "directory, writes then bind as that principal so slapd's access rules apply");
 
   int status = 0;
   std::function<int()> action;
@@ -93,7 +97,20 @@ int run(int argc, char** argv, const ServeCommand& serve) {
     action = [&] {
       auto config = load_config(global);
       if (!config) return report(config.error());
-      return serve(*config);
+      return commands.serve(*config);
+    };
+  });
+
+  DeliverArguments deliver_args;
+  auto* deliver = app.add_subcommand(
+      "deliver", "Deliver one message from stdin (a local delivery agent; sysexits codes)");
+  deliver->add_option("--recipient", deliver_args.recipient, "Envelope recipient")->required();
+  deliver->add_option("--sender", deliver_args.sender, "Envelope sender (default: none, <>)");
+  deliver->callback([&] {
+    action = [&] {
+      auto config = load_config(global);
+      if (!config) return report(config.error());
+      return commands.deliver(*config, deliver_args);
     };
   });
 
@@ -371,6 +388,8 @@ int run(int argc, char** argv, const ServeCommand& serve) {
       });
     };
   });
+
+  add_queue_commands(app, global, action);
 
   // ---- ldif ----
   auto* ldif = app.add_subcommand("ldif", "The directory as LDIF (the seed's OpenLDAP tree)");

@@ -4,15 +4,24 @@
 // in docs/operations.md, with one line on stderr saying what to do).
 
 #include <functional>
+#include <string>
 
 #include "config/config.h"
 
 namespace hm::admin::cli {
 
-// `hostmail serve` is the daemon; the program's main supplies it so that the
-// CLI library does not depend on the servers.
-using ServeCommand = std::function<int(const config::Config&)>;
+struct DeliverArguments {
+  std::string recipient;
+  std::string sender;
+};
 
-int run(int argc, char** argv, const ServeCommand& serve);
+// Commands that need the mail system (servers, delivery): the program's main
+// supplies them, so that the CLI library does not depend on the servers.
+struct MailCommands {
+  std::function<int(const config::Config&)> serve;
+  std::function<int(const config::Config&, const DeliverArguments&)> deliver;
+};
+
+int run(int argc, char** argv, const MailCommands& commands);
 
 }  // namespace hm::admin::cli

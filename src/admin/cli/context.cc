@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "admin/cli/password_input.h"
 #include "auth/pam_auth.h"
 #include "directory/directory_factory.h"
 
@@ -49,6 +50,15 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options) {
       authenticator.principal_for(options.as.empty() ? ctx->config_.admin.superuser : options.as);
   if (!principal) return fail(std::move(principal).error().prefix("--as"));
   ctx->principal_ = std::move(*principal);
+  if (options.as_password_stdin) {
+    if (options.as.empty()) {
+      return fail(ErrorKind::kInvalid,
+                  "--as-password-stdin needs --as NAME: whose password is it?");
+    }
+    auto password = read_password(PasswordSource::kStdin, "");
+    if (!password) return fail(std::move(password).error().prefix("--as-password-stdin"));
+    ctx->actor_password_ = std::move(*password);
+  }
   return ctx;
 }
 
@@ -60,8 +70,10 @@ directory::AdminService Context::admin() const {
   o.vmail_uid = uid;
   o.vmail_gid = gid;
   // The CLI acts with the rights of the person running it on the database;
-  // LDAP writes (a later backend) bind as the service unless --as says otherwise.
-  return directory::AdminService(*directory_, o, principal_, directory::Actor{principal_.name, {}});
+  // LDAP writes bind as the service unless --as-password-stdin gave the --as
+  // principal's password, in which case they bind as that principal.
+  return directory::AdminService(*directory_, o, principal_,
+                                 directory::Actor{principal_.name, actor_password_});
 }
 
 }  // namespace hm::admin::cli

@@ -16,6 +16,10 @@ namespace hm::admin::cli {
 struct GlobalOptions {
   std::string config_path;  // --config; empty: the discovery order of config.h
   std::string as;           // --as; empty: the superuser
+  // --as-password-stdin: the first line of stdin is the --as principal's
+  // password. The LDAP backend then binds as that principal for every write,
+  // so that slapd's own access rules decide too; other backends ignore it.
+  bool as_password_stdin = false;
 };
 
 class Context {
@@ -31,6 +35,7 @@ class Context {
   config::Config config_;
   std::unique_ptr<directory::Directory> directory_;
   directory::Principal principal_;
+  std::string actor_password_;  // from --as-password-stdin; empty: write as the service
 };
 
 // Loads the configuration named by the options (or found by discovery).

@@ -168,6 +168,21 @@ TEST(ConfigCheck, LdapNumbers) {
   EXPECT_EQ(keys(check(c)).front(), "directory.ldap.auth");
 }
 
+TEST(ConfigCheck, LdapFiltersAndAttributes) {
+  Config c = valid();
+  c.directory.ldap.account_filter = "mail=%s";
+  c.directory.ldap.alias_filter = "(mail=%x)";
+  c.directory.ldap.domain_filter = "(o=%d)";
+  c.directory.ldap.alias_attribute = "";
+  auto problems = check(c);
+  EXPECT_EQ(keys(problems), (std::vector<std::string>{"directory.ldap.account_filter",
+                                                      "directory.ldap.alias_filter",
+                                                      "directory.ldap.alias_attribute"}))
+      << all(problems);
+  EXPECT_THAT(problems[0].message, HasSubstr("parentheses"));
+  EXPECT_THAT(problems[1].message, HasSubstr("%u"));
+}
+
 TEST(ConfigCheck, LineLengthAtLeast1000) {
   Config c = valid();
   c.limits.line_length = 999;

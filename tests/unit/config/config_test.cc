@@ -68,6 +68,11 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.directory.ldap.timeout_ms, 5000);
   EXPECT_EQ(c.directory.ldap.cache_ttl_s, 30);
   EXPECT_EQ(c.directory.ldap.pool_size, 4);
+  EXPECT_EQ(c.directory.ldap.account_filter, "(&(mail=%s)(objectClass=CourierMailAccount))");
+  EXPECT_EQ(c.directory.ldap.alias_filter, "(&(mail=%s)(objectClass=CourierMailAlias))");
+  EXPECT_EQ(c.directory.ldap.domain_filter, "(&(o=%d)(objectClass=organization))");
+  EXPECT_EQ(c.directory.ldap.account_attribute, "mailbox");
+  EXPECT_EQ(c.directory.ldap.alias_attribute, "maildrop");
   EXPECT_EQ(c.storage.virtual_base, "/var/vmail/domains");
   EXPECT_EQ(c.storage.vmail_user, "vmail");
   EXPECT_EQ(c.storage.vmail_group, "vmail");
@@ -126,6 +131,11 @@ auth = "compare"
 timeout_ms = 1500
 cache_ttl_s = 0
 pool_size = 8
+account_filter = '(&(mail=%s)(objectClass=inetOrgPerson))'
+alias_filter = '(mailLocalAddress=%u@%d)'
+domain_filter = '(dc=%d)'
+account_attribute = "mailMessageStore"
+alias_attribute = "mailRoutingAddress"
 
 [storage]
 virtual_base = "/srv/vmail/domains"
@@ -188,6 +198,11 @@ sink = "syslog"
   EXPECT_EQ(c.directory.ldap.timeout_ms, 1500);
   EXPECT_EQ(c.directory.ldap.cache_ttl_s, 0);
   EXPECT_EQ(c.directory.ldap.pool_size, 8);
+  EXPECT_EQ(c.directory.ldap.account_filter, "(&(mail=%s)(objectClass=inetOrgPerson))");
+  EXPECT_EQ(c.directory.ldap.alias_filter, "(mailLocalAddress=%u@%d)");
+  EXPECT_EQ(c.directory.ldap.domain_filter, "(dc=%d)");
+  EXPECT_EQ(c.directory.ldap.account_attribute, "mailMessageStore");
+  EXPECT_EQ(c.directory.ldap.alias_attribute, "mailRoutingAddress");
   EXPECT_EQ(c.storage.virtual_base, "/srv/vmail/domains");
   EXPECT_EQ(c.storage.vmail_user, "mailer");
   EXPECT_EQ(c.storage.vmail_group, "mailers");
@@ -236,8 +251,9 @@ TEST(ConfigLoad, UnknownTableIsReported) {
 TEST(ConfigLoad, UnknownKeyInNestedTable) {
   std::string msg = load_error("[directory.ldap]\nuri = \"ldap://x\"\n");
   EXPECT_THAT(msg, HasSubstr(":2: directory.ldap.uri: unknown key 'uri' in [directory.ldap]; "
-                             "known keys: auth, base, bind_dn, bind_password_file, cache_ttl_s, "
-                             "pool_size, timeout_ms, uris; remove it"));
+                             "known keys: account_attribute, account_filter, alias_attribute, "
+                             "alias_filter, auth, base, bind_dn, bind_password_file, cache_ttl_s, "
+                             "domain_filter, pool_size, timeout_ms, uris; remove it"));
 }
 
 TEST(ConfigLoad, WrongTypeNamesKeyLineAndExpectedType) {

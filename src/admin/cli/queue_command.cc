@@ -1,0 +1,116 @@
+#include "admin/cli/queue_command.h"
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "admin/cli/exit_status.h"
+#include "admin/cli/output.h"
+#include "queue/queue.h"
+
+namespace hm::admin::cli {
+namespace {
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string_view state_word(queue::QueuedRecipient::State s) {
+  using State = queue::QueuedRecipient::State;
+  switch (s) {
+    case State::kPending: return "pending";
+    case State::kDeferred: return "deferred";
+    case State::kDelivered: return "delivered";
+    case State::kFailed: return "failed";
+  }
+  return "pending";
+}
+
+// Opens the queue named by the configuration and runs `body` on it.
+int with_queue(const GlobalOptions& global, const std::function<Status(queue::Queue&)>& body) {
+  auto config = load_config(global);
+  if (!config) return report(config.error());
+  auto q = queue::Queue::open(config->storage.state_dir);
+  if (!q) return report(q.error());
+  Status s = body(*q);
+  if (!s) return report(s.error());
+  return 0;
+}
+
+// One row per recipient, so that odd addresses (with commas or spaces) stay
+// whole in both the text and the JSON output.
+Table queue_table(const std::vector<queue::QueueEntry>& entries) {
+  Table t;
+  t.columns = {"id",    "sender",   "arrived",      "size",      "recipient",
+               "state", "attempts", "next_attempt", "last_error"};
+  t.numeric_columns = {"size", "attempts"};
+  for (const queue::QueueEntry& e : entries) {
+    for (const queue::QueuedRecipient& r : e.recipients) {
+      t.rows.push_back({e.id, e.sender, iso_time(e.arrived), std::to_string(e.size), r.address,
+                        std::string(state_word(r.state)), std::to_string(r.attempts),
+                        iso_time(r.next_attempt), r.last_error});
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+void add_queue_commands(CLI::App& app, const GlobalOptions& global, std::function<int()>& action) {
+  auto* queue_cmd = app.add_subcommand("queue", "Messages waiting for another delivery attempt");
+  queue_cmd->require_subcommand(1);
+
+  // The options live as long as the App: shared with the callbacks.
+  struct Options {
+    bool json = false;
+    std::string id;
+  };
+  auto opts = std::make_shared<Options>();
+
+  auto* list = queue_cmd->add_subcommand("list", "List queued messages, one line per recipient");
+  list->add_flag("--json", opts->json, "Print JSON");
+  list->callback([&global, &action, opts] {
+    action = [&global, opts] {
+      return with_queue(global, [&](queue::Queue& q) -> Status {
+        auto entries = q.list();
+        if (!entries) return fail(entries.error());
+        print_table(queue_table(*entries), opts->json);
+        return ok();
+      });
+    };
+  });
+
+  auto* retry = queue_cmd->add_subcommand("retry", "Make queued messages due now (all, or ID)");
+  retry->add_option("ID", opts->id, "Only this message");
+  retry->callback([&global, &action, opts] {
+    action = [&global, opts] {
+      return with_queue(global, [&](queue::Queue& q) -> Status {
+        HM_TRY(q.retry_now(opts->id));
+        std::cerr << (opts->id.empty() ? std::string("every queued message")
+                                       : "message " + opts->id)
+                  << " will be retried at the next queue run\n";
+        return ok();
+      });
+    };
+  });
+
+  auto* del = queue_cmd->add_subcommand("delete", "Delete a queued message without delivering it");
+  del->add_option("ID", opts->id, "The message, as `hostmail queue list` shows it")->required();
+  del->callback([&global, &action, opts] {
+    action = [&global, opts] {
+      return with_queue(global, [&](queue::Queue& q) -> Status {
+        HM_TRY(q.remove(opts->id));
+        std::cerr << "message " << opts->id << " deleted from the queue\n";
+        return ok();
+      });
+    };
+  });
+}
+
+}  // namespace hm::admin::cli

@@ -1,0 +1,44 @@
+#include "app/wiring.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "directory/directory_factory.h"
+
+namespace hm::app {
+
+directory::ResolverOptions resolver_options(const config::Config& config) {
+  directory::ResolverOptions o;
+  o.recipient_delimiter = config.addressing.recipient_delimiter;
+  o.max_depth = config.limits.alias_depth;
+  o.max_destinations = config.limits.recipients;
+  o.local_enabled = config.local.enabled;
+  o.local_domains = {config.server.hostname, "localhost"};
+  return o;
+}
+
+Result<MailSystem> build_mail_system(const config::Config& config) {
+  MailSystem m;
+  auto directory = directory::open_directory(config);
+  if (!directory) return fail(std::move(directory).error());
+  m.directory = std::move(*directory);
+  m.resolver = std::make_unique<directory::Resolver>(*m.directory, resolver_options(config));
+  auto queue = queue::Queue::open(config.storage.state_dir);
+  if (!queue) return fail(std::move(queue).error());
+  m.queue = std::make_unique<queue::Queue>(std::move(*queue));
+
+  delivery::DeliveryOptions d;
+  d.virtual_base = config.storage.virtual_base;
+  d.hostname = config.server.hostname;
+  d.local_enabled = config.local.enabled;
+  if (geteuid() == 0) {
+    // Virtual mail belongs to the vmail user, whoever writes it.
+    if (const passwd* pw = getpwnam(config.storage.vmail_user.c_str())) d.vmail_uid = pw->pw_uid;
+    if (const group* gr = getgrnam(config.storage.vmail_group.c_str())) d.vmail_gid = gr->gr_gid;
+  }
+  m.agent = std::make_unique<delivery::DeliveryAgent>(d, *m.queue);
+  return m;
+}
+
+}  // namespace hm::app

@@ -1,0 +1,481 @@
+#include "queue/queue.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "queue/queue_format.h"
+
+namespace hm::queue {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+constexpr std::string_view kEnvSuffix = ".env";
+constexpr std::string_view kMsgSuffix = ".msg";
+// Leftovers of a crash (files in tmp/, a .msg without its .env) older than
+// this are removed by open(). Far longer than any enqueue takes, so a
+// concurrent enqueue in another process is never disturbed.
+constexpr auto kStaleAfter = std::chrono::hours(1);
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+Error sys_error(int err, std::string_view what, const std::string& path) {
+  ErrorKind kind = ErrorKind::kTemporary;
+  if (err == EACCES || err == EPERM) kind = ErrorKind::kPermission;
+  if (err == ENOENT) kind = ErrorKind::kNotFound;
+  return Error(kind,
+               fmt::format("cannot {} {}: {}", what, path, std::generic_category().message(err)),
+               fmt::format("errno {}", err));
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Ids come from the command line too: only names we could have made, so an
+// id can never point outside the queue ("../x").
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 128 || id[0] == '.') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+           c == '-' || c == '_';
+  });
+}
+
+Status check_id(const std::string& id) {
+  if (valid_id(id)) return ok();
+  return fail(ErrorKind::kInvalid,
+              "\"" + id + "\" is not a queue id; `hostmail queue list` shows the ids");
+}
+
+uint32_t random32() {
+  uint32_t v = 0;
+  if (::getrandom(&v, sizeof v, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof v)) {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    v = static_cast<uint32_t>(ts.tv_nsec * 2654435761u);
+  }
+  return v;
+}
+
+// "<seconds>.<micro>P<pid>Q<counter>R<random>": unique per host; the queue is
+// one node's own, so no host name is needed.
+std::string new_id() {
+  static std::atomic<uint64_t> counter{0};
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return fmt::format("{}.{:06}P{}Q{}R{:08x}", ts.tv_sec, ts.tv_nsec / 1000, ::getpid(),
+                     counter.fetch_add(1, std::memory_order_relaxed) + 1, random32());
+}
+
+Status make_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
+  return fail(sys_error(errno, "create folder", path));
+}
+
+Status make_dirs(const std::string& path) {
+  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
+  if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash)));
+  return make_dir(path);
+}
+
+Status fsync_dir(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
+  if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
+  return ok();
+}
+
+// Creates `path` (which must not exist), writes `data`, and when asked makes
+// it durable before returning: the rename that follows must never expose a
+// file whose bytes are not on disk yet.
+Status write_new_file(const std::string& path, std::string_view data, bool do_fsync) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+  if (fd.get() < 0) return fail(sys_error(errno, "create", path));
+  auto discard = [&](int err, std::string_view what) {
+    ::unlink(path.c_str());
+    return fail(sys_error(err, what, path));
+  };
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return discard(errno, "write");
+    }
+    if (n == 0) return discard(EIO, "write");
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (do_fsync && ::fsync(fd.get()) != 0) return discard(errno, "fsync");
+  if (fd.close() != 0) return discard(errno, "close");
+  return ok();
+}
+
+Result<std::string> read_whole(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return fail(sys_error(errno, "open", path));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(sys_error(errno, "read", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+bool has_work(const QueueEntry& entry) {
+  return std::any_of(entry.recipients.begin(), entry.recipients.end(), [](const auto& r) {
+    return r.state == QueuedRecipient::State::kPending ||
+           r.state == QueuedRecipient::State::kDeferred;
+  });
+}
+
+bool older_than(const struct stat& st, std::chrono::seconds age) {
+  return Clock::now() - Clock::from_time_t(st.st_mtime) > age;
+}
+
+// An exclusive lock on one entry, held while it lives. The lock is on the
+// .msg file: its inode stays the same for the entry's whole life, whereas the
+// .env is replaced by rename at every update (a lock on it would lock the old
+// inode). OFD locks, not classic POSIX ones: those belong to the process, so
+// two threads would both "hold" them, and closing any descriptor of the file
+// would drop them.
+class EntryLock {
+ public:
+  static Result<EntryLock> acquire(const std::string& msg_path) {
+    int fd = ::open(msg_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return fail(sys_error(errno, "open", msg_path));
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    int rc;
+    do {
+      rc = ::fcntl(fd, F_OFD_SETLKW, &fl);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      int err = errno;
+      ::close(fd);
+      return fail(sys_error(err, "lock", msg_path));
+    }
+    return EntryLock(fd);
+  }
+  EntryLock(EntryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  EntryLock(const EntryLock&) = delete;
+  EntryLock& operator=(const EntryLock&) = delete;
+  EntryLock& operator=(EntryLock&&) = delete;
+  ~EntryLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit EntryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
+
+Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
+  if (state_dir.empty()) {
+    return fail(ErrorKind::kInvalid, "no state folder configured ([storage] state_dir)");
+  }
+  std::string path = state_dir;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  path += "/queue";
+  HM_TRY(make_dirs(path));
+  HM_TRY(make_dir(path + "/tmp"));
+  HM_TRY(make_dir(path + "/active"));
+  Queue queue(path, fsync);
+
+  // Clean up after a crash: files in tmp/ were never committed, and a .msg
+  // without its .env in active/ is an enqueue that died between its two
+  // renames (the .env is the commit point). Neither was ever acknowledged.
+  auto sweep = [](const std::string& dir, auto&& is_garbage) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      std::string file = dir + "/" + name;
+      struct stat st {};
+      if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (!older_than(st, kStaleAfter) || !is_garbage(name)) continue;
+      if (::unlink(file.c_str()) == 0) log::info("queue: removed crash leftover {}", file);
+    }
+    ::closedir(d);
+  };
+  sweep(path + "/tmp", [](const std::string&) { return true; });
+  std::string active = path + "/active";
+  sweep(active, [&](const std::string& name) {
+    if (!ends_with(name, kMsgSuffix)) return false;
+    std::string env =
+        active + "/" + name.substr(0, name.size() - kMsgSuffix.size()) + std::string(kEnvSuffix);
+    return ::access(env.c_str(), F_OK) != 0 && errno == ENOENT;
+  });
+  return queue;
+}
+
+Result<std::string> Queue::enqueue(const std::string& sender,
+                                   const std::vector<QueuedRecipient>& recipients,
+                                   std::string_view message) {
+  QueueEntry entry;
+  entry.sender = sender;
+  entry.arrived = Clock::now();
+  entry.recipients = recipients;
+  if (!has_work(entry)) {
+    return fail(ErrorKind::kInvalid, "nothing to queue: no recipient is pending or deferred");
+  }
+  std::string id = new_id();
+  const std::string tmp_msg = path_ + "/tmp/" + id + std::string(kMsgSuffix);
+  const std::string tmp_env = path_ + "/tmp/" + id + std::string(kEnvSuffix);
+  const std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
+  const std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
+
+  // 1. Both files complete and fsynced under tmp/, where list() never looks.
+  HM_TRY(write_new_file(tmp_msg, message, fsync_));
+  if (Status s = write_new_file(tmp_env, format::write_envelope(entry), fsync_); !s) {
+    ::unlink(tmp_msg.c_str());
+    return fail(s.error());
+  }
+  // 2. The message first, then the envelope: an entry is listed only once
+  // its .env is in active/, and by then its .msg is there too. rename is
+  // safe here (unlike in shared Maildirs): the queue is this node's own and
+  // the id is unique, so nothing else ever renames to this name.
+  if (::rename(tmp_msg.c_str(), msg.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp_msg.c_str());
+    ::unlink(tmp_env.c_str());
+    return fail(sys_error(err, "move into the queue", msg));
+  }
+  if (::rename(tmp_env.c_str(), env.c_str()) != 0) {
+    int err = errno;
+    ::unlink(msg.c_str());
+    ::unlink(tmp_env.c_str());
+    return fail(sys_error(err, "move into the queue", env));
+  }
+  // 3. fsync active/: the renames are changes of the folder. Only now is the
+  // message safe, and only now may the session answer 250. Should a crash
+  // keep one rename and lose the other, list() ignores the half (an .env
+  // without .msg, or a .msg without .env) — neither was acknowledged.
+  if (fsync_) {
+    if (Status s = fsync_dir(path_ + "/active"); !s) {
+      ::unlink(env.c_str());
+      ::unlink(msg.c_str());
+      return fail(s.error());
+    }
+  }
+  return id;
+}
+
+Result<std::vector<QueueEntry>> Queue::list() const {
+  std::string active = path_ + "/active";
+  DIR* d = ::opendir(active.c_str());
+  if (!d) return fail(sys_error(errno, "read the queue folder", active));
+  std::vector<std::string> ids;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (!ends_with(name, kEnvSuffix)) continue;
+    std::string id(name.substr(0, name.size() - kEnvSuffix.size()));
+    if (valid_id(id)) ids.push_back(std::move(id));
+  }
+  ::closedir(d);
+
+  std::vector<QueueEntry> out;
+  for (const std::string& id : ids) {
+    auto entry = get(id);
+    if (entry) {
+      out.push_back(std::move(*entry));
+    } else if (entry.error().kind() != ErrorKind::kNotFound) {
+      // Removed meanwhile is normal; anything else deserves a line.
+      log::warning("queue: skipping {}: {}", id, entry.error().describe());
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const QueueEntry& a, const QueueEntry& b) {
+    return a.arrived != b.arrived ? a.arrived < b.arrived : a.id < b.id;
+  });
+  return out;
+}
+
+Result<QueueEntry> Queue::get(const std::string& id) const {
+  HM_TRY(check_id(id));
+  std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
+  std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
+  auto text = read_whole(env);
+  if (!text) {
+    if (text.error().kind() == ErrorKind::kNotFound) {
+      return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+    }
+    return fail(text.error());
+  }
+  struct stat st {};
+  if (::stat(msg.c_str(), &st) != 0) {
+    // An envelope whose message is gone: a crash mid-enqueue (never
+    // acknowledged) or a remove in progress. Either way, not an entry.
+    return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+  }
+  auto entry = format::parse_envelope(*text);
+  if (!entry) return fail(std::move(entry).error().prefix(env));
+  entry->id = id;
+  entry->size = static_cast<size_t>(st.st_size);
+  return entry;
+}
+
+Result<std::string> Queue::message(const std::string& id) const {
+  HM_TRY(check_id(id));
+  auto text = read_whole(path_ + "/active/" + id + std::string(kMsgSuffix));
+  if (!text && text.error().kind() == ErrorKind::kNotFound) {
+    return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+  }
+  return text;
+}
+
+Status Queue::update(const QueueEntry& entry) {
+  HM_TRY(check_id(entry.id));
+  const std::string env = path_ + "/active/" + entry.id + std::string(kEnvSuffix);
+  const std::string msg = path_ + "/active/" + entry.id + std::string(kMsgSuffix);
+  auto lock = EntryLock::acquire(msg);
+  if (!lock) {
+    if (lock.error().kind() == ErrorKind::kNotFound) {
+      return fail(ErrorKind::kNotFound, "no message " + entry.id + " in the queue");
+    }
+    return fail(lock.error());
+  }
+  // Under the lock: the entry may have been removed while we waited.
+  if (::access(env.c_str(), F_OK) != 0) {
+    return fail(ErrorKind::kNotFound, "no message " + entry.id + " in the queue");
+  }
+  if (!has_work(entry)) {
+    // Done: the .env goes first (the commit point of removal), then the .msg.
+    if (::unlink(env.c_str()) != 0) return fail(sys_error(errno, "remove", env));
+    ::unlink(msg.c_str());
+    if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
+    return ok();
+  }
+  // The new envelope under a fresh tmp/ name, fsynced, then renamed over the
+  // old one: a reader (or a crash) sees the old state or the new, never a mix.
+  const std::string tmp = path_ + "/tmp/" + entry.id + "." + new_id() + std::string(kEnvSuffix);
+  HM_TRY(write_new_file(tmp, format::write_envelope(entry), fsync_));
+  if (::rename(tmp.c_str(), env.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return fail(sys_error(err, "replace", env));
+  }
+  if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
+  return ok();
+}
+
+Status Queue::retry_now(const std::string& id) {
+  std::vector<std::string> ids;
+  if (id.empty()) {
+    auto all = list();
+    if (!all) return fail(all.error());
+    for (const QueueEntry& e : *all) ids.push_back(e.id);
+  } else {
+    HM_TRY(check_id(id));
+    ids.push_back(id);
+  }
+  for (const std::string& one : ids) {
+    // Read and rewrite under the entry's lock, so that an update the daemon
+    // makes meanwhile is neither lost nor overwritten with a stale copy.
+    const std::string msg = path_ + "/active/" + one + std::string(kMsgSuffix);
+    auto lock = EntryLock::acquire(msg);
+    if (!lock) {
+      if (lock.error().kind() != ErrorKind::kNotFound) return fail(lock.error());
+      if (!id.empty()) return fail(ErrorKind::kNotFound, "no message " + one + " in the queue");
+      continue;  // delivered or deleted since list()
+    }
+    auto entry = get(one);
+    if (!entry) {
+      if (entry.error().kind() == ErrorKind::kNotFound && id.empty()) continue;
+      return fail(entry.error());
+    }
+    for (QueuedRecipient& r : entry->recipients) {
+      if (r.state == QueuedRecipient::State::kDeferred ||
+          r.state == QueuedRecipient::State::kPending) {
+        r.next_attempt = Clock::now();
+      }
+    }
+    const std::string env = path_ + "/active/" + one + std::string(kEnvSuffix);
+    const std::string tmp = path_ + "/tmp/" + one + "." + new_id() + std::string(kEnvSuffix);
+    HM_TRY(write_new_file(tmp, format::write_envelope(*entry), fsync_));
+    if (::rename(tmp.c_str(), env.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      return fail(sys_error(err, "replace", env));
+    }
+  }
+  if (fsync_ && !ids.empty()) HM_TRY(fsync_dir(path_ + "/active"));
+  return ok();
+}
+
+Status Queue::remove(const std::string& id) {
+  HM_TRY(check_id(id));
+  const std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
+  const std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
+  auto lock = EntryLock::acquire(msg);
+  if (!lock) {
+    if (lock.error().kind() == ErrorKind::kNotFound) {
+      return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+    }
+    return fail(lock.error());
+  }
+  // The .env first: once it is gone the entry is gone, whatever happens next.
+  if (::unlink(env.c_str()) != 0) {
+    if (errno == ENOENT) return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+    return fail(sys_error(errno, "remove", env));
+  }
+  ::unlink(msg.c_str());
+  if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
+  return ok();
+}
+
+std::chrono::seconds Queue::backoff(unsigned attempts) {
+  using std::chrono::seconds;
+  constexpr seconds kFirst{5 * 60};
+  constexpr seconds kMax{4 * 60 * 60};
+  if (attempts == 0) return seconds{0};
+  seconds wait = kFirst;
+  for (unsigned i = 1; i < attempts && wait < kMax; ++i) wait *= 2;
+  return std::min(wait, kMax);
+}
+
+}  // namespace hm::queue

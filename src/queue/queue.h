@@ -1,0 +1,86 @@
+#pragma once
+// The durable queue: messages that were accepted but could not be delivered
+// at once (a temporary failure, or a recipient elsewhere, which waits for the
+// outbound relay of a later issue). It survives restarts.
+//
+// On disk, under <state_dir>/queue/ (docs/queue-format.md): per message an
+// envelope file "active/<id>.env" and the message bytes "active/<id>.msg".
+// Both are written under tmp/, fsynced, renamed into active/ (the .env last:
+// it is the commit point), and active/ is fsynced, so a message is either
+// wholly there or not at all. Envelope and message are two files so that an
+// update (after every delivery attempt) rewrites a few hundred bytes, not the
+// whole message. The envelope records, per recipient, its state (pending,
+// deferred with the last error, delivered, failed), attempts and next attempt
+// time.
+//
+// Thread-safe; several processes (the daemon and `hostmail queue`) may use one
+// queue directory: changes to an entry are made under an fcntl lock (an
+// open-file-description lock, so threads exclude each other too) on its .msg
+// file, whose inode never changes while the entry lives.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace hm::queue {
+
+struct QueuedRecipient {
+  enum class State { kPending, kDeferred, kDelivered, kFailed };
+  std::string address;          // the final destination address (or local name)
+  std::string original;         // the RCPT TO address it came from
+  State state = State::kPending;
+  std::string last_error;       // human-readable; SMTP-style "451 4.3.0 ..." where known
+  unsigned attempts = 0;
+  std::chrono::system_clock::time_point next_attempt{};
+};
+
+struct QueueEntry {
+  std::string id;               // unique, file-name safe
+  std::string sender;           // "" for the null sender
+  std::chrono::system_clock::time_point arrived{};
+  std::vector<QueuedRecipient> recipients;
+  size_t size = 0;              // message bytes
+};
+
+class Queue {
+ public:
+  // Opens (creating if needed) the queue folder under state_dir.
+  static Result<Queue> open(const std::string& state_dir, bool fsync = true);
+
+  // Stores a message durably; returns its id. Durable on return. kInvalid
+  // without recipients; kTemporary (naming the path) when the disk fails.
+  Result<std::string> enqueue(const std::string& sender,
+                              const std::vector<QueuedRecipient>& recipients,
+                              std::string_view message);
+  // Every complete entry, oldest first. Half-written files (a crash during
+  // enqueue) and unreadable envelopes are skipped (the latter logged).
+  Result<std::vector<QueueEntry>> list() const;
+  // kNotFound for an unknown id, kInvalid for one that is not a queue id.
+  Result<QueueEntry> get(const std::string& id) const;
+  Result<std::string> message(const std::string& id) const;
+  // Rewrites the envelope (sender, arrived, recipient states) atomically;
+  // removes the entry when no recipient is pending or deferred any more.
+  // kNotFound when the entry was removed meanwhile (queue delete).
+  Status update(const QueueEntry& entry);
+  // Makes every deferred recipient due now (hostmail queue retry [ID]).
+  Status retry_now(const std::string& id);  // "" = all
+  Status remove(const std::string& id);     // hostmail queue delete ID
+
+  // Backoff after `attempts` failures: 5 min doubling, at most 4 h; give up
+  // after 5 days (the caller bounces).
+  static std::chrono::seconds backoff(unsigned attempts);
+  static constexpr std::chrono::hours kGiveUpAfter{24 * 5};
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit Queue(std::string path, bool fsync) : path_(std::move(path)), fsync_(fsync) {}
+  std::string path_;
+  bool fsync_;
+};
+
+}  // namespace hm::queue

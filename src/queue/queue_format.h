@@ -1,0 +1,36 @@
+#pragma once
+// The queue's envelope file, as text (docs/queue-format.md is the
+// specification; this is its only reader and writer in C++).
+//
+// Pure functions, no I/O: thread-safe.
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "queue/queue.h"
+
+namespace hm::queue::format {
+
+inline constexpr std::string_view kMagic = "hostmail-queue 1";
+
+// One field, safe between spaces on one line: '%', space, control bytes, DEL
+// and every byte >= 0x80 become %XX; "" becomes "-" and "-" becomes "%2D".
+std::string encode_field(std::string_view raw);
+// Like encode_field, but spaces stay as they are (the last, free-text field).
+std::string encode_text(std::string_view raw);
+// The inverse of both; kInvalid on a bad escape.
+Result<std::string> decode(std::string_view field);
+
+std::string_view state_name(QueuedRecipient::State state);
+Result<QueuedRecipient::State> parse_state(std::string_view name);
+
+// The envelope of `entry` (its id and size are not written: they are the
+// file's name and the message file's length). Ends with the blank line.
+std::string write_envelope(const QueueEntry& entry);
+// Parses an envelope written by write_envelope; id and size stay unset.
+// kInvalid, naming the line, on anything else, including a missing final
+// blank line (a torn file).
+Result<QueueEntry> parse_envelope(std::string_view text);
+
+}  // namespace hm::queue::format

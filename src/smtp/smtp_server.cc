@@ -1,0 +1,148 @@
+#include "smtp/smtp_server.h"
+
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "base/log.h"
+#include "smtp/smtp_session.h"
+
+namespace hm::smtp {
+
+struct SmtpServer::Impl {
+  Impl(SmtpSettings s, directory::AsyncDirectory& d, delivery::DeliveryAgent& a)
+      : delivery_pool(s.delivery_threads),
+        tls_context(asio::ssl::context::tls_server),
+        context{std::move(s), d, a, delivery_pool, tls_context} {}
+
+  // Limits connections per client address; the slot is released when the
+  // session ends, however it ends.
+  bool admit(const std::string& ip) {
+    std::lock_guard lock(mutex);
+    unsigned& n = per_ip[ip];
+    if (n >= context.settings.connections_per_ip) return false;
+    ++n;
+    return true;
+  }
+  void release(const std::string& ip) {
+    std::lock_guard lock(mutex);
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    for (;;) {
+      asio::io_context& target = *loops[next_loop++ % loops.size()];
+      auto [ec, socket] =
+          co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        log::warning("smtp accept failed: {}", ec.message());
+        continue;
+      }
+      boost::system::error_code peer_ec;
+      std::string ip = socket.remote_endpoint(peer_ec).address().to_string();
+      if (!admit(ip)) {
+        // Say why before closing, as Postfix's anvil does.
+        static constexpr std::string_view kBusy =
+            "421 4.7.0 Too many connections from your address, try again later\r\n";
+        boost::system::error_code ignored;
+        asio::write(socket, asio::buffer(kBusy), ignored);
+        socket.close(ignored);
+        continue;
+      }
+      asio::co_spawn(
+          target,
+          [this, s = std::move(socket), ip]() mutable -> asio::awaitable<void> {
+            Session session(context, std::move(s), ip);
+            co_await session.run();
+          },
+          [this, ip](std::exception_ptr e) {
+            release(ip);
+            if (e) {
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                log::error("smtp session from [{}] ended by an exception: {}", ip, ex.what());
+              }
+            }
+          });
+    }
+  }
+
+  asio::thread_pool delivery_pool;
+  asio::ssl::context tls_context;
+  SessionContext context;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::thread> threads;
+  std::atomic<size_t> next_loop{0};
+  std::mutex mutex;
+  std::map<std::string, unsigned> per_ip;
+};
+
+SmtpServer::SmtpServer(SmtpSettings settings, directory::AsyncDirectory& directory,
+                       delivery::DeliveryAgent& agent)
+    : impl_(std::make_unique<Impl>(std::move(settings), directory, agent)) {}
+
+SmtpServer::~SmtpServer() { stop(); }
+
+Status SmtpServer::start(std::vector<net::BoundSocket> sockets, size_t threads) {
+  const SmtpSettings& s = impl_->context.settings;
+  if (!s.tls_cert.empty() && !s.tls_key.empty()) {
+    boost::system::error_code ec;
+    impl_->tls_context.set_options(asio::ssl::context::default_workarounds |
+                                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    impl_->tls_context.use_certificate_chain_file(s.tls_cert, ec);
+    if (!ec) impl_->tls_context.use_private_key_file(s.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      for (auto& b : sockets) ::close(b.fd);
+      return fail(ErrorKind::kInvalid, "cannot load the TLS certificate " + s.tls_cert +
+                                           " or key " + s.tls_key + ": " + ec.message());
+    }
+    impl_->context.tls_enabled = true;
+  }
+  if (threads == 0) threads = 1;
+  for (size_t i = 0; i < threads; ++i) impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+  for (net::BoundSocket& b : sockets) {
+    boost::system::error_code ec;
+    auto acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
+    // The socket is IPv4 or IPv6; ask it which.
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    getsockname(b.fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    acceptor->assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), b.fd, ec);
+    if (ec) return fail(ErrorKind::kInternal, "cannot adopt listener " + b.address);
+    log::info("smtp listening on {}", b.address);
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  for (auto& a : impl_->acceptors) {
+    asio::co_spawn(*impl_->loops[0], impl_->accept_loop(*a), asio::detached);
+  }
+  for (auto& loop : impl_->loops) {
+    impl_->threads.emplace_back([&loop] {
+      auto guard = asio::make_work_guard(*loop);
+      loop->run();
+    });
+  }
+  return ok();
+}
+
+void SmtpServer::stop() {
+  if (impl_->threads.empty()) return;
+  for (auto& a : impl_->acceptors) {
+    asio::post(a->get_executor(), [&a] {
+      boost::system::error_code ignored;
+      a->close(ignored);
+    });
+  }
+  for (auto& loop : impl_->loops) loop->stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  impl_->delivery_pool.join();
+}
+
+}  // namespace hm::smtp

@@ -1,0 +1,57 @@
+#pragma once
+// The SMTP server (RFC 5321) for mail coming in on [listen] smtp: accepts
+// mail for hosted domains, rejects unknown recipients at RCPT, never relays,
+// and hands each message to the DeliveryAgent, answering "250" only once it
+// is durable.
+//
+// Threads: one io_context per thread, each connection pinned to one of them
+// (its session code is single-threaded); directory lookups go to the
+// AsyncDirectory's workers and Maildir writes to a delivery pool, so no
+// event loop ever blocks. This header keeps Asio out of its includers.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "delivery/delivery_agent.h"
+#include "directory/async_directory.h"
+#include "net/listener.h"
+
+namespace hm::smtp {
+
+struct SmtpSettings {
+  std::string hostname = "localhost";
+  uint64_t max_message_size = 50ull * 1024 * 1024;
+  uint32_t max_recipients = 1000;
+  uint32_t line_length = 1000;
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{600};
+  uint32_t connections_per_ip = 20;
+  uint32_t errors_per_session = 10;
+  std::string tls_cert;  // PEM files; empty: no STARTTLS
+  std::string tls_key;
+  size_t delivery_threads = 16;  // concurrent fsyncs: the disk's queue depth pays
+};
+
+class SmtpServer {
+ public:
+  SmtpServer(SmtpSettings settings, directory::AsyncDirectory& directory,
+             delivery::DeliveryAgent& agent);
+  ~SmtpServer();
+  SmtpServer(const SmtpServer&) = delete;
+  SmtpServer& operator=(const SmtpServer&) = delete;
+
+  // Adopts the listening sockets and starts `threads` event loops.
+  Status start(std::vector<net::BoundSocket> sockets, size_t threads);
+  // Stops accepting, closes sessions, joins the threads. Messages already
+  // acknowledged are on disk; a message in DATA is not acknowledged.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hm::smtp

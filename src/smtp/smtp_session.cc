@@ -1,0 +1,462 @@
+#include "smtp/smtp_session.h"
+
+#include <ctime>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "smtp/proto/command_parser.h"
+#include "smtp/proto/data_decoder.h"
+
+namespace hm::smtp {
+
+using namespace asio::experimental::awaitable_operators;
+using proto::Reply;
+using proto::Verb;
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+std::string rfc5322_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
+  return buf;
+}
+
+// Error kinds from the directory, as RCPT replies.
+Reply rcpt_reply(const Error& e, const std::string& address) {
+  switch (e.kind()) {
+    case ErrorKind::kNotFound:
+      return proto::make_reply(550, "5.1.1",
+                               "<" + address + ">: Recipient address rejected: User unknown");
+    case ErrorKind::kInvalid:
+      return proto::make_reply(501, "5.1.3", "<" + address + ">: Bad recipient address syntax");
+    case ErrorKind::kLoop:
+      return proto::make_reply(550, "5.4.6",
+                               "<" + address + ">: Recipient address rejected: alias loop");
+    case ErrorKind::kLimit:
+      return proto::make_reply(550, "5.7.0",
+                               "<" + address + ">: Recipient expands to too many addresses");
+    default:
+      return proto::make_reply(451, "4.3.0",
+                               "<" + address + ">: Temporary lookup failure, try again later");
+  }
+}
+
+}  // namespace
+
+Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip)
+    : ctx_(context),
+      stream_(std::move(socket), context.tls_context),
+      peer_ip_(std::move(peer_ip)) {}
+
+void Session::reply(const Reply& r) { out_ += proto::format(r, true); }
+
+void Session::reply(int code, std::string_view enhanced, std::string_view text) {
+  reply(proto::make_reply(code, enhanced, text));
+}
+
+asio::awaitable<bool> Session::flush() {
+  if (out_.empty()) co_return true;
+  boost::system::error_code ec;
+  if (tls_) {
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream_, asio::buffer(out_), asio::as_tuple(asio::use_awaitable));
+  } else {
+    std::tie(ec, std::ignore) = co_await asio::async_write(
+        stream_.next_layer(), asio::buffer(out_), asio::as_tuple(asio::use_awaitable));
+  }
+  out_.clear();
+  co_return !ec;
+}
+
+asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
+  char buf[kReadChunk];
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(timeout);
+  std::variant<std::tuple<boost::system::error_code, size_t>, std::tuple<boost::system::error_code>>
+      result;
+  if (tls_) {
+    result = co_await (stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
+                       timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  } else {
+    result = co_await (
+        stream_.next_layer().async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
+        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  }
+  if (result.index() == 1) co_return false;  // timed out
+  auto [ec, n] = std::get<0>(result);
+  if (ec) co_return false;
+  in_.append(buf, n);
+  co_return true;
+}
+
+asio::awaitable<Session::Read> Session::read_line(std::string& line) {
+  const size_t limit = ctx_.settings.line_length;
+  bool too_long = false;
+  for (;;) {
+    size_t lf = in_.find('\n');
+    if (lf != std::string::npos) {
+      if (too_long || lf + 1 > limit) {
+        in_.erase(0, lf + 1);
+        co_return Read::kTooLong;
+      }
+      size_t end = lf;
+      if (end > 0 && in_[end - 1] == '\r') --end;
+      line.assign(in_, 0, end);
+      in_.erase(0, lf + 1);
+      co_return Read::kLine;
+    }
+    if (in_.size() > limit) {
+      // Overlong: drop what we have and keep dropping until the line ends.
+      too_long = true;
+      in_.clear();
+    }
+    // Nothing more buffered: send the pipelined replies before waiting.
+    if (!co_await flush()) co_return Read::kClosed;
+    if (!co_await read_more(ctx_.settings.command_timeout)) {
+      co_return in_.empty() ? Read::kClosed : Read::kTimeout;
+    }
+  }
+}
+
+bool Session::count_error() {
+  ++errors_;
+  if (errors_ >= ctx_.settings.errors_per_session) {
+    reply(421, "4.7.0", ctx_.settings.hostname + " Too many errors, closing connection");
+    closing_ = true;
+    return false;
+  }
+  return true;
+}
+
+void Session::reset_transaction() {
+  sender_.reset();
+  smtputf8_ = false;
+  recipients_.clear();
+  chunks_.clear();
+  chunks_failed_ = false;
+  chunking_ = false;
+}
+
+asio::awaitable<void> Session::run() {
+  log::info("smtp connect from [{}]", peer_ip_);
+  reply(220, "", ctx_.settings.hostname + " ESMTP hostmail");
+  while (!closing_) {
+    std::string line;
+    Read r = co_await read_line(line);
+    if (r == Read::kClosed) break;
+    if (r == Read::kTimeout) {
+      reply(421, "4.4.2", ctx_.settings.hostname + " Timeout, closing connection");
+      break;
+    }
+    if (r == Read::kTooLong) {
+      reply(500, "5.5.2", "Line too long (the limit is " +
+                              std::to_string(ctx_.settings.line_length) + " octets)");
+      count_error();
+      continue;
+    }
+    // SMTPUTF8 is offered, so MAIL may ask for it; RCPT may then use UTF-8.
+    proto::ParseOptions options;
+    options.smtputf8 = sender_ ? smtputf8_ : true;
+    auto parsed = proto::parse_command(line, options);
+    if (std::holds_alternative<Reply>(parsed)) {
+      reply(std::get<Reply>(parsed));
+      count_error();
+      continue;
+    }
+    if (!co_await handle(std::get<proto::Command>(parsed))) break;
+  }
+  co_await flush();
+  boost::system::error_code ignored;
+  stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.next_layer().close(ignored);
+  log::info("smtp disconnect from [{}]", peer_ip_);
+}
+
+asio::awaitable<bool> Session::handle(const proto::Command& c) {
+  switch (c.verb) {
+    case Verb::kHelo:
+    case Verb::kEhlo:
+      do_ehlo(c);
+      co_return true;
+    case Verb::kMail:
+      do_mail(c);
+      co_return true;
+    case Verb::kRcpt:
+      co_await do_rcpt(c);
+      co_return true;
+    case Verb::kData:
+      co_return co_await do_data();
+    case Verb::kBdat:
+      co_return co_await do_bdat(c);
+    case Verb::kRset:
+      reset_transaction();
+      reply(250, "2.0.0", "Ok");
+      co_return true;
+    case Verb::kNoop:
+      reply(250, "2.0.0", "Ok");
+      co_return true;
+    case Verb::kQuit:
+      reply(221, "2.0.0", ctx_.settings.hostname + " Bye");
+      closing_ = true;
+      co_return true;
+    case Verb::kHelp:
+      reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY");
+      co_return true;
+    case Verb::kVrfy:
+      reply(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery");
+      co_return true;
+    case Verb::kExpn:
+      reply(502, "5.5.1", "EXPN is not available");
+      co_return true;
+    case Verb::kStartTls:
+      co_return co_await do_starttls();
+    case Verb::kAuth:
+      reply(503, "5.5.1", "AUTH is not offered on this port; use the submission port");
+      count_error();
+      co_return true;
+  }
+  co_return true;
+}
+
+void Session::do_ehlo(const proto::Command& c) {
+  reset_transaction();
+  helo_ = c.argument;
+  esmtp_ = c.verb == Verb::kEhlo;
+  if (!esmtp_) {
+    reply(250, "", ctx_.settings.hostname);
+    return;
+  }
+  Reply r;
+  r.code = 250;
+  r.lines = {ctx_.settings.hostname + " Hello " + helo_ + " [" + peer_ip_ + "]", "PIPELINING",
+             "SIZE " + std::to_string(ctx_.settings.max_message_size), "8BITMIME",
+             "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"};
+  if (ctx_.tls_enabled && !tls_) r.lines.push_back("STARTTLS");
+  r.lines.push_back("VRFY");
+  reply(r);
+}
+
+void Session::do_mail(const proto::Command& c) {
+  if (helo_.empty()) {
+    reply(503, "5.5.1", "Send HELO or EHLO first");
+    count_error();
+    return;
+  }
+  if (sender_) {
+    reply(503, "5.5.1", "Nested MAIL command");
+    count_error();
+    return;
+  }
+  if (const std::string* size = c.param("SIZE")) {
+    unsigned long long announced = std::strtoull(size->c_str(), nullptr, 10);
+    if (announced > ctx_.settings.max_message_size) {
+      reply(552, "5.3.4", "Message size exceeds fixed limit of " +
+                              std::to_string(ctx_.settings.max_message_size) + " octets");
+      return;
+    }
+  }
+  sender_ = c.path;
+  smtputf8_ = c.param("SMTPUTF8") != nullptr;
+  reply(250, "2.1.0", "Ok");
+}
+
+asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
+  if (!sender_) {
+    reply(503, "5.5.1", "Need MAIL command first");
+    count_error();
+    co_return;
+  }
+  if (recipients_.size() >= ctx_.settings.max_recipients) {
+    reply(452, "4.5.3", "Too many recipients");
+    co_return;
+  }
+  const std::string address = c.path;
+  // The lambda captures only pointers: g++ 12 destroys non-trivial
+  // temporaries of a co_await expression twice.
+  const std::string* wanted = &address;
+  auto resolution = co_await net::await_callback<Result<directory::Resolution>>(
+      [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
+  if (!resolution) {
+    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_,
+              resolution.error().describe());
+    reply(rcpt_reply(resolution.error(), address));
+    if (!resolution.error().temporary()) count_error();
+    co_return;
+  }
+  if (!resolution->hosted) {
+    // Never an open relay: only authenticated submission (a later port) relays.
+    reply(554, "5.7.1", "<" + address + ">: Relay access denied");
+    count_error();
+    co_return;
+  }
+  if (!resolution->dead_ends.empty()) {
+    log::warning("smtp rcpt=<{}>: alias targets that lead nowhere: {}", address,
+                 join(resolution->dead_ends, ", "));
+  }
+  recipients_.push_back({resolution->address, std::move(*resolution)});
+  reply(250, "2.1.5", "Ok");
+}
+
+std::string Session::received_header(const std::string& id) const {
+  std::string with = esmtp_ ? "ESMTP" : "SMTP";
+  if (tls_) with += "S";
+  std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " ([" +
+                  peer_ip_ + "])\r\n\tby " + ctx_.settings.hostname + " (hostmail) with " +
+                  (smtputf8_ ? "UTF8" + with : with) + " id " + id;
+  if (recipients_.size() == 1) h += "\r\n\tfor <" + recipients_[0].rcpt + ">";
+  h += "; " + rfc5322_date() + "\r\n";
+  return h;
+}
+
+asio::awaitable<void> Session::finish_message(std::string message) {
+  // Unique across restarts and nodes: time, a per-process counter, the pid.
+  std::string id = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
+                   std::to_string(ctx_.next_id.fetch_add(1));
+  message.insert(0, received_header(id));
+  delivery::Envelope envelope{*sender_, std::move(recipients_)};
+  auto report = co_await net::await_callback<Result<delivery::DeliveryReport>>(
+      [this, &envelope, &message](auto done) {
+        asio::post(ctx_.delivery_pool, [this, &envelope, &message, done = std::move(done)]() mutable {
+          done(ctx_.agent.deliver(envelope, message));
+        });
+      });
+  if (report) {
+    log::info("smtp accepted id={} from=<{}> rcpts={} size={} delivered={} queued={}", id,
+              envelope.sender, envelope.recipients.size(), message.size(), report->delivered,
+              report->queued);
+    reply(250, "2.0.0", "Ok: queued as " + id);
+  } else {
+    log::error("smtp id={} not accepted: {}", id, report.error().describe());
+    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+  }
+  reset_transaction();
+}
+
+asio::awaitable<bool> Session::do_data() {
+  if (chunking_) {
+    reply(503, "5.5.1", "DATA cannot follow BDAT");
+    count_error();
+    co_return true;
+  }
+  if (!sender_) {
+    reply(503, "5.5.1", "Need MAIL command first");
+    count_error();
+    co_return true;
+  }
+  if (recipients_.empty()) {
+    reply(554, "5.5.1", "No valid recipients");
+    count_error();
+    co_return true;
+  }
+  reply(354, "", "End data with <CR><LF>.<CR><LF>");
+  if (!co_await flush()) co_return false;
+  proto::DataDecoder decoder(ctx_.settings.max_message_size, ctx_.settings.line_length);
+  for (;;) {
+    size_t used = decoder.feed(in_);
+    in_.erase(0, used);
+    if (decoder.done()) break;
+    if (!co_await read_more(ctx_.settings.data_timeout)) {
+      // Connection lost or timed out in DATA: nothing was acknowledged.
+      reply(421, "4.4.2", ctx_.settings.hostname + " Timeout in DATA, closing connection");
+      co_return false;
+    }
+  }
+  if (decoder.too_big()) {
+    reply(552, "5.3.4", "Message size exceeds fixed limit of " +
+                            std::to_string(ctx_.settings.max_message_size) + " octets");
+    reset_transaction();
+    co_return true;
+  }
+  if (decoder.line_too_long()) {
+    reply(500, "5.5.2", "Message has a line longer than " +
+                            std::to_string(ctx_.settings.line_length) + " octets (RFC 5321)");
+    reset_transaction();
+    co_return true;
+  }
+  co_await finish_message(std::move(decoder.message()));
+  co_return true;
+}
+
+asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
+  // The chunk is read whatever the state, so the session stays in sync.
+  unsigned long long want = c.chunk_size;
+  std::string chunk;
+  bool keep = sender_ && !recipients_.empty() && !chunks_failed_ &&
+              chunks_.size() + want <= ctx_.settings.max_message_size;
+  while (want > 0) {
+    if (in_.empty() && !co_await read_more(ctx_.settings.data_timeout)) co_return false;
+    size_t take = static_cast<size_t>(std::min<unsigned long long>(want, in_.size()));
+    if (keep) chunks_.append(in_, 0, take);
+    in_.erase(0, take);
+    want -= take;
+  }
+  if (!sender_ || recipients_.empty()) {
+    reply(503, "5.5.1", sender_ ? "No valid recipients" : "Need MAIL command first");
+    reset_transaction();
+    count_error();
+    co_return true;
+  }
+  chunking_ = true;
+  if (!keep) chunks_failed_ = true;
+  if (!c.last_chunk) {
+    if (chunks_failed_) {
+      reply(552, "5.3.4", "Message size exceeds fixed limit");
+    } else {
+      reply(250, "2.0.0", "Ok: " + std::to_string(c.chunk_size) + " octets received");
+    }
+    co_return true;
+  }
+  if (chunks_failed_) {
+    reply(552, "5.3.4", "Message size exceeds fixed limit of " +
+                            std::to_string(ctx_.settings.max_message_size) + " octets");
+    reset_transaction();
+    co_return true;
+  }
+  // BDAT data is taken as it is (no dot-stuffing); bare LFs become CRLF as in DATA.
+  std::string message;
+  message.reserve(chunks_.size() + chunks_.size() / 32);
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    char ch = chunks_[i];
+    if (ch == '\n' && (i == 0 || chunks_[i - 1] != '\r')) message += '\r';
+    message += ch;
+    if (ch == '\r' && (i + 1 == chunks_.size() || chunks_[i + 1] != '\n')) message += '\n';
+  }
+  co_await finish_message(std::move(message));
+  co_return true;
+}
+
+asio::awaitable<bool> Session::do_starttls() {
+  if (!ctx_.tls_enabled) {
+    reply(454, "4.7.0", "TLS not available");
+    co_return true;
+  }
+  if (tls_) {
+    reply(503, "5.5.1", "TLS already active");
+    count_error();
+    co_return true;
+  }
+  reply(220, "2.0.0", "Ready to start TLS");
+  if (!co_await flush()) co_return false;
+  // Anything the client pipelined after STARTTLS was sent in clear text and
+  // must not be taken as if it came through TLS (CVE-2011-0411).
+  in_.clear();
+  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                               asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    log::info("smtp TLS handshake with [{}] failed: {}", peer_ip_, ec.message());
+    co_return false;
+  }
+  tls_ = true;
+  // RFC 3207: forget everything learned before TLS.
+  helo_.clear();
+  esmtp_ = false;
+  reset_transaction();
+  co_return true;
+}
+
+}  // namespace hm::smtp

@@ -1,0 +1,82 @@
+#pragma once
+// One SMTP connection, as a coroutine on its connection's io_context. Internal
+// to the SMTP server: includes Asio, so only smtp_server.cc and
+// smtp_session.cc include it.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "delivery/delivery_agent.h"
+#include "directory/async_directory.h"
+#include "net/asio.h"
+#include "smtp/proto/command.h"
+#include "smtp/proto/reply.h"
+#include "smtp/smtp_server.h"
+
+namespace hm::smtp {
+
+namespace asio = net::asio;
+using net::tcp;
+
+// What sessions share: settings, the directory, delivery, TLS, counters.
+struct SessionContext {
+  SmtpSettings settings;
+  directory::AsyncDirectory& directory;
+  delivery::DeliveryAgent& agent;
+  asio::thread_pool& delivery_pool;
+  asio::ssl::context& tls_context;  // always present; used only when tls_enabled
+  bool tls_enabled = false;         // a certificate is configured: offer STARTTLS
+  std::atomic<uint64_t> next_id{0};
+};
+
+class Session {
+ public:
+  Session(SessionContext& context, tcp::socket socket, std::string peer_ip);
+  asio::awaitable<void> run();
+
+ private:
+  enum class Read { kLine, kTooLong, kClosed, kTimeout };
+
+  asio::awaitable<Read> read_line(std::string& line);
+  asio::awaitable<bool> read_more(std::chrono::seconds timeout);
+  asio::awaitable<bool> flush();
+  void reply(const proto::Reply& r);
+  void reply(int code, std::string_view enhanced, std::string_view text);
+
+  asio::awaitable<bool> handle(const proto::Command& command);
+  void do_ehlo(const proto::Command& c);
+  void do_mail(const proto::Command& c);
+  asio::awaitable<void> do_rcpt(const proto::Command& c);
+  asio::awaitable<bool> do_data();
+  asio::awaitable<bool> do_bdat(const proto::Command& c);
+  asio::awaitable<bool> do_starttls();
+  asio::awaitable<void> finish_message(std::string message);
+  void reset_transaction();
+  bool count_error();  // false when the session must end
+
+  std::string received_header(const std::string& id) const;
+
+  SessionContext& ctx_;
+  asio::ssl::stream<tcp::socket> stream_;
+  bool tls_ = false;
+  std::string peer_ip_;
+  std::string in_;   // bytes read, not yet consumed
+  std::string out_;  // replies not yet written
+  bool closing_ = false;
+  unsigned errors_ = 0;
+
+  // Session and transaction state.
+  std::string helo_;
+  bool esmtp_ = false;
+  std::optional<std::string> sender_;
+  bool smtputf8_ = false;
+  std::vector<delivery::Recipient> recipients_;
+  std::string chunks_;       // BDAT data so far
+  bool chunks_failed_ = false;
+  bool chunking_ = false;
+};
+
+}  // namespace hm::smtp

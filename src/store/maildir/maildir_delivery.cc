@@ -1,0 +1,448 @@
+#include "store/maildir/maildir_delivery.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+#include <optional>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "store/maildir/file_ops.h"
+
+namespace hm::store::maildir {
+
+FileOps real_file_ops() { return FileOps{::write, ::fsync, ::link}; }
+
+FileOps& file_ops() {
+  static FileOps ops = real_file_ops();
+  return ops;
+}
+
+namespace {
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+// How often a name is drawn again when it exists already. Names carry time,
+// pid, a counter and 64 random bits, so a second draw is all but impossible;
+// the bound only keeps a broken clock or file system from looping forever.
+constexpr int kNameAttempts = 8;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now and reports the error: NFS and FUSE file systems may report a
+  // failed write only at close.
+  int close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+// Maps a system error on `path` to the Error the session acts on. Every kind
+// here is something an administrator can fix (space, quota, disk, owner), so
+// the session queues the message and tries again; none is a bounce.
+Error sys_error(int err, std::string_view what, const std::string& path) {
+  std::string message = fmt::format("cannot {} {}: {}", what, path, errno_text(err));
+  ErrorKind kind = ErrorKind::kTemporary;
+  switch (err) {
+    case EACCES:
+    case EPERM:
+      kind = ErrorKind::kPermission;
+      message += "; check the owner and mode of the Maildir and its parent folders";
+      break;
+    case ENOSPC: message += "; the file system is full"; break;
+    case EDQUOT: message += "; the owner's disk quota is exhausted"; break;
+    case EIO: message += "; the disk reported an I/O error"; break;
+    default: break;
+  }
+  return Error(kind, std::move(message), fmt::format("errno {}", err));
+}
+
+bool running_as_root() { return ::geteuid() == 0; }
+
+bool wants_chown(const MaildirTarget& t) {
+  return running_as_root() && (t.uid != static_cast<uid_t>(-1) || t.gid != static_cast<gid_t>(-1));
+}
+
+Status give_to_owner(const std::string& path, const MaildirTarget& t) {
+  if (!wants_chown(t)) return ok();
+  if (::chown(path.c_str(), t.uid, t.gid) != 0) return fail(sys_error(errno, "chown", path));
+  return ok();
+}
+
+Status fsync_dir(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
+  if (file_ops().fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
+  return ok();
+}
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string strip_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// Maildir names must not contain '/' (a path) or ':' (starts the flags), so
+// the convention writes them as octal escapes.
+std::string safe_hostname(const std::string& hostname) {
+  std::string host = hostname;
+  if (host.empty()) {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) == 0) host = buf;
+    if (host.empty()) host = "localhost";
+  }
+  std::string out;
+  for (char c : host) {
+    if (c == '/') {
+      out += "\\057";
+    } else if (c == ':') {
+      out += "\\072";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+uint64_t random64() {
+  uint64_t value = 0;
+  // GRND_NONBLOCK: early at boot the pool may not be ready; the name is then
+  // still unique through time, pid and counter, so do not wait for it.
+  ssize_t n;
+  do {
+    n = ::getrandom(&value, sizeof value, GRND_NONBLOCK);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof value)) {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    value = static_cast<uint64_t>(ts.tv_nsec) * 0x9e3779b97f4a7c15ULL ^
+            static_cast<uint64_t>(ts.tv_sec);
+  }
+  return value;
+}
+
+std::string full_name(const std::string& hostname, size_t size) {
+  return unique_name(hostname) + fmt::format(",S={}", size);
+}
+
+// mkdir -p for the folders above a Maildir, recording what it created.
+Status make_parents(const std::string& path, const MaildirTarget& t,
+                    std::vector<std::string>& created) {
+  std::vector<std::string> missing;
+  std::string p = path;
+  for (;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return fail(sys_error(ENOTDIR, "create Maildir", path));
+      break;
+    }
+    if (errno != ENOENT) return fail(sys_error(errno, "create Maildir", path));
+    missing.push_back(p);
+    std::string up = parent_of(p);
+    if (up == p) break;
+    p = up;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), kDirMode) == 0) {
+      created.push_back(*it);
+      HM_TRY(give_to_owner(*it, t));
+    } else if (errno != EEXIST) {  // another process won the race: fine
+      return fail(sys_error(errno, "create folder", *it));
+    }
+  }
+  return ok();
+}
+
+// A target after its folders are known to exist.
+struct Prepared {
+  std::string root, tmp, cur, new_;
+  std::optional<Error> error;
+};
+
+// Creates <root>, tmp, new, cur where missing, each 0700 and owned by the
+// target. Creating is a race between processes (two sessions delivering the
+// first message to a new account): EEXIST simply means someone else won.
+//
+// Durability: a created folder is only durable once its parent folder is
+// fsynced (the parent holds its name). So the parent of every folder created
+// here is fsynced before delivery continues — the Maildir root for tmp/new/cur,
+// the root's parent when the root itself was new, and so on up.
+Status ensure_maildir(Prepared& p, const MaildirTarget& t, bool do_fsync) {
+  std::vector<std::string> created;
+  for (const std::string* sub : {&p.tmp, &p.new_, &p.cur}) {
+    if (::mkdir(sub->c_str(), kDirMode) == 0) {
+      created.push_back(*sub);
+      HM_TRY(give_to_owner(*sub, t));
+      continue;
+    }
+    if (errno == EEXIST) continue;  // the usual case: the Maildir exists
+    if (errno != ENOENT) return fail(sys_error(errno, "create folder", *sub));
+    HM_TRY(make_parents(p.root, t, created));
+    if (::mkdir(sub->c_str(), kDirMode) == 0) {
+      created.push_back(*sub);
+      HM_TRY(give_to_owner(*sub, t));
+    } else if (errno != EEXIST) {
+      return fail(sys_error(errno, "create folder", *sub));
+    }
+  }
+  if (!do_fsync) return ok();
+  std::set<std::string> parents;
+  for (const std::string& c : created) parents.insert(parent_of(c));
+  for (const std::string& dir : parents) HM_TRY(fsync_dir(dir));
+  return ok();
+}
+
+Status write_all(int fd, std::string_view data, const std::string& path) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = file_ops().write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(sys_error(errno, "write", path));
+    }
+    if (n == 0) return fail(sys_error(EIO, "write", path));  // no progress: never loop
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return ok();
+}
+
+// Writes the message to a new file in `p.tmp` and makes its content durable.
+// Returns the base name (the same name goes into new/).
+//
+// O_EXCL: the name is claimed by creating it; on a shared file system this is
+// the one operation that has exactly one winner across nodes, so a clash is
+// detected, never silently overwritten. On EEXIST we draw a new name.
+Result<std::string> write_tmp(const Prepared& p, std::string_view message, const MaildirTarget& t,
+                              const DeliveryOptions& options) {
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    std::string name = full_name(options.hostname, message.size());
+    std::string path = p.tmp + "/" + name;
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+    if (fd.get() < 0) {
+      if (errno == EEXIST) continue;
+      return fail(sys_error(errno, "create", path));
+    }
+    auto discard = [&](Error e) {
+      ::unlink(path.c_str());
+      return fail(std::move(e));
+    };
+    if (wants_chown(t) && ::fchown(fd.get(), t.uid, t.gid) != 0) {
+      return discard(sys_error(errno, "chown", path));
+    }
+    if (Status s = write_all(fd.get(), message, path); !s) return discard(s.error());
+    // Step 2: fsync the file. Its bytes must be on disk before any name in
+    // new/ points at it, or a crash could leave a visible but empty message.
+    if (options.fsync && file_ops().fsync(fd.get()) != 0) {
+      return discard(sys_error(errno, "fsync", path));
+    }
+    if (fd.close() != 0) return discard(sys_error(errno, "close", path));
+    return name;
+  }
+  return fail(ErrorKind::kTemporary,
+              "cannot find a free file name in " + p.tmp + " after several attempts",
+              "clock or file system misbehaving");
+}
+
+// Gives the file at `src` (already durable) a name in `dst.new_`, by link(2).
+// link, not rename: rename would silently replace a message of the same name,
+// and on a shared file system two nodes can both be told that the same rename
+// succeeded; link fails with EEXIST for all but one. `name` may be changed to
+// a fresh one when it is taken in this target.
+//
+// Returns false in `linked` when the file system cannot link here (another
+// file system, no hard links), so the caller copies.
+Status link_into_new(const std::string& src, const Prepared& dst, std::string& name,
+                     const DeliveryOptions& options, size_t size, bool& linked) {
+  linked = false;
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    std::string dest = dst.new_ + "/" + name;
+    if (file_ops().link(src.c_str(), dest.c_str()) == 0) {
+      linked = true;
+      return ok();
+    }
+    switch (errno) {
+      case EEXIST: name = full_name(options.hostname, size); continue;
+      // EPERM from link(2) means "this file system has no hard links" (or the
+      // kernel's protected_hardlinks); a copy works in both cases or fails
+      // with a clear EACCES of its own.
+      case EXDEV:
+      case EPERM:
+      case EMLINK:
+      case EOPNOTSUPP: return ok();
+      default: return fail(sys_error(errno, "link into", dst.new_));
+    }
+  }
+  return fail(ErrorKind::kTemporary, "cannot find a free file name in " + dst.new_,
+              "clock or file system misbehaving");
+}
+
+// Delivers into one target by writing a copy into its own tmp/ (durably) and
+// linking that into its new/; used where one inode cannot serve (another file
+// system, another owner). Returns the name in new/.
+Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
+                                 const MaildirTarget& t, const DeliveryOptions& options) {
+  auto name = write_tmp(p, message, t, options);
+  if (!name) return fail(name.error());
+  std::string tmp_path = p.tmp + "/" + *name;
+  std::string final_name = *name;
+  bool linked = false;
+  Status s = link_into_new(tmp_path, p, final_name, options, message.size(), linked);
+  if (s && !linked) {
+    s = fail(ErrorKind::kTemporary, "cannot link " + tmp_path + " into " + p.new_,
+             "the file system supports no hard links within one folder tree");
+  }
+  // The tmp/ name has served its purpose whether or not the link worked.
+  ::unlink(tmp_path.c_str());
+  if (!s) return fail(s.error());
+  return final_name;
+}
+
+}  // namespace
+
+std::string unique_name(const std::string& hostname) {
+  static std::atomic<uint64_t> counter{0};
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t q = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  return fmt::format("{}.M{}P{}Q{}R{:016x}.{}", ts.tv_sec, ts.tv_nsec / 1000, ::getpid(), q,
+                     random64(), safe_hostname(hostname));
+}
+
+std::vector<Result<std::string>> deliver(std::string_view message,
+                                         const std::vector<MaildirTarget>& targets,
+                                         const DeliveryOptions& options) {
+  const size_t n = targets.size();
+  std::vector<Prepared> prepared(n);
+  std::vector<std::optional<std::string>> names(n);  // name in new/ once linked
+
+  // Step 1: make sure every Maildir exists (created and made durable if not).
+  // A target that cannot be prepared fails alone.
+  for (size_t i = 0; i < n; ++i) {
+    Prepared& p = prepared[i];
+    p.root = strip_trailing_slashes(targets[i].path);
+    p.tmp = p.root + "/tmp";
+    p.new_ = p.root + "/new";
+    p.cur = p.root + "/cur";
+    if (Status s = ensure_maildir(p, targets[i], options.fsync); !s) p.error = s.error();
+  }
+
+  // Step 2: write the message once, into tmp/ of the first target that takes
+  // it, and fsync it (write_tmp). If that target's disk refuses (full, EIO,
+  // permission), it fails and the next target is tried as the source.
+  std::optional<size_t> source;
+  std::string source_name, source_path;
+  for (size_t i = 0; i < n && !source; ++i) {
+    if (prepared[i].error) continue;
+    auto name = write_tmp(prepared[i], message, targets[i], options);
+    if (!name) {
+      prepared[i].error = name.error();
+      continue;
+    }
+    source = i;
+    source_name = *name;
+    source_path = prepared[i].tmp + "/" + *name;
+  }
+
+  if (source) {
+    // Step 3: give every target its name in new/. One inode, several names,
+    // where possible: one write and one fsync for all recipients. A hard link
+    // shares the owner, so a target owned by someone else (a local account,
+    // when running as root) gets its own copy instead.
+    const MaildirTarget& src_target = targets[*source];
+    for (size_t i = 0; i < n; ++i) {
+      Prepared& p = prepared[i];
+      if (p.error) continue;
+      bool same_owner = !running_as_root() ||
+                        (targets[i].uid == src_target.uid && targets[i].gid == src_target.gid);
+      std::string name = source_name;
+      bool linked = false;
+      if (same_owner) {
+        if (Status s = link_into_new(source_path, p, name, options, message.size(), linked); !s) {
+          p.error = s.error();
+          continue;
+        }
+      }
+      if (linked) {
+        names[i] = name;
+        continue;
+      }
+      // Another file system (EXDEV) or owner: a copy written and fsynced in
+      // this target's own tmp/, then linked into its new/.
+      auto copied = deliver_copy(p, message, targets[i], options);
+      if (!copied) {
+        p.error = copied.error();
+        continue;
+      }
+      names[i] = *copied;
+    }
+
+    // Step 4: fsync every new/ folder that got a name. The link is a change
+    // of the folder, not of the file; only this makes the new name survive a
+    // crash. Until it returns, no "250". If it fails the name is taken away
+    // again (best effort), so that the retry the sender makes after our 4xx
+    // does not end in a duplicate.
+    if (options.fsync) {
+      for (size_t i = 0; i < n; ++i) {
+        if (!names[i]) continue;
+        if (Status s = fsync_dir(prepared[i].new_); !s) {
+          ::unlink((prepared[i].new_ + "/" + *names[i]).c_str());
+          prepared[i].error = s.error();
+          names[i].reset();
+        }
+      }
+    }
+
+    // Step 5: remove the tmp/ name. It is not fsynced: should the unlink be
+    // lost in a crash, a stale file stays in tmp/, which readers never show
+    // and clean up after 36 hours per the Maildir convention. The message is
+    // already safe in new/, so an fsync here would cost a disk flush per
+    // message and buy nothing.
+    ::unlink(source_path.c_str());
+  }
+
+  std::vector<Result<std::string>> results;
+  results.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (names[i]) {
+      results.emplace_back(*names[i]);
+    } else if (prepared[i].error) {
+      results.emplace_back(fail(*prepared[i].error));
+    } else {
+      // Unreachable in practice: every target either got a name or an error.
+      results.emplace_back(fail(ErrorKind::kInternal,
+                                "delivery to " + prepared[i].root + " ended without a result"));
+    }
+  }
+  return results;
+}
+
+}  // namespace hm::store::maildir

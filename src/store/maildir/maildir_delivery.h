@@ -1,0 +1,47 @@
+#pragma once
+// Durable delivery of one message into one or more Maildirs.
+//
+// The durability order (see the .cc for each step): write the message once to
+// tmp/ of the first target, fsync the file; link(2) it into new/ of every
+// target on the same file system (one copy, several names), copying where a
+// link is impossible (another file system); fsync every new/ directory; then
+// remove the tmp/ name. Only when this returns success may the caller say
+// "250". Maildirs (with tmp/ new/ cur/) are created on first delivery, mode
+// 0700, owned by the target's uid/gid when running as root.
+//
+// File names follow the Maildir convention and are unique across processes
+// and hosts: "<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>,S=<size>".
+//
+// Thread-safe: may be called from any number of threads and processes.
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace hm::store::maildir {
+
+struct MaildirTarget {
+  std::string path;  // the Maildir's root, e.g. "<virtual_base>/example.org/john/"
+  uid_t uid = static_cast<uid_t>(-1);  // owner for created dirs/files; -1: leave as is
+  gid_t gid = static_cast<gid_t>(-1);
+};
+
+struct DeliveryOptions {
+  std::string hostname;  // for unique names
+  bool fsync = true;     // false only for tests and benchmarks that say so
+};
+
+// One entry per target, in order: the file name in new/ on success, or why
+// that target failed (kTemporary for I/O errors such as ENOSPC, kPermission...).
+std::vector<Result<std::string>> deliver(std::string_view message,
+                                         const std::vector<MaildirTarget>& targets,
+                                         const DeliveryOptions& options);
+
+// A new unique Maildir base name (without the ",S=" part).
+std::string unique_name(const std::string& hostname);
+
+}  // namespace hm::store::maildir

@@ -1,0 +1,148 @@
+"""`hostmail queue list|retry|delete` through the real binary.
+
+The entries are written by a small writer of the on-disk format of
+docs/queue-format.md, so this test also pins that format: if the C++ side
+changes it, these entries stop being listed."""
+
+import os
+import time
+import tomllib
+import unittest
+
+from hostmail_env import HostmailTestCase
+
+EX_DATAERR, EX_NOUSER = 65, 67
+
+
+def encode(field, keep_spaces=False):
+    """A field as docs/queue-format.md says: %XX for odd bytes, '-' for ''."""
+    if field == "":
+        return "-"
+    if field == "-":
+        return "%2D"
+    out = []
+    for b in field.encode("utf-8"):
+        plain = 0x20 < b < 0x7F and b != ord("%")
+        if b == 0x20 and keep_spaces:
+            plain = True
+        out.append(chr(b) if plain else "%%%02X" % b)
+    return "".join(out)
+
+
+class QueueWriter:
+    """Writes queue entries the way the daemon does (tmp/, then active/)."""
+
+    def __init__(self, state_dir):
+        self.root = os.path.join(state_dir, "queue")
+        for sub in ("tmp", "active"):
+            os.makedirs(os.path.join(self.root, sub), mode=0o700, exist_ok=True)
+        self.counter = 0
+
+    def add(self, sender, recipients, message, arrived=None):
+        """recipients: (state, attempts, next_unix, address, original, last_error)."""
+        self.counter += 1
+        arrived = int(arrived if arrived is not None else time.time())
+        ident = f"{arrived}.000000P{os.getpid()}Q{self.counter}R0000abcd"
+        lines = ["hostmail-queue 1", f"sender {encode(sender)}", f"arrived {arrived}"]
+        for state, attempts, next_unix, address, original, error in recipients:
+            lines.append(f"rcpt {state} {attempts} {next_unix} {encode(address)} "
+                         f"{encode(original)} {encode(error, keep_spaces=True)}")
+        envelope = "\n".join(lines) + "\n\n"
+        for suffix, data in ((".msg", message), (".env", envelope.encode())):
+            tmp = os.path.join(self.root, "tmp", ident + suffix)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.rename(tmp, os.path.join(self.root, "active", ident + suffix))
+        return ident
+
+    def envelope(self, ident):
+        with open(os.path.join(self.root, "active", ident + ".env"), encoding="utf-8") as f:
+            return f.read()
+
+
+class QueueTest(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        with open(self.config, "rb") as f:
+            state_dir = tomllib.load(f)["storage"]["state_dir"]
+        self.writer = QueueWriter(state_dir)
+
+    def test_empty_queue(self):
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_list_shows_every_recipient(self):
+        later = int(time.time()) + 3 * 3600
+        ident = self.writer.add(
+            "", [("deferred", 2, later, "bob smith@remote.example", "bob@example.org",
+                  "451 4.4.1 connection refused"),
+                 ("pending", 0, 0, "ünï@bücher.example", "-", "")],
+            b"Subject: hi\r\n\r\n\x00\xff body\r\n", arrived=1732540000)
+        listed = self.ok("queue", "list", "--json").json()
+        self.assertEqual(len(listed), 2)
+        first, second = listed
+        self.assertEqual(first["id"], ident)
+        self.assertEqual(first["sender"], "")
+        self.assertEqual(first["arrived"], "2024-11-25T13:06:40Z")
+        self.assertEqual(first["size"], len(b"Subject: hi\r\n\r\n\x00\xff body\r\n"))
+        self.assertEqual(first["recipient"], "bob smith@remote.example")
+        self.assertEqual(first["state"], "deferred")
+        self.assertEqual(first["attempts"], 2)
+        self.assertEqual(first["last_error"], "451 4.4.1 connection refused")
+        self.assertEqual(first["next_attempt"],
+                         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later)))
+        self.assertEqual(second["recipient"], "ünï@bücher.example")
+        self.assertEqual(second["state"], "pending")
+        text = self.ok("queue", "list").out
+        self.assertIn(ident, text)
+        self.assertIn("bob smith@remote.example", text)
+
+    def test_half_written_and_foreign_files_are_ignored(self):
+        ident = self.writer.add("a@example.org", [("pending", 0, 0, "b@example.org", "", "")],
+                                b"m")
+        active = os.path.join(self.writer.root, "active")
+        with open(os.path.join(self.writer.root, "tmp", "9.9P9Q9R9.env"), "w") as f:
+            f.write("hostmail-queue 1\nsender -\n")
+        with open(os.path.join(active, "8.8P8Q8R8.msg"), "w") as f:
+            f.write("a message whose envelope never arrived")
+        with open(os.path.join(active, "7.7P7Q7R7.env"), "w") as f:
+            f.write("hostmail-queue 2\n\n")
+        with open(os.path.join(active, "7.7P7Q7R7.msg"), "w") as f:
+            f.write("m")
+        listed = self.ok("queue", "list", "--json").json()
+        self.assertEqual([e["id"] for e in listed], [ident])
+
+    def test_retry_makes_deferred_recipients_due(self):
+        later = int(time.time()) + 4 * 3600
+        rcpt = [("deferred", 3, later, "x@remote.example", "x@remote.example", "451 later")]
+        one = self.writer.add("s@example.org", rcpt, b"1", arrived=1000)
+        two = self.writer.add("s@example.org", rcpt, b"2", arrived=2000)
+        self.ok("queue", "retry", one)
+        now = time.time() + 1
+
+        def next_unix(ident):
+            line = [l for l in self.writer.envelope(ident).splitlines() if l.startswith("rcpt ")][0]
+            return int(line.split(" ")[3])
+
+        self.assertLessEqual(next_unix(one), now)
+        self.assertEqual(next_unix(two), later)
+        # The rest of the envelope is untouched.
+        self.assertIn("rcpt deferred 3 ", self.writer.envelope(one))
+        self.assertIn(" 451 later\n", self.writer.envelope(one))
+        self.ok("queue", "retry")
+        self.assertLessEqual(next_unix(two), now)
+        self.fails(EX_NOUSER, "queue", "retry", "1.1P1Q1R1")
+
+    def test_delete(self):
+        keep = self.writer.add("s@example.org", [("pending", 0, 0, "a@example.org", "", "")], b"k")
+        gone = self.writer.add("s@example.org", [("pending", 0, 0, "b@example.org", "", "")], b"g")
+        r = self.ok("queue", "delete", gone)
+        self.assertIn(gone, r.err)
+        self.assertEqual([e["id"] for e in self.ok("queue", "list", "--json").json()], [keep])
+        self.assertFalse(os.path.exists(os.path.join(self.writer.root, "active", gone + ".msg")))
+        self.fails(EX_NOUSER, "queue", "delete", gone)
+        self.fails(EX_DATAERR, "queue", "delete", "../../hostmail.toml")
+        self.assertTrue(os.path.exists(self.config))
+
+
+if __name__ == "__main__":
+    unittest.main()

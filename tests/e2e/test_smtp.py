@@ -1,0 +1,388 @@
+"""SMTP in and Maildir delivery, driven by clients others wrote: Python's
+smtplib, swaks and curl, plus a raw socket for what those clients refuse to
+send (smuggling attempts)."""
+
+import json
+import os
+import re
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import unittest
+
+from hostmail_env import BIN, HostmailTestCase
+
+MESSAGE = (
+    "From: Sender <sender@elsewhere.example>\r\n"
+    "To: John <john@example.org>\r\n"
+    "Subject: hello\r\n"
+    "\r\n"
+    "first line\r\n"
+    ".a line that starts with a dot\r\n"
+    "..two dots\r\n"
+    "last line\r\n"
+)
+
+
+def set_limit(config, key, value):
+    with open(config) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^%s = .*$" % key, "%s = %s" % (key, value), text, count=1)
+    if not re.search(r"(?m)^%s = " % key, text):
+        text = text.replace("[limits]\n", "[limits]\n%s = %s\n" % (key, value), 1)
+    with open(config, "w") as f:
+        f.write(text)
+
+
+class SmtpTestCase(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ok("domain", "add", "example.org")
+        self.ok("domain", "add", "other.example")
+        for a in ("john@example.org", "mary@example.org", "boss@other.example",
+                  "real@other.example"):
+            self.ok("account", "add", a, "--password-stdin", stdin="pw\n")
+        self.ok("alias", "add", "team@example.org", "john@example.org", "mary@example.org")
+        self.ok("alias", "add", "@other.example", "boss@other.example")
+
+    def smtp(self):
+        s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30)
+        self.addCleanup(lambda: s.close())
+        return s
+
+    def raw(self):
+        sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+        self.addCleanup(sock.close)
+        f = sock.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"220 "))
+        return sock, f
+
+    @staticmethod
+    def reply(f):
+        """Reads one (possibly multi-line) reply; returns (code, text)."""
+        lines = []
+        while True:
+            line = f.readline().decode()
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                return int(line[:3]), "".join(lines)
+
+
+class DeliveryTest(SmtpTestCase):
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    def test_message_arrives_byte_for_byte(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        self.assertIn("pipelining", s.esmtp_features)
+        self.assertIn("size", s.esmtp_features)
+        self.assertIn("chunking", s.esmtp_features)
+        self.assertIn("starttls", s.esmtp_features)
+        refused = s.sendmail("sender@elsewhere.example", ["John@Example.org"], MESSAGE)
+        self.assertEqual(refused, {})
+        s.quit()
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        text = files[0].decode()
+        header, _, rest = text.partition("Received: ")
+        self.assertEqual(header, "Return-Path: <sender@elsewhere.example>\n"
+                                 "Delivered-To: john@example.org\n")
+        received, _, body = rest.partition("\nFrom: ")
+        self.assertRegex(received, r"from client\.example \(\[127\.0\.0\.1\]\)\n\tby \S+ "
+                                   r"\(hostmail\) with ESMTP id \S+\n\tfor <john@example\.org>; ")
+        # Dot-stuffing undone by smtplib's sender and our receiver: the body is as written.
+        self.assertEqual("From: " + body, MESSAGE.replace("\r\n", "\n"))
+        # The Maildir was made on first delivery, private to its owner.
+        mode = os.stat(os.path.join(self.maildirs, "example.org/john")).st_mode & 0o777
+        self.assertEqual(mode, 0o700)
+        for sub in ("tmp", "new", "cur"):
+            self.assertTrue(os.path.isdir(os.path.join(self.maildirs, "example.org/john", sub)))
+
+    def test_unknown_recipient_rejected_at_rcpt(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        code, text = s.rcpt("nobody@example.org")
+        self.assertEqual(code, 550)
+        self.assertIn(b"5.1.1", text)
+        code, _ = s.rcpt("john@example.org")
+        self.assertEqual(code, 250)
+
+    def test_relay_refused(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        code, text = s.rcpt("victim@far-away.example")
+        self.assertEqual(code, 554)
+        self.assertIn(b"5.7.1", text)
+
+    def test_alias_fans_out_and_shares_one_file(self):
+        s = self.smtp()
+        s.sendmail("a@elsewhere.example", ["team@example.org"], MESSAGE)
+        john = os.path.join(self.maildirs, "example.org/john/new")
+        mary = os.path.join(self.maildirs, "example.org/mary/new")
+        (j,), (m,) = os.listdir(john), os.listdir(mary)
+        sj, sm = os.stat(os.path.join(john, j)), os.stat(os.path.join(mary, m))
+        self.assertEqual(sj.st_ino, sm.st_ino)
+        self.assertEqual(sj.st_nlink, 2)
+        with open(os.path.join(john, j), "rb") as f:
+            self.assertIn(b"Delivered-To: team@example.org\n", f.read())
+
+    def test_catch_all_and_account_precedence(self):
+        s = self.smtp()
+        s.sendmail("a@elsewhere.example", ["anything@other.example", "real@other.example"],
+                   MESSAGE)
+        self.assertEqual(len(self.maildir_files("other.example/boss")), 1)
+        self.assertEqual(len(self.maildir_files("other.example/real")), 1)
+
+    def test_postmaster_and_abuse_always_accepted(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        for rcpt in ("postmaster", "Postmaster", "postmaster@example.org", "abuse@example.org",
+                     "postmaster@other.example", "abuse@other.example"):
+            code, text = s.rcpt(rcpt)
+            self.assertEqual(code, 250, (rcpt, text))
+
+    def test_recipient_delimiter(self):
+        s = self.smtp()
+        s.sendmail("a@elsewhere.example", ["john+lists@example.org"], MESSAGE)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertIn(b"Delivered-To: john+lists@example.org\n", files[0])
+
+    def test_alias_loop_is_a_permanent_error(self):
+        self.ok("alias", "add", "loop1@example.org", "loop2@example.org")
+        self.ok("alias", "add", "loop2@example.org", "loop1@example.org")
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        code, text = s.rcpt("loop1@example.org")
+        self.assertEqual(code, 550)
+        self.assertIn(b"5.4.6", text)
+
+    def test_external_maildrop_waits_in_the_queue(self):
+        self.ok("alias", "add", "fwd@example.org", "friend@far-away.example")
+        s = self.smtp()
+        self.assertEqual(s.sendmail("a@elsewhere.example", ["fwd@example.org"], MESSAGE), {})
+        s.quit()
+        queued = self.ok("queue", "list", "--json").json()
+        self.assertEqual(len(queued), 1, queued)
+        self.assertIn("friend@far-away.example", json.dumps(queued))
+
+    def test_swaks(self):
+        r = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.ports["smtp"]),
+                            "--from", "swaks@elsewhere.example", "--to", "mary@example.org",
+                            "--header", "Subject: via swaks", "--body", "hello from swaks"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        files = self.maildir_files("example.org/mary")
+        self.assertEqual(len(files), 1)
+        self.assertIn(b"Subject: via swaks\n", files[0])
+        self.assertIn(b"hello from swaks", files[0])
+
+    def test_swaks_starttls(self):
+        r = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.ports["smtp"]),
+                            "--tls", "--from", "tls@elsewhere.example", "--to", "john@example.org",
+                            "--body", "over TLS"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("TLS started", r.stdout)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertRegex(files[0].decode(), r"with ESMTPS id")
+
+    def test_curl_smtp_with_ssl_reqd(self):
+        body = "From: curl@elsewhere.example\r\nSubject: curl\r\n\r\nsent by curl\r\n"
+        r = subprocess.run(["curl", "--silent", "--show-error", "--ssl-reqd", "--insecure",
+                            "smtp://127.0.0.1:%d" % self.ports["smtp"],
+                            "--mail-from", "curl@elsewhere.example",
+                            "--mail-rcpt", "mary@example.org", "--upload-file", "-"],
+                           input=body, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        files = self.maildir_files("example.org/mary")
+        self.assertEqual(len(files), 1)
+        self.assertIn(b"sent by curl", files[0])
+
+    def test_curl_plain(self):
+        r = subprocess.run(["curl", "--silent", "--show-error",
+                            "smtp://127.0.0.1:%d" % self.ports["smtp"],
+                            "--mail-from", "curl@elsewhere.example",
+                            "--mail-rcpt", "john@example.org", "--upload-file", "-"],
+                           input="Subject: plain\r\n\r\nbody\r\n", capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.maildir_files("example.org/john")), 1)
+
+    def test_bdat_chunking(self):
+        sock, f = self.raw()
+        sock.sendall(b"EHLO raw.example\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"MAIL FROM:<a@elsewhere.example>\r\nRCPT TO:<john@example.org>\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(self.reply(f)[0], 250)
+        part1, part2 = b"Subject: bdat\r\n\r\n.first\r\n", b"second\r\n"
+        sock.sendall(b"BDAT %d\r\n" % len(part1) + part1)
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"BDAT %d LAST\r\n" % len(part2) + part2)
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"QUIT\r\n")
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        # BDAT data is not dot-stuffed: the leading dot stays.
+        self.assertTrue(files[0].endswith(b"Subject: bdat\n\n.first\nsecond\n"), files[0])
+
+    def test_smuggling_attempts_do_not_end_data(self):
+        for fake_end in (b"\n.\n", b"\r.\r", b"\r\n.\n", b"\n.\r\n", b"\r.\r\n"):
+            sock, f = self.raw()
+            sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                         b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+            for _ in range(3):
+                self.assertEqual(self.reply(f)[0], 250)
+            self.assertEqual(self.reply(f)[0], 354)
+            smuggled = (b"Subject: outer\r\n\r\nbody" + fake_end +
+                        b"MAIL FROM:<evil@elsewhere.example>\r\nRCPT TO:<mary@example.org>\r\n"
+                        b"DATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
+            sock.sendall(smuggled)
+            code, text = self.reply(f)
+            self.assertEqual(code, 250, text)
+            sock.sendall(b"QUIT\r\n")
+            self.assertEqual(self.reply(f)[0], 221)
+        # Everything went to john as one message each; mary got nothing.
+        self.assertEqual(len(self.maildir_files("example.org/john")), 5)
+        self.assertEqual(self.maildir_files("example.org/mary"), [])
+
+    def test_syntax_and_sequence_errors(self):
+        sock, f = self.raw()
+        sock.sendall(b"MAIL FROM:<a@elsewhere.example>\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 503)
+        sock.sendall(b"EHLO raw.example\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"RCPT TO:<john@example.org>\r\n")
+        self.assertEqual(self.reply(f)[0], 503)
+        sock.sendall(b"FOO bar\r\n")
+        self.assertEqual(self.reply(f)[0], 500)
+        sock.sendall(b"MAIL FROM:missing-brackets@example.org\r\n")
+        self.assertEqual(self.reply(f)[0], 501)
+        sock.sendall(b"X" * 2000 + b"\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 500)
+        self.assertIn("5.5.2", text)
+        sock.sendall(b"VRFY john\r\n")
+        self.assertEqual(self.reply(f)[0], 252)
+        sock.sendall(b"NOOP\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+
+    def test_nul_bytes_and_long_lines_do_not_crash(self):
+        sock, f = self.raw()
+        sock.sendall(b"EHLO raw\x00.example\r\n")
+        self.reply(f)
+        sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for _ in range(3):
+            self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(self.reply(f)[0], 354)
+        sock.sendall(b"Subject: nul\r\n\r\na\x00b\r\n.\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        sock.sendall(b"QUIT\r\n")
+        self.assertIsNone(self.server.poll())
+
+    def test_hostmail_deliver_command(self):
+        r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
+                        "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
+        self.assertEqual(r.code, 0, r)
+        files = self.maildir_files("example.org/mary")
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0].startswith(b"Return-Path: <lda@elsewhere.example>\n"
+                                            b"Delivered-To: team@example.org\n"))
+        self.assertTrue(files[0].endswith(b"Subject: lda\n\nvia deliver\n"))
+        r = self.run_hm("deliver", "--recipient", "ghost@example.org", stdin="x\n")
+        self.assertEqual(r.code, 67, r)
+
+
+class LimitsTest(SmtpTestCase):
+    def setUp(self):
+        super().setUp()
+        set_limit(self.config, "message_size", 2000)
+        set_limit(self.config, "recipients", 2)
+        self.start_server()
+
+    def test_size_limit(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        self.assertEqual(s.esmtp_features["size"], "2000")
+        with self.assertRaises(smtplib.SMTPSenderRefused) as e:
+            # smtplib announces SIZE=3000 itself, since the server offers SIZE.
+            s.sendmail("a@elsewhere.example", ["john@example.org"], "x" * 3000)
+        self.assertEqual(e.exception.smtp_code, 552)
+        s.rset()
+        # Without SIZE= the server finds out in DATA.
+        s.mail("a@elsewhere.example")
+        s.rcpt("john@example.org")
+        code, text = s.data(("Subject: big\r\n\r\n" + "y" * 70 + "\r\n") * 40)
+        self.assertEqual(code, 552)
+        self.assertIn(b"5.3.4", text)
+        self.assertEqual(self.maildir_files("example.org/john"), [])
+
+    def test_recipient_limit(self):
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        self.assertEqual(s.rcpt("john@example.org")[0], 250)
+        self.assertEqual(s.rcpt("mary@example.org")[0], 250)
+        code, text = s.rcpt("real@other.example")
+        self.assertEqual(code, 452)
+        self.assertIn(b"4.5.3", text)
+
+
+class CrashTest(SmtpTestCase):
+    """SIGKILL during a stream of deliveries: every message that got 250 is on disk."""
+
+    def test_no_acknowledged_message_is_lost(self):
+        self.start_server()
+        acknowledged = []
+        stop = threading.Event()
+
+        def sender(n):
+            i = 0
+            while not stop.is_set():
+                tag = "m%d-%d" % (n, i)
+                try:
+                    s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=10)
+                    s.sendmail("a@elsewhere.example", ["team@example.org"],
+                               "Subject: %s\r\n\r\n%s\r\n" % (tag, tag))
+                    acknowledged.append(tag)
+                    s.quit()
+                except (OSError, smtplib.SMTPException):
+                    pass
+                i += 1
+
+        threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        self.server.send_signal(signal.SIGKILL)
+        self.server.wait()
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertGreater(len(acknowledged), 5)
+        self.start_server()  # restarts cleanly on the same store and queue
+        for box in ("example.org/john", "example.org/mary"):
+            found = {re.search(rb"Subject: (\S+)", m).group(1).decode()
+                     for m in self.maildir_files(box)}
+            missing = set(acknowledged) - found
+            self.assertEqual(missing, set(), box)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,156 @@
+// Transcript tests in the manner of Postfix's .in/.ref pairs: each file
+// tests/data/smtp_proto/<name>.in holds command lines, one per line, and
+// <name>.ref what the parser makes of each. Adding a case from a bug report
+// is adding a line. Setting HM_UPDATE_REF=1 rewrites the .ref files from the
+// current behaviour (review the diff before keeping it).
+//
+// .in syntax: C escapes \r \n \t \0 \\ \xHH inside a line; lines starting
+// with "#" are comments; "#! smtputf8=on|off" sets ParseOptions for the
+// lines after it. .ref: "> <line>" then "< <reply>" or "= <command>".
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "smtp/proto/command_parser.h"
+
+namespace hm::smtp::proto {
+namespace {
+
+std::string unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out.push_back(s[i]);
+      continue;
+    }
+    const char e = s[++i];
+    switch (e) {
+      case 'r': out.push_back('\r'); break;
+      case 'n': out.push_back('\n'); break;
+      case 't': out.push_back('\t'); break;
+      case '0': out.push_back('\0'); break;
+      case 'x':
+        if (i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+          out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+          i += 2;
+        } else {
+          out += "\\x";
+        }
+        break;
+      default: out.push_back(e); break;
+    }
+  }
+  return out;
+}
+
+// Printable rendering: bytes outside 0x20-0x7e as \xHH, so UTF-8 stays
+// visible as bytes and the .ref files are plain ASCII.
+std::string escape(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string_view verb_name(Verb v) {
+  switch (v) {
+    case Verb::kHelo: return "HELO";
+    case Verb::kEhlo: return "EHLO";
+    case Verb::kMail: return "MAIL";
+    case Verb::kRcpt: return "RCPT";
+    case Verb::kData: return "DATA";
+    case Verb::kBdat: return "BDAT";
+    case Verb::kRset: return "RSET";
+    case Verb::kNoop: return "NOOP";
+    case Verb::kQuit: return "QUIT";
+    case Verb::kHelp: return "HELP";
+    case Verb::kVrfy: return "VRFY";
+    case Verb::kExpn: return "EXPN";
+    case Verb::kStartTls: return "STARTTLS";
+    case Verb::kAuth: return "AUTH";
+  }
+  return "?";
+}
+
+std::string render(const Command& c) {
+  std::string out(verb_name(c.verb));
+  if (!c.argument.empty()) out += " argument=[" + escape(c.argument) + "]";
+  if (c.verb == Verb::kMail || c.verb == Verb::kRcpt) out += " path=<" + escape(c.path) + ">";
+  for (const auto& [k, v] : c.params) out += " param " + escape(k) + "=[" + escape(v) + "]";
+  if (c.size != 0) out += " size=" + std::to_string(c.size);
+  if (c.verb == Verb::kBdat) {
+    out += " chunk=" + std::to_string(c.chunk_size) + (c.last_chunk ? " LAST" : "");
+  }
+  return out;
+}
+
+std::string run(std::istream& in) {
+  std::ostringstream out;
+  ParseOptions options;
+  std::string raw;
+  while (std::getline(in, raw)) {
+    if (raw.rfind("#! smtputf8=", 0) == 0) {
+      options.smtputf8 = raw.substr(12) == "on";
+      out << raw << "\n";
+      continue;
+    }
+    if (raw.empty() || raw[0] == '#') continue;
+    const std::string line = unescape(raw == "\\e" ? "" : raw);  // \e: the empty line
+    out << "> " << raw << "\n";
+    auto result = parse_command(line, options);
+    if (auto* r = std::get_if<Reply>(&result)) {
+      std::string text = format(*r);
+      text.resize(text.size() - 2);  // the final CRLF
+      out << "< " << escape(text) << "\n";
+    } else {
+      out << "= " << render(std::get<Command>(result)) << "\n";
+    }
+  }
+  return out.str();
+}
+
+TEST(TranscriptTest, CommandTranscriptsMatchReferences) {
+  const std::filesystem::path dir = std::filesystem::path(HM_TEST_DATA_DIR) / "smtp_proto";
+  const bool update = std::getenv("HM_UPDATE_REF") != nullptr;
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".in") continue;
+    ++count;
+    std::ifstream in(entry.path(), std::ios::binary);
+    ASSERT_TRUE(in) << entry.path();
+    const std::string actual = run(in);
+    std::filesystem::path ref_path = entry.path();
+    ref_path.replace_extension(".ref");
+    if (update) {
+      std::ofstream(ref_path, std::ios::binary) << actual;
+      continue;
+    }
+    std::ifstream ref(ref_path, std::ios::binary);
+    ASSERT_TRUE(ref) << "missing " << ref_path << " (run with HM_UPDATE_REF=1 to create it)";
+    const std::string expected((std::istreambuf_iterator<char>(ref)),
+                               std::istreambuf_iterator<char>());
+    EXPECT_EQ(actual, expected) << "transcript " << entry.path().filename();
+  }
+  EXPECT_GT(count, 0u) << "no .in files in " << dir;
+}
+
+}  // namespace
+}  // namespace hm::smtp::proto

@@ -1,0 +1,355 @@
+#include "store/maildir/maildir_delivery.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/maildir/file_ops.h"
+
+namespace hm::store::maildir {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "hm-maildir-XXXXXX").string();
+    char* made = ::mkdtemp(tmpl.data());
+    EXPECT_NE(made, nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename());
+  return out;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+DeliveryOptions options() {
+  DeliveryOptions o;
+  o.hostname = "mx1.example.org";
+  return o;
+}
+
+// Restores the real system calls even when an assertion fails.
+struct FileOpsGuard {
+  ~FileOpsGuard() { file_ops() = real_file_ops(); }
+};
+
+TEST(MaildirDelivery, CreatesTheMaildirOnFirstDeliveryWithMode0700) {
+  TempDir dir;
+  std::string root = dir.path() + "/example.org/john/";
+  auto results = deliver("Subject: hi\r\n\r\nbody\r\n", {{root}}, options());
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0]) << results[0].error().message();
+  for (const char* sub : {"", "tmp", "new", "cur"}) {
+    EXPECT_EQ(mode_of(root + sub), 0700u) << sub;
+  }
+  EXPECT_EQ(mode_of(dir.path() + "/example.org"), 0700u);
+  EXPECT_EQ(entries(root + "new"), std::vector<std::string>{*results[0]});
+  EXPECT_TRUE(entries(root + "tmp").empty());
+  EXPECT_TRUE(entries(root + "cur").empty());
+  EXPECT_EQ(mode_of(root + "new/" + *results[0]), 0600u);
+}
+
+TEST(MaildirDelivery, ContentIsByteExact) {
+  TempDir dir;
+  std::string message("Subject: x\r\n\r\n", 14);
+  for (int i = 0; i < 70000; ++i) message.push_back(static_cast<char>(i * 7 % 256));
+  message += std::string("\0\r\n.\r\n", 6);
+  auto results = deliver(message, {{dir.path() + "/m"}}, options());
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(read_all(dir.path() + "/m/new/" + *results[0]), message);
+}
+
+TEST(MaildirDelivery, NameFollowsTheConvention) {
+  TempDir dir;
+  DeliveryOptions o = options();
+  o.hostname = "odd/host:name";
+  auto results = deliver("12345", {{dir.path() + "/m"}}, o);
+  ASSERT_TRUE(results[0]);
+  const std::regex pattern(R"(^\d+\.M\d+P\d+Q\d+R[0-9a-f]{16}\.odd\\057host\\072name,S=5$)");
+  EXPECT_TRUE(std::regex_match(*results[0], pattern)) << *results[0];
+  EXPECT_EQ(unique_name("h").find(":"), std::string::npos);
+}
+
+TEST(MaildirDelivery, SeveralTargetsShareOneInode) {
+  TempDir dir;
+  std::vector<MaildirTarget> targets;
+  for (int i = 0; i < 4; ++i) targets.push_back({dir.path() + "/user" + std::to_string(i)});
+  auto results = deliver("shared message\r\n", targets, options());
+  ASSERT_EQ(results.size(), 4u);
+  struct stat first {};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    ASSERT_TRUE(results[i]) << results[i].error().message();
+    struct stat st {};
+    ASSERT_EQ(::stat((targets[i].path + "/new/" + *results[i]).c_str(), &st), 0);
+    if (i == 0) first = st;
+    EXPECT_EQ(st.st_ino, first.st_ino);
+    EXPECT_EQ(st.st_nlink, 4u);
+    EXPECT_TRUE(entries(targets[i].path + "/tmp").empty());
+  }
+}
+
+TEST(MaildirDelivery, NamesAreUniqueAcrossThreads) {
+  TempDir dir;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  DeliveryOptions o = options();
+  o.fsync = false;  // uniqueness, not durability, is under test; keep it fast
+  std::vector<std::vector<std::string>> names(kThreads);
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = deliver("m", {{dir.path() + "/shared"}}, o);
+        if (r[0]) {
+          names[t].push_back(*r[0]);
+        } else {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> all;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failures[t], 0);
+    all.insert(names[t].begin(), names[t].end());
+  }
+  EXPECT_EQ(all.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(entries(dir.path() + "/shared/new").size(), size_t{kThreads * kPerThread});
+  EXPECT_TRUE(entries(dir.path() + "/shared/tmp").empty());
+}
+
+TEST(MaildirDelivery, ATargetThatCannotBeCreatedFailsAlone) {
+  TempDir dir;
+  std::ofstream(dir.path() + "/plainfile") << "x";
+  std::vector<MaildirTarget> targets = {
+      {dir.path() + "/a"}, {dir.path() + "/plainfile/maildir"}, {dir.path() + "/b"}};
+  auto results = deliver("hello", targets, options());
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0]);
+  ASSERT_FALSE(results[1]);
+  ASSERT_TRUE(results[2]);
+  EXPECT_NE(results[1].error().message().find(dir.path() + "/plainfile"), std::string::npos)
+      << results[1].error().message();
+  EXPECT_EQ(read_all(dir.path() + "/a/new/" + *results[0]), "hello");
+  EXPECT_EQ(read_all(dir.path() + "/b/new/" + *results[2]), "hello");
+  EXPECT_TRUE(entries(dir.path() + "/a/tmp").empty());
+}
+
+TEST(MaildirDelivery, TheFirstTargetFailingDoesNotStopTheOthers) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores folder modes";
+  TempDir dir;
+  std::string locked = dir.path() + "/locked";
+  ASSERT_TRUE(deliver("first", {{locked}}, options())[0]);
+  ASSERT_EQ(::chmod((locked + "/tmp").c_str(), 0500), 0);
+  ASSERT_EQ(::chmod((locked + "/new").c_str(), 0500), 0);
+  auto results = deliver("second", {{locked}, {dir.path() + "/ok"}}, options());
+  ::chmod((locked + "/tmp").c_str(), 0700);
+  ::chmod((locked + "/new").c_str(), 0700);
+  ASSERT_FALSE(results[0]);
+  EXPECT_EQ(results[0].error().kind(), ErrorKind::kPermission);
+  EXPECT_NE(results[0].error().message().find(locked), std::string::npos);
+  ASSERT_TRUE(results[1]) << results[1].error().message();
+  EXPECT_EQ(read_all(dir.path() + "/ok/new/" + *results[1]), "second");
+}
+
+TEST(MaildirDelivery, AsRootFilesAndFoldersBelongToTheTarget) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files away";
+  TempDir dir;
+  const uid_t kNobody = 65534;
+  std::vector<MaildirTarget> targets = {{dir.path() + "/v/a", kNobody, kNobody},
+                                        {dir.path() + "/v/b", kNobody, kNobody},
+                                        {dir.path() + "/local", 0, 0}};
+  auto results = deliver("owned", targets, options());
+  struct stat st[3]{};
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(results[i]) << results[i].error().message();
+    ASSERT_EQ(::stat((targets[i].path + "/new/" + *results[i]).c_str(), &st[i]), 0);
+    EXPECT_EQ(st[i].st_uid, targets[i].uid);
+    EXPECT_EQ(st[i].st_gid, targets[i].gid);
+    for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
+      struct stat d {};
+      ASSERT_EQ(::stat((targets[i].path + sub).c_str(), &d), 0);
+      EXPECT_EQ(d.st_uid, targets[i].uid) << targets[i].path << sub;
+      EXPECT_EQ(d.st_mode & 07777, 0700u);
+    }
+  }
+  // The two vmail targets share one inode; the one of another owner has its own.
+  EXPECT_EQ(st[0].st_ino, st[1].st_ino);
+  EXPECT_EQ(st[0].st_nlink, 2u);
+  EXPECT_NE(st[2].st_ino, st[0].st_ino);
+  EXPECT_EQ(read_all(targets[2].path + "/new/" + *results[2]), "owned");
+}
+
+// Fault injection: an fsync that fails on the message file must surface as an
+// error with nothing visible in new/ (the session will not say 250).
+int failing_file_fsync(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    errno = EIO;
+    return -1;
+  }
+  return ::fsync(fd);
+}
+
+TEST(MaildirDelivery, FailedFileFsyncIsAnErrorAndLeavesNothing) {
+  TempDir dir;
+  FileOpsGuard guard;
+  file_ops().fsync = failing_file_fsync;
+  auto results = deliver("lost?", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
+  for (const auto& r : results) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
+    EXPECT_NE(r.error().message().find("fsync"), std::string::npos) << r.error().message();
+  }
+  for (const char* m : {"/a", "/b"}) {
+    EXPECT_TRUE(entries(dir.path() + m + "/new").empty());
+    EXPECT_TRUE(entries(dir.path() + m + "/tmp").empty());
+  }
+}
+
+int failing_dir_fsync(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    errno = EIO;
+    return -1;
+  }
+  return ::fsync(fd);
+}
+
+TEST(MaildirDelivery, FailedFolderFsyncTakesTheNameBack) {
+  TempDir dir;
+  std::string root = dir.path() + "/a";
+  ASSERT_TRUE(deliver("first", {{root}}, options())[0]);  // the Maildir exists now
+  FileOpsGuard guard;
+  file_ops().fsync = failing_dir_fsync;
+  auto results = deliver("second", {{root}}, options());
+  ASSERT_FALSE(results[0]);
+  EXPECT_NE(results[0].error().message().find(root + "/new"), std::string::npos);
+  EXPECT_EQ(entries(root + "/new").size(), 1u);  // only the first message
+  EXPECT_TRUE(entries(root + "/tmp").empty());
+}
+
+ssize_t full_disk_write(int, const void*, size_t) {
+  errno = ENOSPC;
+  return -1;
+}
+
+TEST(MaildirDelivery, FullDiskIsTemporaryAndNamesThePath) {
+  TempDir dir;
+  FileOpsGuard guard;
+  file_ops().write = full_disk_write;
+  auto results = deliver("x", {{dir.path() + "/a"}}, options());
+  ASSERT_FALSE(results[0]);
+  EXPECT_EQ(results[0].error().kind(), ErrorKind::kTemporary);
+  EXPECT_NE(results[0].error().message().find(dir.path() + "/a/tmp/"), std::string::npos);
+  EXPECT_TRUE(entries(dir.path() + "/a/tmp").empty());
+}
+
+// Short writes and EINTR: the loop must carry on until every byte is out.
+ssize_t stuttering_write(int fd, const void* data, size_t size) {
+  static thread_local int calls = 0;
+  if (++calls % 3 == 0) {
+    errno = EINTR;
+    return -1;
+  }
+  return ::write(fd, data, size > 7 ? 7 : size);
+}
+
+TEST(MaildirDelivery, ShortWritesAndInterruptsAreResumed) {
+  TempDir dir;
+  FileOpsGuard guard;
+  file_ops().write = stuttering_write;
+  std::string message(1000, 'x');
+  for (size_t i = 0; i < message.size(); ++i) message[i] = static_cast<char>('a' + i % 26);
+  auto results = deliver(message, {{dir.path() + "/a"}}, options());
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(read_all(dir.path() + "/a/new/" + *results[0]), message);
+}
+
+// Where link(2) is impossible (EXDEV: another file system) each target gets
+// its own durable copy.
+int cross_device_link(const char*, const char*) {
+  errno = EXDEV;
+  return -1;
+}
+
+TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
+  TempDir dir;
+  FileOpsGuard guard;
+  file_ops().link = cross_device_link;
+  auto results = deliver("copy me", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
+  for (const char* m : {"/a", "/b"}) {
+    EXPECT_TRUE(entries(dir.path() + m + "/tmp").empty()) << m;
+  }
+  // With no link at all even the first target cannot move tmp -> new.
+  for (const auto& r : results) EXPECT_FALSE(r);
+  file_ops() = real_file_ops();
+
+  // Only links between two Maildirs fail (as if each were its own file
+  // system): the second target gets a copy.
+  file_ops().link = [](const char* from, const char* to) {
+    if (fs::path(from).parent_path().parent_path() == fs::path(to).parent_path().parent_path()) {
+      return ::link(from, to);
+    }
+    errno = EXDEV;
+    return -1;
+  };
+  results = deliver("copy me", {{dir.path() + "/c"}, {dir.path() + "/d"}}, options());
+  ASSERT_TRUE(results[0]);
+  ASSERT_TRUE(results[1]) << results[1].error().message();
+  struct stat a {
+  }, b{};
+  ASSERT_EQ(::stat((dir.path() + "/c/new/" + *results[0]).c_str(), &a), 0);
+  ASSERT_EQ(::stat((dir.path() + "/d/new/" + *results[1]).c_str(), &b), 0);
+  EXPECT_NE(a.st_ino, b.st_ino);
+  EXPECT_EQ(a.st_nlink, 1u);
+  EXPECT_EQ(read_all(dir.path() + "/d/new/" + *results[1]), "copy me");
+  EXPECT_TRUE(entries(dir.path() + "/c/tmp").empty());
+  EXPECT_TRUE(entries(dir.path() + "/d/tmp").empty());
+}
+
+TEST(MaildirDelivery, NoTargetsIsNoWork) { EXPECT_TRUE(deliver("x", {}, options()).empty()); }
+
+}  // namespace
+}  // namespace hm::store::maildir
