@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 import unittest
 
 from hostmail_env import BIN, HostmailTestCase
@@ -83,6 +84,44 @@ class AccountTest(HostmailTestCase):
         r = self.run_hm("account", "add", "x@example.org", "--password", "visible")
         self.assertEqual(r.code, EX_USAGE, r)
         self.fails(EX_DATAERR, "account", "passwd", "x@example.org")  # no terminal
+
+    def test_password_prompt_on_a_terminal_without_echo(self):
+        import pty
+        import select
+        self.ok("account", "add", "tty@example.org", "--password-stdin", stdin="old\n")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(BIN, [BIN, "--config", self.config, "account", "passwd", "tty@example.org"])
+        seen = b""
+
+        def read_until(marker):
+            nonlocal seen
+            deadline = time.time() + 20
+            while marker not in seen and time.time() < deadline:
+                if select.select([fd], [], [], 1)[0]:
+                    try:
+                        seen += os.read(fd, 1024)
+                    except OSError:
+                        break
+            self.assertIn(marker, seen)
+
+        read_until(b"New password for tty@example.org: ")
+        os.write(fd, b"typed secret\n")
+        read_until(b"Again: ")
+        os.write(fd, b"typed secret\n")
+        _, status = os.waitpid(pid, 0)
+        try:
+            while True:
+                chunk = os.read(fd, 1024)
+                if not chunk:
+                    break
+                seen += chunk
+        except OSError:
+            pass
+        os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, seen)
+        self.assertNotIn(b"typed secret", seen)  # never echoed
+        self.assertIn(b"password of tty@example.org changed", seen)
 
     def test_errors(self):
         self.fails(EX_NOUSER, "account", "add", "a@unhosted.example", "--password-stdin",

@@ -83,11 +83,12 @@ int run_init(const std::string& dir_arg, const std::string& program) {
             << "Start the server:\n"
             << "  " << c << " serve\n\n"
             << "Point a mail client at:\n"
-            << "  incoming  IMAP " << first_or(config->listen.imap, "-") << " (STARTTLS), POP3 "
-            << first_or(config->listen.pop3, "-") << "\n"
-            << "  outgoing  SMTP submission " << first_or(config->listen.submission, "-")
-            << " (STARTTLS), mail from outside arrives on " << first_or(config->listen.smtp, "-")
-            << "\n"
+            << "  mail in   SMTP " << first_or(config->listen.smtp, "-")
+            << " (STARTTLS) accepts mail for the hosted domains\n"
+            << "  reading   IMAP " << first_or(config->listen.imap, "-") << " and POP3 "
+            << first_or(config->listen.pop3, "-")
+            << " come with a later version; until then mail is in the Maildirs under "
+            << config->storage.virtual_base << "\n"
             << "  login     the full address and its password\n";
   return 0;
 }
