@@ -87,7 +87,10 @@ asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
         stream_.next_layer().async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
         timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   }
-  if (result.index() == 1) co_return false;  // timed out
+  if (result.index() == 1) {
+    timed_out_ = true;
+    co_return false;
+  }
   auto [ec, n] = std::get<0>(result);
   if (ec) co_return false;
   in_.append(buf, n);
@@ -118,7 +121,7 @@ asio::awaitable<Session::Read> Session::read_line(std::string& line) {
     // Nothing more buffered: send the pipelined replies before waiting.
     if (!co_await flush()) co_return Read::kClosed;
     if (!co_await read_more(ctx_.settings.command_timeout)) {
-      co_return in_.empty() ? Read::kClosed : Read::kTimeout;
+      co_return timed_out_ ? Read::kTimeout : Read::kClosed;
     }
   }
 }

@@ -66,6 +66,7 @@ class Session {
   std::string in_;   // bytes read, not yet consumed
   std::string out_;  // replies not yet written
   bool closing_ = false;
+  bool timed_out_ = false;  // the last read_more() ended by its timer
   unsigned errors_ = 0;
 
   // Session and transaction state.

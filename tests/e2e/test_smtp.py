@@ -344,6 +344,50 @@ class LimitsTest(SmtpTestCase):
         self.assertIn(b"4.5.3", text)
 
 
+class SessionLimitsTest(SmtpTestCase):
+    def setUp(self):
+        super().setUp()
+        set_limit(self.config, "errors_per_session", 3)
+        set_limit(self.config, "connections_per_ip", 2)
+        set_limit(self.config, "command_timeout_s", 1)
+        self.start_server()
+
+    def test_too_many_errors_end_the_session(self):
+        sock, f = self.raw()
+        for _ in range(2):
+            sock.sendall(b"BOGUS\r\n")
+            self.assertEqual(self.reply(f)[0], 500)
+        sock.sendall(b"BOGUS\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 500)
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertEqual(f.readline(), b"")  # closed
+
+    def test_connections_per_address(self):
+        first, f1 = self.raw()
+        second, f2 = self.raw()
+        third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+        self.addCleanup(third.close)
+        line = third.makefile("rb").readline()
+        self.assertTrue(line.startswith(b"421 4.7.0"), line)
+        first.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f1)[0], 221)
+        first.close()
+        time.sleep(0.3)
+        fourth, f4 = self.raw()  # a slot is free again
+        fourth.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f4)[0], 221)
+
+    def test_idle_client_times_out(self):
+        sock, f = self.raw()
+        start = time.time()
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, 10)
+
+
 class CrashTest(SmtpTestCase):
     """SIGKILL during a stream of deliveries: every message that got 250 is on disk."""
 
