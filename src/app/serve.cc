@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,10 +42,14 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   return s;
 }
 
-// Retries due queue entries every minute until told to stop.
+// Retries due queue entries every minute, and at once when the queue's
+// active/ folder changes (a `hostmail queue retry`, or a newly queued
+// message), until told to stop. Watching the folder's mtime costs one stat
+// every two seconds and also sees changes made by another process.
 class QueueRunner {
  public:
-  QueueRunner(MailSystem& mail) : mail_(mail), thread_([this] { loop(); }) {}
+  explicit QueueRunner(MailSystem& mail)
+      : mail_(mail), active_(mail.queue->path() + "/active"), thread_([this] { loop(); }) {}
   ~QueueRunner() {
     {
       std::lock_guard lock(mutex_);
@@ -53,19 +58,37 @@ class QueueRunner {
     wake_.notify_all();
     thread_.join();
   }
+  QueueRunner(const QueueRunner&) = delete;
+  QueueRunner& operator=(const QueueRunner&) = delete;
 
  private:
+  struct timespec folder_mtime() const {
+    struct stat st {};
+    if (::stat(active_.c_str(), &st) != 0) return {};
+    return st.st_mtim;
+  }
+
   void loop() {
     std::unique_lock lock(mutex_);
+    auto last_run = std::chrono::steady_clock::time_point{};
+    struct timespec seen {};
     while (!stop_) {
-      lock.unlock();
-      Status s = mail_.agent->run_queue(*mail_.directory, std::chrono::system_clock::now());
-      if (!s) log::warning("queue run failed: {}", s.error().describe());
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; });
+      struct timespec now_mtime = folder_mtime();
+      bool changed = now_mtime.tv_sec != seen.tv_sec || now_mtime.tv_nsec != seen.tv_nsec;
+      if (changed || std::chrono::steady_clock::now() - last_run > std::chrono::seconds(60)) {
+        seen = now_mtime;
+        last_run = std::chrono::steady_clock::now();
+        lock.unlock();
+        Status s = mail_.agent->run_queue(*mail_.directory, std::chrono::system_clock::now());
+        if (!s) log::warning("queue run failed: {}", s.error().describe());
+        lock.lock();
+      }
+      wake_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; });
     }
   }
+
   MailSystem& mail_;
+  std::string active_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;

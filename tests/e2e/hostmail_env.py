@@ -59,7 +59,8 @@ class HostmailTestCase(unittest.TestCase):
 
     def start_server(self):
         """Starts `hostmail serve` and waits until SMTP answers."""
-        log = open(os.path.join(self.dir, "serve.log"), "w")
+        log = open(os.path.join(self.dir, "serve.log"), "a")
+        self.addCleanup(log.close)
         self.server = subprocess.Popen([BIN, "--config", self.config, "serve"],
                                        stdout=log, stderr=subprocess.STDOUT)
         self.addCleanup(self.stop_server)

@@ -176,6 +176,31 @@ class DeliveryTest(SmtpTestCase):
         self.assertEqual(len(queued), 1, queued)
         self.assertIn("friend@far-away.example", json.dumps(queued))
 
+    def test_failed_delivery_is_queued_and_retried(self):
+        # A file where john's Maildir should be: delivery fails, the message waits.
+        os.makedirs(os.path.join(self.maildirs, "example.org"), exist_ok=True)
+        blocker = os.path.join(self.maildirs, "example.org", "john")
+        with open(blocker, "w") as f:
+            f.write("not a Maildir")
+        s = self.smtp()
+        self.assertEqual(s.sendmail("a@elsewhere.example", ["john@example.org"], MESSAGE), {})
+        s.quit()
+        queued = self.ok("queue", "list", "--json").json()
+        self.assertEqual(len(queued), 1, queued)
+        self.assertIn("john@example.org", json.dumps(queued))
+        os.unlink(blocker)
+        self.ok("queue", "retry")
+        deadline = time.time() + 20
+        while time.time() < deadline and not self.maildir_files("example.org/john"):
+            time.sleep(0.2)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertIn(b"Delivered-To: john@example.org\n", files[0])
+        deadline = time.time() + 10
+        while time.time() < deadline and self.ok("queue", "list", "--json").json():
+            time.sleep(0.2)
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
     def test_swaks(self):
         r = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.ports["smtp"]),
                             "--from", "swaks@elsewhere.example", "--to", "mary@example.org",
