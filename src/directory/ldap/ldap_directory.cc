@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "base/log.h"
+#include "directory/backend_rules.h"
 #include "base/strings.h"
 #include "directory/ldap/ldap_filter.h"
 #include "ldif/dn.h"
@@ -13,75 +14,27 @@
 namespace hm::directory::ldap {
 namespace {
 
+using rules::account_is_alias;
+using rules::alias_is_account;
+using rules::check_account_address;
+using rules::check_alias;
+using rules::check_domain_name;
+using rules::domain_of;
+using rules::not_hosted;
+
 constexpr int kRaceRetries = 5;
 
-std::string_view domain_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
-}
 
 std::string_view local_part_of(std::string_view address) {
   size_t at = address.rfind('@');
   return at == std::string_view::npos ? address : address.substr(0, at);
 }
 
-// Input rules shared with the SQLite and memory backends (the contract tests
-// hold all three to the same errors).
-Status check_domain_name(std::string_view name) {
-  if (name.empty() || name.find('@') != std::string_view::npos) {
-    return fail(ErrorKind::kInvalid, fmt::format("\"{}\" is not a valid domain name", name));
-  }
-  return ok();
-}
 
-Status check_account_address(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) {
-    return fail(
-        ErrorKind::kInvalid,
-        fmt::format("\"{}\" is not a valid account address (expected local-part@domain)", address));
-  }
-  return ok();
-}
 
-Status check_alias(const Alias& alias) {
-  size_t at = alias.address.rfind('@');
-  if (at == std::string::npos || at + 1 == alias.address.size()) {
-    return fail(ErrorKind::kInvalid,
-                fmt::format("\"{}\" is not a valid alias address (expected local-part@domain, "
-                            "or @domain for the catch-all)",
-                            alias.address));
-  }
-  if (alias.maildrops.empty()) {
-    return fail(ErrorKind::kInvalid,
-                fmt::format("alias {} needs at least one maildrop", alias.address));
-  }
-  for (const std::string& maildrop : alias.maildrops) {
-    if (maildrop.empty()) {
-      return fail(ErrorKind::kInvalid,
-                  fmt::format("alias {} has an empty maildrop", alias.address));
-    }
-  }
-  return ok();
-}
 
-Error not_hosted(std::string_view domain) {
-  return Error(
-      ErrorKind::kNotFound,
-      fmt::format("domain {} is not hosted; add it with `hostmail domain add {}`", domain, domain));
-}
 
-Error account_is_alias(std::string_view address) {
-  return Error(
-      ErrorKind::kExists,
-      fmt::format("{} is already an alias; delete the alias or choose another address", address));
-}
 
-Error alias_is_account(std::string_view address) {
-  return Error(
-      ErrorKind::kExists,
-      fmt::format("{} is already an account; an alias cannot have the same address", address));
-}
 
 bool contains_ci(const std::vector<std::string>& values, std::string_view v) {
   return std::any_of(values.begin(), values.end(),

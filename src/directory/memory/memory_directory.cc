@@ -2,62 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "directory/backend_rules.h"
+
 #include <algorithm>
 
 namespace hm::directory::memory {
 namespace {
 
-// The rules and messages below are those of SqliteDirectory; the contract
-// tests check that both backends give the same kinds of error.
+using rules::account_is_alias;
+using rules::alias_is_account;
+using rules::check_account_address;
+using rules::check_alias;
+using rules::check_domain_name;
+using rules::domain_of;
+using rules::not_hosted;
 
-std::string_view domain_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
-}
 
-Status check_domain_name(std::string_view name) {
-  if (name.empty() || name.find('@') != std::string_view::npos) {
-    return fail(ErrorKind::kInvalid, fmt::format("\"{}\" is not a valid domain name", name));
-  }
-  return ok();
-}
 
-Status check_account_address(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) {
-    return fail(
-        ErrorKind::kInvalid,
-        fmt::format("\"{}\" is not a valid account address (expected local-part@domain)", address));
-  }
-  return ok();
-}
 
-Status check_alias(const Alias& alias) {
-  size_t at = alias.address.rfind('@');
-  if (at == std::string::npos || at + 1 == alias.address.size()) {
-    return fail(ErrorKind::kInvalid,
-                fmt::format("\"{}\" is not a valid alias address (expected local-part@domain, "
-                            "or @domain for the catch-all)",
-                            alias.address));
-  }
-  if (alias.maildrops.empty()) {
-    return fail(ErrorKind::kInvalid,
-                fmt::format("alias {} needs at least one maildrop", alias.address));
-  }
-  for (const std::string& maildrop : alias.maildrops) {
-    if (maildrop.empty()) {
-      return fail(ErrorKind::kInvalid,
-                  fmt::format("alias {} has an empty maildrop", alias.address));
-    }
-  }
-  return ok();
-}
 
-Error not_hosted(std::string_view domain) {
-  return Error(
-      ErrorKind::kNotFound,
-      fmt::format("domain {} is not hosted; add it with `hostmail domain add {}`", domain, domain));
-}
 
 Error unavailable() {
   return Error(ErrorKind::kTemporary, "the directory is unavailable; try again later",

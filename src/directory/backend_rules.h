@@ -1,0 +1,25 @@
+#pragma once
+// Input checks and error messages that every Directory backend applies the
+// same way, so that the contract tests can hold SQLite, LDAP and the
+// in-memory backend to identical errors. Policy (normalization, who may do
+// what) lives above the backends; these only guard their own storage.
+
+#include <string_view>
+
+#include "base/result.h"
+#include "directory/model.h"
+
+namespace hm::directory::rules {
+
+// The part after the last '@' ("" if none); "@example.org" gives "example.org".
+std::string_view domain_of(std::string_view address);
+
+Status check_domain_name(std::string_view name);
+Status check_account_address(std::string_view address);
+Status check_alias(const Alias& alias);
+
+Error not_hosted(std::string_view domain);
+Error account_is_alias(std::string_view address);
+Error alias_is_account(std::string_view address);
+
+}  // namespace hm::directory::rules
