@@ -1,5 +1,7 @@
 #include "app/deliver_command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -13,6 +15,7 @@ namespace {
 constexpr int kExitDataErr = 65;
 constexpr int kExitNoUser = 67;
 constexpr int kExitTempFail = 75;
+constexpr int kExitNoPerm = 77;
 
 int failed(int status, const std::string& message) {
   std::fprintf(stderr, "hostmail: %s\n", message.c_str());
@@ -39,14 +42,21 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
     if (!s) return failed(kExitDataErr, "--sender: " + s.error().message());
     sender = *s;
   }
-  auto mail = build_mail_system(config);
+  // Local accounts: as root, a forked child becomes the user (this command
+  // is single-threaded, so no helper is needed); otherwise only this user.
+  std::unique_ptr<delivery::LocalDelivery> local;
+  if (config.local.enabled) {
+    local = std::make_unique<delivery::DirectLocalDelivery>(local_delivery_settings(config),
+                                                            /*allow_switch=*/geteuid() == 0);
+  }
+  auto mail = build_mail_system(config, std::move(local));
   if (!mail) return failed(kExitTempFail, mail.error().message());
   auto resolution = mail->resolver->resolve(args.recipient);
   if (!resolution) {
     const Error& e = resolution.error();
-    int status = e.temporary()                         ? kExitTempFail
-                 : e.kind() == ErrorKind::kNotFound    ? kExitNoUser
-                                                       : kExitDataErr;
+    int status = e.temporary()                      ? kExitTempFail
+                 : e.kind() == ErrorKind::kNotFound ? kExitNoUser
+                                                    : kExitDataErr;
     return failed(status, e.message());
   }
   std::string message(std::istreambuf_iterator<char>(std::cin), {});
@@ -56,6 +66,10 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
   delivery::Envelope envelope{sender, {{resolution->address, std::move(*resolution)}}};
   auto report = mail->agent->deliver(envelope, to_crlf(message));
   if (!report) return failed(kExitTempFail, report.error().message());
+  if (report->failed > 0 && report->delivered == 0 && report->queued == 0) {
+    const Error& e = *report->first_failure;
+    return failed(e.kind() == ErrorKind::kNotFound ? kExitNoUser : kExitNoPerm, e.message());
+  }
   return 0;
 }
 

@@ -1,13 +1,17 @@
 #include "app/serve.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "app/wiring.h"
@@ -15,6 +19,9 @@
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
 #include "net/listener.h"
+#include "privsep/drop_privileges.h"
+#include "privsep/helper.h"
+#include "privsep/privsep_client.h"
 #include "smtp/smtp_server.h"
 
 namespace hm::app {
@@ -95,6 +102,77 @@ class QueueRunner {
   std::thread thread_;
 };
 
+std::string parent_of(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// The nearest folder of `path` that exists (virtual_base may be created on
+// first delivery).
+std::string existing_folder(std::string path) {
+  while (access(path.c_str(), F_OK) != 0 && path != "/" && path != ".") path = parent_of(path);
+  return path;
+}
+
+// Files and folders hostmail itself creates, which a command run as root
+// (`hostmail account add`, `hostmail deliver`, a first start) may have left
+// owned by root: the SQLite database and its companions, the queue folder
+// and its entries. See privsep/drop_privileges.h for why only these.
+std::vector<std::string> own_files(const config::Config& config) {
+  std::vector<std::string> paths;
+  if (config.directory.backend == "sqlite") {
+    const std::string& db = config.directory.sqlite.path;
+    paths = {db, db + "-wal", db + "-shm", db + "-journal"};
+  }
+  const std::string queue = config.storage.state_dir + "/queue";
+  paths.push_back(queue);
+  for (const char* sub : {"tmp", "active"}) {
+    std::string folder = queue + "/" + sub;
+    paths.push_back(folder);
+    if (DIR* d = opendir(folder.c_str())) {
+      while (dirent* e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..") paths.push_back(folder + "/" + name);
+      }
+      closedir(d);
+    }
+  }
+  return paths;
+}
+
+// What the daemon, as vmail, must be able to write.
+Status check_after_drop(const config::Config& config, const privsep::RunAs& run_as) {
+  std::vector<std::string> folders, files;
+  if (config.directory.backend == "sqlite") {
+    const std::string& db = config.directory.sqlite.path;
+    folders.push_back(parent_of(db));
+    files = {db, db + "-wal", db + "-shm"};
+  }
+  const std::string queue = config.storage.state_dir + "/queue";
+  for (const std::string& f :
+       {config.storage.state_dir, queue, queue + "/tmp", queue + "/active"}) {
+    folders.push_back(f);
+  }
+  folders.push_back(existing_folder(config.storage.virtual_base));
+  return privsep::check_writable(folders, files, run_as);
+}
+
+// The privileged helper's process, reaped when serve() returns.
+struct HelperGuard {
+  pid_t pid = -1;
+  ~HelperGuard() {
+    if (pid <= 0) return;
+    // The helper ends once the daemon's end of its socket is closed (the
+    // mail system is gone by now); give a delivery in progress some time.
+    for (int i = 0; i < 500; ++i) {
+      if (waitpid(pid, nullptr, WNOHANG) != 0) return;
+      usleep(10000);
+    }
+  }
+};
+
 }  // namespace
 
 int serve(const config::Config& config) {
@@ -110,7 +188,44 @@ int serve(const config::Config& config) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto mail = build_mail_system(config);
+  // Started as root: look the vmail user up, start the privileged helper
+  // while this process has a single thread, and drop root below once every
+  // privileged file and port is open. Otherwise: no helper, no drop, and
+  // local delivery only to this process's own user.
+  const bool root = geteuid() == 0;
+  std::optional<privsep::RunAs> run_as;
+  HelperGuard helper_guard;
+  privsep::PrivsepClient* privsep_client = nullptr;
+  std::unique_ptr<delivery::LocalDelivery> local;
+  if (root) {
+    auto r = privsep::lookup_run_as(config.storage.vmail_user, config.storage.vmail_group);
+    if (!r) {
+      log::error("cannot start: {}", r.error().describe());
+      return 78;  // EX_CONFIG
+    }
+    run_as = *r;
+    if (config.local.enabled) {
+      privsep::HelperSettings hs;
+      hs.delivery = local_delivery_settings(config);
+      hs.pam_service = config.local.pam_service;
+      auto helper = privsep::start_helper(hs);
+      if (!helper) {
+        log::error("cannot start: {}", helper.error().describe());
+        return 71;  // EX_OSERR
+      }
+      helper_guard.pid = helper->pid;
+      auto client = std::make_unique<privsep::PrivsepClient>(helper->fd);
+      privsep_client = client.get();
+      local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(client));
+      log::info("privileged helper started, pid {}", helper->pid);
+    }
+  } else if (config.local.enabled) {
+    local = std::make_unique<delivery::DirectLocalDelivery>(local_delivery_settings(config),
+                                                            /*allow_switch=*/false);
+    log::info("not started as root: local mail is delivered only to this user (uid {})", geteuid());
+  }
+
+  auto mail = build_mail_system(config, std::move(local));
   if (!mail) {
     log::error("cannot start: {}", mail.error().describe());
     return 75;  // EX_TEMPFAIL: a supervisor may retry
@@ -121,7 +236,22 @@ int serve(const config::Config& config) {
     return 71;  // EX_OSERR
   }
 
-  directory::Authenticator authenticator(*mail->directory, {});
+  if (root) {
+    Status owned = privsep::chown_if_root_owned(own_files(config), *run_as);
+    if (!owned) {
+      log::error("cannot start: {}", owned.error().describe());
+      return 77;  // EX_NOPERM
+    }
+  }
+
+  directory::AuthenticatorOptions auth_options;
+  auth_options.local_enabled = config.local.enabled && privsep_client;
+  if (privsep_client) {
+    auth_options.local_check = [privsep_client](std::string_view user, std::string_view password) {
+      return privsep_client->pam_check(user, password);
+    };
+  }
+  directory::Authenticator authenticator(*mail->directory, auth_options);
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   directory::AsyncDirectory async_directory(
       *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10));
@@ -130,6 +260,24 @@ int serve(const config::Config& config) {
   if (!started) {
     log::error("cannot start: {}", started.error().describe());
     return 78;  // EX_CONFIG
+  }
+  if (root) {
+    // The listeners are bound, and the directory, the queue and the TLS
+    // files are open: root is no longer needed here. Every thread switches
+    // (glibc applies set*id to all threads of the process).
+    Status dropped = privsep::drop_privileges(*run_as);
+    if (!dropped) {
+      log::error("cannot start: {}", dropped.error().describe());
+      std::_Exit(71);  // never go on as root, not even to clean up
+    }
+    Status writable = check_after_drop(config, *run_as);
+    if (!writable) {
+      log::error("cannot start: {}", writable.error().describe());
+      smtp_server.stop();
+      return 77;  // EX_NOPERM
+    }
+    log::info("running as {}:{} (uid {}, gid {})", run_as->user, run_as->group, run_as->uid,
+              run_as->gid);
   }
   QueueRunner queue_runner(*mail);
   log::info("hostmail {} serving {} for {} (config {})", "0.1.0", mail->directory->describe(),

@@ -18,7 +18,15 @@ directory::ResolverOptions resolver_options(const config::Config& config) {
   return o;
 }
 
-Result<MailSystem> build_mail_system(const config::Config& config) {
+privsep::LocalDeliverySettings local_delivery_settings(const config::Config& config) {
+  privsep::LocalDeliverySettings s;
+  s.hostname = config.server.hostname;
+  s.mailbox_command = config.local.mailbox_command;
+  return s;
+}
+
+Result<MailSystem> build_mail_system(const config::Config& config,
+                                     std::unique_ptr<delivery::LocalDelivery> local) {
   MailSystem m;
   auto directory = directory::open_directory(config);
   if (!directory) return fail(std::move(directory).error());
@@ -37,7 +45,13 @@ Result<MailSystem> build_mail_system(const config::Config& config) {
     if (const passwd* pw = getpwnam(config.storage.vmail_user.c_str())) d.vmail_uid = pw->pw_uid;
     if (const group* gr = getgrnam(config.storage.vmail_group.c_str())) d.vmail_gid = gr->gr_gid;
   }
-  m.agent = std::make_unique<delivery::DeliveryAgent>(d, *m.queue);
+  if (!local) {
+    local = std::make_unique<delivery::UnavailableLocalDelivery>(
+        config.local.enabled
+            ? "local delivery is not available in this process"
+            : "delivery to local accounts is turned off ([local] enabled = false)");
+  }
+  m.agent = std::make_unique<delivery::DeliveryAgent>(d, *m.queue, std::move(local));
   return m;
 }
 

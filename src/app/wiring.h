@@ -8,8 +8,10 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "delivery/delivery_agent.h"
+#include "delivery/local_delivery.h"
 #include "directory/directory.h"
 #include "directory/resolver.h"
+#include "privsep/local_user.h"
 #include "queue/queue.h"
 
 namespace hm::app {
@@ -22,6 +24,11 @@ struct MailSystem {
 };
 
 directory::ResolverOptions resolver_options(const config::Config& config);
-Result<MailSystem> build_mail_system(const config::Config& config);
+// [local] and [server] settings for delivery to local accounts.
+privsep::LocalDeliverySettings local_delivery_settings(const config::Config& config);
+// `local` takes local (shell account) destinations; null: they are queued
+// as deferred (local delivery unavailable).
+Result<MailSystem> build_mail_system(const config::Config& config,
+                                     std::unique_ptr<delivery::LocalDelivery> local = nullptr);
 
 }  // namespace hm::app

@@ -1,5 +1,9 @@
 #include "delivery/delivery_agent.h"
 
+#include <fmt/format.h>
+
+#include <optional>
+
 #include "base/log.h"
 #include "store/maildir/maildir_delivery.h"
 
@@ -8,8 +12,6 @@ namespace {
 
 constexpr std::string_view kWaitingForRelay =
     "451 4.4.0 waiting for the outbound relay (not available in this version)";
-constexpr std::string_view kWaitingForLocal =
-    "451 4.3.0 delivery to local accounts is not available in this version";
 
 // The Maildir copy: our two headers, then the message with Unix line ends,
 // the form Courier, Dovecot and mail readers expect in a Maildir file.
@@ -43,10 +45,21 @@ bool safe_mailbox(const std::string& mailbox) {
   return true;
 }
 
+// "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
+std::string smtp_text(const Error& e) {
+  return fmt::format("{} {} {}", e.smtp_code(), e.smtp_enhanced_code(), e.message());
+}
+
 }  // namespace
 
-DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue)
-    : options_(std::move(options)), queue_(queue) {}
+DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
+                             std::unique_ptr<LocalDelivery> local)
+    : options_(std::move(options)), queue_(queue), local_(std::move(local)) {
+  if (!local_) {
+    local_ = std::make_unique<UnavailableLocalDelivery>(
+        "delivery to local accounts is not available in this process");
+  }
+}
 
 std::string DeliveryAgent::maildir_path(const directory::Destination& d) const {
   std::string path = options_.virtual_base;
@@ -67,9 +80,20 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     q.last_error = std::move(why);
     to_queue.push_back(std::move(q));
   };
+  // A permanent failure is kept in the queue as failed, for the bounce
+  // that a later version sends; nothing more is tried for it.
+  auto failed = [&](const std::string& address, const std::string& original, std::string why) {
+    queue::QueuedRecipient q;
+    q.address = address;
+    q.original = original;
+    q.state = queue::QueuedRecipient::State::kFailed;
+    q.last_error = std::move(why);
+    to_queue.push_back(std::move(q));
+  };
 
   store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
   for (const Recipient& r : envelope.recipients) {
+    std::optional<std::string> local_copy;  // made once per RCPT, when needed
     std::vector<store::maildir::MaildirTarget> targets;
     std::vector<const directory::Destination*> target_destinations;
     for (const directory::Destination& d : r.resolution.destinations) {
@@ -87,9 +111,23 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
         case directory::Destination::Kind::kExternal:
           defer(d.address, r.rcpt, std::string(kWaitingForRelay));
           break;
-        case directory::Destination::Kind::kLocal:
-          defer(d.address, r.rcpt, std::string(kWaitingForLocal));
+        case directory::Destination::Kind::kLocal: {
+          if (!local_copy) local_copy = with_delivery_headers(envelope.sender, r.rcpt, message);
+          auto done = local_->deliver(d.address, envelope.sender, r.rcpt, *local_copy);
+          if (done) {
+            ++report.delivered;
+            log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
+          } else if (done.error().temporary()) {
+            log::warning("local delivery to {} deferred: {}", d.address, done.error().describe());
+            defer(d.address, r.rcpt, smtp_text(done.error()));
+          } else {
+            log::error("local delivery to {} failed: {}", d.address, done.error().describe());
+            failed(d.address, r.rcpt, smtp_text(done.error()));
+            ++report.failed;
+            if (!report.first_failure) report.first_failure = done.error();
+          }
           break;
+        }
       }
     }
     if (targets.empty()) continue;
@@ -103,12 +141,20 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       } else {
         log::warning("delivery to {} failed, queued: {}", target_destinations[i]->address,
                      results[i].error().describe());
-        defer(target_destinations[i]->address, r.rcpt,
-              "451 4.3.0 " + results[i].error().message());
+        defer(target_destinations[i]->address, r.rcpt, "451 4.3.0 " + results[i].error().message());
       }
     }
   }
 
+  if (!to_queue.empty() && to_queue.size() == report.failed) {
+    // Only permanent failures: the queue keeps nothing without a recipient
+    // still to try, so they are in the log alone until bounces exist.
+    log::error(
+        "message from <{}> failed for every remaining recipient; no bounce is sent by "
+        "this version",
+        envelope.sender);
+    return report;
+  }
   if (!to_queue.empty()) {
     auto id = queue_.enqueue(envelope.sender, to_queue, message);
     if (!id) {
@@ -117,7 +163,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       return fail(ErrorKind::kTemporary, "cannot queue the message; try again later",
                   id.error().describe());
     }
-    report.queued = static_cast<unsigned>(to_queue.size());
+    report.queued = static_cast<unsigned>(to_queue.size()) - report.failed;
     report.queue_id = *id;
     log::info("queued id={} recipients={}", *id, to_queue.size());
   }
@@ -135,6 +181,34 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
     for (queue::QueuedRecipient& q : entry.recipients) {
       using State = queue::QueuedRecipient::State;
       if ((q.state != State::kPending && q.state != State::kDeferred) || q.next_attempt > now) {
+        continue;
+      }
+      if (q.address.find('@') == std::string::npos) {
+        // A local account: retried through the LocalDelivery.
+        if (!message) {
+          auto text = queue_.message(entry.id);
+          if (!text) return fail(std::move(text).error());
+          message = std::move(*text);
+        }
+        std::string copy = with_delivery_headers(entry.sender, q.original, *message);
+        auto done = local_->deliver(q.address, entry.sender, q.original, copy);
+        ++q.attempts;
+        changed = true;
+        if (done) {
+          q.state = State::kDelivered;
+          log::info("delivered from queue id={} to={} local={}", entry.id, q.address, *done);
+        } else if (done.error().temporary()) {
+          q.state = State::kDeferred;
+          q.last_error = smtp_text(done.error());
+          q.next_attempt = now + queue::Queue::backoff(q.attempts);
+          log::info("local delivery from queue id={} to={} deferred: {}", entry.id, q.address,
+                    done.error().describe());
+        } else {
+          q.state = State::kFailed;
+          q.last_error = smtp_text(done.error());
+          log::error("local delivery from queue id={} to={} failed: {}", entry.id, q.address,
+                     done.error().describe());
+        }
         continue;
       }
       auto account = directory.find_account(q.address);

@@ -21,10 +21,13 @@
 // Thread-safe; blocking (fsync): call it from a worker pool, not an event loop.
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "delivery/local_delivery.h"
 #include "directory/directory.h"
 #include "directory/resolver.h"
 #include "queue/queue.h"
@@ -32,8 +35,8 @@
 namespace hm::delivery {
 
 struct Recipient {
-  std::string rcpt;                   // as given in RCPT TO (normalized)
-  directory::Resolution resolution;   // where it goes
+  std::string rcpt;                  // as given in RCPT TO (normalized)
+  directory::Resolution resolution;  // where it goes
 };
 
 struct Envelope {
@@ -44,7 +47,9 @@ struct Envelope {
 struct DeliveryReport {
   unsigned delivered = 0;  // destinations written to their Maildir
   unsigned queued = 0;     // destinations waiting in the queue
+  unsigned failed = 0;     // destinations that failed for good (kept in the queue as failed)
   std::string queue_id;    // set when anything was queued
+  std::optional<Error> first_failure;  // why the first of `failed` failed
 };
 
 struct DeliveryOptions {
@@ -53,12 +58,15 @@ struct DeliveryOptions {
   uid_t vmail_uid = static_cast<uid_t>(-1);
   gid_t vmail_gid = static_cast<gid_t>(-1);
   bool fsync = true;
-  bool local_enabled = false;  // local destinations: not delivered by this build yet (queued)
+  bool local_enabled = false;  // informational; what happens is the LocalDelivery's choice
 };
 
 class DeliveryAgent {
  public:
-  DeliveryAgent(DeliveryOptions options, queue::Queue& queue);
+  // Local (shell account) destinations go to `local`; null means local
+  // delivery is unavailable and they wait in the queue.
+  DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
+                std::unique_ptr<LocalDelivery> local = nullptr);
 
   // `message` is the message as received (with our Received: header at its
   // top), CRLF line ends. Errors are kTemporary: nothing durable happened for
@@ -66,9 +74,10 @@ class DeliveryAgent {
   Result<DeliveryReport> deliver(const Envelope& envelope, std::string_view message);
 
   // Retries what is due in the queue: virtual mailboxes that failed before
-  // (their Maildir is looked up again in the directory). External and local
-  // destinations stay deferred until the outbound relay and the privileged
-  // local delivery exist.
+  // (their Maildir is looked up again in the directory) and local accounts
+  // (a destination without '@'), through the LocalDelivery. A permanent
+  // local failure marks the recipient failed (bounces: a later issue).
+  // External destinations stay deferred until the outbound relay exists.
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
 
   // Maildir path of a virtual destination.
@@ -77,6 +86,7 @@ class DeliveryAgent {
  private:
   DeliveryOptions options_;
   queue::Queue& queue_;
+  std::unique_ptr<LocalDelivery> local_;
 };
 
 }  // namespace hm::delivery

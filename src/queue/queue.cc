@@ -125,6 +125,18 @@ Status fsync_dir(const std::string& path) {
 Status write_new_file(const std::string& path, std::string_view data, bool do_fsync) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
   if (fd.get() < 0) return fail(sys_error(errno, "create", path));
+  if (::geteuid() == 0) {
+    // `hostmail queue` run by root must leave files that the daemon, which
+    // runs as the queue folder's owner (vmail), can read and rewrite.
+    struct stat folder {};
+    std::string dir = path.substr(0, path.rfind('/'));
+    if (::stat(dir.c_str(), &folder) == 0 && folder.st_uid != 0 &&
+        ::fchown(fd.get(), folder.st_uid, folder.st_gid) != 0) {
+      int err = errno;
+      ::unlink(path.c_str());
+      return fail(sys_error(err, "chown", path));
+    }
+  }
   auto discard = [&](int err, std::string_view what) {
     ::unlink(path.c_str());
     return fail(sys_error(err, what, path));

@@ -11,7 +11,9 @@ ldap.conf or ~/.ldaprc of the machine changes what they do.
         assert ldap.bind_ok("cn=x,dc=myhosting,dc=example", "secret")
 
 or, for a server shared by a whole test class, `start()` in setUpClass and
-`stop()` as a class cleanup. Not thread-safe: one test thread drives it.
+`stop()` as a class cleanup. `pause()` and `resume()` take the server away and
+bring it back on the same port with the same database, for outage tests.
+Not thread-safe: one test thread drives it.
 """
 
 import ctypes
@@ -108,6 +110,7 @@ class Slapd:
         self.dir = None
         self._proc = None
         self._log = None
+        self._log_start = 0
 
     # ---- lifecycle ----
 
@@ -146,8 +149,41 @@ class Slapd:
     def stop(self):
         """Stops slapd (SIGTERM, SIGKILL after 10 s) and deletes its folder.
 
-        Safe to call more than once and after a failed start.
+        Safe to call more than once, after a failed start and after pause().
         """
+        self._terminate()
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+        self.port = self.uri = None
+
+    def pause(self):
+        """Stops slapd by its PID (SIGTERM, SIGKILL after 10 s) and keeps its
+        folder, database, port and uri, so that resume() brings the same
+        server back. Does nothing when slapd is not running.
+        """
+        self._terminate()
+
+    def resume(self):
+        """Starts slapd again after pause(), on the same port with the same
+        configuration and database; returns once it answers.
+
+        Raises SlapdError when the server was never started or was stopped
+        for good, and when the port was taken meanwhile (clients configured
+        with the old uri could not reach a server on another port).
+        """
+        if self._proc:
+            raise SlapdError("slapd is already running (pid %d)" % self._proc.pid)
+        if not self.dir or not self.port:
+            raise SlapdError("resume() needs a server that was started and paused")
+        if not self._try_start(self.port, append_log=True):
+            raise SlapdError("port %d was taken while slapd was paused" % self.port)
+        return self
+
+    def _terminate(self):
         proc, self._proc = self._proc, None
         if proc and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -156,13 +192,6 @@ class Slapd:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if self._log:
-            self._log.close()
-            self._log = None
-        if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
-        self.port = self.uri = None
 
     def _write_config(self):
         d = self.dir
@@ -194,14 +223,16 @@ class Slapd:
         with open(os.path.join(d, "slapd.conf"), "w") as f:
             f.write(text)
 
-    def _try_start(self, port):
+    def _try_start(self, port, append_log=False):
         """Starts slapd on `port`. False if the port was taken meanwhile."""
         uri = "ldap://127.0.0.1:%d/" % port
         log_path = os.path.join(self.dir, "slapd.log")
         if self._log:
             self._log.close()
-        # A file, not a pipe: nobody drains slapd's stderr while it runs.
-        self._log = open(log_path, "w+")
+        # A file, not a pipe: nobody drains slapd's stderr while it runs. After
+        # a pause the earlier output stays, but only this run's is inspected.
+        self._log = open(log_path, "a+" if append_log else "w+")
+        self._log_start = self._log.seek(0, os.SEEK_END)
         # "-d none" keeps slapd in the foreground (so self._proc.pid is slapd
         # itself) and prints only its error messages, which "-d 0" would hide.
         self._proc = subprocess.Popen(
@@ -236,7 +267,7 @@ class Slapd:
 
     def _read_log(self):
         self._log.flush()
-        self._log.seek(0)
+        self._log.seek(self._log_start)
         return self._log.read()
 
     # ---- clients ----

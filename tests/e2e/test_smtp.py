@@ -5,6 +5,7 @@ send (smuggling attempts)."""
 import json
 import os
 import re
+import shutil
 import signal
 import smtplib
 import socket
@@ -14,7 +15,7 @@ import threading
 import time
 import unittest
 
-from hostmail_env import BIN, HostmailTestCase
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase
 
 MESSAGE = (
     "From: Sender <sender@elsewhere.example>\r\n"
@@ -178,8 +179,11 @@ class DeliveryTest(SmtpTestCase):
 
     def test_failed_delivery_is_queued_and_retried(self):
         # A file where john's Maildir should be: delivery fails, the message waits.
-        os.makedirs(os.path.join(self.maildirs, "example.org"), exist_ok=True)
-        blocker = os.path.join(self.maildirs, "example.org", "john")
+        domain_dir = os.path.join(self.maildirs, "example.org")
+        os.makedirs(domain_dir, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(domain_dir, VMAIL_USER, VMAIL_GROUP)  # the daemon runs as vmail
+        blocker = os.path.join(domain_dir, "john")
         with open(blocker, "w") as f:
             f.write("not a Maildir")
         s = self.smtp()

@@ -1,0 +1,178 @@
+"""Delivery to local (shell) accounts through the privileged helper: a user
+created for the test receives in ~/Maildir/ with the right owner, and through
+procmail as [local] mailbox_command; the daemon runs as the vmail user while
+its helper stays root. Needs root (CI runs as root)."""
+
+import os
+import pwd
+import re
+import secrets
+import shutil
+import smtplib
+import subprocess
+import time
+import unittest
+
+from hostmail_env import VMAIL_GROUP, VMAIL_USER, HostmailTestCase
+
+MESSAGE = (
+    "From: Sender <sender@elsewhere.example>\r\n"
+    "Subject: local delivery\r\n"
+    "\r\n"
+    "hello local user\r\n"
+)
+
+
+def retry_on_lock(cmd):
+    """useradd/userdel fail while another process holds /etc/passwd's lock."""
+    for _ in range(50):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode == 0:
+            return proc
+        if "lock" not in proc.stderr.lower():
+            raise AssertionError(f"{cmd} failed: {proc.stderr}")
+        time.sleep(0.2)
+    raise AssertionError(f"{cmd} kept failing: {proc.stderr}")
+
+
+def proc_status(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def uids(pid):
+    return [int(x) for x in proc_status(pid)["Uid"].split()]
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: creates a local user and drops privileges")
+@unittest.skipUnless(shutil.which("useradd"), "needs useradd")
+class LocalDeliveryTest(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        self.user = "hmt" + secrets.token_hex(4)
+        retry_on_lock(["useradd", "-m", "-s", "/bin/sh", self.user])
+        self.addCleanup(retry_on_lock, ["userdel", "-r", self.user])
+        pw = pwd.getpwnam(self.user)
+        self.uid, self.home = pw.pw_uid, pw.pw_dir
+        self.maildir_new = os.path.join(self.home, "Maildir", "new")
+
+        self.ok("domain", "add", "example.org")
+        self.ok("alias", "add", "team@example.org", self.user)
+
+    def configure(self, mailbox_command=None):
+        with open(self.config) as f:
+            text = f.read()
+        local = "[local]\nenabled = true\n"
+        if mailbox_command:
+            local += f'mailbox_command = "{mailbox_command}"\n'
+        text = re.sub(r"(?ms)^\[local\]\n.*?(?=^\[)", local + "\n", text)
+        with open(self.config, "w") as f:
+            f.write(text)
+
+    def start_as_root(self):
+        # hostmail_env hands the folders to VMAIL_USER before starting. SMTP
+        # listens a moment before the switch (TLS files are read in start()),
+        # so wait for the line that says it is done.
+        pid = self.start_server().pid
+        deadline = time.time() + 10
+        while "running as" not in self.server_log() and time.time() < deadline:
+            time.sleep(0.02)
+        return pid
+
+    def send(self, rcpt):
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30) as s:
+            refused = s.sendmail("sender@elsewhere.example", [rcpt], MESSAGE)
+            self.assertEqual(refused, {})
+
+    def wait_for_files(self, count, timeout=10):
+        deadline = time.time() + timeout
+        names = []
+        while time.time() < deadline:
+            names = sorted(os.listdir(self.maildir_new)) if os.path.isdir(self.maildir_new) else []
+            if len(names) >= count:
+                return names
+            time.sleep(0.05)
+        self.fail(f"{count} file(s) expected in {self.maildir_new}, found {names}\n"
+                  + self.server_log())
+
+    def helper_pids(self, pid):
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+
+    def test_maildir_delivery_as_the_user_and_privilege_drop(self):
+        self.configure()
+        pid = self.start_as_root()
+
+        nobody = pwd.getpwnam(VMAIL_USER).pw_uid
+        self.assertEqual(uids(pid), [nobody] * 4, self.server_log())
+        self.assertEqual(proc_status(pid)["Groups"].strip(), "")
+        helpers = self.helper_pids(pid)
+        self.assertEqual(len(helpers), 1, helpers)
+        self.assertEqual(proc_status(helpers[0])["Name"], "hostmail-privse")  # 15 chars
+        self.assertEqual(uids(helpers[0])[:2], [0, 0])
+
+        self.send(f"{self.user}@localhost")
+        self.send("team@example.org")
+        names = self.wait_for_files(2)
+        bodies = []
+        for name in names:
+            path = os.path.join(self.maildir_new, name)
+            st = os.stat(path)
+            self.assertEqual(st.st_uid, self.uid)
+            self.assertEqual(st.st_mode & 0o777, 0o600)
+            with open(path, "rb") as f:
+                bodies.append(f.read())
+        maildir = os.stat(os.path.join(self.home, "Maildir"))
+        self.assertEqual(maildir.st_uid, self.uid)
+        delivered_to = sorted(re.search(rb"(?m)^Delivered-To: (.*)$", b).group(1) for b in bodies)
+        self.assertEqual(delivered_to, sorted([f"{self.user}@localhost".encode(),
+                                               b"team@example.org"]))
+        for body in bodies:
+            self.assertTrue(body.startswith(b"Return-Path: <sender@elsewhere.example>\n"), body)
+            self.assertIn(b"\nhello local user\n", body)
+            self.assertNotIn(b"\r\n", body)
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_procmail_as_mailbox_command(self):
+        procmail = shutil.which("procmail")
+        if not procmail:
+            self.skipTest("procmail is not installed")
+        self.configure(mailbox_command=procmail)
+        rc = os.path.join(self.home, ".procmailrc")
+        with open(rc, "w") as f:
+            f.write("MAILDIR=$HOME/Maildir/\nDEFAULT=$HOME/Maildir/\n")
+        os.chown(rc, self.uid, pwd.getpwnam(self.user).pw_gid)
+        os.chmod(rc, 0o644)
+        self.start_as_root()
+
+        self.send(f"{self.user}@localhost")
+        names = self.wait_for_files(1)
+        path = os.path.join(self.maildir_new, names[0])
+        self.assertEqual(os.stat(path).st_uid, self.uid)
+        with open(path, "rb") as f:
+            body = f.read()
+        self.assertIn(b"Subject: local delivery", body)
+        self.assertIn(b"hello local user", body)
+        self.assertIn(f"Delivered-To: {self.user}@localhost".encode(), body)
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_unknown_local_user_is_refused_and_root_is_never_delivered_to(self):
+        self.configure()
+        self.ok("alias", "add", "boss@example.org", "root")
+        self.start_as_root()
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30) as s:
+            s.ehlo()
+            self.assertEqual(s.mail("a@elsewhere.example")[0], 250)
+            self.assertEqual(s.rcpt("nosuchuser-zz@localhost")[0], 550)
+            s.rset()
+            s.sendmail("a@elsewhere.example", ["boss@example.org"], MESSAGE)
+        # The alias leads to root: hostmail refuses to deliver as root. Only
+        # the log knows until bounces exist (a later issue); nothing is queued.
+        self.assertIn("uid 0", self.server_log())
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+        self.assertFalse(os.path.exists("/root/Maildir/new") and any(
+            "elsewhere" in open(os.path.join("/root/Maildir/new", n), errors="replace").read()
+            for n in os.listdir("/root/Maildir/new")))
+
+if __name__ == "__main__":
+    unittest.main()
