@@ -5,13 +5,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
 scripts/build.sh hostmail
-bin=build/src/app/hostmail
-if [ ! -f run/hostmail.toml ]; then
-  "$bin" init --dir run
+bin=$PWD/build/src/app/hostmail
+data=$PWD/run
+if [ "$(id -u)" -eq 0 ]; then
+  # Started as root, hostmail runs as the vmail user that owns virtual mail.
+  if ! getent passwd vmail >/dev/null; then
+    useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin vmail
+  fi
+  if ! runuser -u vmail -- test -x "$PWD"; then
+    data=/var/lib/hostmail/quickstart
+    echo "note: the vmail user cannot reach $PWD, so the data goes to $data"
+  fi
+fi
+if [ ! -f "$data/hostmail.toml" ]; then
+  "$bin" init --dir "$data"
   echo
 fi
-echo "Starting: $bin --config run/hostmail.toml serve   (Ctrl-C stops it)"
-echo "In another terminal, for example:"
-echo "  $bin --config run/hostmail.toml domain add example.org"
-echo "  $bin --config run/hostmail.toml account add you@example.org"
-exec "$bin" --config run/hostmail.toml serve
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R vmail:vmail "$data"
+fi
+echo "Starting: $bin --config $data/hostmail.toml serve   (Ctrl-C stops it)"
+exec "$bin" --config "$data/hostmail.toml" serve

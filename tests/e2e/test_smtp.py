@@ -403,10 +403,16 @@ class SessionLimitsTest(SmtpTestCase):
         first.sendall(b"QUIT\r\n")
         self.assertEqual(self.reply(f1)[0], 221)
         first.close()
-        time.sleep(0.3)
-        fourth, f4 = self.raw()  # a slot is free again
-        fourth.sendall(b"QUIT\r\n")
-        self.assertEqual(self.reply(f4)[0], 221)
+        # A slot is free again once the server has seen the close.
+        deadline = time.time() + 10
+        while True:
+            fourth = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(fourth.close)
+            line = fourth.makefile("rb").readline()
+            if line.startswith(b"220 ") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertTrue(line.startswith(b"220 "), line)
 
     def test_idle_client_times_out(self):
         sock, f = self.raw()
@@ -442,7 +448,10 @@ class CrashTest(SmtpTestCase):
         threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.5)
+        # Kill in the middle of the stream, whatever the machine's speed.
+        deadline = time.time() + 30
+        while len(acknowledged) < 10 and time.time() < deadline:
+            time.sleep(0.05)
         self.server.send_signal(signal.SIGKILL)
         self.server.wait()
         stop.set()
