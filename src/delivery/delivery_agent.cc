@@ -24,9 +24,15 @@ std::string with_delivery_headers(const std::string& sender, const std::string& 
   copy += ">\nDelivered-To: ";
   copy += rcpt;
   copy += "\n";
-  for (size_t i = 0; i < message.size(); ++i) {
-    if (message[i] == '\r' && i + 1 < message.size() && message[i + 1] == '\n') continue;
-    copy += message[i];
+  for (size_t start = 0; start < message.size();) {
+    size_t crlf = message.find("\r\n", start);
+    if (crlf == std::string_view::npos) {
+      copy.append(message.substr(start));
+      break;
+    }
+    copy.append(message.substr(start, crlf - start));
+    copy += '\n';
+    start = crlf + 2;
   }
   return copy;
 }
