@@ -393,9 +393,24 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertEqual(code, 421, text)
         self.assertEqual(f.readline(), b"")  # closed
 
+    def greeted(self, timeout=10):
+        """A connection that got its 220, waiting while earlier ones (the
+        start-up probe) still hold their slots."""
+        deadline = time.time() + timeout
+        while True:
+            sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(sock.close)
+            f = sock.makefile("rb")
+            line = f.readline()
+            if line.startswith(b"220 ") or time.time() > deadline:
+                self.assertTrue(line.startswith(b"220 "), line)
+                return sock, f
+            sock.close()
+            time.sleep(0.1)
+
     def test_connections_per_address(self):
-        first, f1 = self.raw()
-        second, f2 = self.raw()
+        first, f1 = self.greeted()
+        second, f2 = self.greeted()
         third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
         self.addCleanup(third.close)
         line = third.makefile("rb").readline()
@@ -403,16 +418,7 @@ class SessionLimitsTest(SmtpTestCase):
         first.sendall(b"QUIT\r\n")
         self.assertEqual(self.reply(f1)[0], 221)
         first.close()
-        # A slot is free again once the server has seen the close.
-        deadline = time.time() + 10
-        while True:
-            fourth = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
-            self.addCleanup(fourth.close)
-            line = fourth.makefile("rb").readline()
-            if line.startswith(b"220 ") or time.time() > deadline:
-                break
-            time.sleep(0.1)
-        self.assertTrue(line.startswith(b"220 "), line)
+        self.greeted()  # a slot is free again once the server has seen the close
 
     def test_idle_client_times_out(self):
         sock, f = self.raw()
