@@ -189,6 +189,7 @@ Result<std::vector<Entry>> Connection::search(const std::string& base, Scope sco
                                               const std::vector<std::string>& attributes,
                                               int size_limit) {
   std::vector<char*> attrs;
+  attrs.reserve(attributes.size() + 1);
   for (const std::string& a : attributes) attrs.push_back(const_cast<char*>(a.c_str()));
   attrs.push_back(nullptr);
   int ldap_scope = scope == Scope::kBase       ? LDAP_SCOPE_BASE
