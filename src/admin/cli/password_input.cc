@@ -17,11 +17,11 @@ class EchoOff {
     if (tcgetattr(fd_, &saved_) == 0) {
       termios quiet = saved_;
       quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      active_ = tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+      active_ = tcsetattr(fd_, TCSANOW, &quiet) == 0;
     }
   }
   ~EchoOff() {
-    if (active_) tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (active_) tcsetattr(fd_, TCSANOW, &saved_);
   }
   EchoOff(const EchoOff&) = delete;
   EchoOff& operator=(const EchoOff&) = delete;
@@ -52,12 +52,14 @@ std::string strip_newline(std::string line) {
 }
 
 Result<std::string> ask(int fd, std::string_view prompt) {
-  if (write(fd, prompt.data(), prompt.size()) < 0) {
-    return fail(ErrorKind::kInternal, "cannot write to the terminal");
-  }
   std::string line;
   {
+    // Echo goes off before the prompt appears, so that nothing typed after
+    // seeing it is ever shown.
     EchoOff quiet(fd);
+    if (write(fd, prompt.data(), prompt.size()) < 0) {
+      return fail(ErrorKind::kInternal, "cannot write to the terminal");
+    }
     char c;
     while (read(fd, &c, 1) == 1 && c != '\n') line += c;
   }
