@@ -52,6 +52,32 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+bool is_atext(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~': return true;
+    default: return false;
+  }
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) {
   // Lengths of hashes are public (they follow from the scheme); contents are not.
   if (a.size() != b.size()) return false;

@@ -14,32 +14,8 @@ constexpr size_t kMaxDomain = 253;    // RFC 1035, without the trailing dot
 constexpr size_t kMaxLabel = 63;
 constexpr size_t kMaxAddress = 254;  // RFC 5321 path limit less the brackets
 
-bool is_atext(unsigned char c) {
-  if (c >= 0x80) return true;  // UTF-8 (RFC 6531); validity checked by the caller
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '/':
-    case '=':
-    case '?':
-    case '^':
-    case '_':
-    case '`':
-    case '{':
-    case '|':
-    case '}':
-    case '~': return true;
-    default: return false;
-  }
-}
+// atext, plus the UTF-8 bytes RFC 6531 allows (validated by the caller).
+bool is_local_part_char(unsigned char c) { return c >= 0x80 || hm::is_atext(c); }
 
 bool is_dot_atom(std::string_view s) {
   if (s.empty() || s.front() == '.' || s.back() == '.') return false;
@@ -49,7 +25,7 @@ bool is_dot_atom(std::string_view s) {
       if (s[i - 1] == '.') return false;
       continue;
     }
-    if (!is_atext(c)) return false;
+    if (!is_local_part_char(c)) return false;
   }
   return true;
 }

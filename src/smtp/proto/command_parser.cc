@@ -30,33 +30,6 @@ bool is_alpha(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
 
-// RFC 5322 atext.
-bool is_atext(unsigned char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '/':
-    case '=':
-    case '?':
-    case '^':
-    case '_':
-    case '`':
-    case '{':
-    case '|':
-    case '}':
-    case '~': return true;
-    default: return false;
-  }
-}
-
 bool has_non_ascii(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 0x80) return true;
@@ -195,7 +168,7 @@ bool valid_local_part(std::string_view l, bool utf8) {
   if (l.front() == '.') return false;
   for (size_t i = 0; i < l.size(); ++i) {
     const auto c = static_cast<unsigned char>(l[i]);
-    if (is_atext(c) || c == '.') continue;
+    if (hm::is_atext(c) || c == '.') continue;
     if (c >= 0x80 && utf8) {
       const size_t len = utf8_sequence(l, i);
       if (len == 0) return false;
