@@ -39,8 +39,8 @@ Result<BoundSocket> bind_one(const std::string& address) {
     a4->sin_port = htons(hp->port);
     std::string host = hp->host == "localhost" ? "127.0.0.1" : hp->host;
     if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) != 1) {
-      return fail(ErrorKind::kInvalid, "listen address " + address +
-                                           " is not an IP address (names are not resolved)");
+      return fail(ErrorKind::kInvalid,
+                  "listen address " + address + " is not an IP address (names are not resolved)");
     }
     length = sizeof(sockaddr_in);
   }
@@ -52,8 +52,8 @@ Result<BoundSocket> bind_one(const std::string& address) {
   if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(fd, 1024) != 0) {
     int err = errno;
     ::close(fd);
-    std::string why = err == EADDRINUSE  ? "the port is in use by another program"
-                      : err == EACCES    ? "permission denied (ports below 1024 need root)"
+    std::string why = err == EADDRINUSE      ? "the port is in use by another program"
+                      : err == EACCES        ? "permission denied (ports below 1024 need root)"
                       : err == EADDRNOTAVAIL ? "no such local address"
                                              : std::strerror(err);
     return fail(ErrorKind::kPermission, "cannot listen on " + address + ": " + why);

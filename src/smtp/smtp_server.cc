@@ -106,7 +106,8 @@ Status SmtpServer::start(std::vector<net::BoundSocket> sockets, size_t threads) 
     impl_->context.tls_enabled = true;
   }
   if (threads == 0) threads = 1;
-  for (size_t i = 0; i < threads; ++i) impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+  for (size_t i = 0; i < threads; ++i)
+    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
   for (net::BoundSocket& b : sockets) {
     boost::system::error_code ec;
     auto acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);

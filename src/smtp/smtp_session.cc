@@ -63,11 +63,11 @@ asio::awaitable<bool> Session::flush() {
   if (out_.empty()) co_return true;
   boost::system::error_code ec;
   if (tls_) {
-    std::tie(ec, std::ignore) =
-        co_await asio::async_write(stream_, asio::buffer(out_), asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(out_),
+                                                           asio::as_tuple(asio::use_awaitable));
   } else {
-    std::tie(ec, std::ignore) = co_await asio::async_write(
-        stream_.next_layer(), asio::buffer(out_), asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_.next_layer(), asio::buffer(out_),
+                                                           asio::as_tuple(asio::use_awaitable));
   }
   out_.clear();
   co_return !ec;
@@ -80,12 +80,13 @@ asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
   std::variant<std::tuple<boost::system::error_code, size_t>, std::tuple<boost::system::error_code>>
       result;
   if (tls_) {
-    result = co_await (stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
-                       timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    result =
+        co_await (stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
+                  timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   } else {
-    result = co_await (
-        stream_.next_layer().async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
-        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    result = co_await (stream_.next_layer().async_read_some(asio::buffer(buf),
+                                                            asio::as_tuple(asio::use_awaitable)) ||
+                       timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   }
   if (result.index() == 1) {
     timed_out_ = true;
@@ -157,8 +158,9 @@ asio::awaitable<void> Session::run() {
       break;
     }
     if (r == Read::kTooLong) {
-      reply(500, "5.5.2", "Line too long (the limit is " +
-                              std::to_string(ctx_.settings.line_length) + " octets)");
+      reply(
+          500, "5.5.2",
+          "Line too long (the limit is " + std::to_string(ctx_.settings.line_length) + " octets)");
       count_error();
       continue;
     }
@@ -183,41 +185,29 @@ asio::awaitable<void> Session::run() {
 asio::awaitable<bool> Session::handle(const proto::Command& c) {
   switch (c.verb) {
     case Verb::kHelo:
-    case Verb::kEhlo:
-      do_ehlo(c);
-      co_return true;
-    case Verb::kMail:
-      do_mail(c);
-      co_return true;
-    case Verb::kRcpt:
-      co_await do_rcpt(c);
-      co_return true;
-    case Verb::kData:
-      co_return co_await do_data();
-    case Verb::kBdat:
-      co_return co_await do_bdat(c);
+    case Verb::kEhlo: do_ehlo(c); co_return true;
+    case Verb::kMail: do_mail(c); co_return true;
+    case Verb::kRcpt: co_await do_rcpt(c); co_return true;
+    case Verb::kData: co_return co_await do_data();
+    case Verb::kBdat: co_return co_await do_bdat(c);
     case Verb::kRset:
       reset_transaction();
       reply(250, "2.0.0", "Ok");
       co_return true;
-    case Verb::kNoop:
-      reply(250, "2.0.0", "Ok");
-      co_return true;
+    case Verb::kNoop: reply(250, "2.0.0", "Ok"); co_return true;
     case Verb::kQuit:
       reply(221, "2.0.0", ctx_.settings.hostname + " Bye");
       closing_ = true;
       co_return true;
     case Verb::kHelp:
-      reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY");
+      reply(214, "2.0.0",
+            "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY");
       co_return true;
     case Verb::kVrfy:
       reply(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery");
       co_return true;
-    case Verb::kExpn:
-      reply(502, "5.5.1", "EXPN is not available");
-      co_return true;
-    case Verb::kStartTls:
-      co_return co_await do_starttls();
+    case Verb::kExpn: reply(502, "5.5.1", "EXPN is not available"); co_return true;
+    case Verb::kStartTls: co_return co_await do_starttls();
     case Verb::kAuth:
       reply(503, "5.5.1", "AUTH is not offered on this port; use the submission port");
       count_error();
@@ -236,11 +226,15 @@ void Session::do_ehlo(const proto::Command& c) {
   }
   Reply r;
   r.code = 250;
-  r.lines = {ctx_.settings.hostname + " Hello " + helo_ + " [" + peer_ip_ + "]", "PIPELINING",
-             "SIZE " + std::to_string(ctx_.settings.max_message_size), "8BITMIME",
-             "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"};
-  if (ctx_.tls_enabled && !tls_) r.lines.push_back("STARTTLS");
-  r.lines.push_back("VRFY");
+  r.lines = {ctx_.settings.hostname + " Hello " + helo_ + " [" + peer_ip_ + "]",
+             "PIPELINING",
+             "SIZE " + std::to_string(ctx_.settings.max_message_size),
+             "8BITMIME",
+             "ENHANCEDSTATUSCODES",
+             "SMTPUTF8",
+             "CHUNKING"};
+  if (ctx_.tls_enabled && !tls_) r.lines.emplace_back("STARTTLS");
+  r.lines.emplace_back("VRFY");
   reply(r);
 }
 
@@ -258,8 +252,9 @@ void Session::do_mail(const proto::Command& c) {
   if (const std::string* size = c.param("SIZE")) {
     unsigned long long announced = std::strtoull(size->c_str(), nullptr, 10);
     if (announced > ctx_.settings.max_message_size) {
-      reply(552, "5.3.4", "Message size exceeds fixed limit of " +
-                              std::to_string(ctx_.settings.max_message_size) + " octets");
+      reply(552, "5.3.4",
+            "Message size exceeds fixed limit of " +
+                std::to_string(ctx_.settings.max_message_size) + " octets");
       return;
     }
   }
@@ -324,9 +319,10 @@ asio::awaitable<void> Session::finish_message(std::string message) {
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
   auto report = co_await net::await_callback<Result<delivery::DeliveryReport>>(
       [this, &envelope, &message](auto done) {
-        asio::post(ctx_.delivery_pool, [this, &envelope, &message, done = std::move(done)]() mutable {
-          done(ctx_.agent.deliver(envelope, message));
-        });
+        asio::post(ctx_.delivery_pool,
+                   [this, &envelope, &message, done = std::move(done)]() mutable {
+                     done(ctx_.agent.deliver(envelope, message));
+                   });
       });
   if (report) {
     log::info("smtp accepted id={} from=<{}> rcpts={} size={} delivered={} queued={}", id,
@@ -370,14 +366,16 @@ asio::awaitable<bool> Session::do_data() {
     }
   }
   if (decoder.too_big()) {
-    reply(552, "5.3.4", "Message size exceeds fixed limit of " +
-                            std::to_string(ctx_.settings.max_message_size) + " octets");
+    reply(552, "5.3.4",
+          "Message size exceeds fixed limit of " + std::to_string(ctx_.settings.max_message_size) +
+              " octets");
     reset_transaction();
     co_return true;
   }
   if (decoder.line_too_long()) {
-    reply(500, "5.5.2", "Message has a line longer than " +
-                            std::to_string(ctx_.settings.line_length) + " octets (RFC 5321)");
+    reply(500, "5.5.2",
+          "Message has a line longer than " + std::to_string(ctx_.settings.line_length) +
+              " octets (RFC 5321)");
     reset_transaction();
     co_return true;
   }
@@ -415,8 +413,9 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
     co_return true;
   }
   if (chunks_failed_) {
-    reply(552, "5.3.4", "Message size exceeds fixed limit of " +
-                            std::to_string(ctx_.settings.max_message_size) + " octets");
+    reply(552, "5.3.4",
+          "Message size exceeds fixed limit of " + std::to_string(ctx_.settings.max_message_size) +
+              " octets");
     reset_transaction();
     co_return true;
   }

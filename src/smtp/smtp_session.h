@@ -75,7 +75,7 @@ class Session {
   std::optional<std::string> sender_;
   bool smtputf8_ = false;
   std::vector<delivery::Recipient> recipients_;
-  std::string chunks_;       // BDAT data so far
+  std::string chunks_;  // BDAT data so far
   bool chunks_failed_ = false;
   bool chunking_ = false;
 };

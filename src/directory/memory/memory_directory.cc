@@ -17,11 +17,6 @@ using rules::check_domain_name;
 using rules::domain_of;
 using rules::not_hosted;
 
-
-
-
-
-
 Error unavailable() {
   return Error(ErrorKind::kTemporary, "the directory is unavailable; try again later",
                "MemoryDirectory::set_unavailable(true)");

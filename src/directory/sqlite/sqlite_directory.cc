@@ -21,13 +21,6 @@ using rules::check_domain_name;
 using rules::domain_of;
 using rules::not_hosted;
 
-
-
-
-
-
-
-
 constexpr const char* kAccountColumns =
     "address, password_hash, name, home_directory, mailbox, uid_number, gid_number, "
     "quota_bytes, disable_imap, disable_pop3";
