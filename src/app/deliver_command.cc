@@ -64,6 +64,9 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
     return failed(kExitDataErr, "the message is larger than [limits] message_size");
   }
   delivery::Envelope envelope{sender, {{resolution->address, std::move(*resolution)}}};
+  // When every destination fails, the exit status below tells the calling
+  // MTA, which bounces; a bounce of ours would be a second one.
+  envelope.caller_reports_total_failure = true;
   auto report = mail->agent->deliver(envelope, to_crlf(message));
   if (!report) return failed(kExitTempFail, report.error().message());
   if (report->failed > 0 && report->delivered == 0 && report->queued == 0) {

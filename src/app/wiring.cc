@@ -51,7 +51,13 @@ Result<MailSystem> build_mail_system(const config::Config& config,
             ? "local delivery is not available in this process"
             : "delivery to local accounts is turned off ([local] enabled = false)");
   }
-  m.agent = std::make_unique<delivery::DeliveryAgent>(d, *m.queue, std::move(local));
+  // Bounces go to the original sender the way any RCPT is resolved. The
+  // resolver outlives the agent (MailSystem destroys members in reverse).
+  delivery::SenderResolver resolve_sender = [resolver = m.resolver.get()](std::string_view a) {
+    return resolver->resolve(a);
+  };
+  m.agent = std::make_unique<delivery::DeliveryAgent>(d, *m.queue, std::move(local),
+                                                      std::move(resolve_sender));
   return m;
 }
 

@@ -1,5 +1,7 @@
 #include "delivery/delivery_agent.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -37,6 +39,10 @@ std::string with_delivery_headers(const std::string& sender, const std::string& 
   return copy;
 }
 
+// The last error of a recipient given up on before it was ever tried.
+constexpr std::string_view kExpiredUntried =
+    "451 4.4.7 delivery time expired before a delivery attempt was possible";
+
 // A mailbox path from the directory must stay inside virtual_base.
 bool safe_mailbox(const std::string& mailbox) {
   if (mailbox.empty() || mailbox.front() == '/') return false;
@@ -59,8 +65,11 @@ std::string smtp_text(const Error& e) {
 }  // namespace
 
 DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
-                             std::unique_ptr<LocalDelivery> local)
-    : options_(std::move(options)), queue_(queue), local_(std::move(local)) {
+                             std::unique_ptr<LocalDelivery> local, SenderResolver resolve_sender)
+    : options_(std::move(options)),
+      queue_(queue),
+      local_(std::move(local)),
+      resolve_sender_(std::move(resolve_sender)) {
   if (!local_) {
     local_ = std::make_unique<UnavailableLocalDelivery>(
         "delivery to local accounts is not available in this process");
@@ -86,8 +95,8 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     q.last_error = std::move(why);
     to_queue.push_back(std::move(q));
   };
-  // A permanent failure is kept in the queue as failed, for the bounce
-  // that a later version sends; nothing more is tried for it.
+  // A permanent failure: nothing more is tried for it; it is bounced below
+  // (or kept in the queue as failed until the bounce can be sent).
   auto failed = [&](const std::string& address, const std::string& original, std::string why) {
     queue::QueuedRecipient q;
     q.address = address;
@@ -152,14 +161,40 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     }
   }
 
-  if (!to_queue.empty() && to_queue.size() == report.failed) {
-    // Only permanent failures: the queue keeps nothing without a recipient
-    // still to try, so they are in the log alone until bounces exist.
-    log::error(
-        "message from <{}> failed for every remaining recipient; no bounce is sent by "
-        "this version",
-        envelope.sender);
-    return report;
+  if (report.failed > 0) {
+    using State = queue::QueuedRecipient::State;
+    std::vector<queue::QueuedRecipient*> failures;
+    for (queue::QueuedRecipient& q : to_queue) {
+      if (q.state == State::kFailed) failures.push_back(&q);
+    }
+    auto mark_bounced = [&] {
+      for (queue::QueuedRecipient* q : failures) q->bounced = true;
+    };
+    const bool all_failed = report.delivered == 0 && failures.size() == to_queue.size();
+    if (envelope.sender.empty()) {
+      log::warning("message from <> failed for {} destination(s); no bounce for the null sender",
+                   failures.size());
+      mark_bounced();
+    } else if (all_failed && envelope.caller_reports_total_failure) {
+      mark_bounced();  // the caller's exit status says it; its MTA bounces
+    } else {
+      std::vector<BouncedRecipient> bounced;
+      for (const queue::QueuedRecipient* q : failures) {
+        bounced.push_back({q->original, q->address, q->last_error});
+      }
+      auto now = std::chrono::system_clock::now();
+      Status sent = send_bounce(envelope.sender, now, now, std::move(bounced), message);
+      if (sent) {
+        mark_bounced();
+        report.bounced = static_cast<unsigned>(failures.size());
+      } else {
+        // Queued as failed below: the queue run tries the bounce again.
+        log::warning("bounce to <{}> not sent yet, kept in the queue: {}", envelope.sender,
+                     sent.error().describe());
+      }
+    }
+    // Only bounced failures left: nothing for the queue to keep.
+    if (!queue::Queue::has_work(to_queue)) return report;
   }
   if (!to_queue.empty()) {
     auto id = queue_.enqueue(envelope.sender, to_queue, message);
@@ -241,8 +276,106 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         q.next_attempt = now + queue::Queue::backoff(q.attempts);
       }
     }
+
+    using State = queue::QueuedRecipient::State;
+    if (now - entry.arrived >= queue::Queue::kGiveUpAfter) {
+      // Tried for long enough: fail with the last (temporary) error, which
+      // the bounce reports as Status 4.4.7, delivery time expired.
+      for (queue::QueuedRecipient& q : entry.recipients) {
+        if (q.state != State::kPending && q.state != State::kDeferred) continue;
+        q.state = State::kFailed;
+        if (q.last_error.empty()) q.last_error = std::string(kExpiredUntried);
+        changed = true;
+        log::warning("queue id={} to={} given up after {} days: {}", entry.id, q.address,
+                     queue::Queue::kGiveUpAfter.count() / 24, q.last_error);
+      }
+    }
+
+    std::vector<queue::QueuedRecipient*> unbounced;
+    for (queue::QueuedRecipient& q : entry.recipients) {
+      if (q.state == State::kFailed && !q.bounced) unbounced.push_back(&q);
+    }
+    if (!unbounced.empty() && entry.sender.empty()) {
+      log::warning("queue id={} from <>: {} recipient(s) failed; no bounce for the null sender",
+                   entry.id, unbounced.size());
+      for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
+      changed = true;
+    } else if (!unbounced.empty() && resolve_sender_) {
+      if (!message) {
+        auto text = queue_.message(entry.id);
+        if (!text) {
+          log::warning("queue id={}: cannot read the message for its bounce: {}", entry.id,
+                       text.error().describe());
+        } else {
+          message = std::move(*text);
+        }
+      }
+      if (message) {
+        std::vector<BouncedRecipient> failed;
+        for (const queue::QueuedRecipient* q : unbounced) {
+          failed.push_back({q->original, q->address, q->last_error});
+        }
+        // The bounce is durable (delivered or queued) before the failures
+        // are marked bounced; should the update below not happen, the next
+        // run sends the bounce again: twice rather than never.
+        Status sent = send_bounce(entry.sender, entry.arrived, now, std::move(failed), *message);
+        if (sent) {
+          for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
+          changed = true;
+        } else {
+          log::warning("queue id={}: bounce to <{}> not sent yet: {}", entry.id, entry.sender,
+                       sent.error().describe());
+        }
+      }
+    }
     if (changed) HM_TRY(queue_.update(entry));
   }
+  return ok();
+}
+
+Status DeliveryAgent::send_bounce(const std::string& sender,
+                                  std::chrono::system_clock::time_point arrival,
+                                  std::chrono::system_clock::time_point now,
+                                  std::vector<BouncedRecipient> failed, std::string_view message) {
+  if (!resolve_sender_) {
+    return fail(ErrorKind::kTemporary,
+                "this process cannot send bounces; the daemon's queue run sends them");
+  }
+  auto resolution = resolve_sender_(sender);
+  if (!resolution) {
+    if (resolution.error().temporary()) {
+      return fail(std::move(resolution).error().prefix("looking up the bounce's recipient"));
+    }
+    // Nobody to tell: a sender in our domains that does not exist (forged),
+    // or not an address. A bounce of the bounce is never sent.
+    log::error("bounce to <{}> dropped: the sender cannot receive mail: {}", sender,
+               resolution.error().describe());
+    return ok();
+  }
+  BounceInfo info;
+  info.hostname = options_.hostname;
+  info.sender = sender;
+  info.message_id = fmt::format(
+      "{}.{}.{}.bounce@{}",
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), ::getpid(),
+      bounce_counter_.fetch_add(1, std::memory_order_relaxed) + 1, options_.hostname);
+  info.arrival = arrival;
+  info.date = now;
+  info.recipients = std::move(failed);
+  info.original = message;
+  const std::string bounce = compose_bounce(info);
+
+  Envelope envelope;  // the null sender: a bounce is never bounced
+  envelope.recipients.push_back({resolution->address, std::move(*resolution)});
+  auto report = deliver(envelope, bounce);
+  if (!report) return fail(std::move(report).error());
+  if (report->delivered == 0 && report->queued == 0) {
+    log::error("bounce to <{}> could not be delivered and is dropped: {}", sender,
+               report->first_failure ? report->first_failure->describe() : "no destination");
+    return ok();
+  }
+  log::info("bounce sent to=<{}> message-id=<{}> failed-recipients={} delivered={} queued={}",
+            sender, info.message_id, info.recipients.size(), report->delivered, report->queued);
   return ok();
 }
 

@@ -18,15 +18,27 @@
 // gave it). All mailboxes reached through one RCPT (an alias, say) therefore
 // hold identical bytes and share one file through hard links.
 //
+// Bounces (bounce.h): a destination that fails for good after the message was
+// accepted, or that is still deferred Queue::kGiveUpAfter after arrival, is
+// reported to the envelope sender by a delivery status notification, sent
+// through deliver() itself with the null sender (so never bounced again:
+// RFC 5321 4.5.5). Mail from the null sender is never bounced. A failed
+// recipient stays in the queue as "failed" until its bounce is delivered or
+// queued, and only then is marked bounced: a crash in between may send a
+// bounce twice, but never loses it.
+//
 // Thread-safe; blocking (fsync): call it from a worker pool, not an event loop.
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "delivery/bounce.h"
 #include "delivery/local_delivery.h"
 #include "directory/directory.h"
 #include "directory/resolver.h"
@@ -42,12 +54,16 @@ struct Recipient {
 struct Envelope {
   std::string sender;  // "" for the null sender
   std::vector<Recipient> recipients;
+  // Set by `hostmail deliver`: when every destination fails for good, its
+  // exit status tells the calling MTA, which bounces; we send none then.
+  bool caller_reports_total_failure = false;
 };
 
 struct DeliveryReport {
   unsigned delivered = 0;  // destinations written to their Maildir
   unsigned queued = 0;     // destinations waiting in the queue
-  unsigned failed = 0;     // destinations that failed for good (kept in the queue as failed)
+  unsigned failed = 0;     // destinations that failed for good
+  unsigned bounced = 0;    // of `failed`: reported to the sender by a bounce, delivered or queued
   std::string queue_id;    // set when anything was queued
   std::optional<Error> first_failure;  // why the first of `failed` failed
 };
@@ -61,32 +77,53 @@ struct DeliveryOptions {
   bool local_enabled = false;  // informational; what happens is the LocalDelivery's choice
 };
 
+// Where a bounce goes: resolves the original sender's address as SMTP
+// resolves a RCPT (directory::Resolver::resolve). kTemporary: try later.
+using SenderResolver = std::function<Result<directory::Resolution>(std::string_view address)>;
+
 class DeliveryAgent {
  public:
   // Local (shell account) destinations go to `local`; null means local
-  // delivery is unavailable and they wait in the queue.
+  // delivery is unavailable and they wait in the queue. Without
+  // `resolve_sender` no bounce can be sent: failed recipients wait in the
+  // queue for an agent that has one (the daemon's).
   DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
-                std::unique_ptr<LocalDelivery> local = nullptr);
+                std::unique_ptr<LocalDelivery> local = nullptr, SenderResolver resolve_sender = {});
 
   // `message` is the message as received (with our Received: header at its
   // top), CRLF line ends. Errors are kTemporary: nothing durable happened for
-  // some destination, and the caller must not accept the message.
+  // some destination, and the caller must not accept the message. Permanent
+  // failures are bounced before this returns; if the bounce cannot be sent
+  // now, they are queued as failed and the queue run sends it.
   Result<DeliveryReport> deliver(const Envelope& envelope, std::string_view message);
 
   // Retries what is due in the queue: virtual mailboxes that failed before
   // (their Maildir is looked up again in the directory) and local accounts
   // (a destination without '@'), through the LocalDelivery. A permanent
-  // local failure marks the recipient failed (bounces: a later issue).
-  // External destinations stay deferred until the outbound relay exists.
+  // local failure marks the recipient failed. External destinations stay
+  // deferred until the outbound relay exists. Recipients still pending or
+  // deferred Queue::kGiveUpAfter after arrival fail ("delivery time
+  // expired"). Then every failed recipient not yet bounced is bounced, one
+  // bounce per entry. `now` is the clock for all of it (tests pass their own).
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
 
   // Maildir path of a virtual destination.
   std::string maildir_path(const directory::Destination& d) const;
 
  private:
+  // Composes the bounce for `failed` (recipients of a message from `sender`)
+  // and delivers it with the null sender. Ok: it is delivered or queued, or
+  // it can never be delivered (a sender that does not exist; logged), so
+  // the failures may be marked bounced. kTemporary: try again later.
+  Status send_bounce(const std::string& sender, std::chrono::system_clock::time_point arrival,
+                     std::chrono::system_clock::time_point now,
+                     std::vector<BouncedRecipient> failed, std::string_view message);
+
   DeliveryOptions options_;
   queue::Queue& queue_;
   std::unique_ptr<LocalDelivery> local_;
+  SenderResolver resolve_sender_;
+  std::atomic<uint64_t> bounce_counter_{0};  // for unique Message-IDs
 };
 
 }  // namespace hm::delivery

@@ -327,6 +327,9 @@ std::vector<std::string> split_command(std::string_view command) {
 }
 
 Status map_command_status(int wait_status, std::string_view command, std::string_view output) {
+  // The message may reach the sender in a bounce: the command's path and
+  // its whole output stay in the detail, which only the log shows.
+  auto detail = [&] { return fmt::format("command {}; output: {}", command, output); };
   std::string said;
   if (!output.empty()) {
     std::string_view first = output.substr(0, output.find('\n'));
@@ -335,13 +338,13 @@ Status map_command_status(int wait_status, std::string_view command, std::string
   }
   if (WIFSIGNALED(wait_status)) {
     return fail(ErrorKind::kTemporary,
-                fmt::format("mailbox command {} was killed by signal {}; will retry", command,
+                fmt::format("the mailbox command was killed by signal {}; will retry",
                             WTERMSIG(wait_status)),
-                std::string(output));
+                detail());
   }
   if (!WIFEXITED(wait_status)) {
     return fail(ErrorKind::kTemporary,
-                fmt::format("mailbox command {} ended abnormally; will retry", command));
+                "the mailbox command ended abnormally; will retry", detail());
   }
   int code = WEXITSTATUS(wait_status);
   if (code == 0) return ok();
@@ -359,13 +362,11 @@ Status map_command_status(int wait_status, std::string_view command, std::string
   if (kind == ErrorKind::kTemporary) {
     return fail(
         kind,
-        fmt::format("mailbox command {} failed with {}{}; will retry", command, exit_text, said),
-        std::string(output));
+        fmt::format("the mailbox command failed with {}{}; will retry", exit_text, said), detail());
   }
   return fail(
       kind,
-      fmt::format("mailbox command {} refused the message with {}{}", command, exit_text, said),
-      std::string(output));
+      fmt::format("the mailbox command refused the message with {}{}", exit_text, said), detail());
 }
 
 Result<LocalUser> lookup_local_user(std::string_view name) {

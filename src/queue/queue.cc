@@ -175,13 +175,6 @@ Result<std::string> read_whole(const std::string& path) {
   return out;
 }
 
-bool has_work(const QueueEntry& entry) {
-  return std::any_of(entry.recipients.begin(), entry.recipients.end(), [](const auto& r) {
-    return r.state == QueuedRecipient::State::kPending ||
-           r.state == QueuedRecipient::State::kDeferred;
-  });
-}
-
 bool older_than(const struct stat& st, std::chrono::seconds age) {
   return Clock::now() - Clock::from_time_t(st.st_mtime) > age;
 }
@@ -273,8 +266,9 @@ Result<std::string> Queue::enqueue(const std::string& sender,
   entry.sender = sender;
   entry.arrived = Clock::now();
   entry.recipients = recipients;
-  if (!has_work(entry)) {
-    return fail(ErrorKind::kInvalid, "nothing to queue: no recipient is pending or deferred");
+  if (!has_work(entry.recipients)) {
+    return fail(ErrorKind::kInvalid,
+                "nothing to queue: no recipient is pending, deferred or waiting for its bounce");
   }
   std::string id = new_id();
   const std::string tmp_msg = path_ + "/tmp/" + id + std::string(kMsgSuffix);
@@ -395,7 +389,7 @@ Status Queue::update(const QueueEntry& entry) {
   if (::access(env.c_str(), F_OK) != 0) {
     return fail(ErrorKind::kNotFound, "no message " + entry.id + " in the queue");
   }
-  if (!has_work(entry)) {
+  if (!has_work(entry.recipients)) {
     // Done: the .env goes first (the commit point of removal), then the .msg.
     if (::unlink(env.c_str()) != 0) return fail(sys_error(errno, "remove", env));
     ::unlink(msg.c_str());
@@ -478,6 +472,14 @@ Status Queue::remove(const std::string& id) {
   ::unlink(msg.c_str());
   if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
   return ok();
+}
+
+bool Queue::has_work(const std::vector<QueuedRecipient>& recipients) {
+  return std::any_of(recipients.begin(), recipients.end(), [](const auto& r) {
+    using State = QueuedRecipient::State;
+    return r.state == State::kPending || r.state == State::kDeferred ||
+           (r.state == State::kFailed && !r.bounced);
+  });
 }
 
 std::chrono::seconds Queue::backoff(unsigned attempts) {

@@ -10,8 +10,8 @@
 // wholly there or not at all. Envelope and message are two files so that an
 // update (after every delivery attempt) rewrites a few hundred bytes, not the
 // whole message. The envelope records, per recipient, its state (pending,
-// deferred with the last error, delivered, failed), attempts and next attempt
-// time.
+// deferred with the last error, delivered, failed, failed and bounced),
+// attempts and next attempt time.
 //
 // Thread-safe; several processes (the daemon and `hostmail queue`) may use one
 // queue directory: changes to an entry are made under an fcntl lock (an
@@ -30,20 +30,24 @@ namespace hm::queue {
 
 struct QueuedRecipient {
   enum class State { kPending, kDeferred, kDelivered, kFailed };
-  std::string address;          // the final destination address (or local name)
-  std::string original;         // the RCPT TO address it came from
+  std::string address;   // the final destination address (or local name)
+  std::string original;  // the RCPT TO address it came from
   State state = State::kPending;
-  std::string last_error;       // human-readable; SMTP-style "451 4.3.0 ..." where known
+  // kFailed only: the sender was told (the bounce was delivered or queued),
+  // or cannot be (the null sender: a bounce is never bounced). Until then a
+  // failed recipient keeps its entry in the queue, so no failure is lost.
+  bool bounced = false;
+  std::string last_error;  // human-readable; SMTP-style "451 4.3.0 ..." where known
   unsigned attempts = 0;
   std::chrono::system_clock::time_point next_attempt{};
 };
 
 struct QueueEntry {
-  std::string id;               // unique, file-name safe
-  std::string sender;           // "" for the null sender
+  std::string id;      // unique, file-name safe
+  std::string sender;  // "" for the null sender
   std::chrono::system_clock::time_point arrived{};
   std::vector<QueuedRecipient> recipients;
-  size_t size = 0;              // message bytes
+  size_t size = 0;  // message bytes
 };
 
 class Queue {
@@ -52,7 +56,7 @@ class Queue {
   static Result<Queue> open(const std::string& state_dir, bool fsync = true);
 
   // Stores a message durably; returns its id. Durable on return. kInvalid
-  // without recipients; kTemporary (naming the path) when the disk fails.
+  // when no recipient has work (has_work); kTemporary (naming the path) when the disk fails.
   Result<std::string> enqueue(const std::string& sender,
                               const std::vector<QueuedRecipient>& recipients,
                               std::string_view message);
@@ -63,12 +67,17 @@ class Queue {
   Result<QueueEntry> get(const std::string& id) const;
   Result<std::string> message(const std::string& id) const;
   // Rewrites the envelope (sender, arrived, recipient states) atomically;
-  // removes the entry when no recipient is pending or deferred any more.
+  // removes the entry when no recipient is pending, deferred, or failed and
+  // not yet bounced (has_work).
   // kNotFound when the entry was removed meanwhile (queue delete).
   Status update(const QueueEntry& entry);
   // Makes every deferred recipient due now (hostmail queue retry [ID]).
   Status retry_now(const std::string& id);  // "" = all
   Status remove(const std::string& id);     // hostmail queue delete ID
+
+  // Whether an entry with these recipients still needs the queue: one is
+  // pending or deferred, or failed without its bounce sent yet.
+  static bool has_work(const std::vector<QueuedRecipient>& recipients);
 
   // Backoff after `attempts` failures: 5 min doubling, at most 4 h; give up
   // after 5 days (the caller bounces).

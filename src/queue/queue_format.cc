@@ -119,9 +119,14 @@ std::string write_envelope(const QueueEntry& entry) {
   out += fmt::format("sender {}\n", encode_field(entry.sender));
   out += fmt::format("arrived {}\n", to_unix(entry.arrived));
   for (const QueuedRecipient& r : entry.recipients) {
-    out += fmt::format("rcpt {} {} {} {} {} {}\n", state_name(r.state), r.attempts,
-                       to_unix(r.next_attempt), encode_field(r.address), encode_field(r.original),
-                       encode_text(r.last_error));
+    // A failed recipient whose bounce is done is written "bounced"; older
+    // envelopes have only "failed", which reads as "bounce still due".
+    std::string_view state = r.state == QueuedRecipient::State::kFailed && r.bounced
+                                 ? kBouncedState
+                                 : state_name(r.state);
+    out +=
+        fmt::format("rcpt {} {} {} {} {} {}\n", state, r.attempts, to_unix(r.next_attempt),
+                    encode_field(r.address), encode_field(r.original), encode_text(r.last_error));
   }
   out += '\n';
   return out;
@@ -169,9 +174,14 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       auto f = words(line, 6);
       if (f.size() != 7) return bad(Error(ErrorKind::kInvalid, "a rcpt line needs 6 fields"));
       QueuedRecipient r;
-      auto state = parse_state(f[1]);
-      if (!state) return bad(state.error());
-      r.state = *state;
+      if (f[1] == kBouncedState) {
+        r.state = QueuedRecipient::State::kFailed;
+        r.bounced = true;
+      } else {
+        auto state = parse_state(f[1]);
+        if (!state) return bad(state.error());
+        r.state = *state;
+      }
       auto attempts = parse_number<unsigned>(f[2], "attempt count");
       if (!attempts) return bad(attempts.error());
       r.attempts = *attempts;

@@ -22,6 +22,10 @@ std::string encode_text(std::string_view raw);
 // The inverse of both; kInvalid on a bad escape.
 Result<std::string> decode(std::string_view field);
 
+// The on-disk word of a kFailed recipient with `bounced` set. The other
+// states are written with state_name().
+inline constexpr std::string_view kBouncedState = "bounced";
+
 std::string_view state_name(QueuedRecipient::State state);
 Result<QueuedRecipient::State> parse_state(std::string_view name);
 

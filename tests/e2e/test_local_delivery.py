@@ -166,10 +166,13 @@ class LocalDeliveryTest(HostmailTestCase):
             self.assertEqual(s.rcpt("nosuchuser-zz@localhost")[0], 550)
             s.rset()
             s.sendmail("a@elsewhere.example", ["boss@example.org"], MESSAGE)
-        # The alias leads to root: hostmail refuses to deliver as root. Only
-        # the log knows until bounces exist (a later issue); nothing is queued.
+        # The alias leads to root: hostmail refuses to deliver as root, and
+        # the sender gets a bounce (null sender), which waits in the queue for
+        # the outbound relay because the sender is elsewhere.
         self.assertIn("uid 0", self.server_log())
-        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+        queued = self.ok("queue", "list", "--json").json()
+        self.assertEqual([(e["sender"], e["recipient"], e["state"]) for e in queued],
+                         [("", "a@elsewhere.example", "deferred")])
         self.assertFalse(os.path.exists("/root/Maildir/new") and any(
             "elsewhere" in open(os.path.join("/root/Maildir/new", n), errors="replace").read()
             for n in os.listdir("/root/Maildir/new")))

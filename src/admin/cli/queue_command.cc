@@ -21,13 +21,13 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string_view state_word(queue::QueuedRecipient::State s) {
+std::string_view state_word(const queue::QueuedRecipient& r) {
   using State = queue::QueuedRecipient::State;
-  switch (s) {
+  switch (r.state) {
     case State::kPending: return "pending";
     case State::kDeferred: return "deferred";
     case State::kDelivered: return "delivered";
-    case State::kFailed: return "failed";
+    case State::kFailed: return r.bounced ? "bounced" : "failed";
   }
   return "pending";
 }
@@ -53,7 +53,7 @@ Table queue_table(const std::vector<queue::QueueEntry>& entries) {
   for (const queue::QueueEntry& e : entries) {
     for (const queue::QueuedRecipient& r : e.recipients) {
       t.rows.push_back({e.id, e.sender, iso_time(e.arrived), std::to_string(e.size), r.address,
-                        std::string(state_word(r.state)), std::to_string(r.attempts),
+                        std::string(state_word(r)), std::to_string(r.attempts),
                         iso_time(r.next_attempt), r.last_error});
     }
   }

@@ -48,6 +48,29 @@ TEST(QueueFormat, EnvelopeIsTheDocumentedText) {
   EXPECT_EQ(write_envelope(*parsed), text);
 }
 
+TEST(QueueFormat, BouncedIsAFailedRecipientWhoseSenderWasTold) {
+  const std::string text =
+      "hostmail-queue 1\n"
+      "sender a@example.org\n"
+      "arrived 1700000000\n"
+      "rcpt failed 1 0 bob bob@mx.example 550 5.1.1 no such user\n"
+      "rcpt bounced 1 0 carol carol@mx.example 550 5.1.1 no such user\n"
+      "\n";
+  auto parsed = parse_envelope(text);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  ASSERT_EQ(parsed->recipients.size(), 2u);
+  // "failed" is what envelopes written before bounces existed hold: the
+  // bounce is still due.
+  EXPECT_EQ(parsed->recipients[0].state, State::kFailed);
+  EXPECT_FALSE(parsed->recipients[0].bounced);
+  EXPECT_EQ(parsed->recipients[1].state, State::kFailed);
+  EXPECT_TRUE(parsed->recipients[1].bounced);
+  EXPECT_EQ(write_envelope(*parsed), text);
+  // The flag means nothing for other states and is not written for them.
+  parsed->recipients[1].state = State::kDelivered;
+  EXPECT_NE(write_envelope(*parsed).find("rcpt delivered 1 0 carol"), std::string::npos);
+}
+
 TEST(QueueFormat, RejectsWhatItDidNotWrite) {
   const std::string good = "hostmail-queue 1\nsender -\narrived 1\n\n";
   EXPECT_TRUE(parse_envelope(good));

@@ -152,7 +152,18 @@ TEST_F(QueueTest, UpdateChangesStatesAndRemovesWhenDone) {
   EXPECT_EQ(again->recipients[1].last_error, "451 4.3.0 try later");
   EXPECT_EQ(*q.message(*id), "msg");
 
+  // Failed for good, but the sender is not told yet: the entry stays, so the
+  // bounce can still be sent.
   again->recipients[1].state = State::kFailed;
+  again->recipients[1].last_error = "550 5.1.1 no such user";
+  ASSERT_TRUE(q.update(*again));
+  auto failed = q.get(*id);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->recipients[1].state, State::kFailed);
+  EXPECT_FALSE(failed->recipients[1].bounced);
+  EXPECT_EQ(failed->recipients[1].last_error, "550 5.1.1 no such user");
+
+  again->recipients[1].bounced = true;
   ASSERT_TRUE(q.update(*again));
   auto gone = q.get(*id);
   ASSERT_FALSE(gone);
@@ -164,6 +175,28 @@ TEST_F(QueueTest, UpdateChangesStatesAndRemovesWhenDone) {
   auto late = q.update(*again);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().kind(), ErrorKind::kNotFound);
+}
+
+TEST_F(QueueTest, FailedRecipientWaitingForItsBounceIsWork) {
+  QueuedRecipient failed = rcpt("a@example.org");
+  failed.state = State::kFailed;
+  EXPECT_TRUE(Queue::has_work({failed}));
+  failed.bounced = true;
+  EXPECT_FALSE(Queue::has_work({failed}));
+  QueuedRecipient delivered = rcpt("b@example.org");
+  delivered.state = State::kDelivered;
+  EXPECT_FALSE(Queue::has_work({failed, delivered}));
+  EXPECT_TRUE(Queue::has_work({failed, delivered, rcpt("c@example.org")}));
+
+  // Only failures whose bounce could not be sent yet: enqueue keeps them.
+  failed.bounced = false;
+  Queue q = open();
+  auto id = q.enqueue("s@example.org", {failed}, "m");
+  ASSERT_TRUE(id) << id.error().describe();
+  auto e = q.get(*id);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->recipients[0].state, State::kFailed);
+  EXPECT_FALSE(e->recipients[0].bounced);
 }
 
 TEST_F(QueueTest, RetryNowMakesDeferredRecipientsDue) {

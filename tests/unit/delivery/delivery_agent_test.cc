@@ -1,0 +1,337 @@
+#include "delivery/delivery_agent.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "directory/memory/memory_directory.h"
+#include "queue/queue_format.h"
+
+namespace hm::delivery {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::system_clock;
+using State = queue::QueuedRecipient::State;
+using Kind = directory::Destination::Kind;
+
+const std::string kMessage =
+    "Received: from client ([192.0.2.1]) by mx.example\r\n"
+    "From: User One <user1@example.org>\r\n"
+    "Subject: hello\r\n"
+    "\r\n"
+    "the secret body text\r\n";
+
+// A local delivery whose outcome each test sets.
+struct LocalScript {
+  std::optional<Error> result = Error(ErrorKind::kNotFound, "no such local user");
+  int calls = 0;
+};
+
+class ScriptedLocalDelivery : public LocalDelivery {
+ public:
+  explicit ScriptedLocalDelivery(LocalScript& script) : script_(script) {}
+  Result<std::string> deliver(const std::string&, const std::string&, const std::string&,
+                              std::string_view) override {
+    ++script_.calls;
+    if (script_.result) return fail(*script_.result);
+    return std::string("delivered");
+  }
+
+ private:
+  LocalScript& script_;
+};
+
+void must(const Status& s) { ASSERT_TRUE(s.has_value()) << s.error().describe(); }
+
+class DeliveryAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hm-delivery-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    directory::Actor admin{"admin", ""};
+    must(directory_.add_domain(admin, {"example.org"}, {}));
+    for (const char* user : {"user1", "user2"}) {
+      directory::Account a;
+      a.address = std::string(user) + "@example.org";
+      a.mailbox = std::string("example.org/") + user + "/";
+      must(directory_.add_account(admin, a));
+    }
+    auto q = queue::Queue::open(root_ + "/state", /*fsync=*/false);
+    ASSERT_TRUE(q) << q.error().describe();
+    queue_ = std::make_unique<queue::Queue>(std::move(*q));
+    directory::ResolverOptions ro;
+    ro.local_enabled = true;
+    ro.local_domains = {"mx.example"};
+    ro.local_user_exists = [](std::string_view name) -> Result<bool> { return name == "bob"; };
+    resolver_ = std::make_unique<directory::Resolver>(directory_, ro);
+    agent_ = make_agent(/*with_bounces=*/true);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  std::unique_ptr<DeliveryAgent> make_agent(bool with_bounces) {
+    DeliveryOptions o;
+    o.virtual_base = root_ + "/vmail";
+    o.hostname = "mx.example";
+    o.fsync = false;
+    SenderResolver resolve;
+    if (with_bounces) {
+      resolve = [this](std::string_view a) { return resolver_->resolve(a); };
+    }
+    return std::make_unique<DeliveryAgent>(
+        o, *queue_, std::make_unique<ScriptedLocalDelivery>(local_), std::move(resolve));
+  }
+
+  // A recipient resolved the way SMTP resolves it.
+  Recipient rcpt(const std::string& address) {
+    auto r = resolver_->resolve(address);
+    EXPECT_TRUE(r) << r.error().describe();
+    return {r->address, *r};
+  }
+
+  // The messages in a virtual account's new/, by file name order.
+  std::vector<std::string> inbox(const std::string& user) {
+    std::vector<std::string> out;
+    std::string dir = root_ + "/vmail/example.org/" + user + "/new";
+    if (!std::filesystem::is_directory(dir)) return out;
+    std::vector<std::filesystem::path> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path());
+    std::sort(names.begin(), names.end());
+    for (const auto& p : names) {
+      std::ifstream in(p, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
+    return out;
+  }
+
+  std::vector<queue::QueueEntry> queued() {
+    auto entries = queue_->list();
+    EXPECT_TRUE(entries) << entries.error().describe();
+    return entries ? *entries : std::vector<queue::QueueEntry>{};
+  }
+
+  static bool contains(const std::string& text, const std::string& what) {
+    return text.find(what) != std::string::npos;
+  }
+
+  std::string root_;
+  directory::memory::MemoryDirectory directory_;
+  std::unique_ptr<queue::Queue> queue_;
+  std::unique_ptr<directory::Resolver> resolver_;
+  LocalScript local_;
+  std::unique_ptr<DeliveryAgent> agent_;
+};
+
+TEST_F(DeliveryAgentTest, FailedLocalRecipientIsBouncedToTheHostedSendersMaildir) {
+  auto report = agent_->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->bounced, 1u);
+  EXPECT_EQ(report->queued, 0u);
+  EXPECT_EQ(local_.calls, 1);
+
+  auto mail = inbox("user1");
+  ASSERT_EQ(mail.size(), 1u);
+  const std::string& b = mail[0];
+  EXPECT_EQ(b.rfind("Return-Path: <>\nDelivered-To: user1@example.org\n", 0), 0u) << b;
+  EXPECT_TRUE(contains(b, "From: Mail Delivery System <MAILER-DAEMON@mx.example>\n"));
+  EXPECT_TRUE(contains(b, "Content-Type: multipart/report; report-type=delivery-status;"));
+  EXPECT_TRUE(contains(b, "Original-Recipient: rfc822;bob@mx.example\n"));
+  EXPECT_TRUE(contains(b, "Final-Recipient: rfc822;bob@mx.example\n"));
+  EXPECT_TRUE(contains(b, "Status: 5.1.1\n"));
+  EXPECT_TRUE(contains(b, "Diagnostic-Code: smtp; 550 5.1.1 no such local user\n"));
+  EXPECT_TRUE(contains(b, "Subject: hello\n"));  // the returned headers
+  EXPECT_FALSE(contains(b, "the secret body text"));
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, NullSenderIsNeverBounced) {
+  auto report = agent_->deliver({"", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->bounced, 0u);
+  EXPECT_TRUE(inbox("user1").empty());
+  EXPECT_TRUE(inbox("user2").empty());
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, BounceToAnExternalSenderWaitsDeferredInTheQueue) {
+  auto report = agent_->deliver({"someone@elsewhere.example", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->bounced, 1u);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].sender, "");  // a bounce travels with the null sender
+  ASSERT_EQ(entries[0].recipients.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].address, "someone@elsewhere.example");
+  EXPECT_EQ(entries[0].recipients[0].state, State::kDeferred);
+  auto text = queue_->message(entries[0].id);
+  ASSERT_TRUE(text);
+  EXPECT_TRUE(contains(*text, "To: <someone@elsewhere.example>\r\n"));
+  EXPECT_TRUE(contains(*text, "Final-Recipient: rfc822;bob@mx.example\r\n"));
+}
+
+TEST_F(DeliveryAgentTest, PartialFailureDeliversTheRestAndBouncesTheFailure) {
+  must(directory_.add_alias({"admin", ""}, {"team@example.org", {"user2@example.org", "bob"}}));
+  auto report = agent_->deliver({"user1@example.org", {rcpt("team@example.org")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->delivered, 1u);
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->bounced, 1u);
+  EXPECT_EQ(inbox("user2").size(), 1u);
+  auto mail = inbox("user1");
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_TRUE(contains(mail[0], "Original-Recipient: rfc822;team@example.org\n"));
+  EXPECT_TRUE(contains(mail[0], "Final-Recipient: rfc822;bob@mx.example\n"));
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, CallerThatReportsTotalFailureGetsNoBounce) {
+  Envelope e{"user1@example.org", {rcpt("bob@mx.example")}};
+  e.caller_reports_total_failure = true;  // hostmail deliver: its exit status says it
+  auto report = agent_->deliver(e, kMessage);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->delivered + report->queued, 0u);
+  EXPECT_TRUE(inbox("user1").empty());
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, BounceThatCannotBeSentYetKeepsTheFailureInTheQueue) {
+  Recipient bob = rcpt("bob@mx.example");
+  directory_.set_unavailable(true);  // the sender cannot be looked up now
+  auto report = agent_->deliver({"user1@example.org", {bob}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->bounced, 0u);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].recipients.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].state, State::kFailed);
+  EXPECT_FALSE(entries[0].recipients[0].bounced);
+
+  // Still down: the queue run leaves it for the next one.
+  must(agent_->run_queue(directory_, system_clock::now()));
+  EXPECT_EQ(queued().size(), 1u);
+  EXPECT_TRUE(inbox("user1").empty());
+
+  directory_.set_unavailable(false);
+  must(agent_->run_queue(directory_, system_clock::now()));
+  EXPECT_EQ(local_.calls, 1);  // a failed recipient is never tried again
+  auto mail = inbox("user1");
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_TRUE(contains(mail[0], "Status: 5.1.1\n"));
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, AgentWithoutBouncesLeavesFailuresForOneThatHas) {
+  auto plain = make_agent(/*with_bounces=*/false);
+  auto report = plain->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report);
+  ASSERT_EQ(queued().size(), 1u);
+  must(plain->run_queue(directory_, system_clock::now()));
+  ASSERT_EQ(queued().size(), 1u);
+  must(agent_->run_queue(directory_, system_clock::now()));
+  EXPECT_EQ(inbox("user1").size(), 1u);
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, LocalRecipientFailingLaterInTheQueueIsBounced) {
+  local_.result = Error(ErrorKind::kTemporary, "mailbox command busy");
+  auto report = agent_->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->queued, 1u);
+  EXPECT_TRUE(inbox("user1").empty());
+
+  local_.result = Error(ErrorKind::kPermission, "the mailbox command refused the message");
+  must(agent_->run_queue(directory_, system_clock::now() + hours(1)));
+  EXPECT_EQ(local_.calls, 2);
+  auto mail = inbox("user1");
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_TRUE(contains(mail[0], "Action: failed\n"));
+  EXPECT_TRUE(contains(mail[0], "Status: 5."));
+  EXPECT_TRUE(contains(mail[0], "the mailbox command refused the message"));
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, GivesUpAfterFiveDaysAndBouncesWithStatus447) {
+  auto report = agent_->deliver(
+      {"user1@example.org", {rcpt("user2@example.org"), rcpt("x@remote.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->delivered, 1u);
+  EXPECT_EQ(report->queued, 1u);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  const auto arrived = entries[0].arrived;
+
+  must(agent_->run_queue(directory_, arrived + hours(24 * 4)));
+  ASSERT_EQ(queued().size(), 1u);
+  EXPECT_TRUE(inbox("user1").empty());
+
+  must(agent_->run_queue(directory_, arrived + queue::Queue::kGiveUpAfter + hours(1)));
+  EXPECT_TRUE(queued().empty());
+  auto mail = inbox("user1");
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_TRUE(contains(mail[0], "Final-Recipient: rfc822;x@remote.example\n"));
+  EXPECT_TRUE(contains(mail[0], "Action: failed\n"));
+  EXPECT_TRUE(contains(mail[0], "Status: 4.4.7\n"));
+  EXPECT_TRUE(contains(mail[0], "Diagnostic-Code: smtp; 451 4.4.0 waiting for the outbound relay"));
+  EXPECT_FALSE(contains(mail[0], "user2@example.org"));  // only the failure is reported
+}
+
+TEST_F(DeliveryAgentTest, AnExpiredBounceIsDroppedNotBounced) {
+  auto report = agent_->deliver({"someone@elsewhere.example", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);  // the bounce, waiting for the relay
+  must(agent_->run_queue(directory_, entries[0].arrived + queue::Queue::kGiveUpAfter));
+  EXPECT_TRUE(queued().empty());
+  EXPECT_TRUE(inbox("user1").empty());
+  EXPECT_TRUE(inbox("user2").empty());
+}
+
+TEST_F(DeliveryAgentTest, SenderThatCannotReceiveMailDropsTheBounce) {
+  // A forged sender in our own domain: no account, so nobody to tell.
+  auto report = agent_->deliver({"ghost@example.org", {rcpt("bob@mx.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->bounced, 1u);  // settled: logged, not kept
+  EXPECT_TRUE(queued().empty());
+}
+
+TEST_F(DeliveryAgentTest, OldEnvelopeWithAFailedRecipientIsBouncedOnTheNextRun) {
+  // An envelope written before bounces existed: "failed" without "bounced".
+  queue::QueuedRecipient failed;
+  failed.address = "bob";
+  failed.original = "bob@mx.example";
+  failed.state = State::kFailed;
+  failed.last_error = "550 5.1.1 no such local user";
+  queue::QueuedRecipient deferred;
+  deferred.address = "x@remote.example";
+  deferred.original = "x@remote.example";
+  deferred.state = State::kDeferred;
+  deferred.last_error = "451 4.4.0 waiting";
+  deferred.next_attempt = system_clock::now() + hours(2);
+  auto id = queue_->enqueue("user1@example.org", {failed, deferred}, kMessage);
+  ASSERT_TRUE(id);
+
+  must(agent_->run_queue(directory_, system_clock::now()));
+  ASSERT_EQ(inbox("user1").size(), 1u);
+  auto entry = queue_->get(*id);
+  ASSERT_TRUE(entry);  // the deferred recipient keeps it
+  EXPECT_TRUE(entry->recipients[0].bounced);
+  EXPECT_EQ(entry->recipients[1].state, State::kDeferred);
+  // No second bounce for the same failure.
+  must(agent_->run_queue(directory_, system_clock::now()));
+  EXPECT_EQ(inbox("user1").size(), 1u);
+}
+
+}  // namespace
+}  // namespace hm::delivery
