@@ -343,8 +343,8 @@ Status map_command_status(int wait_status, std::string_view command, std::string
                 detail());
   }
   if (!WIFEXITED(wait_status)) {
-    return fail(ErrorKind::kTemporary,
-                "the mailbox command ended abnormally; will retry", detail());
+    return fail(ErrorKind::kTemporary, "the mailbox command ended abnormally; will retry",
+                detail());
   }
   int code = WEXITSTATUS(wait_status);
   if (code == 0) return ok();
@@ -360,13 +360,13 @@ Status map_command_status(int wait_status, std::string_view command, std::string
     default: break;
   }
   if (kind == ErrorKind::kTemporary) {
-    return fail(
-        kind,
-        fmt::format("the mailbox command failed with {}{}; will retry", exit_text, said), detail());
+    return fail(kind,
+                fmt::format("the mailbox command failed with {}{}; will retry", exit_text, said),
+                detail());
   }
-  return fail(
-      kind,
-      fmt::format("the mailbox command refused the message with {}{}", exit_text, said), detail());
+  return fail(kind,
+              fmt::format("the mailbox command refused the message with {}{}", exit_text, said),
+              detail());
 }
 
 Result<LocalUser> lookup_local_user(std::string_view name) {
