@@ -21,6 +21,13 @@ the run's temporary folder (own config_directory, queue_directory, port) and
 stopped at the end. The ratios against the issue's targets are printed with
 pass/fail.
 
+With `--directory both` hostmail runs the same load a second time with
+`[directory] backend = "ldap"`, against a private slapd (tests/e2e/
+slapd_fixture.py, the indexes of docs/ldap/slapd.conf.example) loaded with
+`hostmail ldif export` of the same accounts, and the LDAP/embedded delivered-
+rate ratio is checked against issue 6's target (>= 0.7). slapd's CPU is not
+in hostmail's CPU figure there; it is reported beside it.
+
 CPU accounting: every server process (hostmail; Postfix's master and all the
 daemons it forks, and slapd) runs in a dedicated cgroup, and its CPU is the
 cgroup's usage counter (cgroup v2 `cpu.stat` usage_usec, else v1
@@ -65,7 +72,11 @@ TARGETS = [
     ("delivered rate vs disk rate", "rate_vs_disk", ">=", 0.40),
     ("p99 DATA reply (ms)", "p99_ms", "<=", 25.0),
     ("peak RSS (MB)", "rss_mb", "<=", 100.0),
+    ("delivered rate, LDAP vs embedded", "ldap_vs_embedded", ">=", 0.7),
 ]
+
+# What [directory.ldap] gets for the LDAP run, besides uris, base and bind.
+LDAP_INDEXES = "index objectClass eq\nindex mail eq,sub\nindex o,cn,roleOccupant eq\n"
 
 
 def log(msg):
@@ -344,8 +355,11 @@ def measure(name, args, port, maildir_base, accounts, recipients_file, cpu_now, 
 
 # ---------------------------------------------------------------- hostmail
 
-def run_hostmail(args, work, accounts, recipients_file, group):
-    d = os.path.join(work, "hostmail")
+def run_hostmail(args, work, accounts, recipients_file, group, ldap=None):
+    """hostmail with the embedded directory, or with `ldap` (a started
+    slapd_fixture.Slapd holding the accounts) as its directory."""
+    label = "hostmail-ldap" if ldap else "hostmail"
+    d = os.path.join(work, label)
     r = subprocess.run([args.hostmail, "init", "--dir", d], capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError("hostmail init failed: " + r.stderr)
@@ -367,15 +381,30 @@ def run_hostmail(args, work, accounts, recipients_file, group):
         # (and as Postfix's virtual_uid_maps below).
         text = re.sub(r'(?m)^vmail_user = .*$', 'vmail_user = "nobody"', text)
         text = re.sub(r'(?m)^vmail_group = .*$', 'vmail_group = "nogroup"', text)
+    if ldap:
+        # As docs/configuration.md names the settings; the other [directory.ldap]
+        # keys keep their defaults (pool_size, cache_ttl_s unless given).
+        password_file = os.path.join(d, "ldap-password")
+        with open(password_file, "w") as f:
+            f.write(ldap.root_pw + "\n")
+        os.chmod(password_file, 0o600)
+        if 'backend = "sqlite"' not in text:
+            raise RuntimeError("hostmail init wrote no [directory] backend = \"sqlite\" to replace")
+        text = text.replace('backend = "sqlite"', 'backend = "ldap"')
+        text += ('\n[directory.ldap]\nuris = ["%s"]\nbase = "%s"\nbind_dn = "%s"\n'
+                 'bind_password_file = "%s"\n' % (ldap.uri, BASE, ldap.root_dn, password_file))
+        if args.ldap_cache_ttl is not None:
+            text += "cache_ttl_s = %d\n" % args.ldap_cache_ttl
     with open(config, "w") as f:
         f.write(text)
-    ldif = os.path.join(work, "accounts.ldif")
-    t = time.time()
-    r = subprocess.run([args.hostmail, "--config", config, "ldif", "import", ldif],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("hostmail ldif import failed: " + r.stderr)
-    log("hostmail: %d accounts imported in %.1f s" % (len(accounts), time.time() - t))
+    if not ldap:
+        ldif = os.path.join(work, "accounts.ldif")
+        t = time.time()
+        r = subprocess.run([args.hostmail, "--config", config, "ldif", "import", ldif],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("hostmail ldif import failed: " + r.stderr)
+        log("hostmail: %d accounts imported in %.1f s" % (len(accounts), time.time() - t))
     maildir_base = os.path.join(d, "vmail", "domains")
     if os.geteuid() == 0:
         # Started as root, `hostmail serve` drops to the vmail user, which
@@ -404,8 +433,10 @@ def run_hostmail(args, work, accounts, recipients_file, group):
                                      "-p", str(server.pid), "-o", args.perf],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        result = measure("hostmail", args, port, maildir_base, accounts, recipients_file,
-                         cpu_now)
+        slapd_before = proc_cpu(ldap.pid) if ldap else None
+        result = measure(label, args, port, maildir_base, accounts, recipients_file, cpu_now)
+        if ldap:
+            result["slapd_cpu_s"] = round(proc_cpu(ldap.pid) - slapd_before, 3)
         if perf:
             perf.send_signal(signal.SIGINT)
             perf.wait(timeout=120)
@@ -422,6 +453,48 @@ def run_hostmail(args, work, accounts, recipients_file, group):
             server.kill()
             server.wait()
         serve_log.close()
+
+
+def export_accounts(args, work):
+    """`hostmail ldif export` of the embedded run's directory."""
+    r = subprocess.run([args.hostmail, "--config", os.path.join(work, "hostmail", "hostmail.toml"),
+                        "ldif", "export"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("hostmail ldif export failed: " + r.stderr)
+    return r.stdout
+
+
+def private_slapd(args, work, accounts):
+    """A started private slapd holding the embedded run's accounts."""
+    import slapd_fixture
+    if not slapd_fixture.available():
+        raise RuntimeError("slapd and ldap-utils are needed for --peer postfix and "
+                           "--directory both")
+    export = export_accounts(args, work)
+    # The indexes of docs/ldap/slapd.conf.example, so that each lookup is an
+    # index hit as in a real installation (the fixture's "extra ACL" text is
+    # placed inside the database section, where index lines belong).
+    slapd = slapd_fixture.Slapd(
+        extra_schemas=[os.path.join(slapd_fixture.SCHEMA_DIR, "misc.schema"),
+                       os.path.join(REPO, "docs", "ldap", "courier.schema")],
+        extra_acl=LDAP_INDEXES)
+    try:
+        slapd.start()
+        t = time.time()
+        slapd.add_ldif(export)
+    except Exception:
+        slapd.stop()
+        raise
+    log("slapd: %d accounts loaded in %.1f s" % (len(accounts), time.time() - t))
+    return slapd
+
+
+def run_hostmail_ldap(args, work, accounts, recipients_file, group):
+    slapd = private_slapd(args, work, accounts)
+    try:
+        return run_hostmail(args, work, accounts, recipients_file, group, ldap=slapd)
+    finally:
+        slapd.stop()  # by PID
 
 
 # ---------------------------------------------------------------- Postfix
@@ -610,29 +683,10 @@ class PrivatePostfix:
 
 
 def run_postfix(args, work, accounts, recipients_file, group):
-    import slapd_fixture
-    if not slapd_fixture.available():
-        raise RuntimeError("slapd and ldap-utils are needed for --peer postfix")
     ensure_packages(["postfix", "postfix-ldap"])
-    r = subprocess.run([args.hostmail, "--config", os.path.join(work, "hostmail", "hostmail.toml"),
-                        "ldif", "export"], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("hostmail ldif export failed: " + r.stderr)
-    export = r.stdout
-    # The indexes of docs/ldap/slapd.conf.example, so that each lookup is an
-    # index hit as in a real installation (the fixture's "extra ACL" text is
-    # placed inside the database section, where index lines belong).
-    indexes = ("index objectClass eq\nindex mail eq,sub\nindex o,cn,roleOccupant eq\n")
-    slapd = slapd_fixture.Slapd(
-        extra_schemas=[os.path.join(slapd_fixture.SCHEMA_DIR, "misc.schema"),
-                       os.path.join(REPO, "docs", "ldap", "courier.schema")],
-        extra_acl=indexes)
+    slapd = private_slapd(args, work, accounts)
     postfix = None
     try:
-        slapd.start()
-        t = time.time()
-        slapd.add_ldif(export)
-        log("slapd: %d accounts loaded in %.1f s" % (len(accounts), time.time() - t))
         if group.available:
             group.add(slapd.pid)
         maildir_base = os.path.join(work, "postfix", "vmail")
@@ -671,7 +725,7 @@ def report(result):
         lines.append("disk: %.1f durable Maildir files/s (20 writers, %d files); one file "
                      "p50 %.2f ms, p99 %.2f ms" % (d["files_per_s"], d["files"], d["p50_ms"],
                                                    d["p99_ms"]))
-    for name in ("hostmail", "postfix"):
+    for name in ("hostmail", "hostmail-ldap", "postfix"):
         s = result.get(name)
         if not s:
             continue
@@ -681,6 +735,9 @@ def report(result):
             % (name, s["delivered"], s["accepted"], s["delivery_window_s"], s["delivered_per_s"],
                s["accepted_per_s"], s["data_p50_ms"], s["data_p99_ms"], s["data_max_ms"],
                s["cpu_s"], s["cpu_s_per_1000"], s["cpu_method"], s["client_cpu_s"]))
+        if "slapd_cpu_s" in s:
+            lines.append("  %s: slapd CPU %.2f s (not in the figure above)" %
+                         (name, s["slapd_cpu_s"]))
         if s.get("refused"):
             lines.append("  %s refused %d messages; first error: %s" %
                          (name, s["refused"], s["first_error"]))
@@ -708,6 +765,11 @@ def main():
     p.add_argument("--smtp-load", help="smtp_load binary (default: in --build-dir)")
     p.add_argument("--disk-rate", help="disk_rate binary (default: in --build-dir)")
     p.add_argument("--peer", choices=["postfix"], help="also measure this peer")
+    p.add_argument("--directory", choices=["embedded", "both"], default="embedded",
+                   help="both: also run hostmail with backend = \"ldap\" against a private "
+                   "slapd holding the same accounts, and compare (issue 6)")
+    p.add_argument("--ldap-cache-ttl", type=int, metavar="SECONDS",
+                   help="[directory.ldap] cache_ttl_s for the LDAP run (default: hostmail's)")
     p.add_argument("--messages", type=int, default=5000)
     p.add_argument("--size", type=int, default=5 * 1024)
     p.add_argument("--sessions", type=int, default=20)
@@ -752,6 +814,11 @@ def main():
         group = CpuGroup("hm-bench-hostmail")
         groups.append(group)
         result["hostmail"] = run_hostmail(args, work, accounts, recipients_file, group)
+        if args.directory == "both":
+            group = CpuGroup("hm-bench-hostmail-ldap")
+            groups.append(group)
+            result["hostmail-ldap"] = run_hostmail_ldap(args, work, accounts, recipients_file,
+                                                        group)
         if args.peer == "postfix":
             group = CpuGroup("hm-bench-postfix")
             groups.append(group)
@@ -766,7 +833,7 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    h, pf = result["hostmail"], result.get("postfix")
+    h, pf, hl = result["hostmail"], result.get("postfix"), result.get("hostmail-ldap")
     disk_rate = sum(d["files_per_s"] for d in result["disk"]) / len(result["disk"])
     result["ratios"] = {
         "rate_vs_disk": round(h["delivered_per_s"] / disk_rate, 3),
@@ -774,6 +841,8 @@ def main():
         "rss_mb": h["peak_rss_mb"],
         "rate_vs_postfix": round(h["delivered_per_s"] / pf["delivered_per_s"], 3) if pf else None,
         "cpu_vs_postfix": round(h["cpu_s_per_1000"] / pf["cpu_s_per_1000"], 3) if pf else None,
+        "ldap_vs_embedded": (round(hl["delivered_per_s"] / h["delivered_per_s"], 3)
+                             if hl else None),
     }
     text = report(result)
     print(text)

@@ -205,7 +205,7 @@ void check_directory(Checker& k, const DirectoryConfig& d) {
   }
   k.at_least("directory.ldap.timeout_ms", l.timeout_ms, 1);
   k.at_least("directory.ldap.cache_ttl_s", l.cache_ttl_s, 0);
-  k.at_least("directory.ldap.pool_size", l.pool_size, 1);
+  k.at_least("directory.ldap.pool_size", l.pool_size, 0, "0 means one per concurrent lookup");
   for (auto [key, value] : {std::pair{"directory.ldap.account_filter", &l.account_filter},
                             std::pair{"directory.ldap.alias_filter", &l.alias_filter},
                             std::pair{"directory.ldap.domain_filter", &l.domain_filter}}) {

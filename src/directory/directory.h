@@ -37,6 +37,14 @@ struct Actor {
   std::string password;  // for backends that bind as the actor; may be empty
 };
 
+// An address as recipient resolution sees it: the alias with exactly this
+// address, or else the account with it (an alias beats an account, as in the
+// seed's Postfix maps).
+struct AddressEntry {
+  std::optional<Alias> alias;
+  std::optional<Account> account;  // only looked for, and set, when there is no alias
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -46,6 +54,20 @@ class Directory {
   virtual Result<std::optional<Account>> find_account(std::string_view address) = 0;
   // Exact match on the alias address; "@domain" finds the catch-all.
   virtual Result<std::optional<Alias>> find_alias(std::string_view address) = 0;
+  // find_alias, and find_account when there is no alias. Backends that can
+  // answer both in one round trip (LDAP: one search) override it; the answer
+  // must be the same as that of the two calls.
+  virtual Result<AddressEntry> find_alias_or_account(std::string_view address) {
+    AddressEntry entry;
+    auto alias = find_alias(address);
+    if (!alias) return fail(std::move(alias).error());
+    entry.alias = std::move(*alias);
+    if (entry.alias) return entry;
+    auto account = find_account(address);
+    if (!account) return fail(std::move(account).error());
+    entry.account = std::move(*account);
+    return entry;
+  }
   virtual Result<std::vector<std::string>> postmasters(std::string_view domain) = 0;
   // Domains whose postmaster role lists this address, sorted.
   virtual Result<std::vector<std::string>> domains_administered_by(std::string_view address) = 0;

@@ -147,13 +147,11 @@ Status Resolver::expand_address(const std::string& address, Walk& walk) const {
   };
 
   for (const std::string& candidate : candidates) {
-    auto alias = directory_.find_alias(candidate);
-    if (!alias) return fail(std::move(alias).error());
-    if (alias->has_value()) return expand_alias(**alias);
-    auto account = directory_.find_account(candidate);
-    if (!account) return fail(std::move(account).error());
-    if (account->has_value()) {
-      const Account& a = **account;
+    auto entry = directory_.find_alias_or_account(candidate);
+    if (!entry) return fail(std::move(entry).error());
+    if (entry->alias) return expand_alias(*entry->alias);
+    if (entry->account) {
+      const Account& a = *entry->account;
       return add_destination({Destination::Kind::kVirtual, a.address, a.home_directory, a.mailbox},
                              walk);
     }

@@ -3,6 +3,7 @@
 #include <ldap.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/strings.h"
@@ -257,41 +258,73 @@ Status Connection::remove(const std::string& dn) {
 // ---- the pool ----
 
 ConnectionPool::ConnectionPool(std::string uris, std::chrono::milliseconds timeout, int size)
-    : uris_(std::move(uris)), timeout_(timeout), size_(size < 1 ? 1 : size) {}
+    : uris_(std::move(uris)), timeout_(timeout), size_(size < 0 ? 1 : size) {}
 
 int ConnectionPool::opened() const {
   std::lock_guard lock(mutex_);
   return opened_;
 }
 
-Result<std::unique_ptr<Connection>> ConnectionPool::acquire() {
-  std::unique_lock lock(mutex_);
-  if (!available_.wait_for(lock, timeout_, [&] { return !idle_.empty() || in_use_ < size_; })) {
-    return fail(ErrorKind::kTemporary,
-                "all " + std::to_string(size_) +
-                    " LDAP connections stayed busy; try again later or raise "
-                    "[directory.ldap] pool_size");
-  }
-  ++in_use_;
-  if (!idle_.empty()) {
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    return c;
-  }
-  ++opened_;
-  lock.unlock();
+int ConnectionPool::waiting() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(waiters_.size());
+}
+
+Result<std::unique_ptr<Connection>> ConnectionPool::open_connection() {
   auto c = Connection::open(uris_, timeout_);
   if (!c) release(nullptr);
   return c;
 }
 
-void ConnectionPool::release(std::unique_ptr<Connection> connection) {
-  {
-    std::lock_guard lock(mutex_);
-    --in_use_;
-    if (connection && !connection->broken()) idle_.push_back(std::move(connection));
+Result<std::unique_ptr<Connection>> ConnectionPool::acquire() {
+  std::unique_lock lock(mutex_);
+  // Only when nobody queues before us may we take a free slot ourselves.
+  if (waiters_.empty()) {
+    if (!idle_.empty()) {
+      ++in_use_;
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    if (size_ == 0 || in_use_ < size_) {
+      ++in_use_;
+      ++opened_;
+      lock.unlock();
+      return open_connection();
+    }
   }
-  available_.notify_one();
+  Waiter me;
+  waiters_.push_back(&me);
+  me.granted_cv.wait_for(lock, timeout_, [&] { return me.granted; });
+  if (!me.granted) {
+    waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+    return fail(ErrorKind::kTemporary,
+                "all " + std::to_string(size_) +
+                    " LDAP connections stayed busy; try again later or raise "
+                    "[directory.ldap] pool_size");
+  }
+  // release() counted the slot as ours already.
+  if (me.connection) return std::move(me.connection);
+  ++opened_;
+  lock.unlock();
+  return open_connection();
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  if (connection && connection->broken()) connection.reset();
+  if (!waiters_.empty()) {
+    // The slot passes to the oldest waiter, with the connection if it still
+    // works, else with the right to open a new one.
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->connection = std::move(connection);
+    next->granted = true;
+    next->granted_cv.notify_one();
+    return;
+  }
+  --in_use_;
+  if (connection) idle_.push_back(std::move(connection));
 }
 
 Status ConnectionPool::run(const Identity& identity, const std::function<Status(Connection&)>& op) {

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -103,8 +104,16 @@ class Connection {
   bool timed_out_ = false;
 };
 
+// Connections are handed out first come, first served: a caller that finds
+// none free joins a queue, and a released connection goes straight to the
+// caller at its head, so no caller waits behind one that came later (a
+// condition variable with notify_one wakes an arbitrary waiter, which made
+// the slowest lookups wait many times as long as the typical one).
 class ConnectionPool {
  public:
+  // size 0: no bound, one connection per caller running at the same time
+  // (the callers' own number, i.e. the threads calling the directory, is the
+  // bound). Connections are opened on first need and kept while they work.
   ConnectionPool(std::string uris, std::chrono::milliseconds timeout, int size);
 
   // Runs op on a connection bound as `identity` (bound first if needed).
@@ -116,18 +125,29 @@ class ConnectionPool {
 
   // Counts connections opened so far (for tests of the reconnect path).
   int opened() const;
+  // Callers waiting for a connection now (for tests of the queue).
+  int waiting() const;
 
  private:
+  // A caller in the queue. release() hands it a slot: an idle connection, or
+  // (connection null) the right to open a new one.
+  struct Waiter {
+    std::condition_variable granted_cv;
+    bool granted = false;
+    std::unique_ptr<Connection> connection;
+  };
+
   Result<std::unique_ptr<Connection>> acquire();
   void release(std::unique_ptr<Connection> connection);
+  Result<std::unique_ptr<Connection>> open_connection();
 
   const std::string uris_;
   const std::chrono::milliseconds timeout_;
-  const int size_;
+  const int size_;  // 0: unbounded
   mutable std::mutex mutex_;
-  std::condition_variable available_;
+  std::deque<Waiter*> waiters_;  // oldest first
   std::vector<std::unique_ptr<Connection>> idle_;
-  int in_use_ = 0;
+  int in_use_ = 0;  // slots taken: connections out, being opened, or handed to a waiter
   int opened_ = 0;
 };
 

@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 
 #include "base/log.h"
-#include "directory/backend_rules.h"
 #include "base/strings.h"
+#include "directory/backend_rules.h"
 #include "directory/ldap/ldap_filter.h"
 #include "ldif/dn.h"
 
@@ -24,17 +25,10 @@ using rules::not_hosted;
 
 constexpr int kRaceRetries = 5;
 
-
 std::string_view local_part_of(std::string_view address) {
   size_t at = address.rfind('@');
   return at == std::string_view::npos ? address : address.substr(0, at);
 }
-
-
-
-
-
-
 
 bool contains_ci(const std::vector<std::string>& values, std::string_view v) {
   return std::any_of(values.begin(), values.end(),
@@ -92,7 +86,20 @@ LdapDirectory::LdapDirectory(LdapOptions options)
       domain_cache_(options_.cache_ttl),
       account_cache_(options_.cache_ttl),
       alias_cache_(options_.cache_ttl),
-      dn_cache_(options_.cache_ttl) {}
+      dn_cache_(options_.cache_ttl) {
+  auto alias = parse_class_filter(options_.alias_filter);
+  auto account = parse_class_filter(options_.account_filter);
+  // Both filters must test the same attribute against the address: an entry
+  // the OR finds then matches the address, and its classes alone say which
+  // filter it satisfies.
+  if (alias && account && iequals(alias->attribute, account->attribute) &&
+      !iequals(alias->object_class, account->object_class)) {
+    std::vector<std::string> attributes = account_attribute_names();
+    attributes.push_back(options_.alias_attribute);
+    attributes.push_back("objectClass");
+    combined_ = Combined{alias->object_class, account->object_class, std::move(attributes)};
+  }
+}
 
 std::string LdapDirectory::describe() const {
   return "ldap:" + join(options_.uris, " ") + " base " + options_.base;
@@ -128,6 +135,7 @@ Result<std::vector<Entry>> LdapDirectory::search(const std::string& base, Scope 
                                                  const std::vector<std::string>& attributes,
                                                  int size_limit) {
   std::vector<Entry> out;
+  searches_.fetch_add(1, std::memory_order_relaxed);
   auto status = pool_.run(service(), [&](Connection& c) -> Status {
     auto found = c.search(base, scope, filter, attributes, size_limit);
     if (!found) return fail(std::move(found).error());
@@ -195,6 +203,7 @@ Result<std::optional<Domain>> LdapDirectory::find_domain(std::string_view domain
 
 Result<std::optional<Account>> LdapDirectory::find_account(std::string_view address) {
   uint64_t generation = account_cache_.begin();
+  uint64_t dn_generation = dn_cache_.begin();
   if (auto hit = account_cache_.get(address)) return *hit;
   auto e = find_entry(options_.account_filter, address, account_attribute_names());
   if (!e) return fail(std::move(e).error());
@@ -202,7 +211,8 @@ Result<std::optional<Account>> LdapDirectory::find_account(std::string_view addr
   if (e->has_value()) {
     result = to_account(**e);
     result->address = std::string(address);
-    dn_cache_.put(address, (*e)->dn, generation);
+    dn_cache_.put(address, (*e)->dn, dn_generation);
+    remember_dn(address, (*e)->dn, dn_generation);
   }
   account_cache_.put(address, result, generation);
   return result;
@@ -316,11 +326,104 @@ Result<bool> LdapDirectory::is_mailbox_retired(std::string_view mailbox) {
   return !found->empty();
 }
 
+Result<AddressEntry> LdapDirectory::find_alias_or_account(std::string_view address) {
+  if (!combined_) return Directory::find_alias_or_account(address);
+  uint64_t alias_generation = alias_cache_.begin();
+  uint64_t account_generation = account_cache_.begin();
+  uint64_t dn_generation = dn_cache_.begin();
+  if (auto alias = alias_cache_.get(address)) {
+    if (alias->has_value()) return AddressEntry{std::move(*alias), std::nullopt};
+    if (auto account = account_cache_.get(address)) {
+      return AddressEntry{std::nullopt, std::move(*account)};
+    }
+  }
+  auto alias_filter = expand_filter(options_.alias_filter, address);
+  if (!alias_filter) return fail(std::move(alias_filter).error());
+  auto account_filter = expand_filter(options_.account_filter, address);
+  if (!account_filter) return fail(std::move(account_filter).error());
+  const std::string filter = "(|" + *alias_filter + *account_filter + ")";
+  // Room for one alias and one account, and a duplicate of each to warn about.
+  constexpr int kLimit = 4;
+  auto found = search(options_.base, Scope::kSubtree, filter, combined_->attributes, kLimit);
+  if (!found) return fail(std::move(found).error());
+  const Entry* alias_entry = nullptr;
+  const Entry* account_entry = nullptr;
+  for (const Entry& e : *found) {
+    // An entry with both classes is both, as the two searches would see it.
+    for (auto [cls, slot, what] :
+         {std::tuple{&combined_->alias_class, &alias_entry, "alias"},
+          std::tuple{&combined_->account_class, &account_entry, "account"}}) {
+      if (!e.has_class(*cls)) continue;
+      if (*slot == nullptr) {
+        *slot = &e;
+      } else {
+        log::warning("LDAP {} filter matches several entries for {}; using {}", what, address,
+                     (*slot)->dn);
+      }
+    }
+  }
+  AddressEntry out;
+  std::optional<Account> account;
+  if (alias_entry != nullptr) {
+    out.alias = to_alias(*alias_entry);
+    out.alias->address = std::string(address);
+  }
+  if (account_entry != nullptr) {
+    account = to_account(*account_entry);
+    account->address = std::string(address);
+    dn_cache_.put(address, account_entry->dn, dn_generation);
+  }
+  alias_cache_.put(address, out.alias, alias_generation);
+  account_cache_.put(address, account, account_generation);
+  if (!out.alias) out.account = std::move(account);
+  return out;
+}
+
 // ---- authentication ----
+
+namespace {
+
+// The DN the last find_account on this thread found. A login is find_account
+// and then a bind as the account's DN, on the same thread one after the other:
+// with the cache off, this spares the bind a second search for the same DN.
+// Only this directory object's, only as long as no write through it cleared
+// its caches, and only for a moment, so that it never stands in for a cache.
+struct RecentDn {
+  const void* owner = nullptr;
+  uint64_t generation = 0;
+  std::chrono::steady_clock::time_point found;
+  std::string address;
+  std::string dn;
+};
+thread_local RecentDn recent_dn;
+constexpr auto kRecentDnLife = std::chrono::seconds(1);
+
+}  // namespace
+
+void LdapDirectory::remember_dn(std::string_view address, const std::string& dn,
+                                uint64_t generation) const {
+  recent_dn.owner = this;
+  recent_dn.generation = generation;
+  recent_dn.found = std::chrono::steady_clock::now();
+  recent_dn.address.assign(address);
+  recent_dn.dn = dn;
+}
+
+std::optional<std::string> LdapDirectory::recent_dn_of(std::string_view address) const {
+  if (recent_dn.owner != this || recent_dn.address != address ||
+      recent_dn.generation != dn_cache_.begin() ||
+      std::chrono::steady_clock::now() - recent_dn.found > kRecentDnLife) {
+    return std::nullopt;
+  }
+  // Used once: a second login on this thread searches again.
+  recent_dn.owner = nullptr;
+  return std::move(recent_dn.dn);
+}
 
 Result<std::string> LdapDirectory::account_dn(std::string_view address) {
   uint64_t generation = dn_cache_.begin();
   if (auto hit = dn_cache_.get(address)) return *hit;
+  if (auto recent = recent_dn_of(address)) return *recent;
   auto e = find_entry(options_.account_filter, address, {"1.1"});
   if (!e) return fail(std::move(e).error());
   if (!e->has_value()) return std::string();

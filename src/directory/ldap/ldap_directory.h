@@ -29,12 +29,21 @@
 // through a short cache (cache_ttl, found and not found alike) that every
 // write through this object clears; writes by others show after the TTL.
 //
+// Recipient resolution asks find_alias_or_account, answered with one search
+// (the OR of alias_filter and account_filter) when both filters have the
+// default shape with the same attribute (ldap_filter.h, parse_class_filter):
+// then an entry's objectClass values tell exactly which filter it matched.
+// Other filters get the two searches of find_alias and find_account.
+//
 // Thread-safety: every method may be called from any thread; calls share a
-// pool of pool_size connections.
+// pool of pool_size connections (0: as many as callers at the same time).
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "directory/directory.h"
 #include "directory/ldap/ldap_cache.h"
@@ -50,7 +59,9 @@ struct LdapOptions {
   bool auth_by_bind = true;
   std::chrono::milliseconds timeout{5000};
   std::chrono::seconds cache_ttl{30};
-  int pool_size = 4;
+  // Connections for lookups and writes, and as many for password binds; 0
+  // means one per concurrent caller, so that callers never wait for one.
+  int pool_size = 0;
   std::string account_filter = "(&(mail=%s)(objectClass=CourierMailAccount))";
   std::string alias_filter = "(&(mail=%s)(objectClass=CourierMailAlias))";
   std::string domain_filter = "(&(o=%d)(objectClass=organization))";
@@ -71,6 +82,7 @@ class LdapDirectory final : public Directory {
   Result<std::optional<Domain>> find_domain(std::string_view domain) override;
   Result<std::optional<Account>> find_account(std::string_view address) override;
   Result<std::optional<Alias>> find_alias(std::string_view address) override;
+  Result<AddressEntry> find_alias_or_account(std::string_view address) override;
   Result<std::vector<std::string>> postmasters(std::string_view domain) override;
   Result<std::vector<std::string>> domains_administered_by(std::string_view address) override;
 
@@ -100,6 +112,10 @@ class LdapDirectory final : public Directory {
 
   // For tests: connections opened so far.
   int connections_opened() const { return pool_.opened(); }
+  // For tests: searches sent to the server so far.
+  uint64_t searches_made() const { return searches_.load(std::memory_order_relaxed); }
+  // For tests: whether find_alias_or_account makes one search.
+  bool combines_alias_and_account() const { return combined_.has_value(); }
 
  private:
   explicit LdapDirectory(LdapOptions options);
@@ -123,6 +139,9 @@ class LdapDirectory final : public Directory {
   std::string retired_dn(std::string_view domain) const;
   // The DN of an account, "" if there is none.
   Result<std::string> account_dn(std::string_view address);
+  // The DN find_account found just now on this thread (see the .cc).
+  void remember_dn(std::string_view address, const std::string& dn, uint64_t generation) const;
+  std::optional<std::string> recent_dn_of(std::string_view address) const;
   std::vector<std::string> account_attribute_names() const;
 
   Account to_account(const Entry& e) const;
@@ -135,13 +154,22 @@ class LdapDirectory final : public Directory {
                 const std::vector<std::string>& mailboxes);
   Status remove_roles_of(const Identity& who, std::string_view address);
 
+  // find_alias_or_account's single search, when the filters allow it.
+  struct Combined {
+    std::string alias_class;
+    std::string account_class;
+    std::vector<std::string> attributes;
+  };
+
   LdapOptions options_;
+  std::optional<Combined> combined_;
   ConnectionPool pool_;       // lookups and writes
   ConnectionPool auth_pool_;  // binds as users, so they never rebind pool_'s connections
   LookupCache<std::optional<Domain>> domain_cache_;
   LookupCache<std::optional<Account>> account_cache_;
   LookupCache<std::optional<Alias>> alias_cache_;
   LookupCache<std::string> dn_cache_;  // account address -> DN, for binds
+  std::atomic<uint64_t> searches_{0};
 };
 
 }  // namespace hm::directory::ldap

@@ -1,5 +1,7 @@
 #include "directory/ldap/ldap_filter.h"
 
+#include "base/strings.h"
+
 namespace hm::directory::ldap {
 
 std::string escape_filter_value(std::string_view value) {
@@ -55,6 +57,45 @@ Status check_filter(std::string_view pattern) {
   auto expanded = expand_filter(pattern, "user@example.org");
   if (!expanded) return fail(std::move(expanded).error());
   return ok();
+}
+
+namespace {
+
+// "(NAME=VALUE)" with a plain attribute name and a value without filter
+// syntax; nullopt for anything else (presence, substrings, ranges, nesting).
+std::optional<std::pair<std::string_view, std::string_view>> simple_term(std::string_view t) {
+  if (t.size() < 4 || t.front() != '(' || t.back() != ')') return std::nullopt;
+  t = t.substr(1, t.size() - 2);
+  size_t eq = t.find('=');
+  if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+  std::string_view name = t.substr(0, eq), value = t.substr(eq + 1);
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == ';';
+    if (!ok) return std::nullopt;
+  }
+  if (value.empty() || value.find_first_of("()*\\<>~") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::pair{name, value};
+}
+
+}  // namespace
+
+std::optional<ClassFilter> parse_class_filter(std::string_view pattern) {
+  if (pattern.size() < 4 || pattern.substr(0, 2) != "(&" || pattern.back() != ')') {
+    return std::nullopt;
+  }
+  std::string_view body = pattern.substr(2, pattern.size() - 3);
+  size_t split = body.find(")(");
+  if (split == std::string_view::npos) return std::nullopt;
+  auto first = simple_term(body.substr(0, split + 1));
+  auto second = simple_term(body.substr(split + 1));
+  if (!first || !second) return std::nullopt;
+  if (iequals(first->first, "objectClass")) std::swap(first, second);
+  if (!iequals(second->first, "objectClass") || first->second != "%s") return std::nullopt;
+  if (second->second.find('%') != std::string_view::npos) return std::nullopt;
+  return ClassFilter{std::string(first->first), std::string(second->second)};
 }
 
 }  // namespace hm::directory::ldap

@@ -10,6 +10,7 @@
 //
 // Thread-safety: pure functions.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,16 @@ Result<std::string> expand_filter(std::string_view pattern, std::string_view key
 
 // Checks a pattern without expanding it (for check-config and open()).
 Status check_filter(std::string_view pattern);
+
+// A pattern of the shape "(&(ATTRIBUTE=%s)(objectClass=CLASS))" (the two
+// terms in either order, objectClass in any case), which the defaults have.
+// For such a pattern an entry matches exactly when it has the class and its
+// ATTRIBUTE equals the key, which lets LdapDirectory tell from an entry's
+// objectClass values which of two such filters found it.
+struct ClassFilter {
+  std::string attribute;
+  std::string object_class;
+};
+std::optional<ClassFilter> parse_class_filter(std::string_view pattern);
 
 }  // namespace hm::directory::ldap

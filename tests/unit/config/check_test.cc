@@ -160,7 +160,7 @@ TEST(ConfigCheck, LdapNumbers) {
   Config c = valid();
   c.directory.ldap.timeout_ms = 0;
   c.directory.ldap.cache_ttl_s = -1;
-  c.directory.ldap.pool_size = 0;
+  c.directory.ldap.pool_size = -1;  // 0 is allowed: one connection per caller
   EXPECT_EQ(keys(check(c)),
             (std::vector<std::string>{"directory.ldap.timeout_ms", "directory.ldap.cache_ttl_s",
                                       "directory.ldap.pool_size"}));

@@ -67,7 +67,7 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.directory.ldap.auth, "bind");
   EXPECT_EQ(c.directory.ldap.timeout_ms, 5000);
   EXPECT_EQ(c.directory.ldap.cache_ttl_s, 30);
-  EXPECT_EQ(c.directory.ldap.pool_size, 4);
+  EXPECT_EQ(c.directory.ldap.pool_size, 0);
   EXPECT_EQ(c.directory.ldap.account_filter, "(&(mail=%s)(objectClass=CourierMailAccount))");
   EXPECT_EQ(c.directory.ldap.alias_filter, "(&(mail=%s)(objectClass=CourierMailAlias))");
   EXPECT_EQ(c.directory.ldap.domain_filter, "(&(o=%d)(objectClass=organization))");

@@ -10,9 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <functional>
+#include <thread>
+
 #include "auth/password_scheme.h"
 #include "base/strings.h"
 #include "directory/authenticator.h"
+#include "directory/resolver.h"
 #include "slapd_server.h"
 
 namespace hm::directory::ldap {
@@ -44,7 +49,8 @@ class LdapDirectoryTest : public ::testing::Test {
     ASSERT_TRUE(dir_);
   }
 
-  std::unique_ptr<LdapDirectory> open_dir(std::chrono::seconds ttl, bool by_bind) {
+  std::unique_ptr<LdapDirectory> open_dir(std::chrono::seconds ttl, bool by_bind,
+                                          const std::function<void(LdapOptions&)>& adjust = {}) {
     LdapOptions o;
     o.uris = {server_->uri()};
     o.base = testing::kBase;
@@ -53,6 +59,7 @@ class LdapDirectoryTest : public ::testing::Test {
     o.cache_ttl = ttl;
     o.auth_by_bind = by_bind;
     o.timeout = 2000ms;
+    if (adjust) adjust(o);
     auto opened = LdapDirectory::open(std::move(o));
     EXPECT_TRUE(opened.has_value());
     return opened ? std::move(*opened) : nullptr;
@@ -270,6 +277,163 @@ TEST_F(LdapDirectoryTest, SlapdRefusesAPostmasterOutsideTheirDomain) {
   Actor bad{"pm@a.example", "wrong"};
   EXPECT_EQ(dir_->add_account(bad, account("frank@a.example", "")).error().kind(),
             ErrorKind::kPermission);
+}
+
+// An alias entry with the given mail written straight to slapd at a DN of
+// our choice, so that an alias and an account may share an address (which
+// the directory's own writes refuse, but another tool may have made).
+void add_raw_alias(const SlapdServer& server, const std::string& dn, const std::string& mail,
+                   const std::string& maildrop) {
+  auto c = Connection::open(server.uri(), 2000ms);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE((*c)->bind({testing::kRootDn, server.root_password()}));
+  auto added = (*c)->add(dn, {{"objectClass", {"top", "nisMailAlias", "CourierMailAlias"}},
+                              {"cn", {mail}},
+                              {"mail", {mail}},
+                              {"maildrop", {maildrop}}});
+  ASSERT_TRUE(added) << added.error().describe();
+}
+
+TEST_F(LdapDirectoryTest, AliasOrAccountIsOneSearchWithTheSameAnswersAsTwo) {
+  auto dir = open_dir(0s, false);
+  ASSERT_TRUE(dir->combines_alias_and_account());
+  ASSERT_TRUE(dir->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(dir->add_account(superuser_, account("alice@example.org", "")));
+  ASSERT_TRUE(dir->add_alias(superuser_, Alias{"team@example.org", {"alice@example.org"}}));
+  ASSERT_TRUE(dir->add_alias(superuser_, Alias{"@example.org", {"alice@example.org"}}));
+  // An alias beats an account of the same address, as in the seed's maps.
+  ASSERT_TRUE(dir->add_account(superuser_, account("bob@example.org", "")));
+  add_raw_alias(*server_, "cn=bob-alias,o=example.org," + std::string(testing::kBase),
+                "bob@example.org", "alice@example.org");
+
+  for (const char* address : {"alice@example.org", "team@example.org", "@example.org",
+                              "bob@example.org", "nobody@example.org", "*)(mail=*"}) {
+    uint64_t before = dir->searches_made();
+    auto one = dir->find_alias_or_account(address);
+    ASSERT_TRUE(one.has_value()) << address << ": " << one.error().describe();
+    EXPECT_EQ(dir->searches_made() - before, 1u) << address;
+    auto alias = dir->find_alias(address);
+    auto acct = dir->find_account(address);
+    ASSERT_TRUE(alias.has_value() && acct.has_value()) << address;
+    EXPECT_EQ(one->alias, *alias) << address;
+    EXPECT_EQ(one->account, alias->has_value() ? std::nullopt : *acct) << address;
+  }
+  auto bob = dir->find_alias_or_account("bob@example.org");
+  ASSERT_TRUE(bob.has_value() && bob->alias.has_value());
+  EXPECT_EQ(bob->alias->maildrops, std::vector<std::string>{"alice@example.org"});
+  EXPECT_FALSE(bob->account.has_value());
+  auto alice = dir->find_alias_or_account("alice@example.org");
+  ASSERT_TRUE(alice.has_value() && alice->account.has_value());
+  EXPECT_EQ(alice->account->address, "alice@example.org");
+  EXPECT_EQ(alice->account->mailbox, "example.org/alice/");
+}
+
+TEST_F(LdapDirectoryTest, AliasOrAccountFillsTheCacheForBothLookups) {
+  ASSERT_TRUE(dir_->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(dir_->add_account(superuser_, account("alice@example.org", "")));
+  ASSERT_TRUE(dir_->find_alias_or_account("alice@example.org").has_value());
+  uint64_t before = dir_->searches_made();
+  EXPECT_FALSE(dir_->find_alias("alice@example.org")->has_value());
+  EXPECT_TRUE(dir_->find_account("alice@example.org")->has_value());
+  EXPECT_TRUE(dir_->find_alias_or_account("alice@example.org")->account.has_value());
+  EXPECT_EQ(dir_->searches_made(), before);
+  // A write through the object clears what the single search cached.
+  ASSERT_TRUE(dir_->add_alias(superuser_, Alias{"info@example.org", {"alice@example.org"}}));
+  EXPECT_TRUE(dir_->find_alias_or_account("info@example.org")->alias.has_value());
+}
+
+TEST_F(LdapDirectoryTest, OtherFilterShapesKeepTwoSearches) {
+  // The account filter adds a condition: an entry's classes no longer say
+  // which filter it matched, so the two searches stay apart.
+  auto narrow = open_dir(0s, false, [](LdapOptions& o) {
+    o.account_filter = "(&(mail=%s)(objectClass=CourierMailAccount)(!(disableimap=2)))";
+  });
+  EXPECT_FALSE(narrow->combines_alias_and_account());
+  // Filters on different attributes: the OR could find an alias entry whose
+  // own mail is another address.
+  auto other_attribute = open_dir(0s, false, [](LdapOptions& o) {
+    o.account_filter = "(&(cn=%s)(objectClass=CourierMailAccount))";
+  });
+  EXPECT_FALSE(other_attribute->combines_alias_and_account());
+
+  ASSERT_TRUE(narrow->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(narrow->add_account(superuser_, account("alice@example.org", "")));
+  ASSERT_TRUE(narrow->add_alias(superuser_, Alias{"team@example.org", {"alice@example.org"}}));
+  uint64_t before = narrow->searches_made();
+  auto alice = narrow->find_alias_or_account("alice@example.org");
+  ASSERT_TRUE(alice.has_value() && alice->account.has_value());
+  EXPECT_EQ(narrow->searches_made() - before, 2u);
+  before = narrow->searches_made();
+  auto team = narrow->find_alias_or_account("team@example.org");
+  ASSERT_TRUE(team.has_value() && team->alias.has_value());
+  EXPECT_EQ(narrow->searches_made() - before, 1u);  // the alias ends it
+}
+
+TEST_F(LdapDirectoryTest, UncachedResolveOfAnAccountIsTwoSearches) {
+  auto dir = open_dir(0s, false);
+  ASSERT_TRUE(dir->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(dir->add_account(superuser_, account("alice@example.org", "")));
+  ASSERT_TRUE(dir->add_alias(superuser_, Alias{"team@example.org", {"alice@example.org"}}));
+  ResolverOptions ro;
+  ro.local_user_exists = [](std::string_view) -> Result<bool> { return false; };
+  Resolver resolver(*dir, ro);
+  uint64_t before = dir->searches_made();
+  auto alice = resolver.resolve("alice@example.org");
+  ASSERT_TRUE(alice.has_value()) << alice.error().describe();
+  ASSERT_EQ(alice->destinations.size(), 1u);
+  EXPECT_EQ(alice->destinations[0].mailbox, "example.org/alice/");
+  EXPECT_EQ(dir->searches_made() - before, 2u);  // the domain, then alias-or-account
+  // An alias: domain, alias-or-account; its maildrop: domain, alias-or-account.
+  before = dir->searches_made();
+  auto team = resolver.resolve("team@example.org");
+  ASSERT_TRUE(team.has_value()) << team.error().describe();
+  EXPECT_EQ(team->destinations.size(), 1u);
+  EXPECT_EQ(dir->searches_made() - before, 4u);
+}
+
+TEST_F(LdapDirectoryTest, LoginByBindReusesTheDnFindAccountFound) {
+  auto dir = open_dir(0s, true);
+  ASSERT_TRUE(dir->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(dir->add_account(superuser_, account("alice@example.org", hash("s3cret", "SSHA"))));
+  Authenticator auth(*dir, AuthenticatorOptions{});
+  uint64_t before = dir->searches_made();
+  auto alice = auth.authenticate("alice@example.org", "s3cret", Service::kImap);
+  ASSERT_TRUE(alice.has_value()) << alice.error().describe();
+  // find_account and the postmaster domains; the bind needs no search of its own.
+  EXPECT_EQ(dir->searches_made() - before, 2u);
+  // Without a find_account just before, the DN is searched for.
+  before = dir->searches_made();
+  auto direct = dir->verify_password("alice@example.org", "s3cret");
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_TRUE(*direct);
+  EXPECT_EQ(dir->searches_made() - before, 1u);
+  // A write in between makes the remembered DN unusable.
+  ASSERT_TRUE(dir->find_account("alice@example.org")->has_value());
+  ASSERT_TRUE(dir->add_domain(superuser_, Domain{"other.example"}, {}));
+  before = dir->searches_made();
+  EXPECT_TRUE(*dir->verify_password("alice@example.org", "s3cret"));
+  EXPECT_EQ(dir->searches_made() - before, 1u);
+  EXPECT_FALSE(*dir->verify_password("alice@example.org", "wrong"));
+}
+
+TEST_F(LdapDirectoryTest, DefaultPoolLetsEveryCallerHaveAConnection) {
+  auto dir = open_dir(0s, false);  // pool_size 0, the default
+  ASSERT_TRUE(dir->add_domain(superuser_, Domain{"example.org"}, {}));
+  constexpr int kCallers = 12;
+  std::vector<std::thread> callers;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&] {
+      for (int n = 0; n < 20; ++n) {
+        auto found = dir->find_domain("example.org");
+        if (!found || !found->has_value()) ++failures;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GE(dir->connections_opened(), 1);
+  EXPECT_LE(dir->connections_opened(), kCallers);
 }
 
 }  // namespace

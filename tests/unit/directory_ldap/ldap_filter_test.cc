@@ -48,5 +48,32 @@ TEST(LdapFilterTest, RejectsUnknownPlaceholdersAndUnparenthesizedPatterns) {
   EXPECT_TRUE(check_filter("(&(mail=%s)(objectClass=CourierMailAlias))").has_value());
 }
 
+TEST(LdapFilterTest, RecognisesTheDefaultShapeInEitherOrder) {
+  auto alias = parse_class_filter("(&(mail=%s)(objectClass=CourierMailAlias))");
+  ASSERT_TRUE(alias.has_value());
+  EXPECT_EQ(alias->attribute, "mail");
+  EXPECT_EQ(alias->object_class, "CourierMailAlias");
+  auto swapped = parse_class_filter("(&(objectclass=inetOrgPerson)(mailLocalAddress=%s))");
+  ASSERT_TRUE(swapped.has_value());
+  EXPECT_EQ(swapped->attribute, "mailLocalAddress");
+  EXPECT_EQ(swapped->object_class, "inetOrgPerson");
+}
+
+TEST(LdapFilterTest, AnyOtherShapeIsNotAClassFilter) {
+  for (const char* pattern : {
+           "(mail=%s)",                                                  // no class
+           "(&(mail=%u)(objectClass=CourierMailAccount))",               // not the whole address
+           "(&(mail=%s)(objectClass=Courier*))",                         // substring class
+           "(&(mail=%s)(objectClass=CourierMailAccount)(active=TRUE))",  // a third term
+           "(|(mail=%s)(objectClass=CourierMailAccount))",               // OR
+           "(&(mail=%s)(!(objectClass=CourierMailAlias)))",              // nested
+           "(&(objectClass=a)(objectClass=b))",                          // no address term
+           "(&(mail=%s)(objectClass=%d))",                               // class from the key
+           "(&(mail>=%s)(objectClass=CourierMailAccount))",              // not equality
+       }) {
+    EXPECT_FALSE(parse_class_filter(pattern).has_value()) << pattern;
+  }
+}
+
 }  // namespace
 }  // namespace hm::directory::ldap
