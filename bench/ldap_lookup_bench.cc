@@ -10,6 +10,7 @@
 //   resolve, no cache      the same with TTL 0: every resolve goes to slapd
 //                          (2 searches: the domain, then alias-or-account)
 //   authenticate, bind     Authenticator::authenticate, auth by bind, no cache
+//   authenticate, bind, cache  the same with the cache (the bind is never cached)
 //   ..., pool 4            the same two with the old default pool_size 4
 //   resolve, no cache, async  the same resolves submitted through
 //                          AsyncDirectory with the server's worker count,
@@ -392,6 +393,15 @@ int run(const Options& o) {
   benches.push_back({"resolve, cache", [&](int, uint64_t x) {
                        auto r = cached_resolver.resolve(pick(x));
                        return r && r->destinations.size() == 1;
+                     }});
+
+  // (a') authenticate by bind with the cache: the account and its
+  // postmaster domains come from the cache; the bind always goes to slapd.
+  dir::Authenticator cached_authenticator(*cached_directory, dir::AuthenticatorOptions{});
+  benches.push_back({"authenticate, bind, cache", [&](int, uint64_t x) {
+                       return cached_authenticator
+                           .authenticate(pick(x), kPassword, dir::Service::kImap)
+                           .has_value();
                      }});
 
   // (b) resolve and (c) authenticate by bind without the cache: with the
