@@ -14,6 +14,7 @@
 
 #include <thread>
 
+#include "base/unique_fd.h"
 #include "privsep/protocol.h"
 #include "store/maildir/maildir_delivery.h"
 
@@ -48,30 +49,6 @@ std::string_view sysexit_name(int code) {
     default: return "";
   }
 }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset(o.release());
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 // Ids for the child, gathered before fork so that the child calls nothing
 // but system calls.
@@ -214,7 +191,7 @@ Result<std::string> maildir_in_child(const LocalUser& user, const Ids& ids, int 
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return fail(ErrorKind::kTemporary, "cannot create a pipe for local delivery", strerror(errno));
   }
-  Fd read_end(fds[0]), write_end(fds[1]);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
   pid_t pid = ::fork();
   if (pid < 0) {
     return fail(ErrorKind::kTemporary, "cannot fork for local delivery", strerror(errno));
@@ -275,7 +252,7 @@ Result<std::string> run_command(const LocalUser& user, const Ids& ids, const Loc
     return fail(ErrorKind::kTemporary, "cannot create a pipe for the mailbox command",
                 strerror(errno));
   }
-  Fd read_end(fds[0]), write_end(fds[1]);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
   if (::lseek(message.fd, 0, SEEK_SET) != 0) {
     return fail(ErrorKind::kTemporary, "cannot rewind the message", strerror(errno));
   }

@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 #include "queue/queue_format.h"
 
 namespace hm::queue {
@@ -31,32 +33,9 @@ constexpr std::string_view kMsgSuffix = ".msg";
 // concurrent enqueue in another process is never disturbed.
 constexpr auto kStaleAfter = std::chrono::hours(1);
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
+// Lookups by id: a missing file means no such entry.
 Error sys_error(int err, std::string_view what, const std::string& path) {
-  ErrorKind kind = ErrorKind::kTemporary;
-  if (err == EACCES || err == EPERM) kind = ErrorKind::kPermission;
-  if (err == ENOENT) kind = ErrorKind::kNotFound;
-  return Error(kind,
-               fmt::format("cannot {} {}: {}", what, path, std::generic_category().message(err)),
-               fmt::format("errno {}", err));
+  return hm::sys_error(err, what, path, ErrorKind::kNotFound);
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -113,7 +92,7 @@ Status make_dirs(const std::string& path) {
 }
 
 Status fsync_dir(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
   if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
   return ok();
@@ -123,7 +102,7 @@ Status fsync_dir(const std::string& path) {
 // it durable before returning: the rename that follows must never expose a
 // file whose bytes are not on disk yet.
 Status write_new_file(const std::string& path, std::string_view data, bool do_fsync) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
   if (fd.get() < 0) return fail(sys_error(errno, "create", path));
   if (::geteuid() == 0) {
     // `hostmail queue` run by root must leave files that the daemon, which
@@ -159,7 +138,7 @@ Status write_new_file(const std::string& path, std::string_view data, bool do_fs
 }
 
 Result<std::string> read_whole(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail(sys_error(errno, "open", path));
   std::string out;
   char buf[65536];

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/unique_fd.h"
+
 namespace hm::admin::cli {
 namespace {
 
@@ -30,20 +32,6 @@ class EchoOff {
   int fd_;
   termios saved_{};
   bool active_ = false;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 std::string strip_newline(std::string line) {
@@ -81,7 +69,7 @@ Result<std::string> read_password(PasswordSource source, std::string_view prompt
     if (line.empty()) return fail(ErrorKind::kInvalid, "the password on standard input is empty");
     return line;
   }
-  Fd tty(open("/dev/tty", O_RDWR | O_CLOEXEC));
+  UniqueFd tty(open("/dev/tty", O_RDWR | O_CLOEXEC));
   if (tty.get() < 0) {
     return fail(ErrorKind::kInvalid,
                 "no terminal to ask for the password; pipe it in with --password-stdin");

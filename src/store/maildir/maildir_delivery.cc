@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 #include "store/maildir/file_ops.h"
 
 namespace hm::store::maildir {
@@ -35,49 +37,6 @@ constexpr mode_t kFileMode = 0600;
 // the bound only keeps a broken clock or file system from looping forever.
 constexpr int kNameAttempts = 8;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now and reports the error: NFS and FUSE file systems may report a
-  // failed write only at close.
-  int close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-std::string errno_text(int err) { return std::generic_category().message(err); }
-
-// Maps a system error on `path` to the Error the session acts on. Every kind
-// here is something an administrator can fix (space, quota, disk, owner), so
-// the session queues the message and tries again; none is a bounce.
-Error sys_error(int err, std::string_view what, const std::string& path) {
-  std::string message = fmt::format("cannot {} {}: {}", what, path, errno_text(err));
-  ErrorKind kind = ErrorKind::kTemporary;
-  switch (err) {
-    case EACCES:
-    case EPERM:
-      kind = ErrorKind::kPermission;
-      message += "; check the owner and mode of the Maildir and its parent folders";
-      break;
-    case ENOSPC: message += "; the file system is full"; break;
-    case EDQUOT: message += "; the owner's disk quota is exhausted"; break;
-    case EIO: message += "; the disk reported an I/O error"; break;
-    default: break;
-  }
-  return Error(kind, std::move(message), fmt::format("errno {}", err));
-}
-
 bool running_as_root() { return ::geteuid() == 0; }
 
 bool wants_chown(const MaildirTarget& t) {
@@ -91,7 +50,7 @@ Status give_to_owner(const std::string& path, const MaildirTarget& t) {
 }
 
 Status fsync_dir(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
   if (file_ops().fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
   return ok();
@@ -246,7 +205,7 @@ Result<std::string> write_tmp(const Prepared& p, std::string_view message, const
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     std::string name = full_name(options.hostname, message.size());
     std::string path = p.tmp + "/" + name;
-    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
     if (fd.get() < 0) {
       if (errno == EEXIST) continue;
       return fail(sys_error(errno, "create", path));
