@@ -12,6 +12,23 @@ Error refused(std::string detail) {
   return Error(ErrorKind::kAuthFailed, "authentication failed", std::move(detail));
 }
 
+// A hash of the default scheme that no password matches, verified when there
+// is no stored hash to verify (no such account, none set), so that such a
+// refusal takes as long as a wrong password: the reply's timing must not tell
+// an attacker which addresses have accounts. Made once, on first need.
+const std::string& decoy_hash() {
+  static const std::string hash = [] {
+    auto h =
+        auth::hash_password("hostmail decoy: no account has this password", auth::default_scheme());
+    return h ? *h : std::string();
+  }();
+  return hash;
+}
+
+void spend_a_verification(std::string_view password) {
+  if (!decoy_hash().empty()) (void)auth::verify_password(decoy_hash(), password);
+}
+
 }  // namespace
 
 std::string_view to_string(Service service) {
@@ -74,26 +91,34 @@ Result<Principal> Authenticator::authenticate(std::string_view login, std::strin
   if (!address) return fail(refused("login is not an address: " + std::string(name)));
   auto account = directory_.find_account(*address);
   if (!account) return fail(std::move(account).error());
-  if (!account->has_value()) return fail(refused("no such account " + *address));
+  if (!account->has_value()) {
+    spend_a_verification(password);
+    return fail(refused("no such account " + *address));
+  }
   const Account& a = **account;
-  if (service == Service::kImap && a.disable_imap) {
-    return fail(refused("IMAP disabled for " + *address));
-  }
-  if (service == Service::kPop3 && a.disable_pop3) {
-    return fail(refused("POP3 disabled for " + *address));
-  }
 
+  // The password first, the service switches after: a disabled service is
+  // then refused no faster than a wrong password.
   if (directory_.verifies_passwords()) {
     auto good = directory_.verify_password(*address, password);
     if (!good) return fail(std::move(good).error());
     if (!*good) return fail(refused("directory refused the password of " + *address));
   } else {
-    if (a.password_hash.empty()) return fail(refused(*address + " has no password set"));
+    if (a.password_hash.empty()) {
+      spend_a_verification(password);
+      return fail(refused(*address + " has no password set"));
+    }
     auto good = auth::verify_password(a.password_hash, password);
     if (!good) {
       return fail(refused("stored hash of " + *address + " unusable: " + good.error().message()));
     }
     if (!*good) return fail(refused("wrong password for " + *address));
+  }
+  if (service == Service::kImap && a.disable_imap) {
+    return fail(refused("IMAP disabled for " + *address));
+  }
+  if (service == Service::kPop3 && a.disable_pop3) {
+    return fail(refused("POP3 disabled for " + *address));
   }
   return virtual_principal(*address);
 }
