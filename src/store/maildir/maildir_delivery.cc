@@ -8,9 +8,11 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -143,6 +145,9 @@ Status make_parents(const std::string& path, const MaildirTarget& t,
 struct Prepared {
   std::string root, tmp, cur, new_;
   std::optional<Error> error;
+  // Folders that hold the name of a folder created for this delivery; they
+  // must be fsynced before the delivery counts (SyncedParents).
+  std::set<std::string> parents_to_sync;
 };
 
 // Creates <root>, tmp, new, cur where missing, each 0700 and owned by the
@@ -150,10 +155,10 @@ struct Prepared {
 // first message to a new account): EEXIST simply means someone else won.
 //
 // Durability: a created folder is only durable once its parent folder is
-// fsynced (the parent holds its name). So the parent of every folder created
-// here is fsynced before delivery continues — the Maildir root for tmp/new/cur,
-// the root's parent when the root itself was new, and so on up.
-Status ensure_maildir(Prepared& p, const MaildirTarget& t, bool do_fsync) {
+// fsynced (the parent holds its name): the Maildir root for tmp/new/cur, the
+// root's parent when the root itself was new, and so on up. Those parents go
+// into p.parents_to_sync; deliver() fsyncs them while the message is written.
+Status ensure_maildir(Prepared& p, const MaildirTarget& t) {
   std::vector<std::string> created;
   for (const std::string* sub : {&p.tmp, &p.new_, &p.cur}) {
     if (::mkdir(sub->c_str(), kDirMode) == 0) {
@@ -171,12 +176,69 @@ Status ensure_maildir(Prepared& p, const MaildirTarget& t, bool do_fsync) {
       return fail(sys_error(errno, "create folder", *sub));
     }
   }
-  if (!do_fsync) return ok();
-  std::set<std::string> parents;
-  for (const std::string& c : created) parents.insert(parent_of(c));
-  for (const std::string& dir : parents) HM_TRY(fsync_dir(dir));
+  for (const std::string& c : created) p.parents_to_sync.insert(parent_of(c));
   return ok();
 }
+
+// Fsyncs the parents of the folders a first delivery created, on a thread of
+// its own, while the caller writes, fsyncs and links the message: the order
+// between the two does not matter, only that both are done before the "250"
+// (a crash before it loses nothing that was acknowledged; the retry finds or
+// recreates the folders). A first delivery then waits for about two rounds
+// of fsyncs, as every later one does, instead of four one after the other.
+// When no thread can be started, the fsyncs run in wait() instead.
+class SyncedParents {
+ public:
+  // Reads only each target's parents_to_sync, which nobody changes meanwhile.
+  explicit SyncedParents(const std::vector<Prepared>& prepared)
+      : prepared_(prepared), errors_(prepared.size()) {
+    bool any = false;
+    for (const Prepared& p : prepared_) any = any || !p.parents_to_sync.empty();
+    if (!any) {
+      done_ = true;
+      return;
+    }
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {
+      // No thread (resource limits): wait() does the work itself.
+    }
+  }
+  SyncedParents(const SyncedParents&) = delete;
+  SyncedParents& operator=(const SyncedParents&) = delete;
+  ~SyncedParents() { wait(); }
+
+  // Returns when every parent is fsynced: per target, why its parents could
+  // not be (nullopt: durable, or nothing to do).
+  const std::vector<std::optional<Error>>& wait() {
+    if (thread_.joinable()) {
+      thread_.join();
+    } else if (!done_) {
+      run();
+    }
+    return errors_;
+  }
+
+ private:
+  void run() {
+    std::map<std::string, std::optional<Error>> synced;  // each folder once
+    for (size_t i = 0; i < prepared_.size(); ++i) {
+      for (const std::string& dir : prepared_[i].parents_to_sync) {
+        auto [it, fresh] = synced.try_emplace(dir);
+        if (fresh) {
+          if (Status s = fsync_dir(dir); !s) it->second = s.error();
+        }
+        if (it->second && !errors_[i]) errors_[i] = *it->second;
+      }
+    }
+    done_ = true;
+  }
+
+  const std::vector<Prepared>& prepared_;
+  std::vector<std::optional<Error>> errors_;
+  std::thread thread_;
+  bool done_ = false;  // written by run(), read after join() or on this thread
+};
 
 Status write_all(int fd, std::string_view data, const std::string& path) {
   const char* p = data.data();
@@ -303,7 +365,8 @@ std::vector<Result<std::string>> deliver(std::string_view message,
   std::vector<Prepared> prepared(n);
   std::vector<std::optional<std::string>> names(n);  // name in new/ once linked
 
-  // Step 1: make sure every Maildir exists (created and made durable if not).
+  // Step 1: make sure every Maildir exists (created if not; made durable in
+  // step 6).
   // A target that cannot be prepared fails alone.
   for (size_t i = 0; i < n; ++i) {
     Prepared& p = prepared[i];
@@ -311,8 +374,11 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     p.tmp = p.root + "/tmp";
     p.new_ = p.root + "/new";
     p.cur = p.root + "/cur";
-    if (Status s = ensure_maildir(p, targets[i], options.fsync); !s) p.error = s.error();
+    if (Status s = ensure_maildir(p, targets[i]); !s) p.error = s.error();
+    if (!options.fsync) p.parents_to_sync.clear();
   }
+  // The folders just created become durable meanwhile (step 6 waits).
+  SyncedParents parents(prepared);
 
   // Step 2: write the message once, into tmp/ of the first target that takes
   // it, and fsync it (write_tmp). If that target's disk refuses (full, EIO,
@@ -386,6 +452,18 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     // already safe in new/, so an fsync here would cost a disk flush per
     // message and buy nothing.
     ::unlink(source_path.c_str());
+  }
+
+  // Step 6: the folders created in step 1 are durable too. Where they are
+  // not, the name in new/ is taken away again, as in step 4.
+  const std::vector<std::optional<Error>>& parent_errors = parents.wait();
+  for (size_t i = 0; i < n; ++i) {
+    if (!parent_errors[i]) continue;
+    if (names[i]) {
+      ::unlink((prepared[i].new_ + "/" + *names[i]).c_str());
+      names[i].reset();
+    }
+    if (!prepared[i].error) prepared[i].error = parent_errors[i];
   }
 
   std::vector<Result<std::string>> results;

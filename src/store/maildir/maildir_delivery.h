@@ -7,7 +7,9 @@
 // link is impossible (another file system); fsync every new/ directory; then
 // remove the tmp/ name. Only when this returns success may the caller say
 // "250". Maildirs (with tmp/ new/ cur/) are created on first delivery, mode
-// 0700, owned by the target's uid/gid when running as root.
+// 0700, owned by the target's uid/gid when running as root; the folders that
+// hold their names are fsynced on a second thread while the message is
+// written, and waited for before this returns.
 //
 // File names follow the Maildir convention and are unique across processes
 // and hosts: "<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>,S=<size>".

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -268,6 +269,42 @@ TEST(MaildirDelivery, FailedFolderFsyncTakesTheNameBack) {
   EXPECT_NE(results[0].error().message().find(root + "/new"), std::string::npos);
   EXPECT_EQ(entries(root + "/new").size(), 1u);  // only the first message
   EXPECT_TRUE(entries(root + "/tmp").empty());
+}
+
+// Fails the fsync of one folder, named by path (read back through /proc).
+std::string g_failing_folder;
+int failing_fsync_of_one_folder(int fd) {
+  std::string link = "/proc/self/fd/" + std::to_string(fd);
+  std::array<char, 4096> target{};
+  ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+  if (n > 0 && std::string(target.data(), static_cast<size_t>(n)) == g_failing_folder) {
+    errno = EIO;
+    return -1;
+  }
+  return ::fsync(fd);
+}
+
+// The folder that holds a new Maildir's name is fsynced on a second thread
+// while the message is written; when that fsync fails, so does the delivery,
+// and the message's name is taken back as when new/ cannot be fsynced.
+TEST(MaildirDelivery, FailedFsyncOfANewMaildirsParentFailsTheDelivery) {
+  TempDir dir;
+  std::string root = dir.path() + "/example.org/a";
+  std::string other = dir.path() + "/example.net/b";
+  g_failing_folder = fs::canonical(dir.path()).string() + "/example.org";
+  FileOpsGuard guard;
+  file_ops().fsync = failing_fsync_of_one_folder;
+  auto results = deliver("first", {{root}, {other}}, options());
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_FALSE(results[0]);
+  EXPECT_NE(results[0].error().message().find("example.org"), std::string::npos);
+  EXPECT_TRUE(entries(root + "/new").empty());
+  ASSERT_TRUE(results[1]) << results[1].error().describe();  // fails alone
+  EXPECT_EQ(entries(other + "/new").size(), 1u);
+  // Once the folder can be fsynced, the Maildir, which exists now, takes mail.
+  file_ops() = real_file_ops();
+  EXPECT_TRUE(deliver("again", {{root}}, options())[0]);
+  EXPECT_EQ(entries(root + "/new").size(), 1u);
 }
 
 ssize_t full_disk_write(int, const void*, size_t) {
