@@ -24,9 +24,11 @@ pass/fail.
 With `--directory both` hostmail runs the same load a second time with
 `[directory] backend = "ldap"`, against a private slapd (tests/e2e/
 slapd_fixture.py, the indexes of docs/ldap/slapd.conf.example) loaded with
-`hostmail ldif export` of the same accounts, and the LDAP/embedded delivered-
-rate ratio is checked against issue 6's target (>= 0.7). slapd's CPU is not
-in hostmail's CPU figure there; it is reported beside it.
+`hostmail ldif export` of the same accounts, then once more over the embedded
+directory (what runs first in a run is slower on this kind of disk), and the
+ratio of the LDAP delivered rate to the mean of the two embedded runs is
+checked against issue 6's target (>= 0.7). slapd's CPU is not in hostmail's
+CPU figure there; it is reported beside it.
 
 CPU accounting: every server process (hostmail; Postfix's master and all the
 daemons it forks, and slapd) runs in a dedicated cgroup, and its CPU is the
@@ -72,7 +74,7 @@ TARGETS = [
     ("delivered rate vs disk rate", "rate_vs_disk", ">=", 0.40),
     ("p99 DATA reply (ms)", "p99_ms", "<=", 25.0),
     ("peak RSS (MB)", "rss_mb", "<=", 100.0),
-    ("delivered rate, LDAP vs embedded", "ldap_vs_embedded", ">=", 0.7),
+    ("delivered rate, LDAP vs embedded (mean)", "ldap_vs_embedded", ">=", 0.7),
 ]
 
 # What [directory.ldap] gets for the LDAP run, besides uris, base and bind.
@@ -355,10 +357,11 @@ def measure(name, args, port, maildir_base, accounts, recipients_file, cpu_now, 
 
 # ---------------------------------------------------------------- hostmail
 
-def run_hostmail(args, work, accounts, recipients_file, group, ldap=None):
+def run_hostmail(args, work, accounts, recipients_file, group, ldap=None, label=None):
     """hostmail with the embedded directory, or with `ldap` (a started
-    slapd_fixture.Slapd holding the accounts) as its directory."""
-    label = "hostmail-ldap" if ldap else "hostmail"
+    slapd_fixture.Slapd holding the accounts) as its directory; `label`
+    names its folder and its lines in the output."""
+    label = label or ("hostmail-ldap" if ldap else "hostmail")
     d = os.path.join(work, label)
     r = subprocess.run([args.hostmail, "init", "--dir", d], capture_output=True, text=True)
     if r.returncode != 0:
@@ -725,7 +728,7 @@ def report(result):
         lines.append("disk: %.1f durable Maildir files/s (20 writers, %d files); one file "
                      "p50 %.2f ms, p99 %.2f ms" % (d["files_per_s"], d["files"], d["p50_ms"],
                                                    d["p99_ms"]))
-    for name in ("hostmail", "hostmail-ldap", "postfix"):
+    for name in ("hostmail", "hostmail-ldap", "hostmail-again", "postfix"):
         s = result.get(name)
         if not s:
             continue
@@ -748,11 +751,11 @@ def report(result):
                  (h["peak_rss_mb"], h["cpu_s_proc_stat"]))
     r = result["ratios"]
     lines.append("")
-    lines.append("%-36s %12s %8s  %s" % ("target", "measured", "goal", "verdict"))
+    lines.append("%-42s %12s %8s  %s" % ("target", "measured", "goal", "verdict"))
     for label, key, op, threshold in TARGETS:
         value = r.get(key)
         shown = "%.2f" % value if value is not None else "n/a"
-        lines.append("%-36s %12s %3s %-5g %s" % (label, shown, op, threshold,
+        lines.append("%-42s %12s %3s %-5g %s" % (label, shown, op, threshold,
                                                  verdict(value, op, threshold)))
     return "\n".join(lines)
 
@@ -819,6 +822,15 @@ def main():
             groups.append(group)
             result["hostmail-ldap"] = run_hostmail_ldap(args, work, accounts, recipients_file,
                                                         group)
+            # The embedded directory once more, after the LDAP run: what runs
+            # first in a run is slower on this kind of disk (inodes freed by
+            # the previous run cost more to allocate for a few minutes), so
+            # the LDAP figure is compared with the mean of one embedded run
+            # before it and one after it.
+            group = CpuGroup("hm-bench-hostmail-again")
+            groups.append(group)
+            result["hostmail-again"] = run_hostmail(args, work, accounts, recipients_file, group,
+                                                    label="hostmail-again")
         if args.peer == "postfix":
             group = CpuGroup("hm-bench-postfix")
             groups.append(group)
@@ -834,6 +846,8 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
     h, pf, hl = result["hostmail"], result.get("postfix"), result.get("hostmail-ldap")
+    again = result.get("hostmail-again")
+    embedded_mean = (h["delivered_per_s"] + again["delivered_per_s"]) / 2 if again else None
     disk_rate = sum(d["files_per_s"] for d in result["disk"]) / len(result["disk"])
     result["ratios"] = {
         "rate_vs_disk": round(h["delivered_per_s"] / disk_rate, 3),
@@ -841,7 +855,7 @@ def main():
         "rss_mb": h["peak_rss_mb"],
         "rate_vs_postfix": round(h["delivered_per_s"] / pf["delivered_per_s"], 3) if pf else None,
         "cpu_vs_postfix": round(h["cpu_s_per_1000"] / pf["cpu_s_per_1000"], 3) if pf else None,
-        "ldap_vs_embedded": (round(hl["delivered_per_s"] / h["delivered_per_s"], 3)
+        "ldap_vs_embedded": (round(hl["delivered_per_s"] / embedded_mean, 3)
                              if hl else None),
     }
     text = report(result)

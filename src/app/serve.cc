@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,6 +174,27 @@ struct HelperGuard {
   }
 };
 
+// Every session holds a socket, and Debian starts processes with a soft
+// limit of 1,024 open files: raise it to the hard limit, so that thousands of
+// sessions fit, and say what it is.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur < 4096) {
+    log::warning(
+        "only {} open files allowed (RLIMIT_NOFILE); each SMTP session needs one: raise the "
+        "hard limit (LimitNOFILE= in the systemd unit, or ulimit -Hn)",
+        static_cast<unsigned long long>(limit.rlim_cur));
+  } else {
+    log::info("open files limit {}", static_cast<unsigned long long>(limit.rlim_cur));
+  }
+}
+
 }  // namespace
 
 int serve(const config::Config& config) {
@@ -187,6 +209,7 @@ int serve(const config::Config& config) {
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  raise_open_file_limit();
 
   // Started as root: look the vmail user up, start the privileged helper
   // while this process has a single thread, and drop root below once every

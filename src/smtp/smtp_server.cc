@@ -39,7 +39,12 @@ struct SmtpServer::Impl {
           co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
-        log::warning("smtp accept failed: {}", ec.message());
+        // Out of file descriptors (or memory) the listener stays readable:
+        // pause before trying again instead of spinning, and say so once a
+        // pause, not once a try.
+        log::warning("smtp accept failed: {}; pausing new connections for 100 ms", ec.message());
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
       boost::system::error_code peer_ec;

@@ -64,8 +64,9 @@ class HostmailTestCase(unittest.TestCase):
         self.maildirs = os.path.join(self.dir, "vmail", "domains")
         self.server = None
 
-    def start_server(self):
-        """Starts `hostmail serve` and waits until SMTP answers."""
+    def start_server(self, preexec_fn=None):
+        """Starts `hostmail serve` and waits until SMTP answers. `preexec_fn`
+        runs in the child before exec (to set its limits, say)."""
         if os.geteuid() == 0:
             # The folders the daemon writes must be vmail's (it chowns only
             # its own files, see docs/operations.md).
@@ -76,7 +77,8 @@ class HostmailTestCase(unittest.TestCase):
         log = open(os.path.join(self.dir, "serve.log"), "a")
         self.addCleanup(log.close)
         self.server = subprocess.Popen([BIN, "--config", self.config, "serve"],
-                                       stdout=log, stderr=subprocess.STDOUT)
+                                       stdout=log, stderr=subprocess.STDOUT,
+                                       preexec_fn=preexec_fn)
         self.addCleanup(self.stop_server)
         deadline = time.time() + 20
         while time.time() < deadline:

@@ -2,9 +2,11 @@
 smtplib, swaks and curl, plus a raw socket for what those clients refuse to
 send (smuggling attempts)."""
 
+import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import smtplib
@@ -470,6 +472,85 @@ class CrashTest(SmtpTestCase):
                      for m in self.maildir_files(box)}
             missing = set(acknowledged) - found
             self.assertEqual(missing, set(), box)
+
+
+
+class ConcurrencyTest(SmtpTestCase):
+    """Many sessions at once on one process, each in the middle of a
+    transaction at the same moment; the server starts with the soft open-files
+    limit Debian gives a process (1,024) and must raise it itself."""
+
+    SESSIONS = 1500
+    MESSAGE_EVERY = 15  # every 15th session also sends a message: 100 in all
+
+    def setUp(self):
+        super().setUp()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        need = self.SESSIONS + 256
+        if hard != resource.RLIM_INFINITY and hard < need:
+            self.skipTest("the hard open-files limit %d is below %d" % (hard, need))
+        if soft != resource.RLIM_INFINITY and soft < need:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+            self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        set_limit(self.config, "connections_per_ip", self.SESSIONS + 10)
+
+        def debian_default_soft_limit():
+            _, child_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (1024, child_hard))
+
+        self.start_server(preexec_fn=debian_default_soft_limit)
+
+    async def session(self, i, opened, all_open):
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.ports["smtp"])
+        try:
+            async def reply():
+                while True:
+                    line = await reader.readline()
+                    if len(line) < 4 or line[3:4] != b"-":
+                        return int(line[:3] or b"0")
+
+            self.assertEqual(await reply(), 220)
+            # Pipelined, as PIPELINING allows.
+            writer.write(b"EHLO c%d.example\r\nMAIL FROM:<s%d@elsewhere.example>\r\n"
+                         b"RCPT TO:<john@example.org>\r\n" % (i, i))
+            await writer.drain()
+            codes = [await reply() for _ in range(3)]
+            opened[0] += 1
+            if opened[0] == self.SESSIONS:
+                all_open.set()
+            await all_open.wait()  # every session is mid-transaction now
+            if i % self.MESSAGE_EVERY == 0:
+                writer.write(b"DATA\r\n")
+                await writer.drain()
+                codes.append(await reply())
+                writer.write(b"Subject: concurrent %d\r\n\r\nbody %d\r\n.\r\n" % (i, i))
+                await writer.drain()
+                codes.append(await reply())
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            codes.append(await reply())
+            return codes
+        finally:
+            writer.close()
+
+    async def run_all(self):
+        opened = [0]
+        all_open = asyncio.Event()
+        tasks = [self.session(i, opened, all_open) for i in range(self.SESSIONS)]
+        return await asyncio.wait_for(asyncio.gather(*tasks), timeout=120)
+
+    def test_fifteen_hundred_sessions_at_once(self):
+        results = asyncio.run(self.run_all())
+        senders = 0
+        for i, codes in enumerate(results):
+            if i % self.MESSAGE_EVERY == 0:
+                self.assertEqual(codes, [250, 250, 250, 354, 250, 221], i)
+                senders += 1
+            else:
+                self.assertEqual(codes, [250, 250, 250, 221], i)
+        self.assertEqual(len(self.maildir_files("example.org/john/")), senders)
+        self.assertIsNone(self.server.poll())
+        self.assertNotIn("accept failed", self.server_log())
 
 
 if __name__ == "__main__":
