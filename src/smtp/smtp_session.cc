@@ -51,7 +51,30 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
 Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip)
     : ctx_(context),
       stream_(std::move(socket), context.tls_context),
-      peer_ip_(std::move(peer_ip)) {}
+      peer_ip_(std::move(peer_ip)),
+      watchdog_(stream_.get_executor()) {
+  arm(context.settings.command_timeout);
+}
+
+void Session::arm(std::chrono::seconds timeout) {
+  if (timed_out_) return;  // only the goodbye is left, on the watchdog's short leash
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+}
+
+asio::awaitable<void> Session::watch() {
+  // How long the goodbye after a timeout may take before it is cut off too.
+  constexpr std::chrono::seconds kGoodbye{10};
+  for (;;) {
+    watchdog_.expires_at(deadline_);
+    auto [ec] = co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // cancelled: the conversation is over
+    if (std::chrono::steady_clock::now() < deadline_) continue;  // armed again meanwhile
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    stream_.next_layer().cancel(ignored);
+    deadline_ = std::chrono::steady_clock::now() + kGoodbye;
+  }
+}
 
 void Session::reply(const Reply& r) { out_ += proto::format(r, true); }
 
@@ -62,6 +85,7 @@ void Session::reply(int code, std::string_view enhanced, std::string_view text) 
 asio::awaitable<bool> Session::flush() {
   if (out_.empty()) co_return true;
   boost::system::error_code ec;
+  arm(ctx_.settings.command_timeout);
   if (tls_) {
     std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(out_),
                                                            asio::as_tuple(asio::use_awaitable));
@@ -70,30 +94,22 @@ asio::awaitable<bool> Session::flush() {
                                                            asio::as_tuple(asio::use_awaitable));
   }
   out_.clear();
-  co_return !ec;
+  co_return !ec && !timed_out_;
 }
 
 asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
   char buf[kReadChunk];
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(timeout);
-  std::variant<std::tuple<boost::system::error_code, size_t>, std::tuple<boost::system::error_code>>
-      result;
+  arm(timeout);
+  boost::system::error_code ec;
+  size_t n = 0;
   if (tls_) {
-    result =
-        co_await (stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable)) ||
-                  timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    std::tie(ec, n) =
+        co_await stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
   } else {
-    result = co_await (stream_.next_layer().async_read_some(asio::buffer(buf),
-                                                            asio::as_tuple(asio::use_awaitable)) ||
-                       timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    std::tie(ec, n) = co_await stream_.next_layer().async_read_some(
+        asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
   }
-  if (result.index() == 1) {
-    timed_out_ = true;
-    co_return false;
-  }
-  auto [ec, n] = std::get<0>(result);
-  if (ec) co_return false;
+  if (ec || timed_out_) co_return false;
   in_.append(buf, n);
   co_return true;
 }
@@ -147,6 +163,12 @@ void Session::reset_transaction() {
 }
 
 asio::awaitable<void> Session::run() {
+  // `||` ends the watchdog (cancels its wait) when the conversation ends; the
+  // watchdog never ends on its own.
+  co_await (converse() || watch());
+}
+
+asio::awaitable<void> Session::converse() {
   log::info("smtp connect from [{}]", peer_ip_);
   reply(220, "", ctx_.settings.hostname + " ESMTP hostmail");
   while (!closing_) {
@@ -317,6 +339,7 @@ asio::awaitable<void> Session::finish_message(std::string message) {
                    std::to_string(ctx_.next_id.fetch_add(1));
   message.insert(0, received_header(id));
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
+  arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
   auto report = co_await net::await_callback<Result<delivery::DeliveryReport>>(
       [this, &envelope, &message](auto done) {
         asio::post(ctx_.delivery_pool,
@@ -447,6 +470,7 @@ asio::awaitable<bool> Session::do_starttls() {
   // Anything the client pipelined after STARTTLS was sent in clear text and
   // must not be taken as if it came through TLS (CVE-2011-0411).
   in_.clear();
+  arm(ctx_.settings.command_timeout);
   auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                                asio::as_tuple(asio::use_awaitable));
   if (ec) {

@@ -40,6 +40,16 @@ class Session {
  private:
   enum class Read { kLine, kTooLong, kClosed, kTimeout };
 
+  // The conversation, and its watchdog beside it: one timer per session
+  // rather than one per read (a timer and two spawned coroutines per read
+  // cost more CPU than the read). Every read, write and TLS handshake first
+  // sets deadline_ (arm); the watchdog sleeps until the deadline it last
+  // saw, and when the current one has passed, cancels the socket's pending
+  // operation, which then ends with timed_out_ set.
+  asio::awaitable<void> converse();
+  asio::awaitable<void> watch();
+  void arm(std::chrono::seconds timeout);
+
   asio::awaitable<Read> read_line(std::string& line);
   asio::awaitable<bool> read_more(std::chrono::seconds timeout);
   asio::awaitable<bool> flush();
@@ -66,7 +76,9 @@ class Session {
   std::string in_;   // bytes read, not yet consumed
   std::string out_;  // replies not yet written
   bool closing_ = false;
-  bool timed_out_ = false;  // the last read_more() ended by its timer
+  bool timed_out_ = false;  // the watchdog cancelled an operation that ran too long
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;
   unsigned errors_ = 0;
 
   // Session and transaction state.

@@ -381,6 +381,7 @@ class SessionLimitsTest(SmtpTestCase):
         set_limit(self.config, "errors_per_session", 3)
         set_limit(self.config, "connections_per_ip", 2)
         set_limit(self.config, "command_timeout_s", 1)
+        set_limit(self.config, "data_timeout_s", 1)
         self.start_server()
 
     def test_too_many_errors_end_the_session(self):
@@ -429,6 +430,31 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertEqual(code, 421, text)
         self.assertIn("4.4.2", text)
         self.assertLess(time.time() - start, 10)
+
+    def test_stalled_tls_handshake_and_stalled_data_time_out(self):
+        # STARTTLS accepted, then no ClientHello: the handshake has a
+        # deadline too, and the server closes the connection.
+        sock, f = self.greeted()
+        sock.sendall(b"EHLO stall.example\r\n")
+        code, text = self.reply(f)
+        if "STARTTLS" not in text:
+            self.skipTest("no certificate configured: STARTTLS is not offered")
+        start = time.time()
+        sock.sendall(b"STARTTLS\r\n")
+        self.assertEqual(self.reply(f)[0], 220)
+        self.assertEqual(f.readline(), b"")  # closed, without a TLS session
+        self.assertLess(time.time() - start, 10)
+        # Half a message and then silence: DATA has its own deadline.
+        sock, f = self.greeted()
+        sock.sendall(b"EHLO stall.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        self.assertEqual([self.reply(f)[0] for _ in range(4)], [250, 250, 250, 354])
+        start = time.time()
+        sock.sendall(b"Subject: never finished\r\n\r\nhalf a line")
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertLess(time.time() - start, 10)
+        self.assertEqual(self.maildir_files("example.org/john"), [])
 
 
 class CrashTest(SmtpTestCase):
