@@ -57,6 +57,16 @@ bool safe_mailbox(const std::string& mailbox) {
   return true;
 }
 
+// What a bounce says of each failed recipient.
+std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient*>& failed) {
+  std::vector<BouncedRecipient> out;
+  out.reserve(failed.size());
+  for (const queue::QueuedRecipient* q : failed) {
+    out.push_back({q->original, q->address, q->last_error});
+  }
+  return out;
+}
+
 // "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
 std::string smtp_text(const Error& e) {
   return fmt::format("{} {} {}", e.smtp_code(), e.smtp_enhanced_code(), e.message());
@@ -178,10 +188,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     } else if (all_failed && envelope.caller_reports_total_failure) {
       mark_bounced();  // the caller's exit status says it; its MTA bounces
     } else {
-      std::vector<BouncedRecipient> bounced;
-      for (const queue::QueuedRecipient* q : failures) {
-        bounced.push_back({q->original, q->address, q->last_error});
-      }
+      std::vector<BouncedRecipient> bounced = to_bounce(failures);
       auto now = std::chrono::system_clock::now();
       Status sent = send_bounce(envelope.sender, now, now, std::move(bounced), message);
       if (sent) {
@@ -311,10 +318,7 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         }
       }
       if (message) {
-        std::vector<BouncedRecipient> failed;
-        for (const queue::QueuedRecipient* q : unbounced) {
-          failed.push_back({q->original, q->address, q->last_error});
-        }
+        std::vector<BouncedRecipient> failed = to_bounce(unbounced);
         // The bounce is durable (delivered or queued) before the failures
         // are marked bounced; should the update below not happen, the next
         // run sends the bounce again: twice rather than never.
