@@ -96,7 +96,7 @@ LdapDirectory::LdapDirectory(LdapOptions options)
       !iequals(alias->object_class, account->object_class)) {
     std::vector<std::string> attributes = account_attribute_names();
     attributes.push_back(options_.alias_attribute);
-    attributes.push_back("objectClass");
+    attributes.emplace_back("objectClass");
     combined_ = Combined{alias->object_class, account->object_class, std::move(attributes)};
   }
 }
