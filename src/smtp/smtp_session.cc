@@ -69,8 +69,15 @@ asio::awaitable<void> Session::watch() {
     auto [ec] = co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // cancelled: the conversation is over
     if (std::chrono::steady_clock::now() < deadline_) continue;  // armed again meanwhile
-    timed_out_ = true;
     boost::system::error_code ignored;
+    if (timed_out_) {
+      // The goodbye ran out too, or the conversation is stuck: ending here
+      // ends run() (`||` then cancels the conversation), so no session can
+      // outlive its deadlines.
+      stream_.next_layer().close(ignored);
+      co_return;
+    }
+    timed_out_ = true;
     stream_.next_layer().cancel(ignored);
     deadline_ = std::chrono::steady_clock::now() + kGoodbye;
   }
