@@ -178,6 +178,36 @@ TEST_F(LdapDirectoryTest, ReconnectsAfterTheServerRestarts) {
   ASSERT_TRUE(dir->add_account(superuser_, account("alice@example.org", "")));
 }
 
+// [directory.ldap] uris: a server that does not answer is passed over for
+// the next one in the list; and without bind_dn the lookups bind anonymously
+// (the example access rules let anyone read the mail entries).
+TEST_F(LdapDirectoryTest, TriesTheUrisInOrderAndLooksUpAnonymouslyWithoutBindDn) {
+  ASSERT_TRUE(dir_->add_domain(superuser_, Domain{"example.org"}, {}));
+  ASSERT_TRUE(dir_->add_account(superuser_, account("alice@example.org", "{SSHA}x")));
+  const std::string dead = "ldap://127.0.0.1:" + std::to_string(dead_port()) + "/";
+  auto dir = open_dir(0s, false, [&](LdapOptions& o) {
+    o.uris = {dead, server_->uri()};
+    o.bind_dn.clear();
+    o.bind_password.clear();
+  });
+  ASSERT_TRUE(dir);
+  auto found = dir->find_account("alice@example.org");
+  ASSERT_TRUE(found.has_value()) << found.error().describe();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->mailbox, "example.org/alice/");
+  // Anonymous is no write permission: slapd's rules refuse it.
+  EXPECT_FALSE(dir->add_domain({"", ""}, Domain{"example.net"}, {}).has_value());
+  // Only the dead server: a temporary error, as before.
+  auto only_dead = open_dir(0s, false, [&](LdapOptions& o) {
+    o.uris = {dead};
+    o.timeout = 1000ms;
+  });
+  ASSERT_TRUE(only_dead);
+  auto down = only_dead->find_account("alice@example.org");
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.error().kind(), ErrorKind::kTemporary);
+}
+
 TEST_F(LdapDirectoryTest, CacheServesRecentAnswersAndWritesThroughTheObjectClearIt) {
   ASSERT_TRUE(dir_->add_domain(superuser_, Domain{"example.org"}, {}));
   auto before = dir_->find_account("alice@example.org");
