@@ -51,6 +51,36 @@ class Gate {
   bool open_ = false;
 };
 
+// Takes a connection of `pool` on a thread of its own and holds it until
+// release(): how the tests make every other caller wait.
+class HeldConnection {
+ public:
+  HeldConnection(ConnectionPool& pool, const Identity& who)
+      : thread_([this, &pool, &who] {
+          EXPECT_TRUE(pool.run(who, [this](Connection&) {
+            holds_ = true;
+            gate_.wait();
+            return ok();
+          }));
+        }) {}
+  HeldConnection(const HeldConnection&) = delete;
+  HeldConnection& operator=(const HeldConnection&) = delete;
+  ~HeldConnection() { release(); }
+
+  bool wait_until_held() {
+    return eventually([this] { return holds_.load(); });
+  }
+  void release() {
+    gate_.open();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Gate gate_;
+  std::atomic<bool> holds_{false};
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
 class ConnectionPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,16 +96,8 @@ class ConnectionPoolTest : public ::testing::Test {
 
 TEST_F(ConnectionPoolTest, WaitersGetTheConnectionInArrivalOrder) {
   ConnectionPool pool(server_->uri(), 10000ms, 1);
-  Gate release_first;
-  std::atomic<bool> first_holds{false};
-  std::thread first([&] {
-    EXPECT_TRUE(pool.run(root_, [&](Connection&) {
-      first_holds = true;
-      release_first.wait();
-      return ok();
-    }));
-  });
-  ASSERT_TRUE(eventually([&] { return first_holds.load(); }));
+  HeldConnection first(pool, root_);
+  ASSERT_TRUE(first.wait_until_held());
 
   constexpr int kWaiters = 6;
   std::mutex order_mutex;
@@ -92,8 +114,7 @@ TEST_F(ConnectionPoolTest, WaitersGetTheConnectionInArrivalOrder) {
     // The next one starts only once this one is in the queue.
     ASSERT_TRUE(eventually([&] { return pool.waiting() == i + 1; }));
   }
-  release_first.open();
-  first.join();
+  first.release();
   for (auto& t : waiters) t.join();
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5}));
   EXPECT_EQ(pool.waiting(), 0);
@@ -127,16 +148,8 @@ TEST_F(ConnectionPoolTest, SizeZeroGivesEveryConcurrentCallerItsOwnConnection) {
 
 TEST_F(ConnectionPoolTest, AWaiterGivesUpAfterTheTimeoutWithATemporaryError) {
   ConnectionPool pool(server_->uri(), 300ms, 1);
-  Gate release_first;
-  std::atomic<bool> first_holds{false};
-  std::thread first([&] {
-    EXPECT_TRUE(pool.run(root_, [&](Connection&) {
-      first_holds = true;
-      release_first.wait();
-      return ok();
-    }));
-  });
-  ASSERT_TRUE(eventually([&] { return first_holds.load(); }));
+  HeldConnection first(pool, root_);
+  ASSERT_TRUE(first.wait_until_held());
   auto start = std::chrono::steady_clock::now();
   auto busy = pool.run(root_, [](Connection&) { return ok(); });
   ASSERT_FALSE(busy.has_value());
@@ -144,8 +157,7 @@ TEST_F(ConnectionPoolTest, AWaiterGivesUpAfterTheTimeoutWithATemporaryError) {
   EXPECT_NE(busy.error().message().find("pool_size"), std::string::npos);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
   EXPECT_EQ(pool.waiting(), 0);  // it left the queue
-  release_first.open();
-  first.join();
+  first.release();
   EXPECT_TRUE(pool.run(root_, [](Connection&) { return ok(); }));
 }
 
