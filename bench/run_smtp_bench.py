@@ -305,6 +305,8 @@ def run_load(args, port, recipients_file):
     cmd = [args.smtp_load, "--port", str(port), "--recipients", recipients_file,
            "--messages", str(args.messages), "--size", str(args.size),
            "--concurrency", str(args.sessions), "--json"]
+    if args.no_pipelining:
+        cmd.append("--no-pipelining")
     before = os.times()
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     after = os.times()
@@ -348,6 +350,7 @@ def measure(name, args, port, maildir_base, accounts, recipients_file, cpu_now, 
         "cpu_s": round(cpu, 3),
         "cpu_s_per_1000": round(cpu / max(delivered, 1) * 1000, 3),
         "client_cpu_s": load["client_cpu_s"],
+        "step_mean_ms": load.get("step_mean_ms", {}),
     }
     if extra:
         result.update(extra)
@@ -773,6 +776,9 @@ def main():
                    "slapd holding the same accounts, and compare (issue 6)")
     p.add_argument("--ldap-cache-ttl", type=int, metavar="SECONDS",
                    help="[directory.ldap] cache_ttl_s for the LDAP run (default: hostmail's)")
+    p.add_argument("--no-pipelining", action="store_true",
+                   help="one SMTP command per round trip (default: MAIL, RCPT and DATA "
+                        "in one write when the server offers PIPELINING)")
     p.add_argument("--messages", type=int, default=5000)
     p.add_argument("--size", type=int, default=5 * 1024)
     p.add_argument("--sessions", type=int, default=20)

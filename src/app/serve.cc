@@ -277,7 +277,8 @@ int serve(const config::Config& config) {
   directory::Authenticator authenticator(*mail->directory, auth_options);
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   directory::AsyncDirectory async_directory(
-      *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10));
+      *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10),
+      mail->directory->answers_locally());
   smtp::SmtpServer smtp_server(smtp_settings(config), async_directory, *mail->agent);
   Status started = smtp_server.start(std::move(*sockets), cores);
   if (!started) {

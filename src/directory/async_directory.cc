@@ -11,8 +11,12 @@ Error busy() {
 }  // namespace
 
 AsyncDirectory::AsyncDirectory(const Resolver& resolver, const Authenticator& authenticator,
-                               size_t threads, std::chrono::milliseconds queue_timeout)
-    : resolver_(resolver), authenticator_(authenticator), queue_timeout_(queue_timeout) {
+                               size_t threads, std::chrono::milliseconds queue_timeout,
+                               bool resolve_inline)
+    : resolver_(resolver),
+      authenticator_(authenticator),
+      queue_timeout_(queue_timeout),
+      resolve_inline_(resolve_inline) {
   if (threads == 0) threads = 1;
   for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { worker(); });
 }

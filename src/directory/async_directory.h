@@ -11,6 +11,12 @@
 //
 // Thread-safe. The destructor stops the workers; calls still queued complete
 // with kTemporary.
+//
+// With `resolve_inline` (a directory that answers_locally()), resolves run on
+// the caller's thread through resolve_now() instead: handing a lookup of a
+// few microseconds to a worker and back costs two thread wake-ups, more than
+// the lookup. Authentication always goes to the workers: a password hash
+// costs milliseconds of CPU by design.
 
 #include <chrono>
 #include <condition_variable>
@@ -35,12 +41,18 @@ class AsyncDirectory {
 
   // resolver and authenticator must outlive this object.
   AsyncDirectory(const Resolver& resolver, const Authenticator& authenticator, size_t threads,
-                 std::chrono::milliseconds queue_timeout);
+                 std::chrono::milliseconds queue_timeout, bool resolve_inline = false);
   ~AsyncDirectory();
   AsyncDirectory(const AsyncDirectory&) = delete;
   AsyncDirectory& operator=(const AsyncDirectory&) = delete;
 
   void resolve(std::string address, Callback<Resolution> done);
+  // Whether callers should use resolve_now() rather than resolve().
+  bool resolves_inline() const { return resolve_inline_; }
+  // The resolve, on the calling thread.
+  Result<Resolution> resolve_now(std::string_view address) const {
+    return resolver_.resolve(address);
+  }
   void authenticate(std::string login, std::string password, Service service,
                     Callback<Principal> done);
 
@@ -56,6 +68,7 @@ class AsyncDirectory {
   const Resolver& resolver_;
   const Authenticator& authenticator_;
   std::chrono::milliseconds queue_timeout_;
+  bool resolve_inline_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;

@@ -1,5 +1,6 @@
 #include "smtp/smtp_server.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <map>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/sys_error.h"
 #include "smtp/smtp_session.h"
 
 namespace hm::smtp {
@@ -32,11 +34,12 @@ struct SmtpServer::Impl {
     if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
   }
 
+  // One per listening socket and loop: each loop accepts for itself, so a
+  // session starts on the thread that accepted it (no hand-over to another
+  // thread), and a busy loop simply accepts less.
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
     for (;;) {
-      asio::io_context& target = *loops[next_loop++ % loops.size()];
-      auto [ec, socket] =
-          co_await acceptor.async_accept(target, asio::as_tuple(asio::use_awaitable));
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         // Out of file descriptors (or memory) the listener stays readable:
@@ -59,7 +62,7 @@ struct SmtpServer::Impl {
         continue;
       }
       asio::co_spawn(
-          target,
+          acceptor.get_executor(),
           [this, s = std::move(socket), ip]() mutable -> asio::awaitable<void> {
             Session session(context, std::move(s), ip);
             co_await session.run();
@@ -83,7 +86,6 @@ struct SmtpServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> loops;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
-  std::atomic<size_t> next_loop{0};
   std::mutex mutex;
   std::map<std::string, unsigned> per_ip;
 };
@@ -114,19 +116,28 @@ Status SmtpServer::start(std::vector<net::BoundSocket> sockets, size_t threads) 
   for (size_t i = 0; i < threads; ++i)
     impl_->loops.push_back(std::make_unique<asio::io_context>(1));
   for (net::BoundSocket& b : sockets) {
-    boost::system::error_code ec;
-    auto acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
     // The socket is IPv4 or IPv6; ask it which.
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     getsockname(b.fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    acceptor->assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), b.fd, ec);
-    if (ec) return fail(ErrorKind::kInternal, "cannot adopt listener " + b.address);
+    const tcp protocol = addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
+    for (size_t i = 0; i < impl_->loops.size(); ++i) {
+      // Every loop gets its own descriptor of the one listening socket.
+      int fd = i == 0 ? b.fd : ::fcntl(b.fd, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) return fail(sys_error(errno, "duplicate listener", b.address));
+      boost::system::error_code ec;
+      auto acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[i]);
+      acceptor->assign(protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        return fail(ErrorKind::kInternal, "cannot adopt listener " + b.address);
+      }
+      impl_->acceptors.push_back(std::move(acceptor));
+    }
     log::info("smtp listening on {}", b.address);
-    impl_->acceptors.push_back(std::move(acceptor));
   }
   for (auto& a : impl_->acceptors) {
-    asio::co_spawn(*impl_->loops[0], impl_->accept_loop(*a), asio::detached);
+    asio::co_spawn(a->get_executor(), impl_->accept_loop(*a), asio::detached);
   }
   for (auto& loop : impl_->loops) {
     impl_->threads.emplace_back([&loop] {

@@ -16,6 +16,7 @@ using proto::Verb;
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kTlsReadChunk = 16 * 1024;  // one TLS record at most
 
 std::string rfc5322_date() {
   std::time_t now = std::time(nullptr);
@@ -50,9 +51,12 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
 
 Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip)
     : ctx_(context),
-      stream_(std::move(socket), context.tls_context),
+      socket_(std::move(socket)),
       peer_ip_(std::move(peer_ip)),
-      watchdog_(stream_.get_executor()) {
+      watchdog_(socket_.get_executor()) {
+  // read_more() reads without blocking once the socket says it is readable.
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
   arm(context.settings.command_timeout);
 }
 
@@ -74,11 +78,11 @@ asio::awaitable<void> Session::watch() {
       // The goodbye ran out too, or the conversation is stuck: ending here
       // ends run() (`||` then cancels the conversation), so no session can
       // outlive its deadlines.
-      stream_.next_layer().close(ignored);
+      socket_.close(ignored);
       co_return;
     }
     timed_out_ = true;
-    stream_.next_layer().cancel(ignored);
+    socket_.cancel(ignored);
     deadline_ = std::chrono::steady_clock::now() + kGoodbye;
   }
 }
@@ -94,10 +98,10 @@ asio::awaitable<bool> Session::flush() {
   boost::system::error_code ec;
   arm(ctx_.settings.command_timeout);
   if (tls_) {
-    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(out_),
+    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_stream_, asio::buffer(out_),
                                                            asio::as_tuple(asio::use_awaitable));
   } else {
-    std::tie(ec, std::ignore) = co_await asio::async_write(stream_.next_layer(), asio::buffer(out_),
+    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(out_),
                                                            asio::as_tuple(asio::use_awaitable));
   }
   out_.clear();
@@ -105,19 +109,31 @@ asio::awaitable<bool> Session::flush() {
 }
 
 asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
-  char buf[kReadChunk];
   arm(timeout);
   boost::system::error_code ec;
   size_t n = 0;
   if (tls_) {
-    std::tie(ec, n) =
-        co_await stream_.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
-  } else {
-    std::tie(ec, n) = co_await stream_.next_layer().async_read_some(
-        asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    tls_buffer_.resize(kTlsReadChunk);
+    std::tie(ec, n) = co_await tls_stream_->async_read_some(asio::buffer(tls_buffer_),
+                                                            asio::as_tuple(asio::use_awaitable));
+    if (ec || timed_out_) co_return false;
+    in_.append(tls_buffer_.data(), n);
+    co_return true;
+  }
+  // Plain TCP: wait until readable, then read into this thread's buffer and
+  // copy out at once. Sessions on one thread never interleave between the
+  // read and the copy, so one buffer per thread serves them all; a buffer in
+  // the coroutine frame would be allocated and freed with every read.
+  thread_local std::vector<char> buffer(kReadChunk);
+  for (;;) {
+    n = socket_.read_some(asio::buffer(buffer), ec);
+    if (ec != asio::error::would_block) break;
+    std::tie(ec) =
+        co_await socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
+    if (ec || timed_out_) co_return false;
   }
   if (ec || timed_out_) co_return false;
-  in_.append(buf, n);
+  in_.append(buffer.data(), n);
   co_return true;
 }
 
@@ -206,8 +222,8 @@ asio::awaitable<void> Session::converse() {
   }
   co_await flush();
   boost::system::error_code ignored;
-  stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.next_layer().close(ignored);
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   log::info("smtp disconnect from [{}]", peer_ip_);
 }
 
@@ -303,11 +319,16 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
     co_return;
   }
   const std::string address = c.path;
-  // The lambda captures only pointers: g++ 12 destroys non-trivial
-  // temporaries of a co_await expression twice.
-  const std::string* wanted = &address;
-  auto resolution = co_await net::await_callback<Result<directory::Resolution>>(
-      [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
+  Result<directory::Resolution> resolution;
+  if (ctx_.directory.resolves_inline()) {
+    resolution = ctx_.directory.resolve_now(address);
+  } else {
+    // The lambda captures only pointers: g++ 12 destroys non-trivial
+    // temporaries of a co_await expression twice.
+    const std::string* wanted = &address;
+    resolution = co_await net::await_callback<Result<directory::Resolution>>(
+        [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
+  }
   if (!resolution) {
     log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_,
               resolution.error().describe());
@@ -478,8 +499,9 @@ asio::awaitable<bool> Session::do_starttls() {
   // must not be taken as if it came through TLS (CVE-2011-0411).
   in_.clear();
   arm(ctx_.settings.command_timeout);
-  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server,
-                                               asio::as_tuple(asio::use_awaitable));
+  tls_stream_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, ctx_.tls_context);
+  auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server,
+                                                    asio::as_tuple(asio::use_awaitable));
   if (ec) {
     log::info("smtp TLS handshake with [{}] failed: {}", peer_ip_, ec.message());
     co_return false;

@@ -70,8 +70,12 @@ class Session {
   std::string received_header(const std::string& id) const;
 
   SessionContext& ctx_;
-  asio::ssl::stream<tcp::socket> stream_;
-  bool tls_ = false;
+  tcp::socket socket_;
+  // Made at STARTTLS only: an SSL object and its 34 KB of buffers for every
+  // connection would cost more than most sessions' whole conversation.
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_stream_;
+  bool tls_ = false;              // the handshake succeeded: all traffic goes through tls_stream_
+  std::vector<char> tls_buffer_;  // what TLS reads decrypt into
   std::string peer_ip_;
   std::string in_;   // bytes read, not yet consumed
   std::string out_;  // replies not yet written

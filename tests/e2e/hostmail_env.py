@@ -17,11 +17,22 @@ VMAIL_USER, VMAIL_GROUP = "nobody", "nogroup"
 DATA = os.environ.get("HOSTMAIL_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on right now, and not one this process
+    handed out before: the kernel may give the same ephemeral port to two
+    binds in a row once the first socket is closed, and two services of one
+    configuration on one port is a configuration error."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free loopback port found in 100 tries")
 
 
 class Result:

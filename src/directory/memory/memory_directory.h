@@ -55,6 +55,7 @@ class MemoryDirectory : public Directory {
   Status revoke_postmaster(const Actor& actor, std::string_view domain,
                            std::string_view address) override;
 
+  bool answers_locally() const override { return true; }
   std::string describe() const override { return "memory"; }
 
  private:

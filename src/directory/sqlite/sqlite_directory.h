@@ -82,6 +82,9 @@ class SqliteDirectory final : public Directory {
   Status revoke_postmaster(const Actor& actor, std::string_view domain,
                            std::string_view address) override;
 
+  // A lookup reads the local file (WAL mode: it does not wait for the CLI
+  // writing in another process).
+  bool answers_locally() const override { return true; }
   std::string describe() const override;
 
  private:

@@ -42,6 +42,33 @@ TEST(AsyncDirectory, ResolvesOnWorkerThreads) {
   EXPECT_NE(worker, caller);
 }
 
+TEST(AsyncDirectory, ResolvesInlineOnlyWhenAskedAndGivesTheSameAnswer) {
+  memory::MemoryDirectory dir;
+  testing::fill(dir);
+  EXPECT_TRUE(dir.answers_locally());
+  Resolver resolver(dir, {});
+  Authenticator authenticator(dir, {});
+  AsyncDirectory queued(resolver, authenticator, 1, std::chrono::seconds(5));
+  AsyncDirectory direct(resolver, authenticator, 1, std::chrono::seconds(5),
+                        /*resolve_inline=*/true);
+  EXPECT_FALSE(queued.resolves_inline());
+  EXPECT_TRUE(direct.resolves_inline());
+  std::promise<Result<Resolution>> got;
+  queued.resolve("team@domain1.example",
+                 [&](Result<Resolution> r) { got.set_value(std::move(r)); });
+  auto via_worker = got.get_future().get();
+  auto inline_answer = direct.resolve_now("team@domain1.example");
+  ASSERT_TRUE(via_worker);
+  ASSERT_TRUE(inline_answer);
+  ASSERT_EQ(inline_answer->destinations.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(inline_answer->destinations[i].address, via_worker->destinations[i].address);
+  }
+  auto unknown = direct.resolve_now("nobody@domain1.example");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind(), ErrorKind::kNotFound);
+}
+
 TEST(AsyncDirectory, AuthenticateFailureArrives) {
   memory::MemoryDirectory dir;
   testing::fill(dir);

@@ -91,6 +91,8 @@ TEST_F(SqliteDirectoryTest, CreatesTheFileInWalModeWithTheCurrentSchema) {
   RawDb raw(path());
   EXPECT_EQ(raw.query("PRAGMA user_version"), std::to_string(kSchemaVersion));
   EXPECT_EQ(raw.query("PRAGMA journal_mode"), "wal");
+  // A local file: SMTP sessions look up on their own thread.
+  EXPECT_TRUE(dir->answers_locally());
   EXPECT_EQ(raw.query("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
                       "('domains', 'accounts', 'aliases', 'postmasters', 'retired_mailboxes')"),
             "5");

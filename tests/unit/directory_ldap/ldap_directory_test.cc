@@ -118,6 +118,8 @@ TEST(LdapDirectoryOpenTest, NoServerIsATemporaryErrorForEveryKindOfCall) {
 }
 
 TEST_F(LdapDirectoryTest, WritesEntriesASlapdWithTheStandardSchemasAccepts) {
+  // A network peer: lookups stay on the AsyncDirectory workers.
+  EXPECT_FALSE(dir_->answers_locally());
   ASSERT_TRUE(dir_->add_domain(
       superuser_, Domain{"example.org"},
       {Alias{"postmaster@example.org", {"root"}}, Alias{"abuse@example.org", {"root"}}}));
