@@ -17,6 +17,9 @@ struct FileOps {
   ssize_t (*write)(int fd, const void* data, size_t size);
   int (*fsync)(int fd);  // files and directories
   int (*link)(const char* from, const char* to);
+  // rename(2) that fails with EEXIST instead of replacing (renameat2 with
+  // RENAME_NOREPLACE); EINVAL where the file system cannot promise that.
+  int (*rename_noreplace)(const char* from, const char* to);
 };
 
 // The operations deliver() uses; initially the real system calls.

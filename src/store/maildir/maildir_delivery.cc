@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -23,7 +25,13 @@
 
 namespace hm::store::maildir {
 
-FileOps real_file_ops() { return FileOps{::write, ::fsync, ::link}; }
+namespace {
+int rename_noreplace(const char* from, const char* to) {
+  return ::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+}  // namespace
+
+FileOps real_file_ops() { return FileOps{::write, ::fsync, ::link, rename_noreplace}; }
 
 FileOps& file_ops() {
   static FileOps ops = real_file_ops();
@@ -148,25 +156,76 @@ struct Prepared {
   // Folders that hold the name of a folder created for this delivery; they
   // must be fsynced before the delivery counts (SyncedParents).
   std::set<std::string> parents_to_sync;
+  bool registered = false;  // in creating_maildirs() until those are durable
 };
 
-// Creates <root>, tmp, new, cur where missing, each 0700 and owned by the
+// Maildirs this process is creating whose folders are not durable yet, with
+// the parent folders that make them so. A second delivery to the same new
+// Maildir, made meanwhile by another session, finds the folders in place
+// and would otherwise say "250" before they could survive a crash; it
+// fsyncs the same parents itself. (Another process delivering the first
+// message to the same account in the same milliseconds is not covered.)
+class CreatingMaildirs {
+ public:
+  void add(const std::string& root, const std::set<std::string>& parents) {
+    std::lock_guard lock(mutex_);
+    auto& entry = creating_[root];
+    ++entry.creators;
+    entry.parents.insert(parents.begin(), parents.end());
+  }
+  void remove(const std::string& root) {
+    std::lock_guard lock(mutex_);
+    auto it = creating_.find(root);
+    if (it != creating_.end() && --it->second.creators == 0) creating_.erase(it);
+  }
+  // The parents a delivery to `root` must fsync too; none when it is not new.
+  std::set<std::string> parents_of(const std::string& root) {
+    std::lock_guard lock(mutex_);
+    auto it = creating_.find(root);
+    return it == creating_.end() ? std::set<std::string>{} : it->second.parents;
+  }
+
+ private:
+  struct Entry {
+    unsigned creators = 0;
+    std::set<std::string> parents;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> creating_;
+};
+
+CreatingMaildirs& creating_maildirs() {
+  static CreatingMaildirs registry;
+  return registry;
+}
+
+// Creates <root>, cur, new, tmp where missing, each 0700 and owned by the
 // target. Creating is a race between processes (two sessions delivering the
 // first message to a new account): EEXIST simply means someone else won.
+// tmp/ comes last, so that its existence means the whole Maildir exists.
 //
 // Durability: a created folder is only durable once its parent folder is
 // fsynced (the parent holds its name): the Maildir root for tmp/new/cur, the
 // root's parent when the root itself was new, and so on up. Those parents go
 // into p.parents_to_sync; deliver() fsyncs them while the message is written.
-Status ensure_maildir(Prepared& p, const MaildirTarget& t) {
+Status create_maildir(Prepared& p, const MaildirTarget& t) {
   std::vector<std::string> created;
-  for (const std::string* sub : {&p.tmp, &p.new_, &p.cur}) {
+  for (const std::string* sub : {&p.cur, &p.new_, &p.tmp}) {
+    if (sub == &p.tmp) {
+      // Whoever sees tmp/ from now on takes the Maildir as complete: say
+      // first which folders still have to become durable (the root holds
+      // tmp/'s name; the others hold the names created so far).
+      std::set<std::string> parents{p.root};
+      for (const std::string& c : created) parents.insert(parent_of(c));
+      creating_maildirs().add(p.root, parents);
+      p.registered = true;
+    }
     if (::mkdir(sub->c_str(), kDirMode) == 0) {
       created.push_back(*sub);
       HM_TRY(give_to_owner(*sub, t));
       continue;
     }
-    if (errno == EEXIST) continue;  // the usual case: the Maildir exists
+    if (errno == EEXIST) continue;  // another delivery created it meanwhile
     if (errno != ENOENT) return fail(sys_error(errno, "create folder", *sub));
     HM_TRY(make_parents(p.root, t, created));
     if (::mkdir(sub->c_str(), kDirMode) == 0) {
@@ -178,6 +237,16 @@ Status ensure_maildir(Prepared& p, const MaildirTarget& t) {
   }
   for (const std::string& c : created) p.parents_to_sync.insert(parent_of(c));
   return ok();
+}
+
+// Makes sure the target's Maildir exists. The usual case, a Maildir that has
+// had mail before, costs one look-up: tmp/ is created last.
+Status ensure_maildir(Prepared& p, const MaildirTarget& t) {
+  if (::access(p.tmp.c_str(), F_OK) == 0) {
+    p.parents_to_sync = creating_maildirs().parents_of(p.root);
+    return ok();
+  }
+  return create_maildir(p, t);
 }
 
 // Fsyncs the parents of the folders a first delivery created, on a thread of
@@ -293,33 +362,75 @@ Result<std::string> write_tmp(const Prepared& p, std::string_view message, const
               "clock or file system misbehaving");
 }
 
-// Gives the file at `src` (already durable) a name in `dst.new_`, by link(2).
-// link, not rename: rename would silently replace a message of the same name,
-// and on a shared file system two nodes can both be told that the same rename
-// succeeded; link fails with EEXIST for all but one. `name` may be changed to
-// a fresh one when it is taken in this target.
-//
-// Returns false in `linked` when the file system cannot link here (another
-// file system, no hard links), so the caller copies.
-Status link_into_new(const std::string& src, const Prepared& dst, std::string& name,
-                     const DeliveryOptions& options, size_t size, bool& linked) {
-  linked = false;
+// new/ has gone while tmp/ is still there (someone removed it by hand):
+// creates what is missing again and makes it durable before going on. Uses a
+// Prepared of its own: SyncedParents may be reading `dst` on its thread.
+Status recreate_maildir(const Prepared& dst, const MaildirTarget& t,
+                        const DeliveryOptions& options) {
+  Prepared fresh;
+  fresh.root = dst.root;
+  fresh.tmp = dst.tmp;
+  fresh.new_ = dst.new_;
+  fresh.cur = dst.cur;
+  Status s = create_maildir(fresh, t);
+  if (s && options.fsync) {
+    for (const std::string& dir : fresh.parents_to_sync) {
+      s = fsync_dir(dir);
+      if (!s) break;
+    }
+  }
+  if (fresh.registered) creating_maildirs().remove(fresh.root);
+  return s;
+}
+
+// How place_in_new() gave the file its name in new/.
+enum class Placed {
+  kLinked,      // a second name: the tmp/ name is still there
+  kMoved,       // renamed: the tmp/ name is gone
+  kCannotLink,  // this file system has no hard links here: the caller copies
+};
+
+// Gives the file at `src` (already durable) a name in `dst.new_`: by
+// rename(2) when `move` (the last name the file needs), else by link(2).
+// Never by a rename that may replace: a message of the same name would be
+// silently lost, and on a shared file system two nodes can both be told that
+// the same rename succeeded. link(2) and renameat2's RENAME_NOREPLACE fail
+// with EEXIST for all but one; where RENAME_NOREPLACE is not supported (NFS:
+// EINVAL) the link is used. `name` may be changed to a fresh one when it is
+// taken in this target.
+Result<Placed> place_in_new(const std::string& src, const Prepared& dst, std::string& name,
+                            const MaildirTarget& t, const DeliveryOptions& options, size_t size,
+                            bool move) {
+  bool recreated = false;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     std::string dest = dst.new_ + "/" + name;
-    if (file_ops().link(src.c_str(), dest.c_str()) == 0) {
-      linked = true;
-      return ok();
+    int rc = move ? file_ops().rename_noreplace(src.c_str(), dest.c_str())
+                  : file_ops().link(src.c_str(), dest.c_str());
+    if (rc == 0) return move ? Placed::kMoved : Placed::kLinked;
+    const int err = errno;
+    if (err == EEXIST) {
+      name = full_name(options.hostname, size);
+      continue;
     }
-    switch (errno) {
-      case EEXIST: name = full_name(options.hostname, size); continue;
+    if (move && (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP)) {
+      move = false;  // no RENAME_NOREPLACE here: link, then unlink
+      --attempt;
+      continue;
+    }
+    if (err == ENOENT && !recreated) {
+      recreated = true;
+      HM_TRY(recreate_maildir(dst, t, options));
+      continue;
+    }
+    switch (err) {
       // EPERM from link(2) means "this file system has no hard links" (or the
       // kernel's protected_hardlinks); a copy works in both cases or fails
       // with a clear EACCES of its own.
       case EXDEV:
       case EPERM:
       case EMLINK:
-      case EOPNOTSUPP: return ok();
-      default: return fail(sys_error(errno, "link into", dst.new_));
+      case EOPNOTSUPP: return Placed::kCannotLink;
+      default: return fail(sys_error(err, move ? "move into" : "link into", dst.new_));
     }
   }
   return fail(ErrorKind::kTemporary, "cannot find a free file name in " + dst.new_,
@@ -335,15 +446,14 @@ Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
   if (!name) return fail(name.error());
   std::string tmp_path = p.tmp + "/" + *name;
   std::string final_name = *name;
-  bool linked = false;
-  Status s = link_into_new(tmp_path, p, final_name, options, message.size(), linked);
-  if (s && !linked) {
-    s = fail(ErrorKind::kTemporary, "cannot link " + tmp_path + " into " + p.new_,
-             "the file system supports no hard links within one folder tree");
-  }
+  auto placed = place_in_new(tmp_path, p, final_name, t, options, message.size(), /*move=*/false);
   // The tmp/ name has served its purpose whether or not the link worked.
   ::unlink(tmp_path.c_str());
-  if (!s) return fail(s.error());
+  if (!placed) return fail(placed.error());
+  if (*placed == Placed::kCannotLink) {
+    return fail(ErrorKind::kTemporary, "cannot link " + tmp_path + " into " + p.new_,
+                "the file system supports no hard links within one folder tree");
+  }
   return final_name;
 }
 
@@ -385,6 +495,7 @@ std::vector<Result<std::string>> deliver(std::string_view message,
   // permission), it fails and the next target is tried as the source.
   std::optional<size_t> source;
   std::string source_name, source_path;
+  bool source_moved = false;  // renamed into new/: no tmp/ name to remove
   for (size_t i = 0; i < n && !source; ++i) {
     if (prepared[i].error) continue;
     auto name = write_tmp(prepared[i], message, targets[i], options);
@@ -402,6 +513,8 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     // where possible: one write and one fsync for all recipients. A hard link
     // shares the owner, so a target owned by someone else (a local account,
     // when running as root) gets its own copy instead.
+    // With a single target the file is renamed instead (one change of two
+    // folders rather than a link and an unlink, each also changing the inode).
     const MaildirTarget& src_target = targets[*source];
     for (size_t i = 0; i < n; ++i) {
       Prepared& p = prepared[i];
@@ -409,16 +522,18 @@ std::vector<Result<std::string>> deliver(std::string_view message,
       bool same_owner = !running_as_root() ||
                         (targets[i].uid == src_target.uid && targets[i].gid == src_target.gid);
       std::string name = source_name;
-      bool linked = false;
       if (same_owner) {
-        if (Status s = link_into_new(source_path, p, name, options, message.size(), linked); !s) {
-          p.error = s.error();
+        auto placed = place_in_new(source_path, p, name, targets[i], options, message.size(),
+                                   /*move=*/n == 1);
+        if (!placed) {
+          p.error = placed.error();
           continue;
         }
-      }
-      if (linked) {
-        names[i] = name;
-        continue;
+        if (*placed == Placed::kMoved) source_moved = true;
+        if (*placed != Placed::kCannotLink) {
+          names[i] = name;
+          continue;
+        }
       }
       // Another file system (EXDEV) or owner: a copy written and fsynced in
       // this target's own tmp/, then linked into its new/.
@@ -451,12 +566,15 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     // and clean up after 36 hours per the Maildir convention. The message is
     // already safe in new/, so an fsync here would cost a disk flush per
     // message and buy nothing.
-    ::unlink(source_path.c_str());
+    if (!source_moved) ::unlink(source_path.c_str());
   }
 
   // Step 6: the folders created in step 1 are durable too. Where they are
   // not, the name in new/ is taken away again, as in step 4.
   const std::vector<std::optional<Error>>& parent_errors = parents.wait();
+  for (const Prepared& p : prepared) {
+    if (p.registered) creating_maildirs().remove(p.root);
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!parent_errors[i]) continue;
     if (names[i]) {

@@ -4,12 +4,15 @@
 // The durability order (see the .cc for each step): write the message once to
 // tmp/ of the first target, fsync the file; link(2) it into new/ of every
 // target on the same file system (one copy, several names), copying where a
-// link is impossible (another file system); fsync every new/ directory; then
-// remove the tmp/ name. Only when this returns success may the caller say
-// "250". Maildirs (with tmp/ new/ cur/) are created on first delivery, mode
-// 0700, owned by the target's uid/gid when running as root; the folders that
-// hold their names are fsynced on a second thread while the message is
-// written, and waited for before this returns.
+// link is impossible (another file system), or with a single target rename
+// it there (never replacing: RENAME_NOREPLACE); fsync every new/ directory;
+// then remove the tmp/ name if one is left. Only when this returns success
+// may the caller say "250". Maildirs (with cur/ new/ tmp/, tmp/ last) are
+// created on first delivery, mode 0700, owned by the target's uid/gid when
+// running as root; the folders that hold their names are fsynced on a second
+// thread while the message is written, and waited for before this returns.
+// A Maildir whose tmp/ exists is taken as complete (one look-up per
+// delivery); a new/ that has gone is created again.
 //
 // File names follow the Maildir convention and are unique across processes
 // and hosts: "<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>,S=<size>".

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -384,6 +387,125 @@ TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
   EXPECT_EQ(read_all(dir.path() + "/d/new/" + *results[1]), "copy me");
   EXPECT_TRUE(entries(dir.path() + "/c/tmp").empty());
   EXPECT_TRUE(entries(dir.path() + "/d/tmp").empty());
+}
+
+TEST(MaildirDelivery, OneTargetIsRenamedIntoNewAndLeavesOneName) {
+  TempDir dir;
+  std::string root = dir.path() + "/a";
+  FileOpsGuard guard;
+  static int renames;
+  static int links;
+  renames = links = 0;
+  file_ops().rename_noreplace = [](const char* from, const char* to) {
+    ++renames;
+    return real_file_ops().rename_noreplace(from, to);
+  };
+  file_ops().link = [](const char* from, const char* to) {
+    ++links;
+    return ::link(from, to);
+  };
+  auto r = deliver("one", {{root}}, options());
+  ASSERT_TRUE(r[0]);
+  EXPECT_EQ(renames, 1);
+  EXPECT_EQ(links, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat((root + "/new/" + *r[0]).c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+  EXPECT_TRUE(entries(root + "/tmp").empty());
+  // Two targets: one inode, linked, as before.
+  auto two = deliver("two", {{root}, {dir.path() + "/b"}}, options());
+  ASSERT_TRUE(two[0] && two[1]);
+  EXPECT_EQ(links, 2);
+  EXPECT_EQ(renames, 1);
+}
+
+TEST(MaildirDelivery, WithoutNoReplaceRenamesItLinksAndNeverReplaces) {
+  TempDir dir;
+  std::string root = dir.path() + "/a";
+  ASSERT_TRUE(deliver("first", {{root}}, options())[0]);
+  FileOpsGuard guard;
+  // As on NFS: no RENAME_NOREPLACE.
+  file_ops().rename_noreplace = [](const char*, const char*) {
+    errno = EINVAL;
+    return -1;
+  };
+  auto r = deliver("second", {{root}}, options());
+  ASSERT_TRUE(r[0]) << r[0].error().describe();
+  EXPECT_EQ(read_all(root + "/new/" + *r[0]), "second");
+  EXPECT_TRUE(entries(root + "/tmp").empty());
+  // A name that is taken is never replaced: a fresh one is drawn.
+  static std::string taken;
+  taken = root + "/new/" + *r[0];
+  file_ops() = real_file_ops();
+  file_ops().rename_noreplace = [](const char* from, const char* to) {
+    static bool once = true;
+    if (once) {
+      once = false;
+      return real_file_ops().rename_noreplace(from, taken.c_str());  // EEXIST
+    }
+    return real_file_ops().rename_noreplace(from, to);
+  };
+  auto third = deliver("third", {{root}}, options());
+  ASSERT_TRUE(third[0]);
+  EXPECT_EQ(read_all(taken), "second");
+  EXPECT_EQ(read_all(root + "/new/" + *third[0]), "third");
+  EXPECT_EQ(entries(root + "/new").size(), 3u);
+}
+
+TEST(MaildirDelivery, AMaildirWhoseNewWasRemovedGetsItBack) {
+  TempDir dir;
+  std::string root = dir.path() + "/a";
+  ASSERT_TRUE(deliver("first", {{root}}, options())[0]);
+  fs::remove_all(root + "/new");
+  fs::remove_all(root + "/cur");
+  auto r = deliver("second", {{root}}, options());
+  ASSERT_TRUE(r[0]) << r[0].error().describe();
+  EXPECT_EQ(read_all(root + "/new/" + *r[0]), "second");
+  EXPECT_TRUE(fs::is_directory(root + "/cur"));
+  EXPECT_EQ(mode_of(root + "/new"), 0700u);
+}
+
+// Holds the first fsync of one folder (named by path) until released, and
+// counts the fsyncs of that folder.
+std::string g_held_folder;
+std::atomic<int> g_held_fsyncs{0};
+std::promise<void> g_release;
+std::shared_future<void> g_released;
+int holding_fsync_of_one_folder(int fd) {
+  std::string link = "/proc/self/fd/" + std::to_string(fd);
+  std::array<char, 4096> target{};
+  ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+  if (n > 0 && std::string(target.data(), static_cast<size_t>(n)) == g_held_folder) {
+    if (g_held_fsyncs.fetch_add(1) == 0) g_released.wait();
+  }
+  return ::fsync(fd);
+}
+
+// A second delivery to a Maildir that a first one is still creating (its
+// folders exist but are not yet durable) must not succeed before they are:
+// it fsyncs the same folders itself.
+TEST(MaildirDelivery, ASecondDeliveryToAMaildirBeingCreatedMakesItsFoldersDurableToo) {
+  TempDir dir;
+  std::string root = dir.path() + "/example.org/a";
+  g_held_folder = fs::canonical(dir.path()).string() + "/example.org";
+  g_held_fsyncs = 0;
+  g_release = std::promise<void>();
+  g_released = g_release.get_future().share();
+  FileOpsGuard guard;
+  file_ops().fsync = holding_fsync_of_one_folder;
+  std::thread first([&] { EXPECT_TRUE(deliver("first", {{root}}, options())[0]); });
+  while (g_held_fsyncs.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The first delivery now waits in the fsync of example.org, which holds
+  // the new Maildir's name.
+  auto second = deliver("second", {{root}}, options());
+  EXPECT_TRUE(second[0]);
+  EXPECT_EQ(g_held_fsyncs.load(), 2);
+  g_release.set_value();
+  first.join();
+  EXPECT_EQ(entries(root + "/new").size(), 2u);
+  // Once the first is done, later deliveries cost no folder fsync but new/'s.
+  ASSERT_TRUE(deliver("third", {{root}}, options())[0]);
+  EXPECT_EQ(g_held_fsyncs.load(), 2);
 }
 
 TEST(MaildirDelivery, NoTargetsIsNoWork) { EXPECT_TRUE(deliver("x", {}, options()).empty()); }
