@@ -60,6 +60,7 @@ struct Options {
   unsigned seed = 1;
   int timeout_s = 60;
   bool pipelining = true;
+  bool sequential = false;  // message k goes to recipient k (mod the list), not a random one
   bool json = false;
 };
 
@@ -173,7 +174,7 @@ class Load {
       Session& s = sessions_[i];
       s = Session{};
       s.number = next_++;
-      s.rcpt = recipients_[pick_(rng_)];
+      s.rcpt = recipients_[o_.sequential ? s.number % recipients_.size() : pick_(rng_)];
       s.step_started = Clock::now();
       s.deadline = s.step_started + std::chrono::seconds(o_.timeout_s);
       Status c = connect_session(s, i);
@@ -439,7 +440,7 @@ void usage() {
                "usage: smtp_load --port PORT --recipients FILE [--host 127.0.0.1]\n"
                "                 [--messages 5000] [--size 5120] [--concurrency 20]\n"
                "                 [--sender ADDR] [--seed N] [--timeout SECONDS]\n"
-               "                 [--no-pipelining] [--json]\n");
+               "                 [--no-pipelining] [--sequential] [--json]\n");
 }
 
 Result<Options> parse(int argc, char** argv) {
@@ -466,6 +467,10 @@ Result<Options> parse(int argc, char** argv) {
     }
     if (a == "--no-pipelining") {
       o.pipelining = false;
+      continue;
+    }
+    if (a == "--sequential") {
+      o.sequential = true;
       continue;
     }
     if (a == "--host" || a == "--recipients" || a == "--sender") {
