@@ -45,9 +45,23 @@ struct AddressEntry {
   std::optional<Account> account;  // only looked for, and set, when there is no alias
 };
 
+// What Directory::read_scope() returns: while it lives, the lookups its
+// caller makes on the same thread read one consistent state of the
+// directory. Destroying it ends the read.
+class ReadScope {
+ public:
+  virtual ~ReadScope() = default;
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
+
+  // Groups the lookups that follow, on this thread, into one read: SQLite
+  // then takes its file locks once rather than once per lookup (three times
+  // for a recipient). nullptr where a backend has nothing to gain. Only
+  // lookups may be made while the scope lives.
+  virtual std::unique_ptr<ReadScope> read_scope() { return nullptr; }
 
   // ---- lookups: addresses and domain names must be normalized ----
   virtual Result<std::optional<Domain>> find_domain(std::string_view domain) = 0;

@@ -56,6 +56,7 @@ Result<Resolution> Resolver::resolve(std::string_view input) const {
   auto address = normalize_address(trimmed);
   if (!address) return fail(std::move(address).error());
   walk.result.address = *address;
+  auto one_read = directory_.read_scope();  // the domain, then each address of the walk
 
   std::string_view domain = domain_of(*address);
   auto hosted = directory_.find_domain(domain);

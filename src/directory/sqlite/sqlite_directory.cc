@@ -172,6 +172,42 @@ Status SqliteDirectory::insert_alias(const Alias& alias) {
 
 // ---- lookups ----
 
+namespace {
+
+// One read transaction, with the connection's lock held throughout (the
+// lookups inside take the recursive lock again). A deferred BEGIN takes no
+// lock itself; the first lookup takes SQLite's shared locks, which COMMIT
+// releases: one lock and unlock of the database and its WAL index for all
+// the lookups instead of one per statement.
+class SqliteReadScope final : public ReadScope {
+ public:
+  SqliteReadScope(std::recursive_mutex& mutex, Connection& connection)
+      : lock_(mutex), connection_(connection) {
+    auto begin = connection_.prepare("BEGIN");
+    open_ = begin && begin->run();
+  }
+  ~SqliteReadScope() override {
+    if (!open_) return;
+    auto commit = connection_.prepare("COMMIT");
+    // A read-only transaction: ending it cannot lose anything; should COMMIT
+    // fail, ROLLBACK still ends it, so the next statement is not inside it.
+    if (!commit || !commit->run()) (void)connection_.exec("ROLLBACK");
+  }
+  SqliteReadScope(const SqliteReadScope&) = delete;
+  SqliteReadScope& operator=(const SqliteReadScope&) = delete;
+
+ private:
+  std::unique_lock<std::recursive_mutex> lock_;
+  Connection& connection_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ReadScope> SqliteDirectory::read_scope() {
+  return std::make_unique<SqliteReadScope>(mutex_, connection_);
+}
+
 Result<std::optional<Domain>> SqliteDirectory::find_domain(std::string_view domain) {
   std::lock_guard lock(mutex_);
   auto exists = domain_exists(domain);

@@ -85,6 +85,7 @@ class SqliteDirectory final : public Directory {
   // A lookup reads the local file (WAL mode: it does not wait for the CLI
   // writing in another process).
   bool answers_locally() const override { return true; }
+  std::unique_ptr<ReadScope> read_scope() override;
   std::string describe() const override;
 
  private:
@@ -96,7 +97,8 @@ class SqliteDirectory final : public Directory {
   Result<bool> alias_exists(std::string_view address);
   Status insert_alias(const Alias& alias);
 
-  std::mutex mutex_;
+  // Recursive: a read_scope() holds it while the lookups inside take it again.
+  std::recursive_mutex mutex_;
   Connection connection_;
 };
 

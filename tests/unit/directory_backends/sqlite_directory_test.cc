@@ -127,6 +127,36 @@ TEST_F(SqliteDirectoryTest, ReopenKeepsData) {
   EXPECT_TRUE(*retired);
 }
 
+// A read scope is one read transaction: its lookups see one state of the
+// file even while another process (here another connection) changes it,
+// and it ends with the scope, so that later lookups and changes see the new
+// state.
+TEST_F(SqliteDirectoryTest, ReadScopeSeesOneStateAndEndsWithTheScope) {
+  auto dir = open();
+  ASSERT_NE(dir, nullptr);
+  ASSERT_TRUE(is_ok(dir->add_domain(actor_, Domain{"example.org"}, {})));
+  ASSERT_TRUE(is_ok(dir->add_account(actor_, account("alice@example.org"))));
+  auto other = open(OpenMode::kMustExist);
+  ASSERT_NE(other, nullptr);
+  {
+    auto scope = dir->read_scope();
+    ASSERT_NE(scope, nullptr);
+    auto alice = dir->find_account("alice@example.org");
+    ASSERT_TRUE(is_ok(alice));
+    EXPECT_TRUE(alice->has_value());
+    // WAL: the writer is not blocked by the open read...
+    ASSERT_TRUE(is_ok(other->add_account(actor_, account("bob@example.org"))));
+    // ...and the read goes on seeing the state it started with.
+    auto bob = dir->find_account("bob@example.org");
+    ASSERT_TRUE(is_ok(bob));
+    EXPECT_FALSE(bob->has_value());
+  }
+  auto bob = dir->find_account("bob@example.org");
+  ASSERT_TRUE(is_ok(bob));
+  EXPECT_TRUE(bob->has_value());
+  EXPECT_TRUE(is_ok(dir->add_account(actor_, account("carol@example.org"))));
+}
+
 TEST_F(SqliteDirectoryTest, MustExistOnMissingFileSaysRunInit) {
   auto opened = SqliteDirectory::open(path(), OpenMode::kMustExist);
   EXPECT_TRUE(
