@@ -322,6 +322,8 @@ def run_load(args, port, recipients_file, messages=None, sequential=False):
         cmd.append("--sequential")
     if args.no_pipelining:
         cmd.append("--no-pipelining")
+    if args.wait_for_quit_reply:
+        cmd.append("--wait-for-quit-reply")
     before = os.times()
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     after = os.times()
@@ -809,6 +811,9 @@ def main():
     p.add_argument("--no-pipelining", action="store_true",
                    help="one SMTP command per round trip (default: MAIL, RCPT and DATA "
                         "in one write when the server offers PIPELINING)")
+    p.add_argument("--wait-for-quit-reply", action="store_true",
+                   help="read the 221 after QUIT before closing (default: close at once, as "
+                        "Postfix's smtp_skip_quit_response = yes does)")
     p.add_argument("--warm", action="store_true",
                    help="before each server's measured load, send one unmeasured message to "
                         "every account, so that the load finds every Maildir in place")
@@ -849,6 +854,7 @@ def main():
               "load": {"messages": args.messages, "size": args.size, "sessions": args.sessions,
                        "accounts": len(accounts), "domains": args.domains,
                        "pipelining": not args.no_pipelining,
+                       "quit": "waits for 221" if args.wait_for_quit_reply else "closes after QUIT",
                        "maildirs": "in place (--warm)" if args.warm else "created by the load"},
               "disk": []}
     groups = []

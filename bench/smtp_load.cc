@@ -16,7 +16,9 @@
 // When the server offers PIPELINING the client sends MAIL, RCPT and DATA in
 // one write and reads the three replies together (RFC 2920), as Postfix,
 // Exim and the large senders do; `--no-pipelining` sends one command per
-// round trip instead.
+// round trip instead. After the message is accepted it sends QUIT and
+// closes without waiting for the 221, as Postfix's SMTP client does by
+// default (smtp_skip_quit_response = yes); `--wait-for-quit-reply` waits.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -61,6 +63,7 @@ struct Options {
   int timeout_s = 60;
   bool pipelining = true;
   bool sequential = false;  // message k goes to recipient k (mod the list), not a random one
+  bool wait_for_quit_reply = false;
   bool json = false;
 };
 
@@ -386,7 +389,10 @@ class Load {
             std::chrono::duration<double, std::milli>(Clock::now() - s.sent_dot).count());
         ++stats_.accepted;
         s.step = Step::kQuit;
-        return send(i, "QUIT\r\n");
+        if (!send(i, "QUIT\r\n")) return false;
+        if (o_.wait_for_quit_reply || !s.out.empty()) return true;
+        finish(i);
+        return false;
       case Step::kQuit:
         mark(4);
         finish(i);
@@ -440,7 +446,8 @@ void usage() {
                "usage: smtp_load --port PORT --recipients FILE [--host 127.0.0.1]\n"
                "                 [--messages 5000] [--size 5120] [--concurrency 20]\n"
                "                 [--sender ADDR] [--seed N] [--timeout SECONDS]\n"
-               "                 [--no-pipelining] [--sequential] [--json]\n");
+               "                 [--no-pipelining] [--wait-for-quit-reply] [--sequential]\n"
+               "                 [--json]\n");
 }
 
 Result<Options> parse(int argc, char** argv) {
@@ -471,6 +478,10 @@ Result<Options> parse(int argc, char** argv) {
     }
     if (a == "--sequential") {
       o.sequential = true;
+      continue;
+    }
+    if (a == "--wait-for-quit-reply") {
+      o.wait_for_quit_reply = true;
       continue;
     }
     if (a == "--host" || a == "--recipients" || a == "--sender") {
