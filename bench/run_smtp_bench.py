@@ -291,7 +291,16 @@ def count_delivered(base, accounts):
 
 # ---------------------------------------------------------------- tools
 
+def settle():
+    """Writes back what the previous phase left dirty (folders, inode
+    tables, Postfix's queue) before the next one is measured, so that no
+    measurement pays for its predecessor's write-back."""
+    os.sync()
+    time.sleep(1)
+
+
 def run_disk_rate(args, work):
+    settle()
     path = os.path.join(work, "disk-rate-%d" % time.monotonic_ns())
     # --keep: the files stay until the run's folder is removed at the end.
     # Deleting 5,000 inodes just before a server's load would slow that
@@ -352,6 +361,7 @@ def measure(name, args, port, maildir_base, accounts, recipients_file, cpu_now, 
         time.sleep(1)
     log("%s: sending %d messages of %d bytes over %d sessions" %
         (name, args.messages, args.size, args.sessions))
+    settle()
     cpu_before = cpu_now()
     load = run_load(args, port, recipients_file)
     log("%s: accepted %d, refused %d in %.2f s; waiting for the last delivery" %
