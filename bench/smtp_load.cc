@@ -468,20 +468,19 @@ Result<Options> parse(int argc, char** argv) {
       }
       return n;
     };
-    if (a == "--json") {
-      o.json = true;
-      continue;
-    }
-    if (a == "--no-pipelining") {
-      o.pipelining = false;
-      continue;
-    }
-    if (a == "--sequential") {
-      o.sequential = true;
-      continue;
-    }
-    if (a == "--wait-for-quit-reply") {
-      o.wait_for_quit_reply = true;
+    // Switches without a value: the option they set, and to what.
+    static constexpr struct {
+      std::string_view name;
+      bool Options::*option;
+      bool value;
+    } kSwitches[] = {{"--json", &Options::json, true},
+                     {"--no-pipelining", &Options::pipelining, false},
+                     {"--sequential", &Options::sequential, true},
+                     {"--wait-for-quit-reply", &Options::wait_for_quit_reply, true}};
+    const auto* sw = std::find_if(std::begin(kSwitches), std::end(kSwitches),
+                                  [&](const auto& s) { return s.name == a; });
+    if (sw != std::end(kSwitches)) {
+      o.*(sw->option) = sw->value;
       continue;
     }
     if (a == "--host" || a == "--recipients" || a == "--sender") {
