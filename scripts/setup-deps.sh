@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential g++ cmake ninja-build pkg-config git
+  build-essential g++ cmake ninja-build pkg-config git ccache
   # libraries (docs/dependencies.md says why each was chosen)
   libboost1.81-dev libtomlplusplus-dev libcli11-dev libexpected-dev libfmt-dev
   libsqlite3-dev libssl-dev libcrypt-dev libargon2-dev libidn2-dev
