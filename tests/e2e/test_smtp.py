@@ -42,6 +42,15 @@ def set_limit(config, key, value):
 
 
 class SmtpTestCase(HostmailTestCase):
+    def wait_for_maildir(self, mailbox, count, timeout=10):
+        """The files in a mailbox's new/ once there are `count` of them."""
+        deadline = time.time() + timeout
+        while True:
+            files = self.maildir_files(mailbox)
+            if len(files) >= count or time.time() > deadline:
+                return files
+            time.sleep(0.05)
+
     def setUp(self):
         super().setUp()
         self.ok("domain", "add", "example.org")
@@ -51,6 +60,8 @@ class SmtpTestCase(HostmailTestCase):
             self.ok("account", "add", a, "--password-stdin", stdin="pw\n")
         self.ok("alias", "add", "team@example.org", "john@example.org", "mary@example.org")
         self.ok("alias", "add", "@other.example", "boss@other.example")
+        # What docs/operations.md tells an administrator to set.
+        self.set_option("server", "postmaster_address", '"mary@example.org"')
 
     def smtp(self):
         s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30)
@@ -73,6 +84,49 @@ class SmtpTestCase(HostmailTestCase):
             lines.append(line)
             if len(line) < 4 or line[3] != "-":
                 return int(line[:3]), "".join(lines)
+
+
+class PostmasterTest(SmtpTestCase):
+    """Issue 11.5: mail for postmaster and abuse is never accepted and then
+    lost: it reaches the person the aliases file or [server]
+    postmaster_address names, or is refused for now."""
+
+    def setUp(self):
+        super().setUp()
+        self.set_option("server", "postmaster_address", '""')
+
+    def test_postmaster_mail_with_nowhere_to_go_is_refused_for_now(self):
+        self.start_server()
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("")
+        for rcpt in ("postmaster", "postmaster@example.org", "abuse@other.example"):
+            code, text = s.rcpt(rcpt)
+            self.assertEqual(code, 451, (rcpt, text))
+            self.assertIn(b"nowhere to go", text)
+        self.assertIn("postmaster_address", self.server_log())
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_the_aliases_file_takes_postmaster_and_abuse_to_a_person(self):
+        with open(self.aliases, "w") as f:
+            f.write("# as Debian ships it, plus a line for root\n"
+                    "postmaster: root\nabuse: root\nroot: john@example.org\n")
+        self.start_server()
+        s = self.smtp()
+        refused = s.sendmail("", ["Postmaster", "postmaster@example.org", "abuse@example.org",
+                                  "postmaster@other.example"], MESSAGE)
+        self.assertEqual(refused, {})
+        # One message, one copy for john however many ways lead to him.
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        s.sendmail("a@elsewhere.example", ["abuse@other.example"], MESSAGE)
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 2)), 2)
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_postmaster_address_takes_what_nothing_else_does(self):
+        self.set_option("server", "postmaster_address", '"boss@other.example"')
+        self.start_server()
+        self.smtp().sendmail("", ["abuse@example.org"], MESSAGE)
+        self.assertEqual(len(self.wait_for_maildir("other.example/boss", 1)), 1)
 
 
 class DeliveryTest(SmtpTestCase):
@@ -152,6 +206,13 @@ class DeliveryTest(SmtpTestCase):
                      "postmaster@other.example", "abuse@other.example"):
             code, text = s.rcpt(rcpt)
             self.assertEqual(code, 250, (rcpt, text))
+
+    def test_postmaster_mail_arrives(self):
+        s = self.smtp()
+        refused = s.sendmail("", ["postmaster", "postmaster@example.org", "abuse@example.org"],
+                             MESSAGE)
+        self.assertEqual(refused, {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/mary", 1)), 1)
 
     def test_recipient_delimiter(self):
         s = self.smtp()
