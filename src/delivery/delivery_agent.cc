@@ -60,6 +60,7 @@ std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient
 // How a queue entry records a full mailbox: temporary, as Postfix and
 // Dovecot say it, so the message waits for the owner to make room.
 constexpr std::string_view kMailboxFull = "452 4.2.2 mailbox full";
+constexpr std::string_view kLargerThanQuota = "552 5.2.2 message larger than the mailbox's quota";
 
 // "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
 std::string smtp_text(const Error& e) {
@@ -93,6 +94,11 @@ Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t s
         store::maildir::quota_usage(*path, d.quota_bytes, options_.vmail_uid, options_.vmail_gid);
     if (!usage) continue;
     const auto used = static_cast<uint64_t>(std::max<int64_t>(usage->bytes, 0));
+    if (size > d.quota_bytes) {
+      return fail(ErrorKind::kLimit, "message is larger than the mailbox's quota",
+                  fmt::format("{} bytes for {} with a quota of {}", size, d.address,
+                              d.quota_bytes));
+    }
     if (used >= d.quota_bytes || (size > 0 && used + size > d.quota_bytes)) {
       return fail(ErrorKind::kOverQuota, "mailbox full",
                   fmt::format("{} uses {} of its {} bytes", d.address, used, d.quota_bytes));
@@ -158,6 +164,16 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
             continue;
           }
+          if (d.quota_bytes > 0 && message.size() > d.quota_bytes) {
+            // It could never fit: a permanent failure, bounced.
+            log::warning("message larger than the quota of {}", d.address);
+            failed(d.address, r.rcpt, std::string(kLargerThanQuota));
+            ++report.failed;
+            if (!report.first_failure) {
+              report.first_failure = Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
+            }
+            continue;
+          }
           if (over_quota(d, *path, message.size(), options_.vmail_uid, options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
             defer(d.address, r.rcpt, std::string(kMailboxFull));
@@ -197,7 +213,8 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
         ++report.delivered;
         if (target_destinations[i]->quota_bytes > 0) {
           Status counted = store::maildir::record_quota_change(
-              targets[i].path, static_cast<int64_t>(copy.size()), 1);
+              targets[i].path, static_cast<int64_t>(copy.size()), 1,
+              target_destinations[i]->quota_bytes, options_.vmail_uid, options_.vmail_gid);
           if (!counted) log::warning("quota not updated: {}", counted.error().describe());
         }
         log::info("delivered to={} rcpt={} maildir={} file={}", target_destinations[i]->address,
@@ -331,7 +348,8 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         q.state = State::kDelivered;
         if (d.quota_bytes > 0) {
           (void)store::maildir::record_quota_change(quota_path, static_cast<int64_t>(copy.size()),
-                                                    1);
+                                                    1, d.quota_bytes, options_.vmail_uid,
+                                                    options_.vmail_gid);
         }
         log::info("delivered from queue id={} to={}", entry.id, q.address);
       } else {

@@ -108,8 +108,9 @@ class DeliveryAgent {
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
 
   // Whether every virtual mailbox of `resolution` with a quota has room for
-  // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota
-  // names the full mailbox; a quota that cannot be read is no refusal.
+  // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota:
+  // full for now (452 4.2.2); kLimit: `size` exceeds the whole quota, so it
+  // can never fit (552 5.2.2). A quota that cannot be read is no refusal.
   Status admits(const directory::Resolution& resolution, uint64_t size) const;
 
   // Maildir path of a virtual destination; kInvalid when its mailbox

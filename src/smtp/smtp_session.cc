@@ -183,6 +183,7 @@ bool Session::count_error() {
 void Session::reset_transaction() {
   sender_.reset();
   smtputf8_ = false;
+  announced_size_ = 0;
   recipients_.clear();
   chunks_.clear();
   chunks_failed_ = false;
@@ -305,6 +306,7 @@ void Session::do_mail(const proto::Command& c) {
                 std::to_string(ctx_.settings.max_message_size) + " octets");
       return;
     }
+    announced_size_ = announced;
   }
   sender_ = c.path;
   smtputf8_ = c.param("SMTPUTF8") != nullptr;
@@ -360,9 +362,15 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   // A full mailbox is refused for now (RFC 3463 4.2.2): the sender retries
   // while its owner makes room, instead of the message bouncing later.
   // Reads the small maildirsize file, and only for accounts with a quota.
-  if (Status room = ctx_.agent.admits(*resolution, 0); !room) {
+  if (Status room = ctx_.agent.admits(*resolution, announced_size_); !room) {
     log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_, room.error().describe());
-    reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+    if (room.error().kind() == ErrorKind::kLimit) {
+      // Larger than the whole quota: it can never fit.
+      reply(552, "5.2.2", "<" + address + ">: Message is larger than the mailbox's quota");
+      count_error();
+    } else {
+      reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+    }
     co_return;
   }
   recipients_.push_back({resolution->address, std::move(*resolution)});

@@ -401,6 +401,60 @@ class DeliveryTest(SmtpTestCase):
         self.assertEqual(r.code, 67, r)
 
 
+class DuplicatesAndQuotaTest(SmtpTestCase):
+    """Issue 11.8: repeated recipients are delivered once, and an account's
+    quota is kept (Maildir++ maildirsize) and enforced at RCPT and at
+    delivery."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("account", "add", "small@example.org", "--quota", "20000",
+                "--password-stdin", stdin="pw\n")
+        self.start_server()
+
+    def test_a_thousand_identical_rcpts_make_one_copy(self):
+        body = "Subject: many\r\n\r\n" + ("x" * 990 + "\r\n") * 100
+        refused = self.smtp().sendmail("a@elsewhere.example", ["john@example.org"] * 1000
+                                       + ["team@example.org"], body)
+        self.assertEqual(refused, {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        time.sleep(0.3)  # a second copy would have been written with the first
+        self.assertEqual(len(self.maildir_files("example.org/john")), 1)
+        self.assertEqual(len(self.maildir_files("example.org/mary")), 1)
+
+    def test_quota_is_enforced_at_rcpt_and_at_delivery(self):
+        message = "Subject: 15 KB\r\n\r\n" + ("y" * 998 + "\r\n") * 15
+        s = self.smtp()
+        self.assertEqual(s.sendmail("a@elsewhere.example", ["small@example.org"], message), {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/small", 1)), 1)
+        with open(os.path.join(self.maildirs, "example.org/small/maildirsize")) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "20000S")
+        # smtplib announces SIZE: the second does not fit, the client is told so.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as refused:
+            s.sendmail("a@elsewhere.example", ["small@example.org"], message)
+        code, text = refused.exception.recipients["small@example.org"]
+        self.assertEqual((code, text[:5]), (452, b"4.2.2"))
+        # Larger than the whole quota: refused for good.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as refused:
+            s.sendmail("a@elsewhere.example", ["small@example.org"], message * 2)
+        self.assertEqual(refused.exception.recipients["small@example.org"][0], 552)
+        # Without SIZE the message is accepted, and waits in the queue until
+        # there is room: never a third file over the quota, never lost.
+        sock, f = self.raw()
+        for line, want in ((b"HELO c.example", 250), (b"MAIL FROM:<a@elsewhere.example>", 250),
+                           (b"RCPT TO:<small@example.org>", 250), (b"DATA", 354)):
+            sock.sendall(line + b"\r\n")
+            self.assertEqual(self.reply(f)[0], want, line)
+        sock.sendall(message.encode() + b".\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(len(self.maildir_files("example.org/small")), 1)
+        queued = self.ok("queue", "list", "--json").json()
+        self.assertEqual([(e["recipient"], e["state"]) for e in queued],
+                         [("small@example.org", "deferred")])
+        self.assertIn("4.2.2", self.ok("queue", "list").out)
+
+
 class LimitsTest(SmtpTestCase):
     def setUp(self):
         super().setUp()

@@ -130,11 +130,16 @@ Result<QuotaUsage> quota_usage(const std::string& maildir, uint64_t quota_bytes,
   return usage;
 }
 
-Status record_quota_change(const std::string& maildir, int64_t bytes, int64_t messages) {
+Status record_quota_change(const std::string& maildir, int64_t bytes, int64_t messages,
+                           uint64_t quota_bytes, uid_t uid, gid_t gid) {
   const std::string path = maildir + "maildirsize";
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) {
-    if (errno == ENOENT) return ok();
+    if (errno == ENOENT) {
+      auto counted = quota_usage(maildir, quota_bytes, uid, gid);
+      if (!counted) return fail(std::move(counted).error());
+      return ok();
+    }
     return fail(sys_error(errno, "update", path));
   }
   return write_all(fd.get(), fmt::format("{} {}\n", bytes, messages), path);

@@ -40,8 +40,10 @@ struct QuotaUsage {
 Result<QuotaUsage> quota_usage(const std::string& maildir, uint64_t quota_bytes, uid_t uid = -1,
                                gid_t gid = -1);
 
-// Records a change of `bytes` and `messages`; a Maildir without a
-// maildirsize file is left alone (the next quota_usage() counts it).
-Status record_quota_change(const std::string& maildir, int64_t bytes, int64_t messages);
+// Records a change of `bytes` and `messages` (after a delivery). A Maildir
+// without a maildirsize file gets one, counted from its messages (which
+// include the change).
+Status record_quota_change(const std::string& maildir, int64_t bytes, int64_t messages,
+                           uint64_t quota_bytes, uid_t uid = -1, gid_t gid = -1);
 
 }  // namespace hm::store::maildir
