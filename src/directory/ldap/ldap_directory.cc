@@ -671,7 +671,7 @@ Status LdapDirectory::add_account(const Actor& actor, const Account& account) {
 }
 
 Status LdapDirectory::update_account(const Actor& actor, const Account& account) {
-  auto existing = find_entry(options_.account_filter, account.address, {"1.1"});
+  auto existing = find_entry(options_.account_filter, account.address, account_attribute_names());
   if (!existing) return fail(std::move(existing).error());
   if (!existing->has_value()) {
     return fail(ErrorKind::kNotFound, fmt::format("account {} does not exist", account.address));
@@ -680,10 +680,15 @@ Status LdapDirectory::update_account(const Actor& actor, const Account& account)
   auto who = writer(actor);
   if (!who) return fail(std::move(who).error());
   std::vector<Modification> mods;
-  // Replace with no values removes an attribute, and is no error when absent.
+  // Only what changes is written: slapd's rules may let a postmaster change
+  // a password but not where the mail is stored (mailbox, homeDirectory,
+  // uidNumber, gidNumber; docs/ldap/slapd.conf.example). Replace with no
+  // values removes an attribute, and is no error when absent.
   for (auto& [name, values] : account_attributes(account)) {
+    if ((*existing)->values(name) == values) continue;
     mods.push_back({Op::kReplace, name, values});
   }
+  if (mods.empty()) return ok();
   return write(*who, [&](Connection& c) { return c.modify((*existing)->dn, mods); });
 }
 

@@ -298,6 +298,15 @@ TEST_F(LdapDirectoryTest, SlapdRefusesAPostmasterOutsideTheirDomain) {
   ASSERT_TRUE(dir_->add_alias(pm, Alias{"info@a.example", {"dave@a.example"}}));
   Account dave = account("dave@a.example", hash("y", "SSHA"));
   ASSERT_TRUE(dir_->update_account(pm, dave));
+  // ...but never where an account's mail is stored, nor as whom (issue
+  // 11.3): slapd refuses, though hostmail's own checks are bypassed here.
+  Account moved = dave;
+  moved.mailbox = "a.example/carol/";
+  EXPECT_EQ(dir_->update_account(pm, moved).error().kind(), ErrorKind::kPermission);
+  Account other_uid = dave;
+  other_uid.uid_number = 0;
+  EXPECT_EQ(dir_->update_account(pm, other_uid).error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(dir_->find_account("dave@a.example")->value().mailbox, "a.example/dave/");
   ASSERT_TRUE(dir_->delete_account(pm, "dave@a.example"));
   // ...and nowhere else. AdminService is bypassed here on purpose: slapd
   // itself must refuse.
