@@ -85,7 +85,10 @@ class DeliveryAgentTest : public ::testing::Test {
     o.fsync = false;
     SenderResolver resolve;
     if (with_bounces) {
-      resolve = [this](std::string_view a) { return resolver_->resolve(a); };
+      resolve = [this](std::string_view a) {
+        sender_lookups_.push_back(std::string(a));
+        return resolver_->resolve(a);
+      };
     }
     return std::make_unique<DeliveryAgent>(
         o, *queue_, std::make_unique<ScriptedLocalDelivery>(local_), std::move(resolve));
@@ -126,6 +129,7 @@ class DeliveryAgentTest : public ::testing::Test {
   }
 
   std::string root_;
+  std::vector<std::string> sender_lookups_;  // every bounce the agent tried to address
   directory::memory::MemoryDirectory directory_;
   std::unique_ptr<queue::Queue> queue_;
   std::unique_ptr<directory::Resolver> resolver_;
@@ -394,8 +398,13 @@ TEST_F(DeliveryAgentTest, AnExpiredBounceIsDroppedNotBounced) {
   ASSERT_TRUE(report);
   auto entries = queued();
   ASSERT_EQ(entries.size(), 1u);  // the bounce, waiting for the relay
+  ASSERT_EQ(entries[0].sender, "");
+  sender_lookups_.clear();
   must(agent_->run_queue(directory_, entries[0].arrived + queue::Queue::kGiveUpAfter));
   EXPECT_TRUE(queued().empty());
+  // Settled by the null-sender rule itself, not by a failed attempt to
+  // address a bounce of the bounce to "<>".
+  EXPECT_TRUE(sender_lookups_.empty()) << sender_lookups_.front();
   EXPECT_TRUE(inbox("user1").empty());
   EXPECT_TRUE(inbox("user2").empty());
 }
