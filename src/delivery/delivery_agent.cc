@@ -95,9 +95,9 @@ Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t s
     if (!usage) continue;
     const auto used = static_cast<uint64_t>(std::max<int64_t>(usage->bytes, 0));
     if (size > d.quota_bytes) {
-      return fail(ErrorKind::kLimit, "message is larger than the mailbox's quota",
-                  fmt::format("{} bytes for {} with a quota of {}", size, d.address,
-                              d.quota_bytes));
+      return fail(
+          ErrorKind::kLimit, "message is larger than the mailbox's quota",
+          fmt::format("{} bytes for {} with a quota of {}", size, d.address, d.quota_bytes));
     }
     if (used >= d.quota_bytes || (size > 0 && used + size > d.quota_bytes)) {
       return fail(ErrorKind::kOverQuota, "mailbox full",
@@ -170,7 +170,8 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             failed(d.address, r.rcpt, std::string(kLargerThanQuota));
             ++report.failed;
             if (!report.first_failure) {
-              report.first_failure = Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
+              report.first_failure =
+                  Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
             }
             continue;
           }
@@ -274,6 +275,49 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
   return report;
 }
 
+Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Directory& directory,
+                                                               const std::string& address) const {
+  if (resolve_sender_) return resolve_sender_(address);
+  // An agent without a resolver (tests, tools): the account, or nothing.
+  auto account = directory.find_account(address);
+  if (!account) return fail(std::move(account).error());
+  directory::Resolution r;
+  r.address = address;
+  if (!account->has_value()) {
+    r.hosted = false;  // left for an agent that can resolve it
+    return r;
+  }
+  const directory::Account& a = **account;
+  r.destinations.push_back({directory::Destination::Kind::kVirtual, a.address, a.home_directory,
+                            a.mailbox, a.quota_bytes});
+  return r;
+}
+
+DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(
+    const directory::Destination& d, const std::string& copy,
+    const store::maildir::DeliveryOptions& maildir_options) {
+  auto path = maildir_path(d);
+  if (!path) {
+    log::error("{}; kept in the queue", path.error().describe());
+    return {Outcome::kLater, "451 4.3.5 the account's mailbox path is refused"};
+  }
+  if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
+    return {Outcome::kNever, std::string(kLargerThanQuota)};
+  }
+  if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
+    return {Outcome::kLater, std::string(kMailboxFull)};
+  }
+  auto results = store::maildir::deliver(copy, {{*path, options_.vmail_uid, options_.vmail_gid}},
+                                         maildir_options);
+  if (!results[0]) return {Outcome::kLater, "451 4.3.0 " + results[0].error().message()};
+  if (d.quota_bytes > 0) {
+    (void)store::maildir::record_quota_change(*path, static_cast<int64_t>(copy.size()), 1,
+                                              d.quota_bytes, options_.vmail_uid,
+                                              options_.vmail_gid);
+  }
+  return {};
+}
+
 Status DeliveryAgent::run_queue(directory::Directory& directory,
                                 std::chrono::system_clock::time_point now) {
   auto entries = queue_.list();
@@ -315,47 +359,75 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         }
         continue;
       }
-      auto account = directory.find_account(q.address);
-      if (!account || !account->has_value()) continue;  // external, local, or directory down
+      // Looked up again as at RCPT time: an account deleted while its mail
+      // waited fails at once (550 5.1.1, bounced now, not after 5 days as
+      // expired), and a directory outage is an attempt that counts.
+      auto resolved = resolve_recipient(directory, q.address);
+      if (!resolved) {
+        ++q.attempts;
+        changed = true;
+        q.last_error = smtp_text(resolved.error());
+        if (resolved.error().temporary()) {
+          q.state = State::kDeferred;
+          q.next_attempt = now + queue::Queue::backoff(q.attempts);
+          log::info("queue id={} to={} deferred: {}", entry.id, q.address,
+                    resolved.error().describe());
+        } else {
+          q.state = State::kFailed;
+          log::warning("queue id={} to={} failed: {}", entry.id, q.address,
+                       resolved.error().describe());
+        }
+        continue;
+      }
+      if (!resolved->hosted) continue;  // elsewhere: waits for the outbound relay
       if (!message) {
         auto text = queue_.message(entry.id);
         if (!text) return fail(std::move(text).error());
         message = std::move(*text);
       }
-      directory::Destination d{directory::Destination::Kind::kVirtual, q.address,
-                               (*account)->home_directory, (*account)->mailbox,
-                               (*account)->quota_bytes};
-      auto path = maildir_path(d);
-      if (!path) {
-        log::error("queue id={}: {}; kept in the queue", entry.id, path.error().describe());
-        continue;
-      }
       std::string copy = with_delivery_headers(entry.sender, q.original, *message);
-      if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
-        ++q.attempts;
-        changed = true;
-        q.state = State::kDeferred;
-        q.last_error = std::string(kMailboxFull);
-        q.next_attempt = now + queue::Queue::backoff(q.attempts);
-        continue;
-      }
-      const std::string quota_path = *path;
-      auto results = store::maildir::deliver(
-          copy, {{std::move(*path), options_.vmail_uid, options_.vmail_gid}}, maildir_options);
       ++q.attempts;
       changed = true;
-      if (results[0]) {
-        q.state = State::kDelivered;
-        if (d.quota_bytes > 0) {
-          (void)store::maildir::record_quota_change(quota_path, static_cast<int64_t>(copy.size()),
-                                                    1, d.quota_bytes, options_.vmail_uid,
-                                                    options_.vmail_gid);
+      // Where the address leads now: usually the one account it led to at
+      // arrival. Any destination that fails for now keeps the recipient
+      // deferred (one that was reached may then get a second copy later).
+      Outcome worst;
+      for (const directory::Destination& d : resolved->destinations) {
+        Outcome o;
+        switch (d.kind) {
+          case directory::Destination::Kind::kVirtual:
+            o = deliver_virtual(d, copy, maildir_options);
+            break;
+          case directory::Destination::Kind::kLocal: {
+            auto local = local_->deliver(d.address, entry.sender, q.original, copy);
+            if (!local) {
+              o = {local.error().temporary() ? Outcome::kLater : Outcome::kNever,
+                   smtp_text(local.error())};
+            }
+            break;
+          }
+          case directory::Destination::Kind::kExternal:
+            o = {Outcome::kLater, std::string(kWaitingForRelay)};
+            break;
         }
-        log::info("delivered from queue id={} to={}", entry.id, q.address);
-      } else {
-        q.state = State::kDeferred;
-        q.last_error = "451 4.3.0 " + results[0].error().message();
-        q.next_attempt = now + queue::Queue::backoff(q.attempts);
+        if (o.kind > worst.kind) worst = std::move(o);
+      }
+      switch (worst.kind) {
+        case Outcome::kDone:
+          q.state = State::kDelivered;
+          log::info("delivered from queue id={} to={}", entry.id, q.address);
+          break;
+        case Outcome::kLater:
+          q.state = State::kDeferred;
+          q.last_error = std::move(worst.text);
+          q.next_attempt = now + queue::Queue::backoff(q.attempts);
+          break;
+        case Outcome::kNever:
+          q.state = State::kFailed;
+          q.last_error = std::move(worst.text);
+          log::error("delivery from queue id={} to={} failed: {}", entry.id, q.address,
+                     q.last_error);
+          break;
       }
     }
 

@@ -43,6 +43,7 @@
 #include "directory/directory.h"
 #include "directory/resolver.h"
 #include "queue/queue.h"
+#include "store/maildir/maildir_delivery.h"
 
 namespace hm::delivery {
 
@@ -118,6 +119,21 @@ class DeliveryAgent {
   Result<std::string> maildir_path(const directory::Destination& d) const;
 
  private:
+  // What `address` resolves to now, for a retry: through the resolver the
+  // agent was given (as SMTP resolves a RCPT), or, without one, the account
+  // of that address (not hosted when there is none).
+  Result<directory::Resolution> resolve_recipient(directory::Directory& directory,
+                                                  const std::string& address) const;
+  // How one destination of a queued recipient fared; `text` is what the
+  // queue records ("452 4.2.2 mailbox full"). Ordered: the worst wins.
+  struct Outcome {
+    enum Kind { kDone, kLater, kNever } kind = kDone;
+    std::string text;
+  };
+  // One copy into a virtual destination's Maildir, quota kept.
+  Outcome deliver_virtual(const directory::Destination& d, const std::string& copy,
+                          const store::maildir::DeliveryOptions& maildir_options);
+
   // Composes the bounce for `failed` (recipients of a message from `sender`)
   // and delivers it with the null sender. Ok: it is delivered or queued, or
   // it can never be delivered (a sender that does not exist; logged), so

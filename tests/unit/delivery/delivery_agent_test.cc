@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -129,7 +131,7 @@ class DeliveryAgentTest : public ::testing::Test {
   }
 
   std::string root_;
-  std::vector<std::string> sender_lookups_;  // every bounce the agent tried to address
+  std::vector<std::string> sender_lookups_;  // every address the agent resolved
   directory::memory::MemoryDirectory directory_;
   std::unique_ptr<queue::Queue> queue_;
   std::unique_ptr<directory::Resolver> resolver_;
@@ -404,9 +406,42 @@ TEST_F(DeliveryAgentTest, AnExpiredBounceIsDroppedNotBounced) {
   EXPECT_TRUE(queued().empty());
   // Settled by the null-sender rule itself, not by a failed attempt to
   // address a bounce of the bounce to "<>".
-  EXPECT_TRUE(sender_lookups_.empty()) << sender_lookups_.front();
+  EXPECT_EQ(std::count(sender_lookups_.begin(), sender_lookups_.end(), ""), 0);
   EXPECT_TRUE(inbox("user1").empty());
   EXPECT_TRUE(inbox("user2").empty());
+}
+
+// Issue 12: a retry resolves the recipient again, as at RCPT time. An
+// account deleted while its mail waited fails at once with 5.1.1 and is
+// bounced now (not after 5 days as "expired"); a directory outage is an
+// attempt that counts, with its error and the next try set.
+TEST_F(DeliveryAgentTest, ARetryResolvesTheRecipientAgain) {
+  queue::QueuedRecipient waiting;
+  waiting.address = "user1@example.org";
+  waiting.original = "user1@example.org";
+  waiting.state = State::kDeferred;
+  waiting.last_error = "452 4.2.2 mailbox full";
+  auto id = queue_->enqueue("user2@example.org", {waiting}, kMessage);
+  ASSERT_TRUE(id) << id.error().describe();
+
+  directory_.set_unavailable(true);
+  const auto now = std::chrono::system_clock::now();
+  must(agent_->run_queue(directory_, now));
+  directory_.set_unavailable(false);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].attempts, 1u);
+  EXPECT_EQ(entries[0].recipients[0].state, State::kDeferred);
+  EXPECT_TRUE(contains(entries[0].recipients[0].last_error, "451 4.3.0"));
+  EXPECT_GT(entries[0].recipients[0].next_attempt, now);
+
+  must(directory_.delete_account({"admin", ""}, "user1@example.org"));
+  must(agent_->run_queue(directory_, entries[0].recipients[0].next_attempt));
+  EXPECT_TRUE(queued().empty());
+  EXPECT_TRUE(inbox("user1").empty());
+  auto bounce = inbox("user2");
+  ASSERT_EQ(bounce.size(), 1u);
+  EXPECT_TRUE(contains(bounce[0], "Status: 5.1.1")) << bounce[0];
 }
 
 TEST_F(DeliveryAgentTest, SenderThatCannotReceiveMailDropsTheBounce) {
