@@ -17,6 +17,7 @@
 namespace hm::privsep {
 namespace {
 
+constexpr char kHelperName[] = "hostmail-helper";
 constexpr int kRequiredSeals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
 
 Response handle(const Request& request, int message_fd, const HelperSettings& settings) {
@@ -130,7 +131,10 @@ Result<HelperProcess> start_helper(const HelperSettings& settings) {
     sigaddset(&stop, SIGHUP);
     ::sigprocmask(SIG_BLOCK, &stop, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    ::prctl(PR_SET_NAME, "hostmail-privsep");
+    // The kernel keeps at most 15 characters of a process name: this one
+    // fits, so `ps` shows it whole (docs/operations.md names it).
+    static_assert(sizeof kHelperName - 1 <= 15);
+    ::prctl(PR_SET_NAME, kHelperName);
     ::_exit(run_helper(pair[1], settings));
   }
   ::close(pair[1]);

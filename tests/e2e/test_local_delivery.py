@@ -108,7 +108,10 @@ class LocalDeliveryTest(HostmailTestCase):
         self.assertEqual(proc_status(pid)["Groups"].strip(), "")
         helpers = self.helper_pids(pid)
         self.assertEqual(len(helpers), 1, helpers)
-        self.assertEqual(proc_status(helpers[0])["Name"], "hostmail-privse")  # 15 chars
+        # The whole name: the kernel cuts process names to 15 characters.
+        self.assertEqual(proc_status(helpers[0])["Name"], "hostmail-helper")
+        with open(f"/proc/{helpers[0]}/comm") as f:
+            self.assertEqual(f.read().strip(), "hostmail-helper")
         self.assertEqual(uids(helpers[0])[:2], [0, 0])
 
         self.send(f"{self.user}@localhost")
