@@ -256,7 +256,10 @@ int serve(const config::Config& config) {
         return 71;  // EX_OSERR
       }
       helper_guard.pid = helper->pid;
-      auto client = std::make_unique<privsep::PrivsepClient>(helper->fd);
+      // The helper stops a delivery at [local] delivery_timeout_s and
+      // answers; the client waits a little longer for that answer.
+      auto client = std::make_unique<privsep::PrivsepClient>(
+          helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace);
       privsep_client = client.get();
       local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(client));
       log::info("privileged helper started, pid {}", helper->pid);

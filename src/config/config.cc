@@ -268,6 +268,7 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.boolean("enabled", c.local.enabled);
     r.string("mailbox_command", c.local.mailbox_command);
     r.string("pam_service", c.local.pam_service);
+    r.integer("delivery_timeout_s", c.local.delivery_timeout_s);
     r.finish();
   }
   {

@@ -90,6 +90,11 @@ struct LocalConfig {
   bool enabled = false;         // deliver to shell users of this machine
   std::string mailbox_command;  // e.g. "/usr/bin/procmail"; empty: ~/Maildir/
   std::string pam_service = "hostmail";
+  // Longest a local delivery (Maildir write or mailbox_command) may take
+  // before it is stopped and retried from the queue. It runs while the
+  // sender waits for the answer to its DATA, so it must stay well below
+  // [limits] data_timeout_s and senders' own 10 minutes (RFC 5321 4.5.3.2.6).
+  uint32_t delivery_timeout_s = 60;
 };
 
 struct TlsConfig {
