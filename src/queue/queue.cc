@@ -235,26 +235,16 @@ class EntryLock {
 namespace {
 
 // Creates (if needed) and opens the queue folder `name` inside `parent_fd`
-// without following a link (see queue.h). As root, also refuses a folder
-// owned by anyone but root or `owner` (the state folder's owner, vmail):
-// nothing else is ever ours to work in.
-Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown,
-                              uid_t owner) {
+// without following a link (see queue.h). Its owner is not checked: what
+// vmail can leave here is a link (refused) or a folder of its own, never one
+// of root's (moving /etc needs write access to /, creating a hard link to a
+// folder is impossible), and everything done below the descriptor treats
+// every name with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW.
+Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown) {
   if (::mkdirat(parent_fd, name.c_str(), kDirMode) != 0 && errno != EEXIST) {
     return fail(sys_error(errno, "create folder", shown));
   }
-  auto fd = open_folder_nofollow(parent_fd, name, shown);
-  if (!fd) return fail(std::move(fd).error());
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return fail(sys_error(errno, "inspect", shown));
-  if (::geteuid() == 0 && st.st_uid != 0 && st.st_uid != owner) {
-    return fail(ErrorKind::kPermission,
-                fmt::format("{} belongs to uid {}, neither root nor the owner of the state "
-                            "folder (uid {}); hostmail will not work in it as root: check who "
-                            "made it",
-                            shown, st.st_uid, owner));
-  }
-  return fd;
+  return open_folder_nofollow(parent_fd, name, shown);
 }
 
 }  // namespace
@@ -271,13 +261,11 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   HM_TRY(make_dirs(state));
   UniqueFd state_fd(::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (state_fd.get() < 0) return fail(sys_error(errno, "open folder", state));
-  struct stat state_st {};
-  if (::fstat(state_fd.get(), &state_st) != 0) return fail(sys_error(errno, "inspect", state));
-  auto queue_fd = queue_folder(state_fd.get(), "queue", path, state_st.st_uid);
+  auto queue_fd = queue_folder(state_fd.get(), "queue", path);
   if (!queue_fd) return fail(std::move(queue_fd).error());
-  auto tmp = queue_folder(queue_fd->get(), "tmp", path + "/tmp", state_st.st_uid);
+  auto tmp = queue_folder(queue_fd->get(), "tmp", path + "/tmp");
   if (!tmp) return fail(std::move(tmp).error());
-  auto active = queue_folder(queue_fd->get(), "active", path + "/active", state_st.st_uid);
+  auto active = queue_folder(queue_fd->get(), "active", path + "/active");
   if (!active) return fail(std::move(active).error());
   Queue queue(path, fsync, std::move(*tmp), std::move(*active));
 
