@@ -183,6 +183,22 @@ class LocalDeliveryTest(HostmailTestCase):
             "elsewhere" in open(os.path.join("/root/Maildir/new", n), errors="replace").read()
             for n in os.listdir("/root/Maildir/new")))
 
+    def test_hostmail_deliver_as_root_reaches_a_local_user_through_the_helper(self):
+        # `hostmail deliver` as root runs as vmail, as `serve` does, and
+        # reaches local users through its own privileged helper.
+        self.configure()
+        for folder in ("", "state", "vmail", "vmail/domains"):
+            shutil.chown(os.path.join(self.dir, folder), VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
+                        "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
+        self.assertEqual(r.code, 0, r)
+        names = self.wait_for_files(1)
+        path = os.path.join(self.maildir_new, names[0])
+        self.assertEqual(os.stat(path).st_uid, self.uid)
+        with open(path, "rb") as f:
+            self.assertTrue(f.read().endswith(b"Subject: lda\n\nvia deliver\n"))
+
     def test_a_slow_mailbox_command_holds_up_no_other_delivery(self):
         # As in the review: a mailbox command that never finishes in time,
         # 18 messages for the local user at once, then one for a virtual

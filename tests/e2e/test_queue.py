@@ -5,6 +5,7 @@ docs/queue-format.md, so this test also pins that format: if the C++ side
 changes it, these entries stop being listed."""
 
 import os
+import pwd
 import shutil
 import subprocess
 import time
@@ -235,3 +236,39 @@ class QueueLinkAttackTest(HostmailTestCase):
         self.assert_untouched()
         self.assertEqual(self.ok("queue", "list", "--json").json(), [])
         self.assert_untouched()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+class DeliverAsRootLinkTest(HostmailTestCase):
+    """`hostmail deliver` run as root (by an MTA) writes into virtual_base,
+    which is vmail's: a mailbox that vmail replaced by a link to a folder of
+    root's must get nothing there, and nothing there may be chowned."""
+
+    def test_a_linked_mailbox_gets_nothing(self):
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "v@example.org", "--password-stdin", stdin="pw\n")
+        self.ok("account", "add", "w@example.org", "--password-stdin", stdin="pw\n")
+        for folder in ("", "state", "vmail", "vmail/domains", "vmail/domains/example.org"):
+            path = os.path.join(self.dir, folder)
+            os.makedirs(path, exist_ok=True)
+            shutil.chown(path, VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        target = os.path.join(self.dir, "root-only")
+        os.mkdir(target, 0o755)
+        os.symlink(target, os.path.join(self.maildirs, "example.org", "v"))
+
+        r = self.run_hm("deliver", "--recipient", "v@example.org", stdin="Subject: x\n\nx\n")
+        self.assertEqual(r.code, 75, r)  # temporary: the calling MTA keeps the message
+        self.assertEqual(os.listdir(target), [])
+        st = os.stat(target)
+        self.assertEqual((st.st_uid, st.st_gid), (0, 0))
+
+        # An ordinary mailbox is written as vmail, as the daemon writes it.
+        r = self.run_hm("deliver", "--recipient", "w@example.org", stdin="Subject: y\n\ny\n")
+        self.assertEqual(r.code, 0, r)
+        mailbox = os.path.join(self.maildirs, "example.org", "w")
+        files = os.listdir(os.path.join(mailbox, "new"))
+        self.assertEqual(len(files), 1)
+        vmail_uid = pwd.getpwnam(VMAIL_USER).pw_uid
+        self.assertEqual(os.stat(os.path.join(mailbox, "new", files[0])).st_uid, vmail_uid)
+        self.assertEqual(os.stat(mailbox).st_uid, vmail_uid)
