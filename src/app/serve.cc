@@ -294,6 +294,7 @@ int serve(const config::Config& config) {
 
   directory::AuthenticatorOptions auth_options;
   auth_options.local_enabled = config.local.enabled && privsep_client;
+  auth_options.first_valid_uid = config.local.first_valid_uid;
   if (privsep_client) {
     auth_options.local_check = [privsep_client](std::string_view user, std::string_view password) {
       return privsep_client->pam_check(user, password);

@@ -306,6 +306,14 @@ std::vector<Problem> check(const Config& c) {
                       "e.g. \"mail.example.org\"",
                       c.server.hostname));
   }
+  const std::string& pm = c.server.postmaster_address;
+  if (!pm.empty() && (pm.find('@') == std::string::npos || pm.front() == '@' || pm.back() == '@' ||
+                      pm.find_first_of(" \t<>") != std::string::npos)) {
+    k.add("server.postmaster_address",
+          fmt::format("'{}' is not an address; give the address of the person who reads mail "
+                      "for postmaster, e.g. \"hostmaster@example.org\"",
+                      pm));
+  }
   check_listen(k, c.listen);
   check_directory(k, c.directory);
   check_storage(k, c.storage);

@@ -107,8 +107,15 @@ class DeliveryAgent {
   // bounce per entry. `now` is the clock for all of it (tests pass their own).
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
 
-  // Maildir path of a virtual destination.
-  std::string maildir_path(const directory::Destination& d) const;
+  // Whether every virtual mailbox of `resolution` with a quota has room for
+  // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota:
+  // full for now (452 4.2.2); kLimit: `size` exceeds the whole quota, so it
+  // can never fit (552 5.2.2). A quota that cannot be read is no refusal.
+  Status admits(const directory::Resolution& resolution, uint64_t size) const;
+
+  // Maildir path of a virtual destination; kInvalid when its mailbox
+  // attribute would lead outside its own domain's folder (store/mailbox_path.h).
+  Result<std::string> maildir_path(const directory::Destination& d) const;
 
  private:
   // Composes the bounce for `failed` (recipients of a message from `sender`)

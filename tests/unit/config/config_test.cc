@@ -241,7 +241,7 @@ TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
   std::string msg = load_error("# comment\n[server]\nhostname = \"a.example\"\nfoo = 1\n");
   EXPECT_EQ(msg,
             "/etc/hostmail/hostmail.toml:4: server.foo: unknown key 'foo' in [server]; known "
-            "keys: hostname; remove it or correct its spelling");
+            "keys: hostname, postmaster_address; remove it or correct its spelling");
 }
 
 TEST(ConfigLoad, UnknownTableIsReported) {
