@@ -34,6 +34,7 @@ privsep::LocalDeliverySettings local_delivery_settings(const config::Config& con
   privsep::LocalDeliverySettings s;
   s.hostname = config.server.hostname;
   s.mailbox_command = config.local.mailbox_command;
+  s.command_timeout = std::chrono::seconds(config.local.delivery_timeout_s);
   return s;
 }
 

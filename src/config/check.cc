@@ -320,6 +320,13 @@ std::vector<Problem> check(const Config& c) {
   if (c.local.enabled) {
     k.not_empty("local.pam_service", c.local.pam_service,
                 "name the PAM service for local users, e.g. \"hostmail\"");
+    k.at_least("local.delivery_timeout_s", c.local.delivery_timeout_s, 1);
+    if (c.local.delivery_timeout_s >= c.limits.data_timeout_s) {
+      k.add("local.delivery_timeout_s",
+            fmt::format("{} s is not below [limits] data_timeout_s ({} s): a local delivery runs "
+                        "while the sender waits for the answer to DATA; make it shorter",
+                        c.local.delivery_timeout_s, c.limits.data_timeout_s));
+    }
   }
   check_tls(k, c.tls);
 

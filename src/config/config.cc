@@ -271,6 +271,7 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.string("pam_service", c.local.pam_service);
     r.path("aliases", c.local.aliases);
     r.integer("first_valid_uid", c.local.first_valid_uid);
+    r.integer("delivery_timeout_s", c.local.delivery_timeout_s);
     r.finish();
   }
   {

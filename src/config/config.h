@@ -97,6 +97,11 @@ struct LocalConfig {
   std::string aliases = "/etc/aliases";
   // Shell accounts below this uid (and root) never log in nor receive mail themselves.
   uint32_t first_valid_uid = 1000;
+  // Longest a local delivery (Maildir write or mailbox_command) may take
+  // before it is stopped and retried from the queue. It runs while the
+  // sender waits for the answer to its DATA, so it must stay well below
+  // [limits] data_timeout_s and senders' own 10 minutes (RFC 5321 4.5.3.2.6).
+  uint32_t delivery_timeout_s = 60;
 };
 
 struct TlsConfig {

@@ -246,6 +246,13 @@ TEST_F(DeliveryAgentTest, QueueFailureAfterMaildirCopiesIsTemporaryAndMayDuplica
   // The client retries once the disk has room: user1 gets a second copy.
   std::filesystem::remove(spool_tmp);
   std::filesystem::create_directory(spool_tmp);
+  // The queue works in the folders it opened, never in one put in their
+  // place later (issue 11.1): a queue opened now finds the new tmp/.
+  agent_.reset();
+  auto reopened = queue::Queue::open(root_ + "/state", /*fsync=*/false);
+  ASSERT_TRUE(reopened) << reopened.error().describe();
+  queue_ = std::make_unique<queue::Queue>(std::move(*reopened));
+  agent_ = make_agent(/*with_bounces=*/true);
   report = agent_->deliver({"user2@example.org", {rcpt("both@example.org")}}, kMessage);
   ASSERT_TRUE(report) << report.error().describe();
   EXPECT_EQ(report->queued, 1u);

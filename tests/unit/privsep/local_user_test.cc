@@ -169,5 +169,27 @@ TEST_F(DeliverToLocalUserTest, CommandTimeoutIsTemporary) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
+// The user owns ~ and may point ~/Maildir anywhere: the helper, root, writes
+// there only in a child that already is the user, so a link to a folder of
+// root's reaches nothing the user could not write anyway.
+TEST_F(DeliverToLocalUserTest, AMaildirLinkedToRootsFolderGetsNothing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to deliver as another user";
+  char tmpl[] = "/tmp/hm-privsep-root-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root_only = tmpl;
+  ASSERT_EQ(::chmod(root_only.c_str(), 0755), 0);
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    ASSERT_EQ(::mkdir((root_only + "/" + sub).c_str(), 0755), 0);
+  }
+  ASSERT_EQ(::symlink(root_only.c_str(), (home_.home() + "/Maildir").c_str()), 0);
+  auto r = deliver("Subject: x\n\nbody\n", settings());
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().temporary());
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    EXPECT_TRUE(std::filesystem::is_empty(root_only + "/" + sub)) << sub;
+  }
+  std::filesystem::remove_all(root_only);
+}
+
 }  // namespace
 }  // namespace hm::privsep
