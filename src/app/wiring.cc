@@ -35,6 +35,7 @@ privsep::LocalDeliverySettings local_delivery_settings(const config::Config& con
   s.hostname = config.server.hostname;
   s.mailbox_command = config.local.mailbox_command;
   s.command_timeout = std::chrono::seconds(config.local.delivery_timeout_s);
+  s.first_valid_uid = config.local.first_valid_uid;
   return s;
 }
 

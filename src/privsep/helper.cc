@@ -15,6 +15,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
+
 #include "auth/pam_auth.h"
 #include "base/log.h"
 #include "privsep/protocol.h"
@@ -24,6 +27,7 @@ namespace {
 
 constexpr char kHelperName[] = "hostmail-helper";
 constexpr int kRequiredSeals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW;
+constexpr std::chrono::seconds kPamFailureDelay{2};
 
 Response handle(const Request& request, int message_fd, const HelperSettings& settings) {
   switch (request.type) {
@@ -45,8 +49,19 @@ Response handle(const Request& request, int message_fd, const HelperSettings& se
       return Response::success(*delivered);
     }
     case RequestType::kPamCheck: {
+      // The daemon refuses system accounts and throttles guessing itself;
+      // this holds even when a compromised daemon asks: no system account's
+      // password is ever checked, and every refusal costs its child
+      // kPamFailureDelay (each request has a child of its own, so nothing
+      // else waits for it).
+      auto user = lookup_local_user(request.user);
+      if (!user || user->uid < settings.delivery.first_valid_uid) {
+        std::this_thread::sleep_for(kPamFailureDelay);
+        return Response::success("0");
+      }
       auto checked = auth::pam_check_password(settings.pam_service, request.user, request.password);
       if (!checked) return Response::failure(checked.error());
+      if (!*checked) std::this_thread::sleep_for(kPamFailureDelay);
       return Response::success(*checked ? "1" : "0");
     }
   }

@@ -118,6 +118,22 @@ TEST_F(DeliverToLocalUserTest, WritesTheUsersMaildirAsTheUser) {
   }
 }
 
+// Issue 11.2, the helper's own guard: whatever it is asked, nothing is
+// written or run with a system account's uid.
+TEST_F(DeliverToLocalUserTest, ASystemAccountGetsNothingWhoeverAsks) {
+  LocalDeliverySettings s = settings();
+  s.first_valid_uid = home_.user().uid + 1;
+  s.mailbox_command = home_.script("deliver.sh", "cat > \"$HOME/got\"\n");
+  auto r = deliver("Subject: x\n\nline\n", s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kPermission);
+  EXPECT_NE(r.error().message().find("system account"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(home_.home() + "/got"));
+  s.mailbox_command.clear();
+  EXPECT_FALSE(deliver("Subject: x\n\nline\n", s));
+  EXPECT_FALSE(std::filesystem::exists(home_.home() + "/Maildir"));
+}
+
 TEST_F(DeliverToLocalUserTest, RunsTheMailboxCommandWithTheEnvironment) {
   LocalDeliverySettings s = settings();
   s.mailbox_command = home_.script(
