@@ -56,6 +56,7 @@ struct SmtpServer::Impl {
         // Say why before closing, as Postfix's anvil does.
         static constexpr std::string_view kBusy =
             "421 4.7.0 Too many connections from your address, try again later\r\n";
+        log::info("smtp refused [{}]: {}", ip, kBusy.substr(0, kBusy.size() - 2));
         boost::system::error_code ignored;
         asio::write(socket, asio::buffer(kBusy), ignored);
         socket.close(ignored);

@@ -91,7 +91,16 @@ asio::awaitable<void> Session::watch() {
   }
 }
 
-void Session::reply(const Reply& r) { out_ += proto::format(r, true); }
+void Session::reply(const Reply& r) {
+  // Every refusal is logged, so an administrator can see why a sender's
+  // mail did not arrive; replies of 2xx and 3xx are not.
+  if (r.code >= 400 && !r.lines.empty()) {
+    log::info("smtp refused [{}]: {} {} {}", peer_ip_, r.code, r.enhanced, r.lines.front());
+  }
+  send(r);
+}
+
+void Session::send(const Reply& r) { out_ += proto::format(r, true); }
 
 void Session::reply(int code, std::string_view enhanced, std::string_view text) {
   reply(proto::make_reply(code, enhanced, text));
@@ -335,9 +344,11 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
         [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
   }
   if (!resolution) {
-    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_,
-              resolution.error().describe());
-    reply(rcpt_reply(resolution.error(), address));
+    // Logged here with the directory's reason rather than by reply().
+    const Reply refusal = rcpt_reply(resolution.error(), address);
+    log::info("smtp refused [{}]: {} {} rcpt=<{}>: {}", peer_ip_, refusal.code, refusal.enhanced,
+              address, resolution.error().describe());
+    send(refusal);
     if (!resolution.error().temporary()) count_error();
     co_return;
   }
@@ -432,7 +443,9 @@ asio::awaitable<bool> Session::do_data() {
   }
   reply(354, "", "End data with <CR><LF>.<CR><LF>");
   if (!co_await flush()) co_return false;
-  proto::DataDecoder decoder(ctx_.settings.max_message_size, ctx_.settings.line_length);
+  // No line limit for content: long lines are delivered intact (see
+  // data_decoder.h); the limit is for command lines.
+  proto::DataDecoder decoder(ctx_.settings.max_message_size, 0);
   for (;;) {
     size_t used = decoder.feed(in_);
     in_.erase(0, used);
@@ -447,13 +460,6 @@ asio::awaitable<bool> Session::do_data() {
     reply(552, "5.3.4",
           "Message size exceeds fixed limit of " + std::to_string(ctx_.settings.max_message_size) +
               " octets");
-    reset_transaction();
-    co_return true;
-  }
-  if (decoder.line_too_long()) {
-    reply(500, "5.5.2",
-          "Message has a line longer than " + std::to_string(ctx_.settings.line_length) +
-              " octets (RFC 5321)");
     reset_transaction();
     co_return true;
   }

@@ -53,7 +53,8 @@ class Session {
   asio::awaitable<Read> read_line(std::string& line);
   asio::awaitable<bool> read_more(std::chrono::seconds timeout);
   asio::awaitable<bool> flush();
-  void reply(const proto::Reply& r);
+  void reply(const proto::Reply& r);  // logs a refusal (4xx, 5xx), then send()
+  void send(const proto::Reply& r);   // queues the reply for the next flush()
   void reply(int code, std::string_view enhanced, std::string_view text);
 
   asio::awaitable<bool> handle(const proto::Command& command);

@@ -388,6 +388,33 @@ class DeliveryTest(SmtpTestCase):
         sock.sendall(b"QUIT\r\n")
         self.assertIsNone(self.server.poll())
 
+    def test_long_content_lines_are_delivered_intact(self):
+        # Long lines are common in the wild (HTML newsletters, some phone
+        # clients): accepted and stored as sent, as Postfix does. A 998-octet
+        # line after its stuffing dot is legal even by RFC 5321's count.
+        long_line = "".join(chr(ord("a") + i % 26) for i in range(5000))
+        dotted = "." + "d" * 997
+        sock, f = self.raw()
+        sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for _ in range(3):
+            self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(self.reply(f)[0], 354)
+        body = "Subject: long\r\n\r\n" + long_line + "\r\n" + dotted + "\r\nend\r\n"
+        sock.sendall(body.replace("\r\n.", "\r\n..").encode() + b".\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0].endswith(("\n" + long_line + "\n" + dotted + "\nend\n").encode()))
+        # Command lines keep their limit, and the refusal is logged.
+        sock.sendall(b"NOOP " + b"x" * 2000 + b"\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 500, text)
+        sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+        self.assertRegex(self.server_log(), r"smtp refused \[127\.0\.0\.1\]: 500 5\.5\.2 Line too long")
+
     def test_hostmail_deliver_command(self):
         r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
                         "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
