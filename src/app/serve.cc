@@ -43,7 +43,9 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   s.line_length = c.limits.line_length;
   s.command_timeout = std::chrono::seconds(c.limits.command_timeout_s);
   s.data_timeout = std::chrono::seconds(c.limits.data_timeout_s);
+  s.data_min_rate = c.limits.data_min_rate;
   s.connections_per_ip = c.limits.connections_per_ip;
+  s.max_sessions = c.limits.max_sessions;
   s.errors_per_session = c.limits.errors_per_session;
   s.tls_cert = c.tls.cert;
   s.tls_key = c.tls.key;

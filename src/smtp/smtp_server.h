@@ -28,7 +28,9 @@ struct SmtpSettings {
   uint32_t line_length = 1000;
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
-  uint32_t connections_per_ip = 20;
+  uint32_t data_min_rate = 500;      // bytes/s, averaged over a DATA or BDAT transfer
+  uint32_t connections_per_ip = 50;  // as Postfix's smtpd_client_connection_count_limit
+  uint32_t max_sessions = 500;       // all clients together
   uint32_t errors_per_session = 10;
   std::string tls_cert;  // PEM files; empty: no STARTTLS
   std::string tls_key;

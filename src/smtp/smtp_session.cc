@@ -53,10 +53,12 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
 
 }  // namespace
 
-Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip)
+Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip,
+                 std::function<void()> release_address)
     : ctx_(context),
       socket_(std::move(socket)),
       peer_ip_(std::move(peer_ip)),
+      release_address_(std::move(release_address)),
       watchdog_(socket_.get_executor()) {
   // read_more() reads without blocking once the socket says it is readable.
   boost::system::error_code ignored;
@@ -64,9 +66,36 @@ Session::Session(SessionContext& context, tcp::socket socket, std::string peer_i
   arm(context.settings.command_timeout);
 }
 
+Session::~Session() { release_address(); }
+
+void Session::release_address() {
+  if (release_address_) std::exchange(release_address_, nullptr)();
+}
+
 void Session::arm(std::chrono::seconds timeout) {
+  arm_at(std::chrono::steady_clock::now() + timeout);
+}
+
+void Session::arm_at(std::chrono::steady_clock::time_point deadline) {
   if (timed_out_) return;  // only the goodbye is left, on the watchdog's short leash
-  deadline_ = std::chrono::steady_clock::now() + timeout;
+  const bool earlier = deadline < deadline_;
+  deadline_ = deadline;
+  // The watchdog sleeps until the deadline it last saw; one that moves
+  // earlier (a command after a long DATA) must wake it, or it would be
+  // enforced only when the old one passes. Once per message at most.
+  if (earlier) watchdog_.cancel();
+}
+
+void Session::arm_data(std::chrono::steady_clock::time_point start, uint64_t received) {
+  // A minimum average rate rather than a silence limit restarted by every
+  // read (which one byte every few seconds defeats): the phase may take
+  // data_timeout plus one second per data_min_rate bytes received, and no
+  // read may take longer than data_timeout.
+  const auto now = std::chrono::steady_clock::now();
+  const auto earned = std::chrono::microseconds(received * 1'000'000 / ctx_.settings.data_min_rate);
+  arm_at(std::min(start + ctx_.settings.data_timeout +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(earned),
+                  now + ctx_.settings.data_timeout));
 }
 
 asio::awaitable<void> Session::watch() {
@@ -75,7 +104,13 @@ asio::awaitable<void> Session::watch() {
   for (;;) {
     watchdog_.expires_at(deadline_);
     auto [ec] = co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;  // cancelled: the conversation is over
+    if (ec) {
+      // Cancelled by `||` (the conversation is over), or by arm_at() moving
+      // the deadline earlier: then wait again.
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return;
+      continue;
+    }
     if (std::chrono::steady_clock::now() < deadline_) continue;  // armed again meanwhile
     boost::system::error_code ignored;
     if (timed_out_) {
@@ -121,8 +156,7 @@ asio::awaitable<bool> Session::flush() {
   co_return !ec && !timed_out_;
 }
 
-asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
-  arm(timeout);
+asio::awaitable<bool> Session::read_more() {
   boost::system::error_code ec;
   size_t n = 0;
   if (tls_) {
@@ -153,6 +187,7 @@ asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
 asio::awaitable<Session::Read> Session::read_line(std::string& line) {
   const size_t limit = ctx_.settings.line_length;
   bool too_long = false;
+  bool armed = false;
   for (;;) {
     size_t lf = in_.find('\n');
     if (lf != std::string::npos) {
@@ -173,7 +208,14 @@ asio::awaitable<Session::Read> Session::read_line(std::string& line) {
     }
     // Nothing more buffered: send the pipelined replies before waiting.
     if (!co_await flush()) co_return Read::kClosed;
-    if (!co_await read_more(ctx_.settings.command_timeout)) {
+    // The whole command must arrive within the timeout, counted from when
+    // the server starts waiting for it: arming at every read would let a
+    // client that sends a byte every few seconds stay for ever.
+    if (!armed) {
+      arm(ctx_.settings.command_timeout);
+      armed = true;
+    }
+    if (!co_await read_more()) {
       co_return timed_out_ ? Read::kTimeout : Read::kClosed;
     }
   }
@@ -256,6 +298,10 @@ asio::awaitable<bool> Session::handle(const proto::Command& c) {
     case Verb::kQuit:
       reply(221, "2.0.0", ctx_.settings.hostname + " Bye");
       closing_ = true;
+      // The client is gone as far as the per-address limit goes: one that
+      // reconnects at once for its next message must not find its own
+      // departing session still counted.
+      release_address();
       co_return true;
     case Verb::kHelp:
       reply(214, "2.0.0",
@@ -446,11 +492,17 @@ asio::awaitable<bool> Session::do_data() {
   // No line limit for content: long lines are delivered intact (see
   // data_decoder.h); the limit is for command lines.
   proto::DataDecoder decoder(ctx_.settings.max_message_size, 0);
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t received = 0;
   for (;;) {
     size_t used = decoder.feed(in_);
     in_.erase(0, used);
     if (decoder.done()) break;
-    if (!co_await read_more(ctx_.settings.data_timeout)) {
+    arm_data(start, received);
+    const size_t before = in_.size();
+    const bool more = co_await read_more();
+    received += in_.size() - before;
+    if (!more) {
       // Connection lost or timed out in DATA: nothing was acknowledged.
       reply(421, "4.4.2", ctx_.settings.hostname + " Timeout in DATA, closing connection");
       co_return false;
@@ -473,8 +525,14 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
   std::string chunk;
   bool keep = sender_ && !recipients_.empty() && !chunks_failed_ &&
               chunks_.size() + want <= ctx_.settings.max_message_size;
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t received = 0;
   while (want > 0) {
-    if (in_.empty() && !co_await read_more(ctx_.settings.data_timeout)) co_return false;
+    if (in_.empty()) {
+      arm_data(start, received);
+      if (!co_await read_more()) co_return false;
+      received += in_.size();
+    }
     size_t take = static_cast<size_t>(std::min<unsigned long long>(want, in_.size()));
     if (keep) chunks_.append(in_, 0, take);
     in_.erase(0, take);

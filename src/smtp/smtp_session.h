@@ -4,6 +4,7 @@
 // smtp_session.cc include it.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +35,13 @@ struct SessionContext {
 
 class Session {
  public:
-  Session(SessionContext& context, tcp::socket socket, std::string peer_ip);
+  // `release_address` gives back the session's place in the per-address
+  // limit; called once, when QUIT is answered or else at the end.
+  Session(SessionContext& context, tcp::socket socket, std::string peer_ip,
+          std::function<void()> release_address);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   asio::awaitable<void> run();
 
  private:
@@ -49,9 +56,14 @@ class Session {
   asio::awaitable<void> converse();
   asio::awaitable<void> watch();
   void arm(std::chrono::seconds timeout);
+  void arm_at(std::chrono::steady_clock::time_point deadline);
+  // The deadline of a DATA or BDAT transfer that began at `start` and has
+  // brought `received` bytes so far (see data_min_rate).
+  void arm_data(std::chrono::steady_clock::time_point start, uint64_t received);
+  void release_address();
 
   asio::awaitable<Read> read_line(std::string& line);
-  asio::awaitable<bool> read_more(std::chrono::seconds timeout);
+  asio::awaitable<bool> read_more();  // the caller arms the deadline
   asio::awaitable<bool> flush();
   void reply(const proto::Reply& r);  // logs a refusal (4xx, 5xx), then send()
   void send(const proto::Reply& r);   // queues the reply for the next flush()
@@ -78,6 +90,7 @@ class Session {
   bool tls_ = false;              // the handshake succeeded: all traffic goes through tls_stream_
   std::vector<char> tls_buffer_;  // what TLS reads decrypt into
   std::string peer_ip_;
+  std::function<void()> release_address_;
   std::string in_;   // bytes read, not yet consumed
   std::string out_;  // replies not yet written
   bool closing_ = false;

@@ -565,6 +565,48 @@ class SessionLimitsTest(SmtpTestCase):
         first.close()
         self.greeted()  # a slot is free again once the server has seen the close
 
+    @staticmethod
+    def trickle(sock, data, interval):
+        """Sends `data` one byte every `interval` seconds, on a thread, until
+        done or the server closes."""
+        def run():
+            for b in data:
+                try:
+                    sock.sendall(bytes([b]))
+                except OSError:
+                    return
+                time.sleep(interval)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return t
+
+    def test_trickled_command_times_out(self):
+        # One byte every 0.25 s: each read comes well within the 1 s timeout,
+        # but the command as a whole must arrive within it.
+        sock, f = self.greeted()
+        start = time.time()
+        self.trickle(sock, b"NOOP " + b"x" * 30 + b"\r\n", 0.25)
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, 4)
+
+    def test_trickled_data_times_out(self):
+        # In DATA too: well below data_min_rate, the transfer is cut off
+        # after about data_timeout_s, however regularly bytes arrive.
+        sock, f = self.greeted()
+        sock.sendall(b"EHLO slow.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        start = time.time()
+        self.trickle(sock, b"Subject: slow\r\n\r\n" + b"y" * 40 + b"\r\n.\r\n", 0.25)
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, 4)
+        self.assertEqual(self.maildir_files("example.org/john"), [])
+
     def test_idle_client_times_out(self):
         sock, f = self.raw()
         start = time.time()
@@ -597,6 +639,96 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertEqual(code, 421, text)
         self.assertLess(time.time() - start, 10)
         self.assertEqual(self.maildir_files("example.org/john"), [])
+
+
+class SessionCapTest(SmtpTestCase):
+    def setUp(self):
+        super().setUp()
+        set_limit(self.config, "max_sessions", 2)
+        self.start_server()
+
+    def test_sessions_in_all_are_capped(self):
+        held = []
+        deadline = time.time() + 10
+        while len(held) < 2:  # the start-up probe may still hold a place
+            sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(sock.close)
+            f = sock.makefile("rb")
+            line = f.readline()
+            if line.startswith(b"220 "):
+                held.append((sock, f))
+            else:
+                self.assertLess(time.time(), deadline, line)
+                time.sleep(0.1)
+        # Another address would be refused as well: the cap is for all.
+        third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+        self.addCleanup(third.close)
+        line = third.makefile("rb").readline()
+        self.assertEqual(line, b"421 4.7.0 Too many connections, try again later\r\n")
+        sock, f = held[0]
+        sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+        self.assertEqual(f.readline(), b"")
+        for _ in range(50):  # the place is given back when the session has ended
+            fourth = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(fourth.close)
+            line = fourth.makefile("rb").readline()
+            if line.startswith(b"220 "):
+                break
+            time.sleep(0.1)
+        self.assertTrue(line.startswith(b"220 "), line)
+        self.assertIn("smtp refused [127.0.0.1]: 421 4.7.0 Too many connections",
+                      self.server_log())
+
+
+class ReconnectingClientTest(SmtpTestCase):
+    """A busy sender that opens a new connection for every message, from
+    many sessions at once, and closes right after QUIT without waiting for
+    the 221 (as Postfix's smtp client does by default), with the default
+    per-address limit."""
+
+    SESSIONS = 20
+    MESSAGES = 40
+
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    async def sender(self, i, refused):
+        for n in range(self.MESSAGES):
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.ports["smtp"])
+            try:
+                async def reply():
+                    while True:
+                        line = await reader.readline()
+                        if len(line) < 4 or line[3:4] != b"-":
+                            return line
+
+                greeting = await reply()
+                if not greeting.startswith(b"220 "):
+                    refused.append(greeting)
+                    continue
+                writer.write(b"EHLO c%d.example\r\nMAIL FROM:<s%d@elsewhere.example>\r\n"
+                             b"RCPT TO:<john@example.org>\r\nDATA\r\n" % (i, i))
+                await writer.drain()
+                codes = [(await reply())[:3] for _ in range(4)]
+                self.assertEqual(codes, [b"250", b"250", b"250", b"354"])
+                writer.write(b"Subject: %d.%d\r\n\r\nbody\r\n.\r\nQUIT\r\n" % (i, n))
+                await writer.drain()
+                self.assertEqual((await reply())[:3], b"250")
+            finally:
+                writer.close()
+
+    async def run_all(self, refused):
+        tasks = [self.sender(i, refused) for i in range(self.SESSIONS)]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
+
+    def test_no_connection_is_refused(self):
+        refused = []
+        asyncio.run(self.run_all(refused))
+        self.assertEqual(refused, [])
+        self.assertEqual(len(self.maildir_files("example.org/john")),
+                         self.SESSIONS * self.MESSAGES)
 
 
 class CrashTest(SmtpTestCase):
@@ -661,6 +793,7 @@ class ConcurrencyTest(SmtpTestCase):
             resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
             self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
         set_limit(self.config, "connections_per_ip", self.SESSIONS + 10)
+        set_limit(self.config, "max_sessions", self.SESSIONS + 10)
 
         def debian_default_soft_limit():
             _, child_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
