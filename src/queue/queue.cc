@@ -10,7 +10,9 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -78,23 +80,46 @@ std::string new_id() {
                      counter.fetch_add(1, std::memory_order_relaxed) + 1, random32());
 }
 
-Status make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
-  return fail(sys_error(errno, "create folder", path));
-}
-
-Status make_dirs(const std::string& path) {
-  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
+// Creates `path` and the folders above it that are missing; adds to
+// `created` each folder it made, outermost first.
+Status make_dirs(const std::string& path, std::vector<std::string>& created) {
+  if (::mkdir(path.c_str(), kDirMode) == 0) {
+    created.push_back(path);
+    return ok();
+  }
+  if (errno == EEXIST) return ok();
   if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
   size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash)));
-  return make_dir(path);
+  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash), created));
+  if (::mkdir(path.c_str(), kDirMode) == 0) {
+    created.push_back(path);
+    return ok();
+  }
+  if (errno == EEXIST) return ok();
+  return fail(sys_error(errno, "create folder", path));
 }
 
 Status fsync_dir(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
   if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
+  return ok();
+}
+
+// Makes the names of newly created folders durable: each lives in its
+// parent's entries, so the parents are fsynced (each once, innermost
+// first). Without this a crash soon after the first start could lose
+// queue/ or active/ with messages already acknowledged in them.
+Status fsync_parents(const std::vector<std::string>& created) {
+  std::vector<std::string> parents;
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    const size_t slash = it->find_last_of('/');
+    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : it->substr(0, slash);
+    if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
+      parents.push_back(std::move(parent));
+    }
+  }
+  for (const std::string& p : parents) HM_TRY(fsync_dir(p));
   return ok();
 }
 
@@ -205,9 +230,11 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   std::string path = state_dir;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   path += "/queue";
-  HM_TRY(make_dirs(path));
-  HM_TRY(make_dir(path + "/tmp"));
-  HM_TRY(make_dir(path + "/active"));
+  std::vector<std::string> created;
+  HM_TRY(make_dirs(path, created));
+  HM_TRY(make_dirs(path + "/tmp", created));
+  HM_TRY(make_dirs(path + "/active", created));
+  if (fsync && !created.empty()) HM_TRY(fsync_parents(created));
   Queue queue(path, fsync);
 
   // Clean up after a crash: files in tmp/ were never committed, and a .msg
