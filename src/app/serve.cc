@@ -282,7 +282,10 @@ int serve(const config::Config& config) {
   directory::AsyncDirectory async_directory(
       *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10),
       mail->directory->answers_locally());
-  smtp::SmtpServer smtp_server(smtp_settings(config), async_directory, *mail->agent);
+  smtp::SmtpSettings settings = smtp_settings(config);
+  // Large messages wait in unnamed files beside the queue (same file system).
+  settings.spool_dir = mail->queue->path() + "/tmp";
+  smtp::SmtpServer smtp_server(std::move(settings), async_directory, *mail->agent);
   Status started = smtp_server.start(std::move(*sockets), cores);
   if (!started) {
     log::error("cannot start: {}", started.error().describe());

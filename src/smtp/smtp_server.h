@@ -35,6 +35,13 @@ struct SmtpSettings {
   std::string tls_cert;  // PEM files; empty: no STARTTLS
   std::string tls_key;
   size_t delivery_threads = 16;  // concurrent fsyncs: the disk's queue depth pays
+  // A message past `spool_threshold` bytes goes to an unnamed file in
+  // `spool_dir` (the queue's tmp/) instead of memory; empty: never.
+  std::string spool_dir;
+  size_t spool_threshold = 128 * 1024;
+  // Spooled messages being delivered at once hold at most about this much
+  // memory together (see byte_budget.h).
+  size_t delivery_memory = 64ull * 1024 * 1024;
 };
 
 class SmtpServer {

@@ -237,7 +237,11 @@ void Session::reset_transaction() {
   announced_size_ = 0;
   recipients_.clear();
   chunks_.clear();
+  bdat_spool_.reset();
+  bdat_lines_ = proto::LineEndNormalizer();
+  bdat_bytes_ = 0;
   chunks_failed_ = false;
+  spool_failed_ = false;
   chunking_ = false;
 }
 
@@ -445,13 +449,44 @@ std::string Session::received_header(const std::string& id) const {
   return h;
 }
 
-asio::awaitable<void> Session::finish_message(std::string message) {
+std::string Session::begin_message() {
   // Unique across restarts and nodes: time, a per-process counter, the pid.
-  std::string id = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
-                   std::to_string(ctx_.next_id.fetch_add(1));
-  message.insert(0, received_header(id));
+  message_id_ = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
+                std::to_string(ctx_.next_id.fetch_add(1));
+  return received_header(message_id_);
+}
+
+bool Session::spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, bool at_end) {
+  if (spool_failed_) {
+    buffer.clear();
+    return false;
+  }
+  const bool large = spool || buffer.size() >= ctx_.settings.spool_threshold;
+  if (ctx_.settings.spool_dir.empty() || !large ||
+      (!at_end && buffer.size() < ctx_.settings.spool_threshold)) {
+    return true;
+  }
+  if (!spool) spool = std::make_unique<MessageSpool>(ctx_.settings.spool_dir);
+  if (Status s = spool->append(buffer); !s) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, s.error().describe());
+    spool_failed_ = true;
+    spool.reset();
+  }
+  buffer.clear();
+  return !spool_failed_;
+}
+
+asio::awaitable<void> Session::finish_message(std::string_view message, bool large) {
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
   arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
+  // A large message waits for its share of the delivery memory (its copies
+  // are made in delivery); small ones are bounded by the session count.
+  const size_t budget = large ? message.size() : 0;
+  if (large) {
+    co_await net::await_callback<bool>([this, budget](auto done) {
+      ctx_.delivery_memory.acquire(budget, [done = std::move(done)]() mutable { done(true); });
+    });
+  }
   auto report = co_await net::await_callback<Result<delivery::DeliveryReport>>(
       [this, &envelope, &message](auto done) {
         asio::post(ctx_.delivery_pool,
@@ -459,6 +494,8 @@ asio::awaitable<void> Session::finish_message(std::string message) {
                      done(ctx_.agent.deliver(envelope, message));
                    });
       });
+  if (large) ctx_.delivery_memory.release(budget);
+  const std::string& id = message_id_;
   if (report) {
     log::info("smtp accepted id={} from=<{}> rcpts={} size={} delivered={} queued={}", id,
               envelope.sender, envelope.recipients.size(), message.size(), report->delivered,
@@ -492,12 +529,16 @@ asio::awaitable<bool> Session::do_data() {
   // No line limit for content: long lines are delivered intact (see
   // data_decoder.h); the limit is for command lines.
   proto::DataDecoder decoder(ctx_.settings.max_message_size, 0);
+  decoder.message() = begin_message();
+  std::unique_ptr<MessageSpool> spool;  // past the threshold, the message is here
   const auto start = std::chrono::steady_clock::now();
   uint64_t received = 0;
   for (;;) {
     size_t used = decoder.feed(in_);
     in_.erase(0, used);
+    if (decoder.too_big()) spool.reset();  // nothing more is stored
     if (decoder.done()) break;
+    if (!decoder.too_big()) spill(decoder.message(), spool, false);
     arm_data(start, received);
     const size_t before = in_.size();
     const bool more = co_await read_more();
@@ -515,16 +556,42 @@ asio::awaitable<bool> Session::do_data() {
     reset_transaction();
     co_return true;
   }
-  co_await finish_message(std::move(decoder.message()));
+  spill(decoder.message(), spool, true);
+  if (spool_failed_) {
+    reply(452, "4.3.1", "Insufficient system storage, try again later");
+    reset_transaction();
+    co_return true;
+  }
+  if (!spool) {
+    co_await finish_message(decoder.message(), false);
+    co_return true;
+  }
+  std::string().swap(decoder.message());
+  auto mapped = spool->map();
+  if (!mapped) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
+    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+    reset_transaction();
+    co_return true;
+  }
+  co_await finish_message(*mapped, true);
   co_return true;
 }
 
 asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
   // The chunk is read whatever the state, so the session stays in sync.
   unsigned long long want = c.chunk_size;
-  std::string chunk;
-  bool keep = sender_ && !recipients_.empty() && !chunks_failed_ &&
-              chunks_.size() + want <= ctx_.settings.max_message_size;
+  const bool accepted = sender_ && !recipients_.empty();
+  if (accepted && !chunking_) {
+    chunks_ = begin_message();
+    chunking_ = true;
+  }
+  bool keep = accepted && !chunks_failed_ && bdat_bytes_ + want <= ctx_.settings.max_message_size;
+  if (accepted && !keep && !chunks_failed_) {
+    chunks_failed_ = true;  // too large: drop what is stored
+    std::string().swap(chunks_);
+    bdat_spool_.reset();
+  }
   const auto start = std::chrono::steady_clock::now();
   uint64_t received = 0;
   while (want > 0) {
@@ -534,18 +601,22 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
       received += in_.size();
     }
     size_t take = static_cast<size_t>(std::min<unsigned long long>(want, in_.size()));
-    if (keep) chunks_.append(in_, 0, take);
+    if (keep) {
+      // BDAT data is taken as it is (no dot-stuffing); bare LFs and CRs
+      // become CRLF as in DATA.
+      bdat_lines_.feed(std::string_view(in_).substr(0, take), chunks_);
+      spill(chunks_, bdat_spool_, false);
+    }
     in_.erase(0, take);
     want -= take;
   }
-  if (!sender_ || recipients_.empty()) {
+  if (keep) bdat_bytes_ += c.chunk_size;
+  if (!accepted) {
     reply(503, "5.5.1", sender_ ? "No valid recipients" : "Need MAIL command first");
     reset_transaction();
     count_error();
     co_return true;
   }
-  chunking_ = true;
-  if (!keep) chunks_failed_ = true;
   if (!c.last_chunk) {
     if (chunks_failed_) {
       reply(552, "5.3.4", "Message size exceeds fixed limit");
@@ -561,16 +632,27 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
     reset_transaction();
     co_return true;
   }
-  // BDAT data is taken as it is (no dot-stuffing); bare LFs become CRLF as in DATA.
-  std::string message;
-  message.reserve(chunks_.size() + chunks_.size() / 32);
-  for (size_t i = 0; i < chunks_.size(); ++i) {
-    char ch = chunks_[i];
-    if (ch == '\n' && (i == 0 || chunks_[i - 1] != '\r')) message += '\r';
-    message += ch;
-    if (ch == '\r' && (i + 1 == chunks_.size() || chunks_[i + 1] != '\n')) message += '\n';
+  bdat_lines_.finish(chunks_);
+  spill(chunks_, bdat_spool_, true);
+  if (spool_failed_) {
+    reply(452, "4.3.1", "Insufficient system storage, try again later");
+    reset_transaction();
+    co_return true;
   }
-  co_await finish_message(std::move(message));
+  if (!bdat_spool_) {
+    std::string message = std::move(chunks_);
+    co_await finish_message(message, false);
+    co_return true;
+  }
+  std::unique_ptr<MessageSpool> spool = std::move(bdat_spool_);
+  auto mapped = spool->map();
+  if (!mapped) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
+    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+    reset_transaction();
+    co_return true;
+  }
+  co_await finish_message(*mapped, true);
   co_return true;
 }
 

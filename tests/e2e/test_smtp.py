@@ -641,6 +641,74 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertEqual(self.maildir_files("example.org/john"), [])
 
 
+class LargeMessageTest(SmtpTestCase):
+    """A message past a small size waits in an unnamed file, not in memory."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    def rss_anon_kb(self):
+        with open("/proc/%d/status" % self.server.pid) as f:
+            return int(re.search(r"RssAnon:\s+(\d+) kB", f.read()).group(1))
+
+    def spool_files(self):
+        fd_dir = "/proc/%d/fd" % self.server.pid
+        found = []
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if "/queue/tmp/" in target and target.endswith("(deleted)"):
+                found.append(target)
+        return found
+
+    def test_large_data_is_spooled_and_delivered_intact(self):
+        line = b"".join(bytes([0x41 + i % 26]) for i in range(76)) + b"\r\n"
+        body = line * (24 * 1024 * 1024 // len(line))  # 24 MB
+        sock, f = self.raw()
+        sock.sendall(b"EHLO big.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        before = self.rss_anon_kb()
+        sock.sendall(b"Subject: big\r\n\r\n" + body)
+        time.sleep(0.5)  # let the server take in what is in flight
+        grown = self.rss_anon_kb() - before
+        spooled = self.spool_files()
+        sock.sendall(b".\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        self.assertLess(grown, 8 * 1024, "the daemon grew by %d kB while 24 MB arrived" % grown)
+        self.assertEqual(len(spooled), 1, spooled)
+        self.assertEqual(self.spool_files(), [])  # gone once delivered
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0].endswith(b"Subject: big\n\n" + body.replace(b"\r\n", b"\n")))
+
+    def test_large_bdat_is_spooled_and_delivered_intact(self):
+        # Bare LFs and a CR LF split between two chunks: normalised as one.
+        part = b"x" * 70 + b"\n" + b"y" * 70 + b"\r\n"
+        first = b"Subject: chunks\r\n\r\n" + part * 20000 + b"end\r"
+        second = b"\n" + part * 20000
+        sock, f = self.raw()
+        sock.sendall(b"EHLO big.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\n")
+        for code in (250, 250, 250):
+            self.assertEqual(self.reply(f)[0], code)
+        sock.sendall(b"BDAT %d\r\n" % len(first) + first)
+        self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(len(self.spool_files()), 1)
+        sock.sendall(b"BDAT %d LAST\r\n" % len(second) + second)
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        expected = (first + second).replace(b"\r\n", b"\n")
+        self.assertTrue(files[0].endswith(expected))
+
+
 class SessionCapTest(SmtpTestCase):
     def setUp(self):
         super().setUp()
