@@ -424,14 +424,17 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   // while its owner makes room, instead of the message bouncing later.
   // Reads the small maildirsize file, and only for accounts with a quota.
   if (Status room = ctx_.agent.admits(*resolution, announced_size_); !room) {
-    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_, room.error().describe());
-    if (room.error().kind() == ErrorKind::kLimit) {
-      // Larger than the whole quota: it can never fit.
-      reply(552, "5.2.2", "<" + address + ">: Message is larger than the mailbox's quota");
-      count_error();
-    } else {
-      reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
-    }
+    // Larger than the whole quota, it can never fit; else it may later.
+    const bool never = room.error().kind() == ErrorKind::kLimit;
+    const Reply refusal =
+        never ? proto::make_reply(552, "5.2.2",
+                                  "<" + address + ">: Message is larger than the mailbox's quota")
+              : proto::make_reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+    // Logged here with the reason rather than by reply().
+    log::info("smtp refused [{}]: {} {} rcpt=<{}>: {}", peer_ip_, refusal.code, refusal.enhanced,
+              address, room.error().describe());
+    send(refusal);
+    if (never) count_error();
     co_return;
   }
   recipients_.push_back({resolution->address, std::move(*resolution)});
