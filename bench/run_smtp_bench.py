@@ -62,6 +62,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -238,6 +239,43 @@ def proc_cpu(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+class MemorySampler:
+    """Samples a process's resident memory every 20 ms on a thread: the peak
+    of its anonymous part (heap, stacks: what the machine cannot take back)
+    and of its file-backed part (mapped files: page cache, which the kernel
+    reclaims under pressure), which VmHWM alone does not tell apart."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak = {"RssAnon": 0, "RssFile": 0, "VmRSS": 0}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    key = line.split(":", 1)[0]
+                    if key in self.peak:
+                        self.peak[key] = max(self.peak[key], int(line.split()[1]))
+        except OSError:
+            pass
+
+    def run(self):
+        while not self.stop.is_set():
+            self.sample()
+            time.sleep(0.02)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+        return {"peak_rss_anon_mb": round(self.peak["RssAnon"] / 1024, 1),
+                "peak_rss_file_mb": round(self.peak["RssFile"] / 1024, 1),
+                "peak_rss_sampled_mb": round(self.peak["VmRSS"] / 1024, 1)}
 
 
 def vm_hwm_mb(pid):
@@ -481,7 +519,11 @@ def run_hostmail(args, work, accounts, recipients_file, group, ldap=None, label=
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
         slapd_before = proc_cpu(ldap.pid) if ldap else None
-        result = measure(label, args, port, maildir_base, accounts, recipients_file, cpu_now)
+        result = {"idle_rss_mb": round(vm_hwm_mb(server.pid), 1)}
+        sampler = MemorySampler(server.pid) if args.memory else None
+        result.update(measure(label, args, port, maildir_base, accounts, recipients_file, cpu_now))
+        if sampler:
+            result.update(sampler.finish())
         if ldap:
             result["slapd_cpu_s"] = round(proc_cpu(ldap.pid) - slapd_before, 3)
         if perf:
@@ -839,10 +881,23 @@ def main():
     p.add_argument("--work-dir", help="parent of the run's temporary folder (default: $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     p.add_argument("--json-out", help="also write all figures to this JSON file")
+    p.add_argument("--memory", action="store_true",
+                   help="measure hostmail's memory under large messages instead: by default "
+                   "40 messages of 9 MB over 40 sessions at once to 40 accounts; reports "
+                   "peak RSS (VmHWM) and the sampled peaks of its anonymous and file-backed "
+                   "parts; no disk rate, no peer, no targets")
     p.add_argument("--perf", metavar="FILE",
                    help="record a perf profile of hostmail during its load into FILE "
                    "(its CPU figures then include perf's overhead)")
     args = p.parse_args()
+    if args.memory:
+        defaults = {"messages": 5000, "size": 5 * 1024, "sessions": 20, "domains": 10,
+                    "accounts_per_domain": 100}
+        mine = {"messages": 40, "size": 9 * 1000 * 1000, "sessions": 40, "domains": 1,
+                "accounts_per_domain": 40}
+        for key, value in mine.items():
+            if getattr(args, key) == defaults[key]:
+                setattr(args, key, value)
     args.hostmail = args.hostmail or os.path.join(args.build_dir, "src", "app", "hostmail")
     args.smtp_load = args.smtp_load or os.path.join(args.build_dir, "bench", "smtp_load")
     args.disk_rate = args.disk_rate or os.path.join(args.build_dir, "bench", "disk_rate")
@@ -868,6 +923,26 @@ def main():
                        "maildirs": "in place (--warm)" if args.warm else "created by the load"},
               "disk": []}
     groups = []
+    if args.memory:
+        try:
+            group = CpuGroup("hm-bench-hostmail")
+            groups.append(group)
+            h = run_hostmail(args, work, accounts, recipients_file, group)
+        finally:
+            for g in groups:
+                g.remove()
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        result["hostmail"] = h
+        print("memory: %d messages of %d bytes over %d sessions: accepted %d, delivered %d\n"
+              "  idle RSS %.1f MB; peak RSS (VmHWM) %.1f MB; sampled peaks: anonymous %.1f MB, "
+              "file-backed %.1f MB" %
+              (args.messages, args.size, args.sessions, h["accepted"], h["delivered"],
+               h["idle_rss_mb"], h["peak_rss_mb"], h["peak_rss_anon_mb"], h["peak_rss_file_mb"]))
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump(result, f, indent=2)
+        return 0 if h["delivered"] == args.messages else 1
     try:
         result["disk"].append(run_disk_rate(args, work))
         log("disk: %.1f files/s" % result["disk"][-1]["files_per_s"])

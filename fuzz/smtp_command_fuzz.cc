@@ -43,6 +43,12 @@ void check_command(const Command& c, std::string_view line) {
   if (c.path.size() > 254) die("path over 256 octets accepted");
   if (c.path.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
     die("control in path");
+  for (const std::string* s : {&c.path, &c.argument}) {
+    // NEL and the other C1 controls, U+2028, U+2029: never let through.
+    if (s->find("\xc2\x85") != std::string::npos || s->find("\xe2\x80\xa8") != std::string::npos ||
+        s->find("\xe2\x80\xa9") != std::string::npos)
+      die("UTF-8 control or line separator accepted");
+  }
   if (c.argument.size() > line.size() || c.path.size() > line.size())
     die("output larger than input");
   if (c.verb == hm::smtp::proto::Verb::kRcpt && c.path.empty()) die("RCPT with an empty path");

@@ -6,6 +6,7 @@
 // Input layout: byte 0 picks the limits, byte 1 seeds the split sizes, the
 // rest is the DATA stream. The normal build replays fuzz/corpus/smtp_data.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -97,6 +98,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (a.done && !a.message.empty() && a.message.substr(a.message.size() - 2) != "\r\n") {
     die("message does not end with CRLF");
+  }
+  if (a.done && !a.too_big && max_line != 0) {
+    // Lines are counted as stored: a stuffing dot is not part of its line
+    // (RFC 5321 4.5.3.1.6), so the flag follows the decoded lines exactly.
+    size_t longest = 0;
+    for (size_t start = 0; start < a.message.size();) {
+      const size_t end = a.message.find("\r\n", start);
+      longest = std::max(longest, end - start);
+      start = end + 2;
+    }
+    if (a.line_too_long != (longest + 2 > max_line)) die("line limit disagrees with the lines");
   }
   return 0;
 }

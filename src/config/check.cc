@@ -248,7 +248,9 @@ void check_limits(Checker& k, const LimitsConfig& l) {
   k.at_least("limits.line_length", l.line_length, 1000, "RFC 5321 requires 1000");
   k.at_least("limits.command_timeout_s", l.command_timeout_s, 1);
   k.at_least("limits.data_timeout_s", l.data_timeout_s, 1);
+  k.at_least("limits.data_min_rate", l.data_min_rate, 1);
   k.at_least("limits.connections_per_ip", l.connections_per_ip, 1);
+  k.at_least("limits.max_sessions", l.max_sessions, 1);
   k.at_least("limits.errors_per_session", l.errors_per_session, 1);
   k.at_least("limits.alias_depth", l.alias_depth, 1);
 }

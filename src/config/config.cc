@@ -294,7 +294,9 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.integer("line_length", l.line_length);
     r.integer("command_timeout_s", l.command_timeout_s);
     r.integer("data_timeout_s", l.data_timeout_s);
+    r.integer("data_min_rate", l.data_min_rate);
     r.integer("connections_per_ip", l.connections_per_ip);
+    r.integer("max_sessions", l.max_sessions);
     r.integer("errors_per_session", l.errors_per_session);
     r.integer("alias_depth", l.alias_depth);
     r.finish();

@@ -120,7 +120,9 @@ struct LimitsConfig {
   uint32_t line_length = 1000;                  // octets incl. CRLF; at least 1000 (RFC 5321)
   uint32_t command_timeout_s = 300;
   uint32_t data_timeout_s = 600;
-  uint32_t connections_per_ip = 20;
+  uint32_t data_min_rate = 500;      // bytes per second, averaged over a message transfer
+  uint32_t connections_per_ip = 50;  // Postfix's smtpd_client_connection_count_limit
+  uint32_t max_sessions = 500;       // SMTP sessions in all
   uint32_t errors_per_session = 10;
   uint32_t alias_depth = 20;
 };

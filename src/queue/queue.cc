@@ -79,17 +79,44 @@ std::string new_id() {
                      counter.fetch_add(1, std::memory_order_relaxed) + 1, random32());
 }
 
-Status make_dir(const std::string& path) {
-  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
+// Creates `path` and the folders above it that are missing; adds to
+// `created` each folder it made, outermost first.
+Status make_dirs(const std::string& path, std::vector<std::string>& created) {
+  if (::mkdir(path.c_str(), kDirMode) == 0) {
+    created.push_back(path);
+    return ok();
+  }
+  if (errno == EEXIST) return ok();
+  if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash), created));
+  if (::mkdir(path.c_str(), kDirMode) == 0) {
+    created.push_back(path);
+    return ok();
+  }
+  if (errno == EEXIST) return ok();
   return fail(sys_error(errno, "create folder", path));
 }
 
-Status make_dirs(const std::string& path) {
-  if (::mkdir(path.c_str(), kDirMode) == 0 || errno == EEXIST) return ok();
-  if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
-  size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash)));
-  return make_dir(path);
+// Makes the names of newly created folders durable: each lives in its
+// parent's entries, so the parents are fsynced (each once, innermost
+// first). Without this a crash soon after the first start could lose the
+// state folder with messages already acknowledged in it.
+Status fsync_parents(const std::vector<std::string>& created) {
+  std::vector<std::string> parents;
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    const size_t slash = it->find_last_of('/');
+    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : it->substr(0, slash);
+    if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
+      parents.push_back(std::move(parent));
+    }
+  }
+  for (const std::string& p : parents) {
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) return fail(sys_error(errno, "open folder", p));
+    if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", p));
+  }
+  return ok();
 }
 
 Status fsync_folder(int dir_fd, const std::string& shown) {
@@ -240,8 +267,13 @@ namespace {
 // of root's (moving /etc needs write access to /, creating a hard link to a
 // folder is impossible), and everything done below the descriptor treats
 // every name with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW.
-Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown) {
-  if (::mkdirat(parent_fd, name.c_str(), kDirMode) != 0 && errno != EEXIST) {
+// `made` is set when the folder was created here: its name then lives only
+// in `parent_fd`'s entries, which the caller makes durable.
+Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown,
+                              bool& made) {
+  if (::mkdirat(parent_fd, name.c_str(), kDirMode) == 0) {
+    made = true;
+  } else if (errno != EEXIST) {
     return fail(sys_error(errno, "create folder", shown));
   }
   return open_folder_nofollow(parent_fd, name, shown);
@@ -258,15 +290,21 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   const std::string path = (state == "/" ? "" : state) + "/queue";
   // The state folder is the administrator's choice, link or not; below it,
   // everything is the daemon's and is opened without following links.
-  HM_TRY(make_dirs(state));
+  std::vector<std::string> created;
+  HM_TRY(make_dirs(state, created));
+  if (fsync && !created.empty()) HM_TRY(fsync_parents(created));
   UniqueFd state_fd(::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (state_fd.get() < 0) return fail(sys_error(errno, "open folder", state));
-  auto queue_fd = queue_folder(state_fd.get(), "queue", path);
+  bool made_queue = false, made_sub = false;
+  auto queue_fd = queue_folder(state_fd.get(), "queue", path, made_queue);
   if (!queue_fd) return fail(std::move(queue_fd).error());
-  auto tmp = queue_folder(queue_fd->get(), "tmp", path + "/tmp");
+  auto tmp = queue_folder(queue_fd->get(), "tmp", path + "/tmp", made_sub);
   if (!tmp) return fail(std::move(tmp).error());
-  auto active = queue_folder(queue_fd->get(), "active", path + "/active");
+  auto active = queue_folder(queue_fd->get(), "active", path + "/active", made_sub);
   if (!active) return fail(std::move(active).error());
+  // New folders' names are durable before anything is acknowledged in them.
+  if (fsync && made_queue) HM_TRY(fsync_folder(state_fd.get(), state));
+  if (fsync && made_sub) HM_TRY(fsync_folder(queue_fd->get(), path));
   Queue queue(path, fsync, std::move(*tmp), std::move(*active));
 
   // Clean up after a crash: files in tmp/ were never committed, and a .msg

@@ -19,14 +19,22 @@ struct SmtpServer::Impl {
         tls_context(asio::ssl::context::tls_server),
         context{std::move(s), d, a, delivery_pool, tls_context} {}
 
-  // Limits connections per client address; the slot is released when the
-  // session ends, however it ends.
-  bool admit(const std::string& ip) {
+  // Limits sessions in all and per client address. A session's place among
+  // all is given back when it ends, however it ends; its place among its
+  // address's when QUIT is answered (see Session), else when it ends.
+  enum class Admission { kAdmitted, kTooManyFromAddress, kTooMany };
+  Admission admit(const std::string& ip) {
     std::lock_guard lock(mutex);
+    if (sessions >= context.settings.max_sessions) return Admission::kTooMany;
     unsigned& n = per_ip[ip];
-    if (n >= context.settings.connections_per_ip) return false;
+    if (n >= context.settings.connections_per_ip) return Admission::kTooManyFromAddress;
     ++n;
-    return true;
+    ++sessions;
+    return Admission::kAdmitted;
+  }
+  void end_session() {
+    std::lock_guard lock(mutex);
+    --sessions;
   }
   void release(const std::string& ip) {
     std::lock_guard lock(mutex);
@@ -52,23 +60,29 @@ struct SmtpServer::Impl {
       }
       boost::system::error_code peer_ec;
       std::string ip = socket.remote_endpoint(peer_ec).address().to_string();
-      if (!admit(ip)) {
-        // Say why before closing, as Postfix's anvil does.
-        static constexpr std::string_view kBusy =
+      const Admission admission = admit(ip);
+      if (admission != Admission::kAdmitted) {
+        // Say why before closing, as Postfix's anvil does. The reply fits
+        // any socket's send buffer, so this write does not block.
+        static constexpr std::string_view kFromAddress =
             "421 4.7.0 Too many connections from your address, try again later\r\n";
+        static constexpr std::string_view kInAll =
+            "421 4.7.0 Too many connections, try again later\r\n";
+        const std::string_view busy = admission == Admission::kTooMany ? kInAll : kFromAddress;
+        log::info("smtp refused [{}]: {}", ip, busy.substr(0, busy.size() - 2));
         boost::system::error_code ignored;
-        asio::write(socket, asio::buffer(kBusy), ignored);
+        asio::write(socket, asio::buffer(busy), ignored);
         socket.close(ignored);
         continue;
       }
       asio::co_spawn(
           acceptor.get_executor(),
           [this, s = std::move(socket), ip]() mutable -> asio::awaitable<void> {
-            Session session(context, std::move(s), ip);
+            Session session(context, std::move(s), ip, [this, ip] { release(ip); });
             co_await session.run();
           },
           [this, ip](std::exception_ptr e) {
-            release(ip);
+            end_session();
             if (e) {
               try {
                 std::rethrow_exception(e);
@@ -88,6 +102,7 @@ struct SmtpServer::Impl {
   std::vector<std::thread> threads;
   std::mutex mutex;
   std::map<std::string, unsigned> per_ip;
+  unsigned sessions = 0;
 };
 
 SmtpServer::SmtpServer(SmtpSettings settings, directory::AsyncDirectory& directory,

@@ -28,11 +28,20 @@ struct SmtpSettings {
   uint32_t line_length = 1000;
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
-  uint32_t connections_per_ip = 20;
+  uint32_t data_min_rate = 500;      // bytes/s, averaged over a DATA or BDAT transfer
+  uint32_t connections_per_ip = 50;  // as Postfix's smtpd_client_connection_count_limit
+  uint32_t max_sessions = 500;       // all clients together
   uint32_t errors_per_session = 10;
   std::string tls_cert;  // PEM files; empty: no STARTTLS
   std::string tls_key;
   size_t delivery_threads = 16;  // concurrent fsyncs: the disk's queue depth pays
+  // A message past `spool_threshold` bytes goes to an unnamed file in
+  // `spool_dir` (the queue's tmp/) instead of memory; empty: never.
+  std::string spool_dir;
+  size_t spool_threshold = 128 * 1024;
+  // Spooled messages being delivered at once hold at most about this much
+  // memory together (see byte_budget.h).
+  size_t delivery_memory = 64ull * 1024 * 1024;
 };
 
 class SmtpServer {

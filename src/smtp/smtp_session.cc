@@ -53,10 +53,12 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
 
 }  // namespace
 
-Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip)
+Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip,
+                 std::function<void()> release_address)
     : ctx_(context),
       socket_(std::move(socket)),
       peer_ip_(std::move(peer_ip)),
+      release_address_(std::move(release_address)),
       watchdog_(socket_.get_executor()) {
   // read_more() reads without blocking once the socket says it is readable.
   boost::system::error_code ignored;
@@ -64,9 +66,36 @@ Session::Session(SessionContext& context, tcp::socket socket, std::string peer_i
   arm(context.settings.command_timeout);
 }
 
+Session::~Session() { release_address(); }
+
+void Session::release_address() {
+  if (release_address_) std::exchange(release_address_, nullptr)();
+}
+
 void Session::arm(std::chrono::seconds timeout) {
+  arm_at(std::chrono::steady_clock::now() + timeout);
+}
+
+void Session::arm_at(std::chrono::steady_clock::time_point deadline) {
   if (timed_out_) return;  // only the goodbye is left, on the watchdog's short leash
-  deadline_ = std::chrono::steady_clock::now() + timeout;
+  const bool earlier = deadline < deadline_;
+  deadline_ = deadline;
+  // The watchdog sleeps until the deadline it last saw; one that moves
+  // earlier (a command after a long DATA) must wake it, or it would be
+  // enforced only when the old one passes. Once per message at most.
+  if (earlier) watchdog_.cancel();
+}
+
+void Session::arm_data(std::chrono::steady_clock::time_point start, uint64_t received) {
+  // A minimum average rate rather than a silence limit restarted by every
+  // read (which one byte every few seconds defeats): the phase may take
+  // data_timeout plus one second per data_min_rate bytes received, and no
+  // read may take longer than data_timeout.
+  const auto now = std::chrono::steady_clock::now();
+  const auto earned = std::chrono::microseconds(received * 1'000'000 / ctx_.settings.data_min_rate);
+  arm_at(std::min(start + ctx_.settings.data_timeout +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(earned),
+                  now + ctx_.settings.data_timeout));
 }
 
 asio::awaitable<void> Session::watch() {
@@ -75,7 +104,13 @@ asio::awaitable<void> Session::watch() {
   for (;;) {
     watchdog_.expires_at(deadline_);
     auto [ec] = co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;  // cancelled: the conversation is over
+    if (ec) {
+      // Cancelled by `||` (the conversation is over), or by arm_at() moving
+      // the deadline earlier: then wait again.
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return;
+      continue;
+    }
     if (std::chrono::steady_clock::now() < deadline_) continue;  // armed again meanwhile
     boost::system::error_code ignored;
     if (timed_out_) {
@@ -91,7 +126,16 @@ asio::awaitable<void> Session::watch() {
   }
 }
 
-void Session::reply(const Reply& r) { out_ += proto::format(r, true); }
+void Session::reply(const Reply& r) {
+  // Every refusal is logged, so an administrator can see why a sender's
+  // mail did not arrive; replies of 2xx and 3xx are not.
+  if (r.code >= 400 && !r.lines.empty()) {
+    log::info("smtp refused [{}]: {} {} {}", peer_ip_, r.code, r.enhanced, r.lines.front());
+  }
+  send(r);
+}
+
+void Session::send(const Reply& r) { out_ += proto::format(r, true); }
 
 void Session::reply(int code, std::string_view enhanced, std::string_view text) {
   reply(proto::make_reply(code, enhanced, text));
@@ -112,8 +156,7 @@ asio::awaitable<bool> Session::flush() {
   co_return !ec && !timed_out_;
 }
 
-asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
-  arm(timeout);
+asio::awaitable<bool> Session::read_more() {
   boost::system::error_code ec;
   size_t n = 0;
   if (tls_) {
@@ -144,6 +187,7 @@ asio::awaitable<bool> Session::read_more(std::chrono::seconds timeout) {
 asio::awaitable<Session::Read> Session::read_line(std::string& line) {
   const size_t limit = ctx_.settings.line_length;
   bool too_long = false;
+  bool armed = false;
   for (;;) {
     size_t lf = in_.find('\n');
     if (lf != std::string::npos) {
@@ -164,7 +208,14 @@ asio::awaitable<Session::Read> Session::read_line(std::string& line) {
     }
     // Nothing more buffered: send the pipelined replies before waiting.
     if (!co_await flush()) co_return Read::kClosed;
-    if (!co_await read_more(ctx_.settings.command_timeout)) {
+    // The whole command must arrive within the timeout, counted from when
+    // the server starts waiting for it: arming at every read would let a
+    // client that sends a byte every few seconds stay for ever.
+    if (!armed) {
+      arm(ctx_.settings.command_timeout);
+      armed = true;
+    }
+    if (!co_await read_more()) {
       co_return timed_out_ ? Read::kTimeout : Read::kClosed;
     }
   }
@@ -186,7 +237,11 @@ void Session::reset_transaction() {
   announced_size_ = 0;
   recipients_.clear();
   chunks_.clear();
+  bdat_spool_.reset();
+  bdat_lines_ = proto::LineEndNormalizer();
+  bdat_bytes_ = 0;
   chunks_failed_ = false;
+  spool_failed_ = false;
   chunking_ = false;
 }
 
@@ -247,6 +302,10 @@ asio::awaitable<bool> Session::handle(const proto::Command& c) {
     case Verb::kQuit:
       reply(221, "2.0.0", ctx_.settings.hostname + " Bye");
       closing_ = true;
+      // The client is gone as far as the per-address limit goes: one that
+      // reconnects at once for its next message must not find its own
+      // departing session still counted.
+      release_address();
       co_return true;
     case Verb::kHelp:
       reply(214, "2.0.0",
@@ -335,9 +394,11 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
         [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
   }
   if (!resolution) {
-    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_,
-              resolution.error().describe());
-    reply(rcpt_reply(resolution.error(), address));
+    // Logged here with the directory's reason rather than by reply().
+    const Reply refusal = rcpt_reply(resolution.error(), address);
+    log::info("smtp refused [{}]: {} {} rcpt=<{}>: {}", peer_ip_, refusal.code, refusal.enhanced,
+              address, resolution.error().describe());
+    send(refusal);
     if (!resolution.error().temporary()) count_error();
     co_return;
   }
@@ -363,14 +424,17 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   // while its owner makes room, instead of the message bouncing later.
   // Reads the small maildirsize file, and only for accounts with a quota.
   if (Status room = ctx_.agent.admits(*resolution, announced_size_); !room) {
-    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_, room.error().describe());
-    if (room.error().kind() == ErrorKind::kLimit) {
-      // Larger than the whole quota: it can never fit.
-      reply(552, "5.2.2", "<" + address + ">: Message is larger than the mailbox's quota");
-      count_error();
-    } else {
-      reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
-    }
+    // Larger than the whole quota, it can never fit; else it may later.
+    const bool never = room.error().kind() == ErrorKind::kLimit;
+    const Reply refusal =
+        never ? proto::make_reply(552, "5.2.2",
+                                  "<" + address + ">: Message is larger than the mailbox's quota")
+              : proto::make_reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+    // Logged here with the reason rather than by reply().
+    log::info("smtp refused [{}]: {} {} rcpt=<{}>: {}", peer_ip_, refusal.code, refusal.enhanced,
+              address, room.error().describe());
+    send(refusal);
+    if (never) count_error();
     co_return;
   }
   recipients_.push_back({resolution->address, std::move(*resolution)});
@@ -388,13 +452,44 @@ std::string Session::received_header(const std::string& id) const {
   return h;
 }
 
-asio::awaitable<void> Session::finish_message(std::string message) {
+std::string Session::begin_message() {
   // Unique across restarts and nodes: time, a per-process counter, the pid.
-  std::string id = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
-                   std::to_string(ctx_.next_id.fetch_add(1));
-  message.insert(0, received_header(id));
+  message_id_ = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
+                std::to_string(ctx_.next_id.fetch_add(1));
+  return received_header(message_id_);
+}
+
+bool Session::spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, bool at_end) {
+  if (spool_failed_) {
+    buffer.clear();
+    return false;
+  }
+  const bool large = spool || buffer.size() >= ctx_.settings.spool_threshold;
+  if (ctx_.settings.spool_dir.empty() || !large ||
+      (!at_end && buffer.size() < ctx_.settings.spool_threshold)) {
+    return true;
+  }
+  if (!spool) spool = std::make_unique<MessageSpool>(ctx_.settings.spool_dir);
+  if (Status s = spool->append(buffer); !s) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, s.error().describe());
+    spool_failed_ = true;
+    spool.reset();
+  }
+  buffer.clear();
+  return !spool_failed_;
+}
+
+asio::awaitable<void> Session::finish_message(std::string_view message, bool large) {
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
   arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
+  // A large message waits for its share of the delivery memory (its copies
+  // are made in delivery); small ones are bounded by the session count.
+  const size_t budget = large ? message.size() : 0;
+  if (large) {
+    co_await net::await_callback<bool>([this, budget](auto done) {
+      ctx_.delivery_memory.acquire(budget, [done = std::move(done)]() mutable { done(true); });
+    });
+  }
   auto report = co_await net::await_callback<Result<delivery::DeliveryReport>>(
       [this, &envelope, &message](auto done) {
         asio::post(ctx_.delivery_pool,
@@ -402,6 +497,8 @@ asio::awaitable<void> Session::finish_message(std::string message) {
                      done(ctx_.agent.deliver(envelope, message));
                    });
       });
+  if (large) ctx_.delivery_memory.release(budget);
+  const std::string& id = message_id_;
   if (report) {
     log::info("smtp accepted id={} from=<{}> rcpts={} size={} delivered={} queued={}", id,
               envelope.sender, envelope.recipients.size(), message.size(), report->delivered,
@@ -432,12 +529,24 @@ asio::awaitable<bool> Session::do_data() {
   }
   reply(354, "", "End data with <CR><LF>.<CR><LF>");
   if (!co_await flush()) co_return false;
-  proto::DataDecoder decoder(ctx_.settings.max_message_size, ctx_.settings.line_length);
+  // No line limit for content: long lines are delivered intact (see
+  // data_decoder.h); the limit is for command lines.
+  proto::DataDecoder decoder(ctx_.settings.max_message_size, 0);
+  decoder.message() = begin_message();
+  std::unique_ptr<MessageSpool> spool;  // past the threshold, the message is here
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t received = 0;
   for (;;) {
     size_t used = decoder.feed(in_);
     in_.erase(0, used);
+    if (decoder.too_big()) spool.reset();  // nothing more is stored
     if (decoder.done()) break;
-    if (!co_await read_more(ctx_.settings.data_timeout)) {
+    if (!decoder.too_big()) spill(decoder.message(), spool, false);
+    arm_data(start, received);
+    const size_t before = in_.size();
+    const bool more = co_await read_more();
+    received += in_.size() - before;
+    if (!more) {
       // Connection lost or timed out in DATA: nothing was acknowledged.
       reply(421, "4.4.2", ctx_.settings.hostname + " Timeout in DATA, closing connection");
       co_return false;
@@ -450,38 +559,67 @@ asio::awaitable<bool> Session::do_data() {
     reset_transaction();
     co_return true;
   }
-  if (decoder.line_too_long()) {
-    reply(500, "5.5.2",
-          "Message has a line longer than " + std::to_string(ctx_.settings.line_length) +
-              " octets (RFC 5321)");
+  spill(decoder.message(), spool, true);
+  if (spool_failed_) {
+    reply(452, "4.3.1", "Insufficient system storage, try again later");
     reset_transaction();
     co_return true;
   }
-  co_await finish_message(std::move(decoder.message()));
+  if (!spool) {
+    co_await finish_message(decoder.message(), false);
+    co_return true;
+  }
+  std::string().swap(decoder.message());
+  auto mapped = spool->map();
+  if (!mapped) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
+    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+    reset_transaction();
+    co_return true;
+  }
+  co_await finish_message(*mapped, true);
   co_return true;
 }
 
 asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
   // The chunk is read whatever the state, so the session stays in sync.
   unsigned long long want = c.chunk_size;
-  std::string chunk;
-  bool keep = sender_ && !recipients_.empty() && !chunks_failed_ &&
-              chunks_.size() + want <= ctx_.settings.max_message_size;
+  const bool accepted = sender_ && !recipients_.empty();
+  if (accepted && !chunking_) {
+    chunks_ = begin_message();
+    chunking_ = true;
+  }
+  bool keep = accepted && !chunks_failed_ && bdat_bytes_ + want <= ctx_.settings.max_message_size;
+  if (accepted && !keep && !chunks_failed_) {
+    chunks_failed_ = true;  // too large: drop what is stored
+    std::string().swap(chunks_);
+    bdat_spool_.reset();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t received = 0;
   while (want > 0) {
-    if (in_.empty() && !co_await read_more(ctx_.settings.data_timeout)) co_return false;
+    if (in_.empty()) {
+      arm_data(start, received);
+      if (!co_await read_more()) co_return false;
+      received += in_.size();
+    }
     size_t take = static_cast<size_t>(std::min<unsigned long long>(want, in_.size()));
-    if (keep) chunks_.append(in_, 0, take);
+    if (keep) {
+      // BDAT data is taken as it is (no dot-stuffing); bare LFs and CRs
+      // become CRLF as in DATA.
+      bdat_lines_.feed(std::string_view(in_).substr(0, take), chunks_);
+      spill(chunks_, bdat_spool_, false);
+    }
     in_.erase(0, take);
     want -= take;
   }
-  if (!sender_ || recipients_.empty()) {
+  if (keep) bdat_bytes_ += c.chunk_size;
+  if (!accepted) {
     reply(503, "5.5.1", sender_ ? "No valid recipients" : "Need MAIL command first");
     reset_transaction();
     count_error();
     co_return true;
   }
-  chunking_ = true;
-  if (!keep) chunks_failed_ = true;
   if (!c.last_chunk) {
     if (chunks_failed_) {
       reply(552, "5.3.4", "Message size exceeds fixed limit");
@@ -497,16 +635,27 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
     reset_transaction();
     co_return true;
   }
-  // BDAT data is taken as it is (no dot-stuffing); bare LFs become CRLF as in DATA.
-  std::string message;
-  message.reserve(chunks_.size() + chunks_.size() / 32);
-  for (size_t i = 0; i < chunks_.size(); ++i) {
-    char ch = chunks_[i];
-    if (ch == '\n' && (i == 0 || chunks_[i - 1] != '\r')) message += '\r';
-    message += ch;
-    if (ch == '\r' && (i + 1 == chunks_.size() || chunks_[i + 1] != '\n')) message += '\n';
+  bdat_lines_.finish(chunks_);
+  spill(chunks_, bdat_spool_, true);
+  if (spool_failed_) {
+    reply(452, "4.3.1", "Insufficient system storage, try again later");
+    reset_transaction();
+    co_return true;
   }
-  co_await finish_message(std::move(message));
+  if (!bdat_spool_) {
+    std::string message = std::move(chunks_);
+    co_await finish_message(message, false);
+    co_return true;
+  }
+  std::unique_ptr<MessageSpool> spool = std::move(bdat_spool_);
+  auto mapped = spool->map();
+  if (!mapped) {
+    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
+    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
+    reset_transaction();
+    co_return true;
+  }
+  co_await finish_message(*mapped, true);
   co_return true;
 }
 

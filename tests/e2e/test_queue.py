@@ -6,6 +6,7 @@ changes it, these entries stop being listed."""
 
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import time
@@ -148,8 +149,26 @@ class QueueTest(HostmailTestCase):
         self.assertTrue(os.path.exists(self.config))
 
 
-if __name__ == "__main__":
-    unittest.main()
+@unittest.skipUnless(shutil.which("strace"), "needs strace")
+class QueueFoldersDurableTest(HostmailTestCase):
+    def test_first_start_fsyncs_the_parents_of_new_folders(self):
+        # The queue's folders are made at first use; their names are entries
+        # of their parents, which must be fsynced before anything in them
+        # can be called durable.
+        with open(self.config, "rb") as f:
+            state_dir = os.path.realpath(
+                os.path.join(self.dir, tomllib.load(f)["storage"]["state_dir"]))
+        self.assertFalse(os.path.exists(os.path.join(state_dir, "queue")))
+        trace = os.path.join(self.dir, "trace")
+        r = subprocess.run(["strace", "-f", "-y", "-qq", "-o", trace, "-e", "trace=fsync",
+                            BIN, "--config", self.config, "queue", "list"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.isdir(os.path.join(state_dir, "queue", "active")))
+        with open(trace) as f:
+            synced = set(re.findall(r"fsync\(\d+<([^>]*)>\)\s*= 0", f.read()))
+        self.assertIn(os.path.join(state_dir, "queue"), synced)  # holds tmp/ and active/
+        self.assertIn(state_dir, synced)                         # holds queue/
 
 
 EX_NOPERM = 77
@@ -272,3 +291,7 @@ class DeliverAsRootLinkTest(HostmailTestCase):
         vmail_uid = pwd.getpwnam(VMAIL_USER).pw_uid
         self.assertEqual(os.stat(os.path.join(mailbox, "new", files[0])).st_uid, vmail_uid)
         self.assertEqual(os.stat(mailbox).st_uid, vmail_uid)
+
+
+if __name__ == "__main__":
+    unittest.main()

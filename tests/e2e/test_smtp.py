@@ -388,6 +388,33 @@ class DeliveryTest(SmtpTestCase):
         sock.sendall(b"QUIT\r\n")
         self.assertIsNone(self.server.poll())
 
+    def test_long_content_lines_are_delivered_intact(self):
+        # Long lines are common in the wild (HTML newsletters, some phone
+        # clients): accepted and stored as sent, as Postfix does. A 998-octet
+        # line after its stuffing dot is legal even by RFC 5321's count.
+        long_line = "".join(chr(ord("a") + i % 26) for i in range(5000))
+        dotted = "." + "d" * 997
+        sock, f = self.raw()
+        sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for _ in range(3):
+            self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(self.reply(f)[0], 354)
+        body = "Subject: long\r\n\r\n" + long_line + "\r\n" + dotted + "\r\nend\r\n"
+        sock.sendall(body.replace("\r\n.", "\r\n..").encode() + b".\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0].endswith(("\n" + long_line + "\n" + dotted + "\nend\n").encode()))
+        # Command lines keep their limit, and the refusal is logged.
+        sock.sendall(b"NOOP " + b"x" * 2000 + b"\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 500, text)
+        sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+        self.assertRegex(self.server_log(), r"smtp refused \[127\.0\.0\.1\]: 500 5\.5\.2 Line too long")
+
     def test_hostmail_deliver_command(self):
         r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
                         "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
@@ -538,6 +565,48 @@ class SessionLimitsTest(SmtpTestCase):
         first.close()
         self.greeted()  # a slot is free again once the server has seen the close
 
+    @staticmethod
+    def trickle(sock, data, interval):
+        """Sends `data` one byte every `interval` seconds, on a thread, until
+        done or the server closes."""
+        def run():
+            for b in data:
+                try:
+                    sock.sendall(bytes([b]))
+                except OSError:
+                    return
+                time.sleep(interval)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return t
+
+    def test_trickled_command_times_out(self):
+        # One byte every 0.25 s: each read comes well within the 1 s timeout,
+        # but the command as a whole must arrive within it.
+        sock, f = self.greeted()
+        start = time.time()
+        self.trickle(sock, b"NOOP " + b"x" * 30 + b"\r\n", 0.25)
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, 4)
+
+    def test_trickled_data_times_out(self):
+        # In DATA too: well below data_min_rate, the transfer is cut off
+        # after about data_timeout_s, however regularly bytes arrive.
+        sock, f = self.greeted()
+        sock.sendall(b"EHLO slow.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        start = time.time()
+        self.trickle(sock, b"Subject: slow\r\n\r\n" + b"y" * 40 + b"\r\n.\r\n", 0.25)
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, 4)
+        self.assertEqual(self.maildir_files("example.org/john"), [])
+
     def test_idle_client_times_out(self):
         sock, f = self.raw()
         start = time.time()
@@ -570,6 +639,164 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertEqual(code, 421, text)
         self.assertLess(time.time() - start, 10)
         self.assertEqual(self.maildir_files("example.org/john"), [])
+
+
+class LargeMessageTest(SmtpTestCase):
+    """A message past a small size waits in an unnamed file, not in memory."""
+
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    def rss_anon_kb(self):
+        with open("/proc/%d/status" % self.server.pid) as f:
+            return int(re.search(r"RssAnon:\s+(\d+) kB", f.read()).group(1))
+
+    def spool_files(self):
+        fd_dir = "/proc/%d/fd" % self.server.pid
+        found = []
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if "/queue/tmp/" in target and target.endswith("(deleted)"):
+                found.append(target)
+        return found
+
+    def test_large_data_is_spooled_and_delivered_intact(self):
+        line = b"".join(bytes([0x41 + i % 26]) for i in range(76)) + b"\r\n"
+        body = line * (24 * 1024 * 1024 // len(line))  # 24 MB
+        sock, f = self.raw()
+        sock.sendall(b"EHLO big.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        before = self.rss_anon_kb()
+        sock.sendall(b"Subject: big\r\n\r\n" + body)
+        time.sleep(0.5)  # let the server take in what is in flight
+        grown = self.rss_anon_kb() - before
+        spooled = self.spool_files()
+        sock.sendall(b".\r\n")
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        self.assertLess(grown, 8 * 1024, "the daemon grew by %d kB while 24 MB arrived" % grown)
+        self.assertEqual(len(spooled), 1, spooled)
+        self.assertEqual(self.spool_files(), [])  # gone once delivered
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0].endswith(b"Subject: big\n\n" + body.replace(b"\r\n", b"\n")))
+
+    def test_large_bdat_is_spooled_and_delivered_intact(self):
+        # Bare LFs and a CR LF split between two chunks: normalised as one.
+        part = b"x" * 70 + b"\n" + b"y" * 70 + b"\r\n"
+        first = b"Subject: chunks\r\n\r\n" + part * 20000 + b"end\r"
+        second = b"\n" + part * 20000
+        sock, f = self.raw()
+        sock.sendall(b"EHLO big.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\n")
+        for code in (250, 250, 250):
+            self.assertEqual(self.reply(f)[0], code)
+        sock.sendall(b"BDAT %d\r\n" % len(first) + first)
+        self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(len(self.spool_files()), 1)
+        sock.sendall(b"BDAT %d LAST\r\n" % len(second) + second)
+        code, text = self.reply(f)
+        self.assertEqual(code, 250, text)
+        files = self.maildir_files("example.org/john")
+        self.assertEqual(len(files), 1)
+        expected = (first + second).replace(b"\r\n", b"\n")
+        self.assertTrue(files[0].endswith(expected))
+
+
+class SessionCapTest(SmtpTestCase):
+    def setUp(self):
+        super().setUp()
+        set_limit(self.config, "max_sessions", 2)
+        self.start_server()
+
+    def test_sessions_in_all_are_capped(self):
+        held = []
+        deadline = time.time() + 10
+        while len(held) < 2:  # the start-up probe may still hold a place
+            sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(sock.close)
+            f = sock.makefile("rb")
+            line = f.readline()
+            if line.startswith(b"220 "):
+                held.append((sock, f))
+            else:
+                self.assertLess(time.time(), deadline, line)
+                time.sleep(0.1)
+        # Another address would be refused as well: the cap is for all.
+        third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+        self.addCleanup(third.close)
+        line = third.makefile("rb").readline()
+        self.assertEqual(line, b"421 4.7.0 Too many connections, try again later\r\n")
+        sock, f = held[0]
+        sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+        self.assertEqual(f.readline(), b"")
+        for _ in range(50):  # the place is given back when the session has ended
+            fourth = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(fourth.close)
+            line = fourth.makefile("rb").readline()
+            if line.startswith(b"220 "):
+                break
+            time.sleep(0.1)
+        self.assertTrue(line.startswith(b"220 "), line)
+        self.assertIn("smtp refused [127.0.0.1]: 421 4.7.0 Too many connections",
+                      self.server_log())
+
+
+class ReconnectingClientTest(SmtpTestCase):
+    """A busy sender that opens a new connection for every message, from
+    many sessions at once, and closes right after QUIT without waiting for
+    the 221 (as Postfix's smtp client does by default), with the default
+    per-address limit."""
+
+    SESSIONS = 20
+    MESSAGES = 40
+
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    async def sender(self, i, refused):
+        for n in range(self.MESSAGES):
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.ports["smtp"])
+            try:
+                async def reply():
+                    while True:
+                        line = await reader.readline()
+                        if len(line) < 4 or line[3:4] != b"-":
+                            return line
+
+                greeting = await reply()
+                if not greeting.startswith(b"220 "):
+                    refused.append(greeting)
+                    continue
+                writer.write(b"EHLO c%d.example\r\nMAIL FROM:<s%d@elsewhere.example>\r\n"
+                             b"RCPT TO:<john@example.org>\r\nDATA\r\n" % (i, i))
+                await writer.drain()
+                codes = [(await reply())[:3] for _ in range(4)]
+                self.assertEqual(codes, [b"250", b"250", b"250", b"354"])
+                writer.write(b"Subject: %d.%d\r\n\r\nbody\r\n.\r\nQUIT\r\n" % (i, n))
+                await writer.drain()
+                self.assertEqual((await reply())[:3], b"250")
+            finally:
+                writer.close()
+
+    async def run_all(self, refused):
+        tasks = [self.sender(i, refused) for i in range(self.SESSIONS)]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
+
+    def test_no_connection_is_refused(self):
+        refused = []
+        asyncio.run(self.run_all(refused))
+        self.assertEqual(refused, [])
+        self.assertEqual(len(self.maildir_files("example.org/john")),
+                         self.SESSIONS * self.MESSAGES)
 
 
 class CrashTest(SmtpTestCase):
@@ -634,6 +861,7 @@ class ConcurrencyTest(SmtpTestCase):
             resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
             self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
         set_limit(self.config, "connections_per_ip", self.SESSIONS + 10)
+        set_limit(self.config, "max_sessions", self.SESSIONS + 10)
 
         def debian_default_soft_limit():
             _, child_hard = resource.getrlimit(resource.RLIMIT_NOFILE)

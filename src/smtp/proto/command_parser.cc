@@ -55,6 +55,21 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return 0;
 }
 
+// Whether the UTF-8 sequence at s[i] encodes a C1 control (U+0080-U+009F,
+// NEL among them) or the line and paragraph separators U+2028 and U+2029.
+// SMTPUTF8 lets such bytes into addresses and HELO names, and from there
+// they would reach headers (Return-Path:, Received:) that other software
+// splits into lines at them; the command line refuses them, as it refuses
+// ASCII controls.
+bool is_control_or_separator(std::string_view s, size_t i) {
+  auto at = [&](size_t k) -> unsigned {
+    return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u;
+  };
+  if (at(i) == 0xC2) return at(i + 1) >= 0x80 && at(i + 1) <= 0x9F;
+  if (at(i) == 0xE2) return at(i + 1) == 0x80 && (at(i + 2) == 0xA8 || at(i + 2) == 0xA9);
+  return false;
+}
+
 // Unsigned decimal, saturating at ULLONG_MAX. `s` must be digits only.
 unsigned long long to_number(std::string_view s) {
   unsigned long long n = 0;
@@ -451,9 +466,14 @@ std::variant<Command, Reply> parse_command(std::string_view line, const ParseOpt
                       "Syntax error: command line too long (at most " +
                           std::to_string(options.max_line_length) + " octets)");
   }
-  for (unsigned char c : line) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
     if (c < 0x20 || c == 0x7F) {
       return make_reply(500, "5.5.2", "Syntax error: NUL or control character in command line");
+    }
+    if (c >= 0xC2 && is_control_or_separator(line, i)) {
+      return make_reply(500, "5.5.2",
+                        "Syntax error: control or line-separator character in command line");
     }
   }
 

@@ -48,7 +48,8 @@ size_t DataDecoder::feed(std::string_view input) {
     switch (state_) {
       case State::kLineStart:
         if (c == '.') {
-          count_line(1);
+          // Not counted: a stuffing dot is transport, not part of the line
+          // (RFC 5321 4.5.3.1.6), and the end marker is no line at all.
           state_ = State::kDot;
           ++i;
         } else {

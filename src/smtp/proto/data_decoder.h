@@ -18,10 +18,13 @@
 //
 // Lines longer than the limit and messages larger than the limit are flagged,
 // while the decoder keeps consuming until the end marker, so the session
-// stays in sync and can reply. Line length is counted on the wire: every
-// octet of the line including a stuffing dot, plus 2 for the CRLF (RFC 5321
-// 4.5.3.1.6: 1000 octets with CRLF). Size counts the decoded message bytes.
-// Once over the size limit nothing more is stored.
+// stays in sync and can reply. Line length counts the line's octets plus 2
+// for the CRLF (RFC 5321 4.5.3.1.6: 1000 octets with CRLF), without a
+// stuffing dot, which the same section excludes. The SMTP session passes no
+// line limit (0): long lines in message content are common and are
+// delivered intact, as Postfix does; the flag is for callers that want one.
+// Size counts the decoded message bytes. Once over the size limit nothing
+// more is stored.
 //
 // Input may be split at any byte boundary: feeding "a" then "b" is the same
 // as feeding "ab". Not thread-safe; one decoder per transaction.

@@ -23,6 +23,7 @@
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "store/maildir/file_ops.h"
+#include "store/maildir/tmp_cleanup.h"
 
 namespace hm::store::maildir {
 
@@ -597,6 +598,7 @@ std::vector<Result<std::string>> deliver(std::string_view message,
   results.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (names[i]) {
+      tmp_cleanup().after_delivery(prepared[i].root);  // once a day per Maildir
       results.emplace_back(*names[i]);
     } else if (prepared[i].error) {
       results.emplace_back(fail(*prepared[i].error));

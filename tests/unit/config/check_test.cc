@@ -203,7 +203,9 @@ TEST(ConfigCheck, ZeroLimits) {
   c.limits.connections_per_ip = 0;
   c.limits.errors_per_session = 0;
   c.limits.alias_depth = 0;
-  EXPECT_EQ(check(c).size(), 7u);
+  c.limits.data_min_rate = 0;
+  c.limits.max_sessions = 0;
+  EXPECT_EQ(check(c).size(), 9u);
 }
 
 TEST(ConfigCheck, TlsBothOrNeitherAndFilesExist) {

@@ -90,7 +90,9 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.limits.line_length, 1000u);
   EXPECT_EQ(c.limits.command_timeout_s, 300u);
   EXPECT_EQ(c.limits.data_timeout_s, 600u);
-  EXPECT_EQ(c.limits.connections_per_ip, 20u);
+  EXPECT_EQ(c.limits.data_min_rate, 500u);
+  EXPECT_EQ(c.limits.connections_per_ip, 50u);  // Postfix's smtpd_client_connection_count_limit
+  EXPECT_EQ(c.limits.max_sessions, 500u);
   EXPECT_EQ(c.limits.errors_per_session, 10u);
   EXPECT_EQ(c.limits.alias_depth, 20u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+");
@@ -164,7 +166,9 @@ recipients = 50
 line_length = 2000
 command_timeout_s = 60
 data_timeout_s = 120
+data_min_rate = 2000
 connections_per_ip = 5
+max_sessions = 30
 errors_per_session = 3
 alias_depth = 7
 
@@ -222,7 +226,9 @@ sink = "syslog"
   EXPECT_EQ(c.limits.line_length, 2000u);
   EXPECT_EQ(c.limits.command_timeout_s, 60u);
   EXPECT_EQ(c.limits.data_timeout_s, 120u);
+  EXPECT_EQ(c.limits.data_min_rate, 2000u);
   EXPECT_EQ(c.limits.connections_per_ip, 5u);
+  EXPECT_EQ(c.limits.max_sessions, 30u);
   EXPECT_EQ(c.limits.errors_per_session, 3u);
   EXPECT_EQ(c.limits.alias_depth, 7u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+-");

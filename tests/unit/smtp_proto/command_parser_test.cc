@@ -258,6 +258,32 @@ TEST(CommandParserTest, Utf8Addresses) {
   EXPECT_EQ(err("MAIL FROM:<j\xff@example.com> SMTPUTF8"), "501 5.1.7");
 }
 
+TEST(CommandParserTest, Utf8ControlsAndLineSeparatorsAreRefused) {
+  // NEL (U+0085), the other C1 controls and U+2028/U+2029 are well-formed
+  // UTF-8, but would end up raw in Return-Path: and Received:.
+  for (const char* bad : {"\xc2\x85", "\xc2\x80", "\xc2\x9f", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+    const std::string b = bad;
+    EXPECT_EQ(err("MAIL FROM:<a" + b + "b@example.com> SMTPUTF8"), "500 5.5.2") << b;
+    EXPECT_EQ(err("MAIL FROM:<ab@ex" + b + "ample.com> SMTPUTF8"), "500 5.5.2") << b;
+    EXPECT_EQ(err("RCPT TO:<a" + b + "b@example.com>"), "500 5.5.2") << b;
+    EXPECT_EQ(err("RCPT TO:<\"a" + b + "b\"@example.com>"), "500 5.5.2") << b;
+    EXPECT_EQ(err("EHLO client" + b + ".example"), "500 5.5.2") << b;
+  }
+  // Their neighbours stay allowed: U+00A0..U+00FF, U+2027, U+202A.
+  EXPECT_EQ(ok("MAIL FROM:<j\xc2\xa0\xc3\xbf@example.com> SMTPUTF8").path,
+            "j\xc2\xa0\xc3\xbf@example.com");
+  EXPECT_EQ(ok("RCPT TO:<a\xe2\x80\xa7"
+               "b@example.com>")
+                .path,
+            "a\xe2\x80\xa7"
+            "b@example.com");
+  EXPECT_EQ(ok("RCPT TO:<a\xe2\x80\xaa"
+               "b@example.com>")
+                .path,
+            "a\xe2\x80\xaa"
+            "b@example.com");
+}
+
 TEST(CommandParserTest, CommandsWithoutArguments) {
   for (const char* verb : {"DATA", "RSET", "QUIT", "STARTTLS"}) {
     EXPECT_NO_FATAL_FAILURE(ok(verb));

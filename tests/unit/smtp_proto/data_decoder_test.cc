@@ -210,9 +210,16 @@ TEST(DataDecoderTest, LineLengthLimitIncludesCrLf) {
   EXPECT_TRUE(o.done);
   EXPECT_TRUE(o.line_too_long);
   EXPECT_EQ(o.message, ok_line + "x\r\n");  // still stored: the session decides
-  // The stuffing dot is on the wire, so it counts.
+  // The stuffing dot is not counted (RFC 5321 4.5.3.1.6): a 998-octet line
+  // that starts with "." is legal, and arrives without the dot.
   o = decode("." + ok_line + "\r\n.\r\n");
-  EXPECT_TRUE(o.line_too_long);
+  EXPECT_TRUE(o.done);
+  EXPECT_FALSE(o.line_too_long);
+  EXPECT_EQ(o.message, ok_line + "\r\n");
+  o = decode("a\r\n.." + ok_line.substr(1) + "\r\n.\r\n");
+  EXPECT_FALSE(o.line_too_long);
+  EXPECT_EQ(o.message, "a\r\n." + ok_line.substr(1) + "\r\n");
+  EXPECT_TRUE(decode("." + ok_line + "x\r\n.\r\n").line_too_long);
   // Many short lines never add up.
   std::string many;
   for (int i = 0; i < 100; ++i) many += std::string(900, 'y') + "\r\n";
