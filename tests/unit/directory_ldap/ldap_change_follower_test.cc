@@ -174,6 +174,27 @@ TEST_F(ChangeFollowerTest, AutoFollowsWhenTheServerOffersSyncprov) {
   expect_changes_by_others_show_at_once(*dir);
 }
 
+TEST_F(ChangeFollowerTest, ReadsPastTheRefreshOfALargerTree) {
+  start(true);
+  // The refresh stage sends every DN below the base, many in one read.
+  auto other = other_client();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->add(std::string("o=many.example,") + testing::kBase,
+                         {{"objectClass", {"top", "organization"}}, {"o", {"many.example"}}}));
+  for (int i = 0; i < 600; ++i) {
+    std::string address = "a" + std::to_string(i) + "@many.example";
+    ASSERT_TRUE(
+        other->add(entry_dn(address), {{"objectClass", {"top", "nisMailAlias", "CourierMailAlias"}},
+                                       {"cn", {address}},
+                                       {"mail", {address}},
+                                       {"maildrop", {"x@example.net"}}}));
+  }
+  auto dir = open_dir(FollowMode::kOn);
+  ASSERT_TRUE(dir);
+  ASSERT_TRUE(wait_for([&] { return following(*dir); }, kStateDeadline));
+  expect_changes_by_others_show_at_once(*dir);
+}
+
 TEST_F(ChangeFollowerTest, AutoWithoutSyncprovKeepsTheTtl) {
   start(false);
   auto dir = open_dir(FollowMode::kAuto);
