@@ -151,21 +151,34 @@ void ChangeFollower::run() {
     // (which clears them once more).
     on_change_();
     if (followed) retry = kFirstRetry;
-    if (outcome == Outcome::kUnsupported) {
+    if (outcome == Outcome::kUnsupported || outcome == Outcome::kSizeLimited) {
+      const std::string why =
+          outcome == Outcome::kUnsupported
+              ? "does not offer content synchronization (RFC 4533; load slapd's syncprov "
+                "overlay)"
+              : "stops the first read of the tree at its size limit (give the bind DN "
+                "`limits ... size=unlimited` in slapd.conf)";
       if (options_.mode == FollowMode::kAuto) {
-        log::info(
-            "LDAP: {} does not offer content synchronization (RFC 4533; slapd's syncprov "
-            "overlay), so entries changed or deleted by other tools are used until cache_ttl_s "
-            "runs out; see docs/ldap.md",
-            options_.uris);
+        // No syncprov is an ordinary setup; a size limit with syncprov
+        // loaded is a mistake worth a warning.
+        if (outcome == Outcome::kUnsupported) {
+          log::info(
+              "LDAP: {} {}, so entries changed or deleted by other tools are used until "
+              "cache_ttl_s runs out; see docs/ldap.md",
+              options_.uris, why);
+        } else {
+          log::warning(
+              "LDAP: {} {}, so entries changed or deleted by other tools are used until "
+              "cache_ttl_s runs out; see docs/ldap.md",
+              options_.uris, why);
+        }
         state_.store(State::kUnsupported, std::memory_order_release);
         return;
       }
       log::error(
-          "LDAP: follow_changes = \"on\" but {} refuses content synchronization (load slapd's "
-          "syncprov overlay, see docs/ldap.md); entries changed by other tools are used until "
-          "cache_ttl_s runs out; trying again in {} s",
-          options_.uris, kLongestRetry.count() / 1000);
+          "LDAP: follow_changes = \"on\" but {} {}; entries changed by other tools are "
+          "used until cache_ttl_s runs out; trying again in {} s (docs/ldap.md)",
+          options_.uris, why, kLongestRetry.count() / 1000);
       if (!pause(kLongestRetry)) return;
       continue;
     }
@@ -282,12 +295,7 @@ ChangeFollower::Outcome ChangeFollower::follow_once(bool& followed) {
         if (text != nullptr) ldap_memfree(text);
         if (err == LDAP_UNAVAILABLE_CRITICAL_EXTENSION) return Outcome::kUnsupported;
         if (err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_ADMINLIMIT_EXCEEDED) {
-          log::warning(
-              "LDAP: cannot follow changes on {}: the server's size limit stops the first "
-              "read of the tree{}; give hostmail's bind DN `limits ... size=unlimited` in "
-              "slapd.conf (docs/ldap.md)",
-              options_.uris, detail);
-          return Outcome::kFailed;
+          return Outcome::kSizeLimited;
         }
         if (err == LDAP_SYNC_REFRESH_REQUIRED) return Outcome::kDropped;
         log::warning("LDAP: the search that follows changes on {} ended: {}{}", options_.uris,

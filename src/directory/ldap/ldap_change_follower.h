@@ -24,9 +24,10 @@
 // were affected.
 //
 // Modes: kOn follows and, when the server refuses the control (no syncprov:
-// unavailableCriticalExtension), logs an error and tries again every 30 s;
-// kAuto gives up after such a refusal, logging it once, and the caches keep
-// their TTL. Other failures (bind refused, size limit) are retried in both.
+// unavailableCriticalExtension) or its size limit ends the refresh stage,
+// logs an error and tries again every 30 s; kAuto gives up after such a
+// refusal, logging it once, and the caches keep their TTL. Other failures
+// (server down, bind refused) are retried in both.
 //
 // Shutdown: the destructor wakes the thread through a pipe and joins it; a
 // thread waiting for the server's answer or for its next attempt stops at
@@ -59,7 +60,8 @@ class ChangeFollower {
   enum class State {
     kConnecting,   // not following yet, or reconnecting after a drop
     kFollowing,    // refresh done: every change is reported as it happens
-    kUnsupported,  // kAuto only: the server has no syncprov; the thread has ended
+    kUnsupported,  // kAuto only: the server has no syncprov, or its size limit
+                   // stops the refresh; the thread has ended
   };
 
   // Starts the thread. on_change must be thread-safe and must not block.
@@ -74,7 +76,7 @@ class ChangeFollower {
   int sessions() const { return sessions_.load(std::memory_order_acquire); }
 
  private:
-  enum class Outcome { kStopped, kDropped, kUnsupported, kFailed };
+  enum class Outcome { kStopped, kDropped, kUnsupported, kSizeLimited, kFailed };
 
   void run();
   // One connection: bind, search, read until it ends. `followed` is set

@@ -213,6 +213,27 @@ TEST_F(ChangeFollowerTest, AutoWithoutSyncprovKeepsTheTtl) {
   EXPECT_TRUE(look(*dir).alice);
 }
 
+TEST_F(ChangeFollowerTest, AutoGivesUpWhenTheSizeLimitStopsTheRefresh) {
+  auto started = SlapdServer::start(SlapdOptions{.syncprov = true, .size_limit = 2});
+  ASSERT_TRUE(started.has_value()) << started.error().describe();
+  server_ = std::move(*started);
+  auto dir = open_dir(FollowMode::kAuto);  // as the rootdn: no limit
+  ASSERT_TRUE(dir);
+  seed(*dir);  // more than 2 entries below the base
+  ASSERT_TRUE(wait_for([&] { return following(*dir); }, kStateDeadline));
+
+  LdapOptions o;
+  o.uris = {server_->uri()};
+  o.base = testing::kBase;  // anonymous: slapd's size limit applies
+  o.cache_ttl = 30s;
+  o.follow_changes = FollowMode::kAuto;
+  auto limited = LdapDirectory::open(std::move(o));
+  ASSERT_TRUE(limited.has_value());
+  EXPECT_TRUE(wait_for(
+      [&] { return (*limited)->change_follower()->state() == ChangeFollower::State::kUnsupported; },
+      kStateDeadline));
+}
+
 TEST_F(ChangeFollowerTest, OffOrWithoutCacheStartsNoFollower) {
   start(true);
   auto off = open_dir(FollowMode::kOff);

@@ -111,6 +111,7 @@ Status SlapdServer::write_config() {
   out << "rootpw " << root_password_ << "\n";
   out << "directory " << (dir_ / "db").string() << "\n";
   out << "maxsize 268435456\n";
+  if (options_.size_limit > 0) out << "sizelimit " << options_.size_limit << "\n";
   out << "index mail eq,sub\nindex o,cn,objectClass,roleOccupant,description eq\n";
   if (options_.syncprov) out << "index entryCSN,entryUUID eq\n";
   // The access rules of docs/ldap/slapd.conf.example: the rootdn (the

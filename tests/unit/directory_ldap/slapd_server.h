@@ -32,6 +32,7 @@ inline constexpr char kRootDn[] = "cn=Manager,dc=myhosting,dc=example";
 
 struct SlapdOptions {
   bool syncprov = false;
+  int size_limit = 0;  // slapd's sizelimit for all but the rootdn; 0: its default
 };
 
 class SlapdServer {
