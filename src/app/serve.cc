@@ -279,7 +279,7 @@ int serve(const config::Config& config) {
     log::info("not started as root: local mail is delivered only to this user (uid {})", geteuid());
   }
 
-  auto mail = build_mail_system(config, std::move(local));
+  auto mail = build_mail_system(config, std::move(local), directory::OpenPurpose::kServe);
   if (!mail) {
     log::error("cannot start: {}", mail.error().describe());
     // A link in the queue, a folder root must not work in: retrying will

@@ -40,9 +40,10 @@ privsep::LocalDeliverySettings local_delivery_settings(const config::Config& con
 }
 
 Result<MailSystem> build_mail_system(const config::Config& config,
-                                     std::unique_ptr<delivery::LocalDelivery> local) {
+                                     std::unique_ptr<delivery::LocalDelivery> local,
+                                     directory::OpenPurpose purpose) {
   MailSystem m;
-  auto directory = directory::open_directory(config);
+  auto directory = directory::open_directory(config, purpose);
   if (!directory) return fail(std::move(directory).error());
   m.directory = std::move(*directory);
   auto options = resolver_options(config);

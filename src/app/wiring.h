@@ -10,6 +10,7 @@
 #include "delivery/delivery_agent.h"
 #include "delivery/local_delivery.h"
 #include "directory/directory.h"
+#include "directory/directory_factory.h"
 #include "directory/resolver.h"
 #include "privsep/local_user.h"
 #include "queue/queue.h"
@@ -29,8 +30,9 @@ Result<directory::ResolverOptions> resolver_options(const config::Config& config
 // [local] and [server] settings for delivery to local accounts.
 privsep::LocalDeliverySettings local_delivery_settings(const config::Config& config);
 // `local` takes local (shell account) destinations; null: they are queued
-// as deferred (local delivery unavailable).
+// as deferred (local delivery unavailable). `purpose` kServe for the daemon.
 Result<MailSystem> build_mail_system(const config::Config& config,
-                                     std::unique_ptr<delivery::LocalDelivery> local = nullptr);
+                                     std::unique_ptr<delivery::LocalDelivery> local = nullptr,
+                                     directory::OpenPurpose purpose = directory::OpenPurpose::kUse);
 
 }  // namespace hm::app

@@ -189,6 +189,11 @@ void check_directory(Checker& k, const DirectoryConfig& d) {
     k.add("directory.ldap.auth", fmt::format("unknown method \"{}\"; use one of {}", l.auth,
                                              quoted_list({"bind", "compare"})));
   }
+  if (!one_of(l.follow_changes, {"auto", "on", "off"})) {
+    k.add("directory.ldap.follow_changes",
+          fmt::format("unknown value \"{}\"; use one of {}", l.follow_changes,
+                      quoted_list({"auto", "on", "off"})));
+  }
   if (!l.bind_password_file.empty() && l.bind_dn.empty()) {
     k.add("directory.ldap.bind_password_file",
           "is set but bind_dn is not; set bind_dn too, or remove bind_password_file to bind "

@@ -246,6 +246,7 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
       l.string("auth", d.ldap.auth);
       l.integer("timeout_ms", d.ldap.timeout_ms);
       l.integer("cache_ttl_s", d.ldap.cache_ttl_s);
+      l.string("follow_changes", d.ldap.follow_changes);
       l.integer("pool_size", d.ldap.pool_size);
       l.string("account_filter", d.ldap.account_filter);
       l.string("alias_filter", d.ldap.alias_filter);

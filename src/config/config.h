@@ -66,7 +66,10 @@ struct LdapConfig {
   std::string auth = "bind";  // "bind" (as the user) or "compare" (hashes)
   int timeout_ms = 5000;
   int cache_ttl_s = 30;  // 0 disables the cache
-  int pool_size = 0;     // connections; 0: one per concurrent caller (never wait)
+  // Keep the cache coherent by following the server's changes (RFC 4533,
+  // slapd's syncprov): "auto" when the server offers it, "on", or "off".
+  std::string follow_changes = "auto";
+  int pool_size = 0;  // connections; 0: one per concurrent caller (never wait)
   // Postfix-style search filters: %s the whole address, %u its local part,
   // %d its domain (values escaped per RFC 4515), %% a '%'.
   std::string account_filter = "(&(mail=%s)(objectClass=CourierMailAccount))";

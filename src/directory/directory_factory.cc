@@ -12,7 +12,7 @@ using hm::directory::sqlite::SqliteDirectory;
 namespace hm::directory {
 namespace {
 
-Result<std::unique_ptr<Directory>> open_ldap(const config::Config& config) {
+Result<std::unique_ptr<Directory>> open_ldap(const config::Config& config, OpenPurpose purpose) {
   const config::LdapConfig& l = config.directory.ldap;
   ldap::LdapOptions o;
   o.uris = l.uris;
@@ -38,6 +38,13 @@ Result<std::unique_ptr<Directory>> open_ldap(const config::Config& config) {
   o.timeout = std::chrono::milliseconds(l.timeout_ms);
   o.cache_ttl = std::chrono::seconds(l.cache_ttl_s);
   o.pool_size = l.pool_size;
+  // Only the daemon follows changes: a CLI command lives too briefly for
+  // its cache to go stale, and a follower would cost it a connection.
+  if (purpose == OpenPurpose::kServe) {
+    o.follow_changes = l.follow_changes == "on"    ? ldap::FollowMode::kOn
+                       : l.follow_changes == "off" ? ldap::FollowMode::kOff
+                                                   : ldap::FollowMode::kAuto;
+  }
   o.account_filter = l.account_filter;
   o.alias_filter = l.alias_filter;
   o.domain_filter = l.domain_filter;
@@ -64,7 +71,7 @@ Result<std::unique_ptr<Directory>> open_directory(const config::Config& config,
   }
   // The tree must exist already: `hostmail init` creates nothing in LDAP
   // (load it with ldapadd, see docs/ldap.md).
-  if (backend == "ldap") return open_ldap(config);
+  if (backend == "ldap") return open_ldap(config, purpose);
   return fail(ErrorKind::kInvalid,
               "[directory] backend = \"" + backend + "\" is unknown; use \"sqlite\" or \"ldap\"");
 }

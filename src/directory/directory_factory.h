@@ -12,8 +12,10 @@
 namespace hm::directory {
 
 enum class OpenPurpose {
-  kUse,     // the daemon and the CLI: the directory must exist
+  kUse,     // the CLI: the directory must exist
   kCreate,  // `hostmail init`: create the embedded database if missing
+  kServe,   // the daemon: as kUse, and long-lived, so the LDAP backend follows
+            // changes made by other tools ([directory.ldap] follow_changes)
 };
 
 Result<std::unique_ptr<Directory>> open_directory(const config::Config& config,

@@ -96,10 +96,13 @@ class Slapd:
     extra_acl: slapd.conf access lines placed before the default ACL, which
       lets users authenticate against their own userPassword and everybody
       read everything else.
+    overlays: overlays for the database, e.g. "syncprov" (load its module
+      with `modules` too); they come last in slapd.conf.
     """
 
-    def __init__(self, modules=(), extra_schemas=(), extra_acl=""):
+    def __init__(self, modules=(), extra_schemas=(), extra_acl="", overlays=()):
         self.modules = list(modules)
+        self.overlays = list(overlays)
         self.extra_schemas = list(extra_schemas)
         self.extra_acl = extra_acl
         self.root_dn = ROOT_DN
@@ -220,6 +223,9 @@ class Slapd:
         if text and not text.endswith("\n"):
             text += "\n"
         text += DEFAULT_ACL
+        if not text.endswith("\n"):
+            text += "\n"
+        text += "".join("overlay %s\n" % overlay for overlay in self.overlays)
         with open(os.path.join(d, "slapd.conf"), "w") as f:
             f.write(text)
 

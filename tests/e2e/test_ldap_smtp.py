@@ -13,10 +13,15 @@ database) and later starts it again on the same port. What must hold:
 
 The cache is off (cache_ttl_s = 0) so that it cannot hide the outage, and the
 LDAP timeout is short so that the test is quick.
+
+And with the cache on (cache_ttl_s = 30) over a slapd with the syncprov
+overlay: an account deleted with ldapdelete is refused at RCPT within a
+second or two, not after the cache's 30 s (follow_changes, issue 11.7).
 """
 
 import os
 import smtplib
+import subprocess
 import threading
 import time
 import unittest
@@ -112,39 +117,55 @@ class SmtpLoad:
                     self.data_refused.append((recipient, code, text))
 
 
+def serve_over_slapd(test, ldap_settings, **slapd_args):
+    """Moves test's accounts into a fresh slapd (test.ldap) and starts
+    hostmail serve over it, with `ldap_settings` added to [directory.ldap]."""
+    # The accounts are made with the embedded directory and moved to slapd
+    # as `ldif export` writes them.
+    test.ok("domain", "add", "example.org")
+    test.ok("domain", "add", "other.example")
+    for address in ACCOUNTS:
+        test.ok("account", "add", address, "--password-stdin", stdin="pw\n")
+    exported = test.ok("ldif", "export").out
+    test.ldap = Slapd(extra_schemas=[os.path.join(slapd_fixture.SCHEMA_DIR, "misc.schema"),
+                                     os.path.join(DOCS, "courier.schema")], **slapd_args)
+    test.ldap.start()
+    test.addCleanup(test.ldap.stop)
+    test.ldap.add_ldif(exported)
+
+    password_file = os.path.join(test.dir, "ldap-password")
+    with open(password_file, "w") as f:
+        f.write(test.ldap.root_pw + "\n")
+    os.chmod(password_file, 0o600)
+    with open(test.config) as f:
+        text = f.read()
+    test.assertIn('backend = "sqlite"', text)
+    text = text.replace('backend = "sqlite"', 'backend = "ldap"')
+    text += ('\n[directory.ldap]\nuris = ["%s"]\nbase = "%s"\nbind_dn = "%s"\n'
+             'bind_password_file = "%s"\nauth = "bind"\n%s' %
+             (test.ldap.uri, BASE, test.ldap.root_dn, password_file, ldap_settings))
+    with open(test.config, "w") as f:
+        f.write(text)
+    test.start_server()
+
+
+def one_rcpt(port, recipient):
+    """A session of its own: (code, text, seconds) of one RCPT."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.ehlo("probe.example")
+        s.mail("probe@elsewhere.example")
+        start = time.monotonic()
+        code, text = s.rcpt(recipient)
+        return code, text.decode(errors="replace"), time.monotonic() - start
+
+
 class LdapOutageUnderSmtpLoadTest(HostmailTestCase):
 
     def setUp(self):
         super().setUp()
         if not slapd_fixture.available():
             self.fail("slapd and ldap-utils are not installed; run scripts/setup-deps.sh")
-        # The accounts are made with the embedded directory and moved to slapd
-        # as `ldif export` writes them.
-        self.ok("domain", "add", "example.org")
-        self.ok("domain", "add", "other.example")
-        for address in ACCOUNTS:
-            self.ok("account", "add", address, "--password-stdin", stdin="pw\n")
-        exported = self.ok("ldif", "export").out
-        self.ldap = Slapd(extra_schemas=[os.path.join(slapd_fixture.SCHEMA_DIR, "misc.schema"),
-                                         os.path.join(DOCS, "courier.schema")])
-        self.ldap.start()
-        self.addCleanup(self.ldap.stop)
-        self.ldap.add_ldif(exported)
-
-        password_file = os.path.join(self.dir, "ldap-password")
-        with open(password_file, "w") as f:
-            f.write(self.ldap.root_pw + "\n")
-        os.chmod(password_file, 0o600)
-        with open(self.config) as f:
-            text = f.read()
-        self.assertIn('backend = "sqlite"', text)
-        text = text.replace('backend = "sqlite"', 'backend = "ldap"')
-        text += ('\n[directory.ldap]\nuris = ["%s"]\nbase = "%s"\nbind_dn = "%s"\n'
-                 'bind_password_file = "%s"\nauth = "bind"\ntimeout_ms = %d\ncache_ttl_s = 0\n' %
-                 (self.ldap.uri, BASE, self.ldap.root_dn, password_file, LDAP_TIMEOUT_MS))
-        with open(self.config, "w") as f:
-            f.write(text)
-        self.start_server()
+        serve_over_slapd(self, "timeout_ms = %d\ncache_ttl_s = 0\n" % LDAP_TIMEOUT_MS)
 
     def mailbox(self, address):
         local, domain = address.split("@")
@@ -159,13 +180,7 @@ class LdapOutageUnderSmtpLoadTest(HostmailTestCase):
         self.fail("timed out waiting for %s\nserver log:\n%s" % (what, self.server_log()[-4000:]))
 
     def one_rcpt(self, recipient):
-        """A session of its own: (code, text, seconds) of one RCPT."""
-        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30) as s:
-            s.ehlo("probe.example")
-            s.mail("probe@elsewhere.example")
-            start = time.monotonic()
-            code, text = s.rcpt(recipient)
-            return code, text.decode(errors="replace"), time.monotonic() - start
+        return one_rcpt(self.ports["smtp"], recipient)
 
     def test_outage_gives_temporary_errors_only_and_recovers_by_itself(self):
         load = SmtpLoad(self.ports["smtp"])
@@ -239,6 +254,56 @@ class LdapOutageUnderSmtpLoadTest(HostmailTestCase):
               "RCPT accepted again %.3f s after slapd answered" %
               (len(rcpts), len(outage), len(accepted), len(load.data_refused),
                max(r[1] - r[0] for r in rcpts), recovered_after))
+
+
+class LdapDeletionByAnotherToolTest(HostmailTestCase):
+    """A cached account deleted with ldapdelete stops receiving mail at once."""
+
+    # Notifications take milliseconds; the margin is for a loaded machine.
+    DEADLINE_S = 2.0
+    FOLLOW_CHANGES = "on"  # "off" shows what the test guards against
+
+    def setUp(self):
+        super().setUp()
+        if not slapd_fixture.available():
+            self.fail("slapd and ldap-utils are not installed; run scripts/setup-deps.sh")
+        serve_over_slapd(self, 'cache_ttl_s = 30\nfollow_changes = "%s"\n' % self.FOLLOW_CHANGES,
+                         modules=["syncprov"], overlays=["syncprov"])
+
+    def test_deleted_account_is_refused_within_seconds(self):
+        deadline = time.monotonic() + PHASE_TIMEOUT_S
+        while self.FOLLOW_CHANGES != "off" and "following changes" not in self.server_log():
+            self.assertLess(time.monotonic(), deadline,
+                            "never followed slapd's changes:\n" + self.server_log()[-4000:])
+            time.sleep(0.05)
+        # Found, and so cached for 30 s.
+        for _ in range(2):
+            code, text, _ = one_rcpt(self.ports["smtp"], "john@example.org")
+            self.assertEqual(code, 250, text)
+        dn = [line[4:] for line in self.ldap.search(BASE, filt="(mail=john@example.org)",
+                                                    attrs=["1.1"]).splitlines()
+              if line.startswith("dn: ")]
+        self.assertEqual(len(dn), 1, dn)
+        r = subprocess.run(["ldapdelete", "-x", "-H", self.ldap.uri, "-D", self.ldap.root_dn,
+                            "-w", self.ldap.root_pw, dn[0]],
+                           capture_output=True, text=True, env=slapd_fixture._client_env(),
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        deleted = time.monotonic()
+        while True:
+            code, text, _ = one_rcpt(self.ports["smtp"], "john@example.org")
+            if code != 250:
+                break
+            self.assertLess(time.monotonic() - deleted, self.DEADLINE_S,
+                            "a deleted account still receives mail")
+            time.sleep(0.05)
+        took = time.monotonic() - deleted
+        self.assertEqual(code, 550, text)
+        self.assertIn("5.1.1", text)
+        # The other accounts still receive mail.
+        code, text, _ = one_rcpt(self.ports["smtp"], "mary@example.org")
+        self.assertEqual(code, 250, text)
+        print("\naccount deleted with ldapdelete refused at RCPT after %.3f s" % took)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,20 @@ Result<std::unique_ptr<LdapDirectory>> LdapDirectory::open(LdapOptions options) 
     return fail(ErrorKind::kInvalid,
                 "[directory.ldap] account_attribute and alias_attribute must not be empty");
   }
-  return std::unique_ptr<LdapDirectory>(new LdapDirectory(std::move(options)));
+  std::unique_ptr<LdapDirectory> dir(new LdapDirectory(std::move(options)));
+  const LdapOptions& o = dir->options_;
+  // Without a cache there is nothing to keep coherent.
+  if (o.follow_changes != FollowMode::kOff && o.cache_ttl.count() > 0) {
+    FollowOptions f;
+    f.uris = join(o.uris, " ");
+    f.base = o.base;
+    f.identity = dir->service();
+    f.timeout = o.timeout;
+    f.mode = o.follow_changes;
+    dir->follower_ =
+        std::make_unique<ChangeFollower>(std::move(f), [d = dir.get()] { d->invalidate(); });
+  }
+  return dir;
 }
 
 LdapDirectory::LdapDirectory(LdapOptions options)

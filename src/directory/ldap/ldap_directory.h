@@ -26,8 +26,11 @@
 // what it can first and undoes what it did when a later step fails.
 //
 // Server unreachable, timeouts and a full pool are kTemporary. Lookups go
-// through a short cache (cache_ttl, found and not found alike) that every
-// write through this object clears; writes by others show after the TTL.
+// through a short cache (cache_ttl) of the entries found (a miss is always
+// asked live) that every write through this object clears. Writes by others
+// show at once when follow_changes is on and the server offers content
+// synchronization (ldap_change_follower.h: every change notification clears
+// the caches), else after the TTL.
 //
 // Recipient resolution asks find_alias_or_account, answered with one search
 // (the OR of alias_filter and account_filter) when both filters have the
@@ -47,6 +50,7 @@
 
 #include "directory/directory.h"
 #include "directory/ldap/ldap_cache.h"
+#include "directory/ldap/ldap_change_follower.h"
 #include "directory/ldap/ldap_connection.h"
 
 namespace hm::directory::ldap {
@@ -71,6 +75,10 @@ struct LdapOptions {
   // it) and read back as "none": [storage] virtual_base.
   std::string default_home = "/var/vmail/domains";
   std::string superuser = "admin";  // an Actor of this name writes as bind_dn
+  // Follow changes made by other tools to keep the cache coherent (see
+  // ldap_change_follower.h); only with a cache. Off here, for short-lived
+  // users such as the CLI; the daemon takes [directory.ldap] follow_changes.
+  FollowMode follow_changes = FollowMode::kOff;
 };
 
 class LdapDirectory final : public Directory {
@@ -116,6 +124,8 @@ class LdapDirectory final : public Directory {
   uint64_t searches_made() const { return searches_.load(std::memory_order_relaxed); }
   // For tests: whether find_alias_or_account makes one search.
   bool combines_alias_and_account() const { return combined_.has_value(); }
+  // For tests: the change follower, null when not following.
+  const ChangeFollower* change_follower() const { return follower_.get(); }
 
  private:
   explicit LdapDirectory(LdapOptions options);
@@ -172,6 +182,8 @@ class LdapDirectory final : public Directory {
   LookupCache<std::optional<Alias>> alias_cache_;
   LookupCache<std::string> dn_cache_;  // account address -> DN, for binds
   std::atomic<uint64_t> searches_{0};
+  // Last, so that it stops before the caches it clears go away.
+  std::unique_ptr<ChangeFollower> follower_;
 };
 
 }  // namespace hm::directory::ldap

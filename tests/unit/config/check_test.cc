@@ -168,6 +168,18 @@ TEST(ConfigCheck, LdapNumbers) {
   EXPECT_EQ(keys(check(c)).front(), "directory.ldap.auth");
 }
 
+TEST(ConfigCheck, LdapFollowChanges) {
+  Config c = valid();
+  for (const char* v : {"auto", "on", "off"}) {
+    c.directory.ldap.follow_changes = v;
+    EXPECT_TRUE(check(c).empty()) << v;
+  }
+  c.directory.ldap.follow_changes = "yes";
+  auto problems = check(c);
+  ASSERT_EQ(keys(problems), std::vector<std::string>{"directory.ldap.follow_changes"});
+  EXPECT_THAT(problems[0].message, HasSubstr("\"auto\", \"on\", \"off\""));
+}
+
 TEST(ConfigCheck, LdapFiltersAndAttributes) {
   Config c = valid();
   c.directory.ldap.account_filter = "mail=%s";

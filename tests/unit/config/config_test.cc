@@ -67,6 +67,7 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.directory.ldap.auth, "bind");
   EXPECT_EQ(c.directory.ldap.timeout_ms, 5000);
   EXPECT_EQ(c.directory.ldap.cache_ttl_s, 30);
+  EXPECT_EQ(c.directory.ldap.follow_changes, "auto");
   EXPECT_EQ(c.directory.ldap.pool_size, 0);
   EXPECT_EQ(c.directory.ldap.account_filter, "(&(mail=%s)(objectClass=CourierMailAccount))");
   EXPECT_EQ(c.directory.ldap.alias_filter, "(&(mail=%s)(objectClass=CourierMailAlias))");
@@ -133,6 +134,7 @@ bind_password_file = "pw"
 auth = "compare"
 timeout_ms = 1500
 cache_ttl_s = 0
+follow_changes = "off"
 pool_size = 8
 account_filter = '(&(mail=%s)(objectClass=inetOrgPerson))'
 alias_filter = '(mailLocalAddress=%u@%d)'
@@ -203,6 +205,7 @@ sink = "syslog"
   EXPECT_EQ(c.directory.ldap.auth, "compare");
   EXPECT_EQ(c.directory.ldap.timeout_ms, 1500);
   EXPECT_EQ(c.directory.ldap.cache_ttl_s, 0);
+  EXPECT_EQ(c.directory.ldap.follow_changes, "off");
   EXPECT_EQ(c.directory.ldap.pool_size, 8);
   EXPECT_EQ(c.directory.ldap.account_filter, "(&(mail=%s)(objectClass=inetOrgPerson))");
   EXPECT_EQ(c.directory.ldap.alias_filter, "(mailLocalAddress=%u@%d)");
@@ -259,10 +262,11 @@ TEST(ConfigLoad, UnknownTableIsReported) {
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {
   std::string msg = load_error("[directory.ldap]\nuri = \"ldap://x\"\n");
-  EXPECT_THAT(msg, HasSubstr(":2: directory.ldap.uri: unknown key 'uri' in [directory.ldap]; "
-                             "known keys: account_attribute, account_filter, alias_attribute, "
-                             "alias_filter, auth, base, bind_dn, bind_password_file, cache_ttl_s, "
-                             "domain_filter, pool_size, timeout_ms, uris; remove it"));
+  EXPECT_THAT(msg,
+              HasSubstr(":2: directory.ldap.uri: unknown key 'uri' in [directory.ldap]; "
+                        "known keys: account_attribute, account_filter, alias_attribute, "
+                        "alias_filter, auth, base, bind_dn, bind_password_file, cache_ttl_s, "
+                        "domain_filter, follow_changes, pool_size, timeout_ms, uris; remove it"));
 }
 
 TEST(ConfigLoad, WrongTypeNamesKeyLineAndExpectedType) {

@@ -55,13 +55,14 @@ std::string random_password() {
 
 }  // namespace
 
-Result<std::unique_ptr<SlapdServer>> SlapdServer::start() {
+Result<std::unique_ptr<SlapdServer>> SlapdServer::start(SlapdOptions options) {
   if (::access(kSlapdPath, X_OK) != 0) {
     return fail(ErrorKind::kNotFound, std::string(kSlapdPath) +
                                           " is not installed; run scripts/setup-deps.sh (as root) "
                                           "to install slapd and ldap-utils");
   }
   std::unique_ptr<SlapdServer> s(new SlapdServer());
+  s->options_ = options;
   std::string pattern = (std::filesystem::temp_directory_path() / "hm-slapd-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     return fail(ErrorKind::kInternal, "mkdtemp " + pattern + " failed");
@@ -103,13 +104,16 @@ Status SlapdServer::write_config() {
   out << "pidfile " << (dir_ / "slapd.pid").string() << "\n";
   out << "argsfile " << (dir_ / "slapd.args").string() << "\n";
   out << "modulepath /usr/lib/ldap\nmoduleload back_mdb\n";
+  if (options_.syncprov) out << "moduleload syncprov\n";
   out << "database mdb\n";
   out << "suffix \"" << kSuffix << "\"\n";
   out << "rootdn \"" << kRootDn << "\"\n";
   out << "rootpw " << root_password_ << "\n";
   out << "directory " << (dir_ / "db").string() << "\n";
   out << "maxsize 268435456\n";
+  if (options_.size_limit > 0) out << "sizelimit " << options_.size_limit << "\n";
   out << "index mail eq,sub\nindex o,cn,objectClass,roleOccupant,description eq\n";
+  if (options_.syncprov) out << "index entryCSN,entryUUID eq\n";
   // The access rules of docs/ldap/slapd.conf.example: the rootdn (the
   // superuser and hostmail's service DN here) bypasses them.
   const std::string domain = std::string("dn.regex=\"^(.+,)?o=([^,]+),") + kBase + "$\"";
@@ -122,6 +126,8 @@ Status SlapdServer::write_config() {
       << postmaster << " =arscd\n  by * read\n"
       << "access to " << domain << "\n  by " << postmaster << " write\n  by * read\n"
       << "access to *\n  by * read\n";
+  // Last: the lines after an overlay are its own settings.
+  if (options_.syncprov) out << "overlay syncprov\n";
   out.close();
   if (!out) return fail(ErrorKind::kInternal, "cannot write " + (dir_ / "slapd.conf").string());
   return ok();

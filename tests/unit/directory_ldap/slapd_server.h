@@ -10,6 +10,9 @@
 // (o=hosting,...) at start. The rootdn (cn=Manager,dc=myhosting,dc=example)
 // may do everything; the ACLs are those of docs/ldap/slapd.conf.example.
 //
+// With syncprov, the database has slapd's syncprov overlay, so that clients
+// may follow its changes (RFC 4533 content synchronization).
+//
 // Not thread-safe: one test thread drives it.
 
 #include <sys/types.h>
@@ -27,11 +30,16 @@ inline constexpr char kSuffix[] = "dc=myhosting,dc=example";
 inline constexpr char kBase[] = "o=hosting,dc=myhosting,dc=example";
 inline constexpr char kRootDn[] = "cn=Manager,dc=myhosting,dc=example";
 
+struct SlapdOptions {
+  bool syncprov = false;
+  int size_limit = 0;  // slapd's sizelimit for all but the rootdn; 0: its default
+};
+
 class SlapdServer {
  public:
   // Fails with a message that says to run scripts/setup-deps.sh when slapd
   // is not installed, and with slapd's own output when it does not start.
-  static Result<std::unique_ptr<SlapdServer>> start();
+  static Result<std::unique_ptr<SlapdServer>> start(SlapdOptions options = {});
   ~SlapdServer();
   SlapdServer(const SlapdServer&) = delete;
   SlapdServer& operator=(const SlapdServer&) = delete;
@@ -53,6 +61,7 @@ class SlapdServer {
   Result<bool> launch(int port);
   Status wait_until_answering();
 
+  SlapdOptions options_;
   std::filesystem::path dir_;
   std::string uri_;
   int port_ = 0;
