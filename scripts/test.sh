@@ -29,7 +29,7 @@ if [ ! -f build-tsan/build.ninja ]; then
 fi
 ninja -C build-tsan -j "$jobs" directory_ldap_test directory_test auth_test store_maildir_test
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-build-tsan/tests/unit/directory_ldap/directory_ldap_test --gtest_filter='LookupCacheTest.*'
+build-tsan/tests/unit/directory_ldap/directory_ldap_test --gtest_filter='LookupCacheTest.*:ChangeFollowerTest.*'
 build-tsan/tests/unit/directory/directory_test --gtest_filter='AsyncDirectory.*:AuthenticatorTest.*'
 build-tsan/tests/unit/auth/auth_test --gtest_filter='LoginThrottle.*'
 build-tsan/tests/unit/store/store_maildir_test
