@@ -190,7 +190,12 @@ class DelegationTest(HostmailTestCase):
         self.fails(EX_NOPERM, "postmaster", "grant", "two.example", "x@two.example", as_user=pm)
         self.fails(EX_NOPERM, "postmaster", "grant", "one.example", "x@two.example", as_user=pm)
         self.fails(EX_NOPERM, "ldif", "export", as_user=pm)
-        self.fails(EX_NOPERM, "account", "list", as_user=pm)
+        # Without a domain, a postmaster lists the domains they administer.
+        listed = self.ok("account", "list", "--json", as_user=pm).json()
+        self.assertEqual([a["address"] for a in listed],
+                         ["joe@one.example", "new@one.example", "pm@one.example"])
+        self.fails(EX_NOPERM, "account", "list", "two.example", as_user=pm)
+        self.fails(EX_NOPERM, "account", "list", as_user="x@two.example")
 
     def test_user_changes_only_own_password(self):
         joe = "joe@one.example"
