@@ -172,7 +172,7 @@ class LocalDeliveryTest(HostmailTestCase):
         self.assertIn("uid 0", self.server_log())
         queued = self.ok("queue", "list", "--json").json()
         self.assertEqual([(e["sender"], e["recipient"], e["state"]) for e in queued],
-                         [("", "a@elsewhere.example", "deferred")])
+                         [("<>", "a@elsewhere.example", "deferred")])
         self.assertFalse(os.path.exists("/root/Maildir/new") and any(
             "elsewhere" in open(os.path.join("/root/Maildir/new", n), errors="replace").read()
             for n in os.listdir("/root/Maildir/new")))
