@@ -289,12 +289,14 @@ Result<std::vector<std::string>> AdminService::list_postmasters(std::string_view
   return directory_.postmasters(*domain);
 }
 
-Status AdminService::import_ldif(std::string_view ldif_text) {
+Result<LdifImportReport> AdminService::import_ldif(std::string_view ldif_text) {
   HM_TRY(authorize(principal_, Operation::kTreeImport, ""));
   auto tree = take_snapshot(directory_);
   if (!tree) return fail(std::move(tree).error());
-  HM_TRY(apply_ldif(ldif_text, *tree));
-  return apply_snapshot(directory_, actor_, *tree);
+  LdifImportReport report;
+  HM_TRY(apply_ldif(ldif_text, *tree, &report));
+  HM_TRY(apply_snapshot(directory_, actor_, *tree));
+  return report;
 }
 
 Result<std::string> AdminService::export_ldif(std::string_view base) {

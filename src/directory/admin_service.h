@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "directory/authorizer.h"
 #include "directory/directory.h"
+#include "directory/ldif_tree.h"
 #include "directory/principal.h"
 
 namespace hm::directory {
@@ -67,8 +68,9 @@ class AdminService {
   Status revoke_postmaster(std::string_view domain, std::string_view address);
   Result<std::vector<std::string>> list_postmasters(std::string_view domain);
 
-  // LDIF import/export (superuser only).
-  Status import_ldif(std::string_view ldif_text);
+  // LDIF import/export (superuser only). An import says which records it
+  // skipped, and fails when it took none (see apply_ldif).
+  Result<LdifImportReport> import_ldif(std::string_view ldif_text);
   Result<std::string> export_ldif(std::string_view base);
 
  private:

@@ -28,8 +28,16 @@ namespace hm::directory {
 
 inline constexpr std::string_view kDefaultLdifBase = "o=hosting,dc=myhosting,dc=example";
 
+// What an import did, for the person running it.
+struct LdifImportReport {
+  size_t applied = 0;  // records taken: mail data, and the base entries above it
+  // One per record that was skipped, or whose change found nothing to change:
+  // "line N: entry '<dn>' skipped: <why>".
+  std::vector<std::string> warnings;
+};
+
 // Applies LDIF text to `tree`. kInvalid errors name the line of the record.
-Status apply_ldif(std::string_view ldif_text, Snapshot& tree);
+Status apply_ldif(std::string_view ldif_text, Snapshot& tree, LdifImportReport* report = nullptr);
 
 // The whole tree as LDIF under `base` (which must be "o=...,dc=..."). The
 // schema requires a homeDirectory: accounts without one get `default_home`

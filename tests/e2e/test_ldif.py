@@ -53,6 +53,34 @@ class LdifTest(HostmailTestCase):
         self.fails(65, "ldif", "import", SEED[2])  # its domain is not there yet
         self.fails(67, "ldif", "import", os.path.join(self.dir, "nope.ldif"))
 
+    def test_articles_base_ldif_as_printed_is_refused(self):
+        # As the article prints it: every line after the first indented, so
+        # LDIF reads one long folded "dn:" line.
+        with open(SEED[0]) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+        printed = lines[0] + "\n" + "".join(" " + l + "\n" for l in lines[1:])
+        r = self.run_hm("ldif", "import", "-", stdin=printed)
+        self.assertEqual(r.code, 65, r)
+        self.assertIn("line 1", r.err)
+        self.assertIn("nothing imported", r.err)
+        self.assertIn("leading space", r.err)
+        self.assertNotIn("imported -", r.err)
+
+    def test_skipped_records_are_named_and_nothing_imported_is_an_error(self):
+        r = self.ok("ldif", "import", SEED[0])
+        warnings = [l for l in r.err.splitlines() if "warning" in l]
+        self.assertEqual(len(warnings), 1, r)
+        self.assertIn("line 4", warnings[0])
+        self.assertIn("cn=Manager", warnings[0])
+        outside = os.path.join(self.dir, "outside.ldif")
+        with open(outside, "w") as f:
+            f.write("dn: cn=whatever,dc=nowhere\nobjectClass: top\nobjectClass: device\n"
+                    "cn: whatever\n")
+        r = self.fails(65, "ldif", "import", outside)
+        self.assertIn("line 1", r.err)
+        self.assertIn("cn=whatever,dc=nowhere", r.err)
+        self.assertNotIn("imported " + outside, r.err)
+
 
 if __name__ == "__main__":
     unittest.main()

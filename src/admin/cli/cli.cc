@@ -405,9 +405,14 @@ int run(int argc, char** argv, const MailCommands& commands) {
           Status read = ok();
           std::string text = read_file_or_stdin(f, read);
           HM_TRY(read);
-          Status s = ctx.admin().import_ldif(text);
-          if (!s) return Status(fail(std::move(s).error().prefix(f)));
-          std::cerr << "imported " << f << "\n";
+          auto done = ctx.admin().import_ldif(text);
+          if (!done) return Status(fail(std::move(done).error().prefix(f)));
+          for (const std::string& w : done->warnings) {
+            std::cerr << "hostmail: warning: " << f << ": " << w << "\n";
+          }
+          std::cerr << "imported " << f << ": " << done->applied << " record(s)";
+          if (!done->warnings.empty()) std::cerr << ", " << done->warnings.size() << " skipped";
+          std::cerr << "\n";
         }
         return ok();
       });
