@@ -299,10 +299,18 @@ Result<LdifImportReport> AdminService::import_ldif(std::string_view ldif_text) {
   return report;
 }
 
-Result<std::string> AdminService::export_ldif(std::string_view base) {
+Result<std::string> AdminService::export_ldif(std::string_view base,
+                                              std::vector<std::string>* warnings) {
   HM_TRY(authorize(principal_, Operation::kTreeExport, ""));
   auto tree = take_snapshot(directory_);
   if (!tree) return fail(std::move(tree).error());
+  auto retired = directory_.list_retired_mailboxes();
+  if (!retired) return fail(std::move(retired).error());
+  if (!retired->has_value() && warnings) {
+    warnings->push_back("the " + directory_.describe() +
+                        " directory cannot list its retired mailboxes, so this export lacks "
+                        "them: it is not a complete backup (back the directory itself up)");
+  }
   return directory::export_ldif(*tree, base, options_.virtual_base);
 }
 

@@ -71,7 +71,10 @@ class AdminService {
   // LDIF import/export (superuser only). An import says which records it
   // skipped, and fails when it took none (see apply_ldif).
   Result<LdifImportReport> import_ldif(std::string_view ldif_text);
-  Result<std::string> export_ldif(std::string_view base);
+  // Export: `warnings` gets what the export lacks (retired mailboxes of a
+  // backend that cannot list them).
+  Result<std::string> export_ldif(std::string_view base,
+                                  std::vector<std::string>* warnings = nullptr);
 
  private:
   Result<std::string> hosted_domain(std::string_view domain);

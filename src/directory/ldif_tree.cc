@@ -221,6 +221,26 @@ void replace_address(Snapshot& tree, const std::string& address) {
   std::erase_if(tree.aliases, [&](const Alias& a) { return a.address == address; });
 }
 
+// cn=retired-mailboxes: hostmail's list of the mailbox paths of deleted
+// accounts (docs/ldap.md), one per description value; under a domain, or
+// under the base for the accounts of deleted domains.
+bool is_retired_list(const DnFacts& f) {
+  return f.first_attr == "cn" && iequals(f.first_value, "retired-mailboxes");
+}
+
+void add_retired(Snapshot& tree, const std::vector<std::string>& values) {
+  for (const std::string& value : values) {
+    std::string path(trim(value));
+    if (path.empty()) continue;
+    if (path.back() != '/') path += '/';  // as a mailbox attribute is read
+    tree.retired_mailboxes.push_back(std::move(path));
+  }
+}
+
+const char* const kRetiredOnlyGrows =
+    "the list of retired mailboxes only grows (a deleted account's mail must never reach a "
+    "new account); an import never takes a path off it";
+
 Result<Outcome> add_entry(const Record& r, Snapshot& tree) {
   if (auto field = folded_field_in_dn(r.dn)) {
     return Outcome(skipped(r, "its DN holds '" + *field +
@@ -235,6 +255,10 @@ Result<Outcome> add_entry(const Record& r, Snapshot& tree) {
   const bool role = has_class(r, "organizationalRole") && facts->first_attr == "cn" &&
                     iequals(facts->first_value, "postmaster") && !facts->domain.empty();
   if (account && alias) return fail(at(r, "is both a mail account and a mail alias"));
+  if (is_retired_list(*facts) && !account && !alias) {
+    add_retired(tree, r.values("description"));
+    return kApplied;
+  }
 
   if (account) {
     auto address = entry_address(r, *facts, false);
@@ -306,6 +330,19 @@ Result<Outcome> add_entry(const Record& r, Snapshot& tree) {
 Result<Outcome> modify_entry(const Record& r, Snapshot& tree) {
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
+  if (is_retired_list(*facts)) {
+    bool removes = false;
+    for (const Modification& m : r.modifications) {
+      if (!iequals(m.attribute, "description")) continue;
+      if (m.op == Modification::Op::kDelete) {
+        removes = true;
+      } else {
+        add_retired(tree, m.values);  // "replace" adds too: nothing leaves the list
+      }
+    }
+    if (removes) return Outcome(skipped(r, kRetiredOnlyGrows));
+    return kApplied;
+  }
   std::string address;
   if (facts->first_attr == "mail") {
     auto a = normalize_alias_address(facts->first_value);
@@ -370,6 +407,7 @@ Result<Outcome> modify_entry(const Record& r, Snapshot& tree) {
 Result<Outcome> delete_entry(const Record& r, Snapshot& tree) {
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
+  if (is_retired_list(*facts)) return Outcome(skipped(r, kRetiredOnlyGrows));
   if (facts->first_attr == "o") {
     auto domain = as_domain(facts->first_value);
     if (!domain) {
@@ -488,6 +526,22 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
   add(base_dn,
       {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", (*base_rdns)[0].value}});
 
+  // The retired mailboxes, each written once: those starting with `prefix`
+  // ("<domain>/"), or all that are left for an empty prefix.
+  std::vector<bool> retired_written(tree.retired_mailboxes.size(), false);
+  auto add_retired_list = [&](const std::string& dn, const std::string& prefix) {
+    Record r;
+    r.dn = dn;
+    r.attributes = {
+        {"objectClass", "top"}, {"objectClass", "organizationalRole"}, {"cn", "retired-mailboxes"}};
+    for (size_t i = 0; i < tree.retired_mailboxes.size(); ++i) {
+      if (retired_written[i] || !tree.retired_mailboxes[i].starts_with(prefix)) continue;
+      r.attributes.push_back({"description", tree.retired_mailboxes[i]});
+      retired_written[i] = true;
+    }
+    if (r.attributes.size() > 3) out.push_back(std::move(r));
+  };
+
   auto domain_dn = [&](const std::string& domain) {
     return ldif::format_dn({{"o", domain}}) + "," + base_dn;
   };
@@ -559,7 +613,11 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
       if (a.disable_pop3) r.attributes.push_back({"disablepop3", "1"});
       out.push_back(std::move(r));
     }
+    add_retired_list("cn=retired-mailboxes," + domain_dn(d.name), d.name + "/");
   }
+  // Mailboxes of domains that are gone, and any path outside a hosted
+  // domain's folder: the list under the base, where the LDAP backend keeps them.
+  add_retired_list("cn=retired-mailboxes," + base_dn, "");
   return ldif::write(out);
 }
 

@@ -53,6 +53,42 @@ class LdifTest(HostmailTestCase):
         self.fails(65, "ldif", "import", SEED[2])  # its domain is not there yet
         self.fails(67, "ldif", "import", os.path.join(self.dir, "nope.ldif"))
 
+    def test_backup_keeps_the_retired_mailboxes(self):
+        # docs/operations.md recommends the export as the backup: after a
+        # restore into a fresh installation (with no old Maildir on its disk),
+        # a re-created account must still not get the deleted one's mail.
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "alice@example.org", "--password-stdin", stdin="pw\n")
+        self.ok("account", "del", "alice@example.org")
+        self.ok("domain", "add", "gone.example")
+        self.ok("account", "add", "bob@gone.example", "--password-stdin", stdin="pw\n")
+        self.ok("domain", "del", "gone.example", "--force")
+        backup = self.ok("ldif", "export").out
+        self.assertIn("example.org/alice/", backup)
+        self.assertIn("gone.example/bob/", backup)
+
+        other = tempfile.mkdtemp(prefix="hm-e2e-restore-")
+        self.addCleanup(shutil.rmtree, other, ignore_errors=True)
+        self.ok("init", "--dir", other, use_config=False)
+        other_config = os.path.join(other, "hostmail.toml")
+        path = os.path.join(other, "backup.ldif")
+        with open(path, "w") as f:
+            f.write(backup)
+
+        def hm(*args, **kw):
+            r = self.run_hm("--config", other_config, *args, use_config=False, **kw)
+            self.assertEqual(r.code, 0, r)
+            return r
+
+        hm("ldif", "import", path)
+        self.assertEqual(hm("ldif", "export").out, backup)
+        hm("account", "add", "alice@example.org", "--password-stdin", stdin="pw\n")
+        hm("domain", "add", "gone.example")
+        hm("account", "add", "bob@gone.example", "--password-stdin", stdin="pw\n")
+        mailboxes = {a["address"]: a["mailbox"] for a in hm("account", "list", "--json").json()}
+        self.assertEqual(mailboxes["alice@example.org"], "example.org/alice.2/")
+        self.assertEqual(mailboxes["bob@gone.example"], "gone.example/bob.2/")
+
     def test_articles_base_ldif_as_printed_is_refused(self):
         # As the article prints it: every line after the first indented, so
         # LDIF reads one long folded "dn:" line.

@@ -423,8 +423,10 @@ int run(int argc, char** argv, const MailCommands& commands) {
   ldif_export->callback([&] {
     action = [&] {
       return with_context(global, [&](Context& ctx) -> Status {
-        auto text = ctx.admin().export_ldif(base);
+        std::vector<std::string> warnings;
+        auto text = ctx.admin().export_ldif(base, &warnings);
         if (!text) return Status(fail(text.error()));
+        for (const std::string& w : warnings) std::cerr << "hostmail: warning: " << w << "\n";
         std::cout << *text;
         return ok();
       });

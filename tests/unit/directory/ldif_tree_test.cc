@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "directory/admin_service.h"
 #include "directory/snapshot.h"
 #include "test_tree.h"
 
@@ -195,6 +196,61 @@ TEST(LdifTree, AFileFromWhichNothingIsImportedIsAnError) {
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message().find("no records"), std::string::npos);
   EXPECT_EQ(tree, Snapshot{});
+}
+
+TEST(LdifTree, RetiredMailboxesGoBothWays) {
+  Snapshot tree = seed_tree();
+  tree.retired_mailboxes = {"domain1.example/old/", "gone.example/bob/"};
+  auto text = export_ldif(tree, kDefaultLdifBase, "/var/vmail/domains");
+  ASSERT_TRUE(text) << text.error().describe();
+  EXPECT_NE(text->find("dn: cn=retired-mailboxes,o=domain1.example,o=hosting,dc=myhosting,dc=ex"
+                       "ample\nobjectClass: top\nobjectClass: organizationalRole\n"
+                       "cn: retired-mailboxes\ndescription: domain1.example/old/\n"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("dn: cn=retired-mailboxes,o=hosting,dc=myhosting,dc=example\n"
+                       "objectClass: top\nobjectClass: organizationalRole\n"
+                       "cn: retired-mailboxes\ndescription: gone.example/bob/\n"),
+            std::string::npos)
+      << *text;
+  Snapshot back;
+  ASSERT_TRUE(apply_ldif(*text, back));
+  EXPECT_EQ(back, tree);
+
+  // An import adds to the list and never takes a path off it.
+  LdifImportReport report;
+  ASSERT_TRUE(
+      apply_ldif("dn: cn=retired-mailboxes,o=hosting,dc=myhosting,dc=example\nchangetype: modify\n"
+                 "add: description\ndescription: x.example/y\n-\n\n"
+                 "dn: cn=retired-mailboxes,o=domain1.example,o=hosting,dc=myhosting,dc=example\n"
+                 "changetype: delete\n",
+                 back, &report));
+  EXPECT_EQ(
+      back.retired_mailboxes,
+      (std::vector<std::string>{"domain1.example/old/", "gone.example/bob/", "x.example/y/"}));
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_TRUE(report.warnings[0].starts_with("line 7: ")) << report.warnings[0];
+}
+
+TEST(LdifTree, RestoredDirectoryNeverHandsOutARetiredMailbox) {
+  memory::MemoryDirectory original;
+  AdminOptions options;
+  options.password_scheme = "SSHA";
+  Principal root{Principal::Kind::kSuperuser, "admin", {}};
+  AdminService admin(original, options, root, {"admin", ""});
+  ASSERT_TRUE(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("alice@example.org", std::nullopt, 0));
+  ASSERT_TRUE(admin.delete_account("alice@example.org"));
+  auto backup = admin.export_ldif(kDefaultLdifBase);
+  ASSERT_TRUE(backup) << backup.error().describe();
+
+  memory::MemoryDirectory restored;
+  AdminService again(restored, options, root, {"admin", ""});
+  ASSERT_TRUE(again.import_ldif(*backup));
+  EXPECT_TRUE(restored.is_mailbox_retired("example.org/alice/").value());
+  auto alice = again.add_account("alice@example.org", std::nullopt, 0);
+  ASSERT_TRUE(alice) << alice.error().describe();
+  EXPECT_EQ(alice->mailbox, "example.org/alice.2/");
 }
 
 TEST(LdifTree, ImportIntoDirectoryAndBack) {
