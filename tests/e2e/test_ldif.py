@@ -5,7 +5,7 @@ import shutil
 import tempfile
 import unittest
 
-from hostmail_env import DATA, HostmailTestCase
+from hostmail_env import DATA, INIT_ARGS, HostmailTestCase
 
 SEED = [os.path.join(DATA, "seed", f) for f in
         ("base.ldif", "domain1.example.ldif", "user1.domain1.example.ldif",
@@ -32,7 +32,7 @@ class LdifTest(HostmailTestCase):
         first = self.ok("ldif", "export").out
         other = tempfile.mkdtemp(prefix="hm-e2e-other-")
         self.addCleanup(shutil.rmtree, other, ignore_errors=True)
-        self.ok("init", "--dir", other, use_config=False)
+        self.ok("init", "--dir", other, *INIT_ARGS, use_config=False)
         exported = os.path.join(other, "export.ldif")
         with open(exported, "w") as f:
             f.write(first)
@@ -69,7 +69,7 @@ class LdifTest(HostmailTestCase):
 
         other = tempfile.mkdtemp(prefix="hm-e2e-restore-")
         self.addCleanup(shutil.rmtree, other, ignore_errors=True)
-        self.ok("init", "--dir", other, use_config=False)
+        self.ok("init", "--dir", other, *INIT_ARGS, use_config=False)
         other_config = os.path.join(other, "hostmail.toml")
         path = os.path.join(other, "backup.ldif")
         with open(path, "w") as f:

@@ -86,8 +86,13 @@ int run(int argc, char** argv, const MailCommands& commands) {
   std::string init_dir = ".";
   auto* init = app.add_subcommand("init", "Write a starter configuration and data folders");
   init->add_option("--dir", init_dir, "Folder for the configuration and data (default: .)");
-  init->callback(
-      [&] { action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail"); }; });
+  std::string init_vmail_user;
+  init->add_option("--vmail-user", init_vmail_user,
+                   "As root: the system user the server runs as, created when missing "
+                   "(default: vmail)");
+  init->callback([&] {
+    action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail", init_vmail_user); };
+  });
 
   auto* check = app.add_subcommand("check-config", "Validate the configuration");
   check->callback([&] { action = [&] { return run_check_config(global.config_path); }; });
