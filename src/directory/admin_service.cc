@@ -8,6 +8,7 @@
 #include "auth/password_scheme.h"
 #include "directory/address.h"
 #include "directory/authorizer.h"
+#include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 #include "directory/snapshot.h"
 
@@ -293,9 +294,19 @@ Result<LdifImportReport> AdminService::import_ldif(std::string_view ldif_text) {
   HM_TRY(authorize(principal_, Operation::kTreeImport, ""));
   auto tree = take_snapshot(directory_);
   if (!tree) return fail(std::move(tree).error());
+  const std::vector<Account> before = tree->accounts;
   LdifImportReport report;
   HM_TRY(apply_ldif(ldif_text, *tree, &report));
   HM_TRY(apply_snapshot(directory_, actor_, *tree));
+  // Among the accounts this file added or changed, those whose homeDirectory
+  // another server would read differently (home_directory.h).
+  std::vector<Account> changed;
+  for (const Account& a : tree->accounts) {
+    if (std::find(before.begin(), before.end(), a) == before.end()) changed.push_back(a);
+  }
+  std::string home =
+      describe(home_mismatches(changed, options_.virtual_base), options_.virtual_base);
+  if (!home.empty()) report.warnings.push_back(std::move(home));
   return report;
 }
 

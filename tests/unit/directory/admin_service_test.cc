@@ -221,6 +221,33 @@ TEST_F(AdminServiceTest, PostmasterListsTheAccountsOfTheirDomainsWithoutNamingOn
   EXPECT_EQ(as("plain@three.example").list_aliases("").error().kind(), ErrorKind::kPermission);
 }
 
+TEST_F(AdminServiceTest, ImportSaysWhenHomeDirectoryIsNotTheVirtualBase) {
+  auto admin = as_superuser();
+  const std::string domain =
+      "dn: o=d.example,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\n"
+      "o: d.example\n\n";
+  auto account = [&](const std::string& local, const std::string& home) {
+    return "dn: mail=" + local + "@d.example,o=d.example,o=hosting,dc=myhosting,dc=example\n" +
+           "objectClass: CourierMailAccount\nmail: " + local +
+           "@d.example\nhomeDirectory: " + home +
+           "\nuidNumber: 101\ngidNumber: 101\nmailbox: d.example/" + local + "\n\n";
+  };
+  auto report = admin.import_ldif(domain + account("seed", "/home/vmail/domains") +
+                                  account("same", base_.string() + "/"));
+  ASSERT_TRUE(report) << report.error().describe();
+  ASSERT_EQ(report->warnings.size(), 1u);
+  const std::string& w = report->warnings[0];
+  EXPECT_NE(
+      w.find("1 account has a homeDirectory other than [storage] virtual_base " + base_.string()),
+      std::string::npos)
+      << w;
+  EXPECT_NE(w.find("seed@d.example: /home/vmail/domains"), std::string::npos) << w;
+  // Importing it again changes no account, and says nothing more.
+  auto again = admin.import_ldif(account("seed", "/home/vmail/domains"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->warnings.empty());
+}
+
 TEST_F(AdminServiceTest, Aliases) {
   auto admin = as_superuser();
   must(admin.add_domain("example.org", ""));
