@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 from hostmail_env import DATA, INIT_ARGS, HostmailTestCase
@@ -52,6 +53,33 @@ class LdifTest(HostmailTestCase):
         self.assertIn("line", r.err)
         self.fails(65, "ldif", "import", SEED[2])  # its domain is not there yet
         self.fails(67, "ldif", "import", os.path.join(self.dir, "nope.ldif"))
+
+    def test_home_directory_other_than_virtual_base_is_said(self):
+        # The seed's account says homeDirectory /home/vmail/domains, while
+        # hostmail delivers under [storage] virtual_base.
+        r = self.ok("ldif", "import", *SEED[:3])
+        said = [l for l in r.err.splitlines() if "homeDirectory" in l]
+        self.assertEqual(len(said), 1, r)
+        self.assertIn("user1@domain1.example: /home/vmail/domains", said[0])
+        self.assertIn(self.maildirs, said[0])
+        r = self.ok("account", "show", "user1@domain1.example")
+        self.assertIn("homeDirectory", r.err)
+        self.assertIn("/home/vmail/domains", r.err)
+        r = self.run_hm("check-config")
+        said = [l for l in r.err.splitlines() if "homeDirectory" in l]
+        self.assertEqual(len(said), 1, r)
+        self.assertIn("warning", said[0])
+        self.assertIn("1 account has", said[0])
+        self.start_server()
+        deadline = time.time() + 10
+        while "homeDirectory" not in self.server_log() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.server_log().count("homeDirectory other than"), 1,
+                         self.server_log())
+        # An account made by hostmail itself has virtual_base: nothing to say.
+        self.ok("domain", "add", "example.org")
+        r = self.ok("account", "add", "a@example.org", "--password-stdin", stdin="pw\n")
+        self.assertNotIn("homeDirectory", self.ok("account", "show", "a@example.org").err)
 
     def test_backup_keeps_the_retired_mailboxes(self):
         # docs/operations.md recommends the export as the backup: after a

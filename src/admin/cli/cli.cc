@@ -16,6 +16,7 @@
 #include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
+#include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 
 namespace hm::admin::cli {
@@ -255,6 +256,13 @@ int run(int argc, char** argv, const MailCommands& commands) {
         if (!a) return Status(fail(a.error()));
         auto roles = ctx.directory().domains_administered_by(a->address);
         if (!roles) return Status(fail(roles.error()));
+        const std::string& virtual_base = ctx.config().storage.virtual_base;
+        if (directory::home_differs(*a, virtual_base)) {
+          std::cerr << "hostmail: warning: "
+                    << directory::describe(directory::home_mismatches({*a}, virtual_base),
+                                           virtual_base)
+                    << "\n";
+        }
         Table t = accounts_table({*a});
         t.columns.insert(t.columns.end(), {"name", "home", "uid", "gid", "postmaster_of"});
         t.numeric_columns.insert(t.numeric_columns.end(), {"uid", "gid"});

@@ -21,6 +21,7 @@
 #include "auth/password_scheme.h"
 #include "config/config.h"
 #include "directory/directory_factory.h"
+#include "directory/home_directory.h"
 #include "net/self_signed_cert.h"
 
 namespace hm::admin::cli {
@@ -275,8 +276,24 @@ int run_check_config(const std::string& explicit_path) {
   if (!config) return report(config.error());
 
   std::vector<std::string> problems;
+  std::vector<std::string> warnings;
   auto directory = directory::open_directory(*config);
-  if (!directory) problems.push_back("[directory]: " + directory.error().message());
+  if (!directory) {
+    problems.push_back("[directory]: " + directory.error().message());
+  } else {
+    // Every account is listed: a one-off command may take that time, and a
+    // directory that cannot be listed is worth knowing about too.
+    auto homes = directory::find_home_mismatches(**directory, config->storage.virtual_base);
+    if (!homes) {
+      warnings.push_back(
+          "[directory]: could not compare the accounts' homeDirectory with "
+          "[storage] virtual_base: " +
+          homes.error().message());
+    } else if (homes->count > 0) {
+      warnings.push_back("[storage] virtual_base: " +
+                         directory::describe(*homes, config->storage.virtual_base));
+    }
+  }
 
   std::error_code ec;
   const std::string& base = config->storage.virtual_base;
@@ -299,6 +316,7 @@ int run_check_config(const std::string& explicit_path) {
                          "; make one with `hostmail passwd-hash`");
     }
   }
+  for (const std::string& w : warnings) std::cerr << *path << ": warning: " << w << "\n";
   if (problems.empty()) {
     std::cout << *path << ": configuration OK\n";
     return 0;
