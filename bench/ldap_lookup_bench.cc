@@ -376,7 +376,9 @@ int run(const Options& o) {
     return std::move(*d);
   };
   dir::ResolverOptions ro;
-  ro.local_user_exists = [](std::string_view) -> Result<bool> { return false; };
+  ro.local_user = [](std::string_view) -> Result<std::optional<dir::LocalUser>> {
+    return std::nullopt;
+  };
   auto pick = [&](uint64_t x) { return address(o, static_cast<int>(x % o.accounts)); };
   std::vector<Bench> benches;
 

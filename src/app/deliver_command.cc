@@ -1,13 +1,20 @@
 #include "app/deliver_command.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "app/wiring.h"
 #include "directory/address.h"
+#include "privsep/drop_privileges.h"
+#include "privsep/helper.h"
+#include "privsep/privsep_client.h"
 
 namespace hm::app {
 namespace {
@@ -33,6 +40,21 @@ std::string to_crlf(const std::string& in) {
   return out;
 }
 
+// Waits for the privileged helper, which ends once the client's socket is
+// closed (with the mail system, destroyed before this).
+struct HelperReaper {
+  pid_t pid = -1;
+  HelperReaper() = default;
+  HelperReaper(const HelperReaper&) = delete;
+  HelperReaper& operator=(const HelperReaper&) = delete;
+  ~HelperReaper() {
+    if (pid > 0) {
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+};
+
 }  // namespace
 
 int deliver(const config::Config& config, const admin::cli::DeliverArguments& args) {
@@ -42,15 +64,44 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
     if (!s) return failed(kExitDataErr, "--sender: " + s.error().message());
     sender = *s;
   }
-  // Local accounts: as root, a forked child becomes the user (this command
-  // is single-threaded, so no helper is needed); otherwise only this user.
+  // As root, this command works as `serve` does: the folders it writes
+  // (virtual_base, the queue) are vmail's, and a link planted there must not
+  // lead root anywhere. So local accounts go to a privileged helper, started
+  // now while the process has one thread, and everything else runs as vmail
+  // once the directory and the queue are open. Not as root: local delivery
+  // only to this user.
+  const bool root = geteuid() == 0;
+  std::optional<privsep::RunAs> run_as;
+  HelperReaper helper_reaper;  // declared before `mail`: outlives the client
   std::unique_ptr<delivery::LocalDelivery> local;
-  if (config.local.enabled) {
+  if (root) {
+    auto r = privsep::lookup_run_as(config.storage.vmail_user, config.storage.vmail_group);
+    if (!r) return failed(kExitTempFail, r.error().message());
+    run_as = *r;
+    if (config.local.enabled) {
+      privsep::HelperSettings hs;
+      hs.delivery = local_delivery_settings(config);
+      hs.pam_service = config.local.pam_service;
+      auto helper = privsep::start_helper(hs);
+      if (!helper) return failed(kExitTempFail, helper.error().message());
+      helper_reaper.pid = helper->pid;
+      local =
+          std::make_unique<delivery::PrivsepLocalDelivery>(std::make_unique<privsep::PrivsepClient>(
+              helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace));
+    }
+  } else if (config.local.enabled) {
     local = std::make_unique<delivery::DirectLocalDelivery>(local_delivery_settings(config),
-                                                            /*allow_switch=*/geteuid() == 0);
+                                                            /*allow_switch=*/false);
   }
   auto mail = build_mail_system(config, std::move(local));
   if (!mail) return failed(kExitTempFail, mail.error().message());
+  if (root) {
+    Status dropped = privsep::drop_privileges(*run_as);
+    if (!dropped) {
+      std::fprintf(stderr, "hostmail: %s\n", dropped.error().describe().c_str());
+      std::_Exit(71);  // EX_OSERR; never go on as root
+    }
+  }
   auto resolution = mail->resolver->resolve(args.recipient);
   if (!resolution) {
     const Error& e = resolution.error();

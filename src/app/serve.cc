@@ -1,6 +1,6 @@
 #include "app/serve.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -16,7 +16,10 @@
 #include <thread>
 
 #include "app/wiring.h"
+#include "base/folder_fd.h"
 #include "base/log.h"
+#include "base/sys_error.h"
+#include "base/unique_fd.h"
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
@@ -118,30 +121,46 @@ std::string existing_folder(std::string path) {
   return path;
 }
 
-// Files and folders hostmail itself creates, which a command run as root
-// (`hostmail account add`, `hostmail deliver`, a first start) may have left
-// owned by root: the SQLite database and its companions, the queue folder
-// and its entries. See privsep/drop_privileges.h for why only these.
-std::vector<std::string> own_files(const config::Config& config) {
-  std::vector<std::string> paths;
+// Gives to vmail the files and folders hostmail itself creates, which a
+// command run as root (`hostmail account add`, `hostmail deliver`, a first
+// start) may have left owned by root: the SQLite database and its
+// companions, the queue folder and its entries. See
+// privsep/drop_privileges.h for why only these. Runs as root in folders that
+// vmail can write: everything below the configured folders is reached
+// through descriptors opened without following links.
+Status give_own_files(const config::Config& config, const privsep::RunAs& run_as) {
+  auto open_configured = [](const std::string& folder) -> Result<UniqueFd> {
+    // A configured folder is the administrator's choice, link or not.
+    UniqueFd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) return fail(sys_error(errno, "open folder", folder));
+    return fd;
+  };
   if (config.directory.backend == "sqlite") {
     const std::string& db = config.directory.sqlite.path;
-    paths = {db, db + "-wal", db + "-shm", db + "-journal"};
+    const std::string folder = parent_of(db);
+    const std::string name = db.substr(db.find_last_of('/') + 1);
+    auto dir = open_configured(folder);
+    if (!dir) return fail(std::move(dir).error());
+    HM_TRY(privsep::chown_if_root_owned(
+        dir->get(), folder, {name, name + "-wal", name + "-shm", name + "-journal"}, run_as));
   }
-  const std::string queue = config.storage.state_dir + "/queue";
-  paths.push_back(queue);
+  const std::string& state = config.storage.state_dir;
+  auto state_fd = open_configured(state);
+  if (!state_fd) return fail(std::move(state_fd).error());
+  HM_TRY(privsep::chown_if_root_owned(state_fd->get(), state, {"queue"}, run_as));
+  const std::string queue = state + "/queue";
+  auto queue_fd = open_folder_nofollow(state_fd->get(), "queue", queue);
+  if (!queue_fd) return fail(std::move(queue_fd).error());
+  HM_TRY(privsep::chown_if_root_owned(queue_fd->get(), queue, {"tmp", "active"}, run_as));
   for (const char* sub : {"tmp", "active"}) {
-    std::string folder = queue + "/" + sub;
-    paths.push_back(folder);
-    if (DIR* d = opendir(folder.c_str())) {
-      while (dirent* e = readdir(d)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..") paths.push_back(folder + "/" + name);
-      }
-      closedir(d);
-    }
+    const std::string folder = queue + "/" + sub;
+    auto fd = open_folder_nofollow(queue_fd->get(), sub, folder);
+    if (!fd) return fail(std::move(fd).error());
+    auto names = list_folder(fd->get(), folder);
+    if (!names) return fail(std::move(names).error());
+    HM_TRY(privsep::chown_if_root_owned(fd->get(), folder, *names, run_as));
   }
-  return paths;
+  return ok();
 }
 
 // What the daemon, as vmail, must be able to write.
@@ -238,7 +257,10 @@ int serve(const config::Config& config) {
         return 71;  // EX_OSERR
       }
       helper_guard.pid = helper->pid;
-      auto client = std::make_unique<privsep::PrivsepClient>(helper->fd);
+      // The helper stops a delivery at [local] delivery_timeout_s and
+      // answers; the client waits a little longer for that answer.
+      auto client = std::make_unique<privsep::PrivsepClient>(
+          helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace);
       privsep_client = client.get();
       local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(client));
       log::info("privileged helper started, pid {}", helper->pid);
@@ -252,6 +274,9 @@ int serve(const config::Config& config) {
   auto mail = build_mail_system(config, std::move(local));
   if (!mail) {
     log::error("cannot start: {}", mail.error().describe());
+    // A link in the queue, a folder root must not work in: retrying will
+    // not help, the administrator must look.
+    if (mail.error().kind() == ErrorKind::kPermission) return 77;  // EX_NOPERM
     return 75;  // EX_TEMPFAIL: a supervisor may retry
   }
   auto sockets = net::bind_all(config.listen.smtp);
@@ -261,7 +286,7 @@ int serve(const config::Config& config) {
   }
 
   if (root) {
-    Status owned = privsep::chown_if_root_owned(own_files(config), *run_as);
+    Status owned = give_own_files(config, *run_as);
     if (!owned) {
       log::error("cannot start: {}", owned.error().describe());
       return 77;  // EX_NOPERM
@@ -270,6 +295,7 @@ int serve(const config::Config& config) {
 
   directory::AuthenticatorOptions auth_options;
   auth_options.local_enabled = config.local.enabled && privsep_client;
+  auth_options.first_valid_uid = config.local.first_valid_uid;
   if (privsep_client) {
     auth_options.local_check = [privsep_client](std::string_view user, std::string_view password) {
       return privsep_client->pam_check(user, password);

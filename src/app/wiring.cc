@@ -4,12 +4,24 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "directory/directory_factory.h"
+#include "directory/system_aliases.h"
 
 namespace hm::app {
 
-directory::ResolverOptions resolver_options(const config::Config& config) {
+Result<directory::ResolverOptions> resolver_options(const config::Config& config) {
   directory::ResolverOptions o;
+  if (!config.local.aliases.empty()) {
+    auto parsed = directory::load_system_aliases(config.local.aliases);
+    if (!parsed) return fail(std::move(parsed).error().prefix("[local] aliases"));
+    for (const std::string& why : parsed->skipped) {
+      log::warning("{}: {}", config.local.aliases, why);
+    }
+    o.system_aliases = std::move(parsed->aliases);
+  }
+  o.first_valid_uid = config.local.first_valid_uid;
+  o.postmaster_address = config.server.postmaster_address;
   o.recipient_delimiter = config.addressing.recipient_delimiter;
   o.max_depth = config.limits.alias_depth;
   o.max_destinations = config.limits.recipients;
@@ -22,6 +34,8 @@ privsep::LocalDeliverySettings local_delivery_settings(const config::Config& con
   privsep::LocalDeliverySettings s;
   s.hostname = config.server.hostname;
   s.mailbox_command = config.local.mailbox_command;
+  s.command_timeout = std::chrono::seconds(config.local.delivery_timeout_s);
+  s.first_valid_uid = config.local.first_valid_uid;
   return s;
 }
 
@@ -31,7 +45,9 @@ Result<MailSystem> build_mail_system(const config::Config& config,
   auto directory = directory::open_directory(config);
   if (!directory) return fail(std::move(directory).error());
   m.directory = std::move(*directory);
-  m.resolver = std::make_unique<directory::Resolver>(*m.directory, resolver_options(config));
+  auto options = resolver_options(config);
+  if (!options) return fail(std::move(options).error());
+  m.resolver = std::make_unique<directory::Resolver>(*m.directory, std::move(*options));
   auto queue = queue::Queue::open(config.storage.state_dir);
   if (!queue) return fail(std::move(queue).error());
   m.queue = std::make_unique<queue::Queue>(std::move(*queue));

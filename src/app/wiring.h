@@ -23,7 +23,9 @@ struct MailSystem {
   std::unique_ptr<delivery::DeliveryAgent> agent;
 };
 
-directory::ResolverOptions resolver_options(const config::Config& config);
+// Reads [local] aliases too: kPermission when that file cannot be read; its
+// entries that cannot be followed are logged as warnings.
+Result<directory::ResolverOptions> resolver_options(const config::Config& config);
 // [local] and [server] settings for delivery to local accounts.
 privsep::LocalDeliverySettings local_delivery_settings(const config::Config& config);
 // `local` takes local (shell account) destinations; null: they are queued

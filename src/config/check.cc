@@ -306,12 +306,27 @@ std::vector<Problem> check(const Config& c) {
                       "e.g. \"mail.example.org\"",
                       c.server.hostname));
   }
+  const std::string& pm = c.server.postmaster_address;
+  if (!pm.empty() && (pm.find('@') == std::string::npos || pm.front() == '@' || pm.back() == '@' ||
+                      pm.find_first_of(" \t<>") != std::string::npos)) {
+    k.add("server.postmaster_address",
+          fmt::format("'{}' is not an address; give the address of the person who reads mail "
+                      "for postmaster, e.g. \"hostmaster@example.org\"",
+                      pm));
+  }
   check_listen(k, c.listen);
   check_directory(k, c.directory);
   check_storage(k, c.storage);
   if (c.local.enabled) {
     k.not_empty("local.pam_service", c.local.pam_service,
                 "name the PAM service for local users, e.g. \"hostmail\"");
+    k.at_least("local.delivery_timeout_s", c.local.delivery_timeout_s, 1);
+    if (c.local.delivery_timeout_s >= c.limits.data_timeout_s) {
+      k.add("local.delivery_timeout_s",
+            fmt::format("{} s is not below [limits] data_timeout_s ({} s): a local delivery runs "
+                        "while the sender waits for the answer to DATA; make it shorter",
+                        c.local.delivery_timeout_s, c.limits.data_timeout_s));
+    }
   }
   check_tls(k, c.tls);
 

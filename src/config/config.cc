@@ -212,6 +212,7 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
   {
     TableReader r(loader, top.table("server"), "server");
     r.string("hostname", c.server.hostname);
+    r.string("postmaster_address", c.server.postmaster_address);
     r.finish();
   }
   {
@@ -268,6 +269,9 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.boolean("enabled", c.local.enabled);
     r.string("mailbox_command", c.local.mailbox_command);
     r.string("pam_service", c.local.pam_service);
+    r.path("aliases", c.local.aliases);
+    r.integer("first_valid_uid", c.local.first_valid_uid);
+    r.integer("delivery_timeout_s", c.local.delivery_timeout_s);
     r.finish();
   }
   {

@@ -49,6 +49,9 @@ std::string default_hostname();
 
 struct ServerConfig {
   std::string hostname = default_hostname();  // greeting, Received:, bounces
+  // Where mail for postmaster (and a domain's abuse) goes when nothing else
+  // takes it (RFC 5321 4.5.1); empty: such mail is refused for now (4xx).
+  std::string postmaster_address;
 };
 
 struct SqliteConfig {
@@ -90,6 +93,15 @@ struct LocalConfig {
   bool enabled = false;         // deliver to shell users of this machine
   std::string mailbox_command;  // e.g. "/usr/bin/procmail"; empty: ~/Maildir/
   std::string pam_service = "hostmail";
+  // aliases(5) file for local names ("postmaster", "abuse", "root"); "" = none.
+  std::string aliases = "/etc/aliases";
+  // Shell accounts below this uid (and root) never log in nor receive mail themselves.
+  uint32_t first_valid_uid = 1000;
+  // Longest a local delivery (Maildir write or mailbox_command) may take
+  // before it is stopped and retried from the queue. It runs while the
+  // sender waits for the answer to its DATA, so it must stay well below
+  // [limits] data_timeout_s and senders' own 10 minutes (RFC 5321 4.5.3.2.6).
+  uint32_t delivery_timeout_s = 60;
 };
 
 struct TlsConfig {

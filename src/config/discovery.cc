@@ -122,6 +122,10 @@ std::string starter_config(const std::string& dir, bool running_as_root,
 # Name used in the SMTP greeting, Received: headers and bounces. Set it to
 # the machine's fully qualified name, e.g. "mail.example.org".
 hostname = {hostname}
+# Who reads mail for postmaster@ and abuse@ of every domain when nothing
+# else takes it (RFC 5321 requires that postmaster mail reaches a person).
+# Until it is set, such mail is refused with a temporary error.
+# postmaster_address = "you@example.org"
 
 # Addresses to listen on: "host:port" or "[ipv6]:port"; [] turns a service
 # off. These are unprivileged ports on loopback for trying hostmail out; a
@@ -163,6 +167,9 @@ state_dir = {state}
 [local]
 # Deliver to shell users of this machine (~/Maildir/, PAM logins).
 enabled = false
+# Local names such as "postmaster", "abuse" and "root" are looked up in this
+# aliases(5) file (read by hostmail itself; no newaliases needed).
+aliases = "/etc/aliases"
 
 [tls]
 # PEM certificate chain and private key, for STARTTLS and ports 465/993/995.

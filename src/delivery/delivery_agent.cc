@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
+#include <set>
 
 #include "base/log.h"
+#include "store/mailbox_path.h"
 #include "store/maildir/maildir_delivery.h"
+#include "store/maildir/maildir_quota.h"
 
 namespace hm::delivery {
 namespace {
@@ -43,20 +47,6 @@ std::string with_delivery_headers(const std::string& sender, const std::string& 
 constexpr std::string_view kExpiredUntried =
     "451 4.4.7 delivery time expired before a delivery attempt was possible";
 
-// A mailbox path from the directory must stay inside virtual_base.
-bool safe_mailbox(const std::string& mailbox) {
-  if (mailbox.empty() || mailbox.front() == '/') return false;
-  size_t start = 0;
-  while (start <= mailbox.size()) {
-    size_t end = mailbox.find('/', start);
-    if (end == std::string::npos) end = mailbox.size();
-    std::string_view part(mailbox.data() + start, end - start);
-    if (part == "..") return false;
-    start = end + 1;
-  }
-  return true;
-}
-
 // What a bounce says of each failed recipient.
 std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient*>& failed) {
   std::vector<BouncedRecipient> out;
@@ -66,6 +56,11 @@ std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient
   }
   return out;
 }
+
+// How a queue entry records a full mailbox: temporary, as Postfix and
+// Dovecot say it, so the message waits for the owner to make room.
+constexpr std::string_view kMailboxFull = "452 4.2.2 mailbox full";
+constexpr std::string_view kLargerThanQuota = "552 5.2.2 message larger than the mailbox's quota";
 
 // "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
 std::string smtp_text(const Error& e) {
@@ -86,12 +81,42 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
   }
 }
 
-std::string DeliveryAgent::maildir_path(const directory::Destination& d) const {
-  std::string path = options_.virtual_base;
-  if (!path.empty() && path.back() != '/') path += '/';
-  path += d.mailbox;
-  if (!path.empty() && path.back() != '/') path += '/';
-  return path;
+Result<std::string> DeliveryAgent::maildir_path(const directory::Destination& d) const {
+  return store::virtual_maildir_path(options_.virtual_base, d.address, d.mailbox);
+}
+
+Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t size) const {
+  for (const directory::Destination& d : resolution.destinations) {
+    if (d.kind != directory::Destination::Kind::kVirtual || d.quota_bytes == 0) continue;
+    auto path = maildir_path(d);
+    if (!path) continue;  // delivery queues it and says why
+    auto usage =
+        store::maildir::quota_usage(*path, d.quota_bytes, options_.vmail_uid, options_.vmail_gid);
+    if (!usage) continue;
+    const auto used = static_cast<uint64_t>(std::max<int64_t>(usage->bytes, 0));
+    if (size > d.quota_bytes) {
+      return fail(
+          ErrorKind::kLimit, "message is larger than the mailbox's quota",
+          fmt::format("{} bytes for {} with a quota of {}", size, d.address, d.quota_bytes));
+    }
+    if (used >= d.quota_bytes || (size > 0 && used + size > d.quota_bytes)) {
+      return fail(ErrorKind::kOverQuota, "mailbox full",
+                  fmt::format("{} uses {} of its {} bytes", d.address, used, d.quota_bytes));
+    }
+  }
+  return ok();
+}
+
+// True when the quota of `d` (at `path`) leaves no room for `size` bytes.
+static bool over_quota(const directory::Destination& d, const std::string& path, size_t size,
+                       uid_t uid, gid_t gid) {
+  if (d.quota_bytes == 0) return false;
+  auto usage = store::maildir::quota_usage(path, d.quota_bytes, uid, gid);
+  if (!usage) {
+    log::warning("quota of {} not known, delivering: {}", d.address, usage.error().describe());
+    return false;
+  }
+  return usage->bytes + static_cast<int64_t>(size) > static_cast<int64_t>(d.quota_bytes);
 }
 
 Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::string_view message) {
@@ -117,22 +142,48 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
   };
 
   store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
+  // A mailbox reached twice (the same RCPT given twice, or two aliases that
+  // meet) gets the message once, as Postfix does.
+  std::set<std::pair<directory::Destination::Kind, std::string>> seen;
   for (const Recipient& r : envelope.recipients) {
     std::optional<std::string> local_copy;  // made once per RCPT, when needed
     std::vector<store::maildir::MaildirTarget> targets;
     std::vector<const directory::Destination*> target_destinations;
     for (const directory::Destination& d : r.resolution.destinations) {
+      if (!seen.emplace(d.kind, d.address).second) {
+        log::info("duplicate destination {} of rcpt={} delivered once", d.address, r.rcpt);
+        continue;
+      }
       switch (d.kind) {
-        case directory::Destination::Kind::kVirtual:
-          if (!safe_mailbox(d.mailbox)) {
-            log::error("account {} has an unsafe mailbox path '{}'; message queued", d.address,
-                       d.mailbox);
-            defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is unsafe");
+        case directory::Destination::Kind::kVirtual: {
+          auto path = maildir_path(d);
+          if (!path) {
+            // The directory's mistake, which its administrator can mend:
+            // the message waits in the queue meanwhile.
+            log::error("{}; message queued", path.error().describe());
+            defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
             continue;
           }
-          targets.push_back({maildir_path(d), options_.vmail_uid, options_.vmail_gid});
+          if (d.quota_bytes > 0 && message.size() > d.quota_bytes) {
+            // It could never fit: a permanent failure, bounced.
+            log::warning("message larger than the quota of {}", d.address);
+            failed(d.address, r.rcpt, std::string(kLargerThanQuota));
+            ++report.failed;
+            if (!report.first_failure) {
+              report.first_failure =
+                  Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
+            }
+            continue;
+          }
+          if (over_quota(d, *path, message.size(), options_.vmail_uid, options_.vmail_gid)) {
+            log::warning("mailbox of {} is full; message queued", d.address);
+            defer(d.address, r.rcpt, std::string(kMailboxFull));
+            continue;
+          }
+          targets.push_back({std::move(*path), options_.vmail_uid, options_.vmail_gid});
           target_destinations.push_back(&d);
           break;
+        }
         case directory::Destination::Kind::kExternal:
           defer(d.address, r.rcpt, std::string(kWaitingForRelay));
           break;
@@ -161,6 +212,12 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i]) {
         ++report.delivered;
+        if (target_destinations[i]->quota_bytes > 0) {
+          Status counted = store::maildir::record_quota_change(
+              targets[i].path, static_cast<int64_t>(copy.size()), 1,
+              target_destinations[i]->quota_bytes, options_.vmail_uid, options_.vmail_gid);
+          if (!counted) log::warning("quota not updated: {}", counted.error().describe());
+        }
         log::info("delivered to={} rcpt={} maildir={} file={}", target_destinations[i]->address,
                   r.rcpt, targets[i].path, *results[i]);
       } else {
@@ -218,6 +275,49 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
   return report;
 }
 
+Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Directory& directory,
+                                                               const std::string& address) const {
+  if (resolve_sender_) return resolve_sender_(address);
+  // An agent without a resolver (tests, tools): the account, or nothing.
+  auto account = directory.find_account(address);
+  if (!account) return fail(std::move(account).error());
+  directory::Resolution r;
+  r.address = address;
+  if (!account->has_value()) {
+    r.hosted = false;  // left for an agent that can resolve it
+    return r;
+  }
+  const directory::Account& a = **account;
+  r.destinations.push_back({directory::Destination::Kind::kVirtual, a.address, a.home_directory,
+                            a.mailbox, a.quota_bytes});
+  return r;
+}
+
+DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(
+    const directory::Destination& d, const std::string& copy,
+    const store::maildir::DeliveryOptions& maildir_options) {
+  auto path = maildir_path(d);
+  if (!path) {
+    log::error("{}; kept in the queue", path.error().describe());
+    return {Outcome::kLater, "451 4.3.5 the account's mailbox path is refused"};
+  }
+  if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
+    return {Outcome::kNever, std::string(kLargerThanQuota)};
+  }
+  if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
+    return {Outcome::kLater, std::string(kMailboxFull)};
+  }
+  auto results = store::maildir::deliver(copy, {{*path, options_.vmail_uid, options_.vmail_gid}},
+                                         maildir_options);
+  if (!results[0]) return {Outcome::kLater, "451 4.3.0 " + results[0].error().message()};
+  if (d.quota_bytes > 0) {
+    (void)store::maildir::record_quota_change(*path, static_cast<int64_t>(copy.size()), 1,
+                                              d.quota_bytes, options_.vmail_uid,
+                                              options_.vmail_gid);
+  }
+  return {};
+}
+
 Status DeliveryAgent::run_queue(directory::Directory& directory,
                                 std::chrono::system_clock::time_point now) {
   auto entries = queue_.list();
@@ -259,28 +359,75 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         }
         continue;
       }
-      auto account = directory.find_account(q.address);
-      if (!account || !account->has_value()) continue;  // external, local, or directory down
+      // Looked up again as at RCPT time: an account deleted while its mail
+      // waited fails at once (550 5.1.1, bounced now, not after 5 days as
+      // expired), and a directory outage is an attempt that counts.
+      auto resolved = resolve_recipient(directory, q.address);
+      if (!resolved) {
+        ++q.attempts;
+        changed = true;
+        q.last_error = smtp_text(resolved.error());
+        if (resolved.error().temporary()) {
+          q.state = State::kDeferred;
+          q.next_attempt = now + queue::Queue::backoff(q.attempts);
+          log::info("queue id={} to={} deferred: {}", entry.id, q.address,
+                    resolved.error().describe());
+        } else {
+          q.state = State::kFailed;
+          log::warning("queue id={} to={} failed: {}", entry.id, q.address,
+                       resolved.error().describe());
+        }
+        continue;
+      }
+      if (!resolved->hosted) continue;  // elsewhere: waits for the outbound relay
       if (!message) {
         auto text = queue_.message(entry.id);
         if (!text) return fail(std::move(text).error());
         message = std::move(*text);
       }
-      directory::Destination d{directory::Destination::Kind::kVirtual, q.address,
-                               (*account)->home_directory, (*account)->mailbox};
-      if (!safe_mailbox(d.mailbox)) continue;
       std::string copy = with_delivery_headers(entry.sender, q.original, *message);
-      auto results = store::maildir::deliver(
-          copy, {{maildir_path(d), options_.vmail_uid, options_.vmail_gid}}, maildir_options);
       ++q.attempts;
       changed = true;
-      if (results[0]) {
-        q.state = State::kDelivered;
-        log::info("delivered from queue id={} to={}", entry.id, q.address);
-      } else {
-        q.state = State::kDeferred;
-        q.last_error = "451 4.3.0 " + results[0].error().message();
-        q.next_attempt = now + queue::Queue::backoff(q.attempts);
+      // Where the address leads now: usually the one account it led to at
+      // arrival. Any destination that fails for now keeps the recipient
+      // deferred (one that was reached may then get a second copy later).
+      Outcome worst;
+      for (const directory::Destination& d : resolved->destinations) {
+        Outcome o;
+        switch (d.kind) {
+          case directory::Destination::Kind::kVirtual:
+            o = deliver_virtual(d, copy, maildir_options);
+            break;
+          case directory::Destination::Kind::kLocal: {
+            auto local = local_->deliver(d.address, entry.sender, q.original, copy);
+            if (!local) {
+              o = {local.error().temporary() ? Outcome::kLater : Outcome::kNever,
+                   smtp_text(local.error())};
+            }
+            break;
+          }
+          case directory::Destination::Kind::kExternal:
+            o = {Outcome::kLater, std::string(kWaitingForRelay)};
+            break;
+        }
+        if (o.kind > worst.kind) worst = std::move(o);
+      }
+      switch (worst.kind) {
+        case Outcome::kDone:
+          q.state = State::kDelivered;
+          log::info("delivered from queue id={} to={}", entry.id, q.address);
+          break;
+        case Outcome::kLater:
+          q.state = State::kDeferred;
+          q.last_error = std::move(worst.text);
+          q.next_attempt = now + queue::Queue::backoff(q.attempts);
+          break;
+        case Outcome::kNever:
+          q.state = State::kFailed;
+          q.last_error = std::move(worst.text);
+          log::error("delivery from queue id={} to={} failed: {}", entry.id, q.address,
+                     q.last_error);
+          break;
       }
     }
 

@@ -43,6 +43,7 @@
 #include "directory/directory.h"
 #include "directory/resolver.h"
 #include "queue/queue.h"
+#include "store/maildir/maildir_delivery.h"
 
 namespace hm::delivery {
 
@@ -107,10 +108,32 @@ class DeliveryAgent {
   // bounce per entry. `now` is the clock for all of it (tests pass their own).
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
 
-  // Maildir path of a virtual destination.
-  std::string maildir_path(const directory::Destination& d) const;
+  // Whether every virtual mailbox of `resolution` with a quota has room for
+  // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota:
+  // full for now (452 4.2.2); kLimit: `size` exceeds the whole quota, so it
+  // can never fit (552 5.2.2). A quota that cannot be read is no refusal.
+  Status admits(const directory::Resolution& resolution, uint64_t size) const;
+
+  // Maildir path of a virtual destination; kInvalid when its mailbox
+  // attribute would lead outside its own domain's folder (store/mailbox_path.h).
+  Result<std::string> maildir_path(const directory::Destination& d) const;
 
  private:
+  // What `address` resolves to now, for a retry: through the resolver the
+  // agent was given (as SMTP resolves a RCPT), or, without one, the account
+  // of that address (not hosted when there is none).
+  Result<directory::Resolution> resolve_recipient(directory::Directory& directory,
+                                                  const std::string& address) const;
+  // How one destination of a queued recipient fared; `text` is what the
+  // queue records ("452 4.2.2 mailbox full"). Ordered: the worst wins.
+  struct Outcome {
+    enum Kind { kDone, kLater, kNever } kind = kDone;
+    std::string text;
+  };
+  // One copy into a virtual destination's Maildir, quota kept.
+  Outcome deliver_virtual(const directory::Destination& d, const std::string& copy,
+                          const store::maildir::DeliveryOptions& maildir_options);
+
   // Composes the bounce for `failed` (recipients of a message from `sender`)
   // and delivers it with the null sender. Ok: it is delivered or queued, or
   // it can never be delivered (a sender that does not exist; logged), so

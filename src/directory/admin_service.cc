@@ -223,6 +223,14 @@ Status AdminService::add_alias(std::string_view address_in,
     if (*drop == *address) {
       return fail(ErrorKind::kInvalid, "alias " + *address + " cannot deliver to itself");
     }
+    // A bare name is a shell account of this machine: a domain's postmaster
+    // is a tenant and never reaches those (issue 11.2).
+    if (drop->find('@') == std::string::npos && !principal_.is_superuser()) {
+      return fail(ErrorKind::kPermission,
+                  "maildrop '" + *drop +
+                      "' is a local account of this machine; only the superuser may deliver "
+                      "to those: give an address");
+    }
     alias.maildrops.push_back(*drop);
   }
   HM_TRY(hosted_domain(domain));

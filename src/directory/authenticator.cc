@@ -42,7 +42,12 @@ std::string_view to_string(Service service) {
 }
 
 Authenticator::Authenticator(Directory& directory, AuthenticatorOptions options)
-    : directory_(directory), options_(std::move(options)) {}
+    : directory_(directory),
+      options_(std::move(options)),
+      per_client_(options_.per_client),
+      per_login_(options_.per_login) {
+  if (!options_.local_user) options_.local_user = system_local_user_lookup();
+}
 
 Result<Principal> Authenticator::virtual_principal(const std::string& address) const {
   Principal p;
@@ -55,10 +60,30 @@ Result<Principal> Authenticator::virtual_principal(const std::string& address) c
 }
 
 Result<Principal> Authenticator::authenticate(std::string_view login, std::string_view password,
-                                              Service service) const {
+                                              Service service, std::string_view client) const {
   std::string_view name = trim(login);
   if (name.empty() || password.empty()) return fail(refused("empty login or password"));
+  const std::string login_key = ascii_lower(name);
+  const auto now = auth::LoginThrottle::Clock::now();
+  auto wait = per_login_.wait(login_key, now);
+  if (!client.empty()) wait = std::max(wait, per_client_.wait(client, now));
+  if (wait.count() > 0) {
+    return fail(ErrorKind::kTemporary,
+                "too many failed logins; try again in " + std::to_string(wait.count()) + " seconds",
+                "throttled: login " + login_key + " from [" + std::string(client) + "]");
+  }
+  auto result = check(name, password, service);
+  if (result) {
+    per_login_.succeeded(login_key);
+  } else if (result.error().kind() == ErrorKind::kAuthFailed) {
+    per_login_.failed(login_key, now);
+    if (!client.empty()) per_client_.failed(client, now);
+  }
+  return result;
+}
 
+Result<Principal> Authenticator::check(std::string_view name, std::string_view password,
+                                       Service service) const {
   if (name == options_.superuser) {
     if (options_.superuser_password_hash.empty()) {
       return fail(
@@ -77,6 +102,19 @@ Result<Principal> Authenticator::authenticate(std::string_view login, std::strin
   if (name.find('@') == std::string_view::npos) {
     if (!options_.local_enabled || !options_.local_check) {
       return fail(refused("local login '" + std::string(name) + "' but [local] is disabled"));
+    }
+    // System accounts never log in: no password of theirs is ever checked,
+    // so no protocol becomes a root-password oracle.
+    auto user = options_.local_user(name);
+    if (!user) return fail(std::move(user).error());
+    if (!user->has_value()) {
+      spend_a_verification(password);
+      return fail(refused("no shell account " + std::string(name)));
+    }
+    if (is_system_account(**user, options_.first_valid_uid)) {
+      spend_a_verification(password);
+      return fail(refused("system account " + std::string(name) + " (uid " +
+                          std::to_string((*user)->uid) + ") may not log in"));
     }
     auto good = options_.local_check(name, password);
     if (!good) return fail(std::move(good).error());

@@ -9,6 +9,13 @@
 // account; the reason goes into the error's detail, for the log only.
 // Directory outages are kTemporary, never kAuthFailed.
 //
+// Guessing is throttled (auth/login_throttle.h) per client address and per
+// login: past a few failures the next attempts are refused as kTemporary
+// ("try again in N seconds") without checking the password at all, so a
+// guess made then learns nothing (PAM's own fail delay is off: it would hold
+// a worker thread). Shell accounts that are system accounts (root, uids below
+// first_valid_uid) never log in, whatever PAM says.
+//
 // Thread-safe if the Directory is. Blocking: use AsyncDirectory from an event
 // loop.
 
@@ -16,9 +23,11 @@
 #include <string>
 #include <string_view>
 
+#include "auth/login_throttle.h"
 #include "base/result.h"
 #include "directory/directory.h"
 #include "directory/principal.h"
+#include "directory/resolver.h"
 
 namespace hm::directory {
 
@@ -34,14 +43,21 @@ struct AuthenticatorOptions {
   std::string superuser_password_hash;  // empty: the superuser cannot log in
   bool local_enabled = false;
   LocalPasswordCheck local_check;  // required when local_enabled
+  LocalUserLookup local_user;      // default: system_local_user_lookup()
+  uint32_t first_valid_uid = kDefaultFirstValidUid;
+  auth::LoginThrottle::Options per_client;  // keyed by the client's address
+  auth::LoginThrottle::Options per_login = {10, std::chrono::seconds(2), std::chrono::seconds(300),
+                                            std::chrono::seconds(900), 100000};
 };
 
 class Authenticator {
  public:
   Authenticator(Directory& directory, AuthenticatorOptions options);
 
-  Result<Principal> authenticate(std::string_view login, std::string_view password,
-                                 Service service) const;
+  // `client` is the client's IP address ("" when there is none, as for
+  // the CLI); it keys the per-client throttle.
+  Result<Principal> authenticate(std::string_view login, std::string_view password, Service service,
+                                 std::string_view client = {}) const;
 
   // The principal for a name without checking a password: for the CLI's
   // --as, run by someone who can already read the directory database.
@@ -50,9 +66,12 @@ class Authenticator {
 
  private:
   Result<Principal> virtual_principal(const std::string& address) const;
+  Result<Principal> check(std::string_view name, std::string_view password, Service service) const;
 
   Directory& directory_;
   AuthenticatorOptions options_;
+  mutable auth::LoginThrottle per_client_;
+  mutable auth::LoginThrottle per_login_;
 };
 
 }  // namespace hm::directory

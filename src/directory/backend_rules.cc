@@ -47,6 +47,18 @@ Status check_alias(const Alias& alias) {
   return ok();
 }
 
+std::string_view mailbox_key(std::string_view mailbox) {
+  while (!mailbox.empty() && mailbox.back() == '/') mailbox.remove_suffix(1);
+  return mailbox;
+}
+
+Error mailbox_taken(std::string_view mailbox, std::string_view holder) {
+  return Error(ErrorKind::kExists,
+               fmt::format("mailbox path {} is already the Maildir of {}; every account needs a "
+                           "Maildir of its own",
+                           mailbox, holder));
+}
+
 Error not_hosted(std::string_view domain) {
   return Error(
       ErrorKind::kNotFound,

@@ -18,7 +18,13 @@ Status check_domain_name(std::string_view name);
 Status check_account_address(std::string_view address);
 Status check_alias(const Alias& alias);
 
+// The mailbox path without trailing slashes: "d/u/" and "d/u" are one folder.
+std::string_view mailbox_key(std::string_view mailbox);
+
 Error not_hosted(std::string_view domain);
+// `mailbox` is already the Maildir of account `holder`: two accounts with one
+// Maildir would read each other's mail.
+Error mailbox_taken(std::string_view mailbox, std::string_view holder);
 Error account_is_alias(std::string_view address);
 Error alias_is_account(std::string_view address);
 

@@ -13,7 +13,7 @@
 namespace hm::directory {
 
 LocalUserLookup system_local_user_lookup() {
-  return [](std::string_view name) -> Result<bool> {
+  return [](std::string_view name) -> Result<std::optional<LocalUser>> {
     std::string n(name);
     long size = sysconf(_SC_GETPW_R_SIZE_MAX);
     std::vector<char> buffer(size > 0 ? static_cast<size_t>(size) : 16384);
@@ -23,19 +23,25 @@ LocalUserLookup system_local_user_lookup() {
     if (rc != 0 && rc != ENOENT && rc != ESRCH) {
       return fail(ErrorKind::kTemporary, "cannot look up local account", n);
     }
-    return found != nullptr;
+    if (found == nullptr) return std::optional<LocalUser>();
+    return std::optional<LocalUser>(LocalUser{static_cast<uint32_t>(found->pw_uid)});
   };
+}
+
+bool is_system_account(const LocalUser& user, uint32_t first_valid_uid) {
+  return user.uid == 0 || user.uid < first_valid_uid;
 }
 
 // State of one resolve() call.
 struct Resolver::Walk {
   Resolution result;
   std::vector<std::string> path;  // aliases being expanded, outermost first
+  size_t reached = 0;             // destinations met, repeats included
 };
 
 Resolver::Resolver(Directory& directory, ResolverOptions options)
     : directory_(directory), options_(std::move(options)) {
-  if (!options_.local_user_exists) options_.local_user_exists = system_local_user_lookup();
+  if (!options_.local_user) options_.local_user = system_local_user_lookup();
   for (std::string& d : options_.local_domains) d = ascii_lower(d);
 }
 
@@ -48,10 +54,27 @@ bool Resolver::is_local_domain(std::string_view domain) const {
 Result<Resolution> Resolver::resolve(std::string_view input) const {
   std::string_view trimmed = trim(input);
   Walk walk;
+  // Mail for postmaster that leads nowhere goes to postmaster_address, or
+  // is refused for now: never accepted only to be dropped.
+  auto reach_a_person = [&]() -> Result<Resolution> {
+    if (walk.result.destinations.empty() && !options_.postmaster_address.empty()) {
+      walk.path.clear();
+      HM_TRY(expand_maildrop(options_.postmaster_address, walk));
+    }
+    if (walk.result.destinations.empty()) {
+      return fail(
+          ErrorKind::kTemporary,
+          "mail for " + walk.result.address + " has nowhere to go on this server; try again later",
+          "its aliases lead nowhere (" + join(walk.result.dead_ends, ", ") +
+              "): set [server] postmaster_address, or alias postmaster to a person in "
+              "the aliases file ([local] aliases)");
+    }
+    return std::move(walk.result);
+  };
   if (iequals(trimmed, "postmaster")) {
     walk.result.address = "postmaster";
     HM_TRY(expand_maildrop(options_.postmaster_maildrop, walk));
-    return std::move(walk.result);
+    return reach_a_person();
   }
   auto address = normalize_address(trimmed);
   if (!address) return fail(std::move(address).error());
@@ -67,6 +90,9 @@ Result<Resolution> Resolver::resolve(std::string_view input) const {
     return std::move(walk.result);
   }
   HM_TRY(expand_address(*address, walk));
+  if (walk.result.destinations.empty() && is_postmaster_address(*address)) {
+    return reach_a_person();
+  }
   if (walk.result.destinations.empty()) {
     // Every path ended in an unknown address: for the sender, the recipient
     // does not exist.
@@ -78,6 +104,7 @@ Result<Resolution> Resolver::resolve(std::string_view input) const {
 
 Status Resolver::add_destination(Destination d, Walk& walk) const {
   auto& dests = walk.result.destinations;
+  ++walk.reached;
   if (std::find(dests.begin(), dests.end(), d) != dests.end()) return ok();
   if (dests.size() >= options_.max_destinations) {
     return fail(ErrorKind::kLimit, "alias " + walk.result.address + " expands to more than " +
@@ -87,9 +114,52 @@ Status Resolver::add_destination(Destination d, Walk& walk) const {
   return ok();
 }
 
+bool Resolver::is_postmaster_address(std::string_view address) const {
+  std::string_view local = local_part_of(address);
+  return local == "postmaster" || local == "abuse";
+}
+
+Result<bool> Resolver::expand_local_name(const std::string& name, Walk& walk) const {
+  if (std::find(walk.path.begin(), walk.path.end(), name) != walk.path.end()) {
+    std::vector<std::string> cycle(walk.path);
+    cycle.push_back(name);
+    return fail(ErrorKind::kLoop, "alias loop for " + walk.result.address,
+                "loop: " + join(cycle, " -> "));
+  }
+  if (walk.path.size() >= options_.max_depth) {
+    return fail(ErrorKind::kLoop,
+                "aliases for " + walk.result.address + " are nested deeper than " +
+                    std::to_string(options_.max_depth) + " levels",
+                "path: " + join(walk.path, " -> "));
+  }
+  auto alias = options_.system_aliases.find(name);
+  if (alias != options_.system_aliases.end()) {
+    walk.path.push_back(name);
+    size_t before = walk.reached;
+    for (const std::string& target : alias->second) {
+      Status s = expand_maildrop(target, walk);
+      if (!s) {
+        walk.path.pop_back();
+        return fail(std::move(s).error());
+      }
+    }
+    walk.path.pop_back();
+    return walk.reached > before;
+  }
+  if (!options_.local_enabled || !is_local_name(name)) return false;
+  auto user = options_.local_user(name);
+  if (!user) return fail(std::move(user).error());
+  if (!user->has_value() || is_system_account(**user, options_.first_valid_uid)) return false;
+  HM_TRY(add_destination({Destination::Kind::kLocal, name, {}, {}}, walk));
+  return true;
+}
+
 Status Resolver::expand_maildrop(const std::string& maildrop, Walk& walk) const {
   if (maildrop.find('@') == std::string::npos) {
-    return add_destination({Destination::Kind::kLocal, maildrop, {}, {}}, walk);
+    auto found = expand_local_name(maildrop, walk);
+    if (!found) return fail(std::move(found).error());
+    if (!*found) walk.result.dead_ends.push_back(maildrop);
+    return ok();
   }
   auto address = normalize_address(maildrop);
   if (!address) {
@@ -153,8 +223,9 @@ Status Resolver::expand_address(const std::string& address, Walk& walk) const {
     if (entry->alias) return expand_alias(*entry->alias);
     if (entry->account) {
       const Account& a = *entry->account;
-      return add_destination({Destination::Kind::kVirtual, a.address, a.home_directory, a.mailbox},
-                             walk);
+      return add_destination(
+          {Destination::Kind::kVirtual, a.address, a.home_directory, a.mailbox, a.quota_bytes},
+          walk);
     }
   }
 
@@ -162,9 +233,11 @@ Status Resolver::expand_address(const std::string& address, Walk& walk) const {
     std::string user(local);
     if (!delim.empty()) user = user.substr(0, std::min(user.find_first_of(delim), user.size()));
     if (is_local_name(user)) {
-      auto exists = options_.local_user_exists(user);
-      if (!exists) return fail(std::move(exists).error());
-      if (*exists) return add_destination({Destination::Kind::kLocal, user, {}, {}}, walk);
+      walk.path.push_back(address);
+      auto found = expand_local_name(user, walk);
+      walk.path.pop_back();
+      if (!found) return fail(std::move(found).error());
+      if (*found) return ok();
     }
   }
 

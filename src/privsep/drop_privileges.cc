@@ -10,6 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
+#include "base/unique_fd.h"
+
 namespace hm::privsep {
 
 Result<RunAs> lookup_run_as(const std::string& user, const std::string& group_name) {
@@ -42,15 +45,29 @@ Result<RunAs> lookup_run_as(const std::string& user, const std::string& group_na
   return r;
 }
 
-Status chown_if_root_owned(const std::vector<std::string>& paths, const RunAs& run_as) {
-  for (const std::string& path : paths) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
+Status chown_if_root_owned(int dir_fd, const std::string& dir_shown,
+                           const std::vector<std::string>& names, const RunAs& run_as) {
+  for (const std::string& name : names) {
+    const std::string path = dir_shown + "/" + name;
+    UniqueFd fd(::openat(dir_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
       if (errno == ENOENT) continue;
       return fail(ErrorKind::kPermission, fmt::format("cannot inspect {}", path), strerror(errno));
     }
-    if (st.st_uid != 0 || S_ISLNK(st.st_mode)) continue;
-    if (::lchown(path.c_str(), run_as.uid, run_as.gid) != 0) {
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      return fail(ErrorKind::kPermission, fmt::format("cannot inspect {}", path), strerror(errno));
+    }
+    if (st.st_uid != 0) continue;
+    if (S_ISREG(st.st_mode) && st.st_nlink != 1) {
+      log::warning(
+          "not giving {} to {}: it has {} names (hard links), so it may be another "
+          "file of root's",
+          path, run_as.user, static_cast<unsigned long>(st.st_nlink));
+      continue;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;  // a link, a device, a FIFO
+    if (::fchownat(fd.get(), "", run_as.uid, run_as.gid, AT_EMPTY_PATH) != 0) {
       return fail(ErrorKind::kPermission,
                   fmt::format("cannot give {} to {}:{}", path, run_as.user, run_as.group),
                   strerror(errno));

@@ -34,9 +34,16 @@ struct RunAs {
 // kPermission when either is root (uid or gid 0).
 Result<RunAs> lookup_run_as(const std::string& user, const std::string& group);
 
-// chown(2)s each path to run_as when it exists and is owned by root; paths
-// that do not exist are skipped. Symbolic links are not followed.
-Status chown_if_root_owned(const std::vector<std::string>& paths, const RunAs& run_as);
+// Gives to run_as each entry `names` of the folder open as `dir_fd`
+// (`dir_shown` is its path, for messages) that exists and that root owns.
+// These folders are vmail's, so vmail may have planted anything in them: a
+// name is opened once without following a link (O_PATH | O_NOFOLLOW) and
+// the descriptor is chowned, so nothing can be swapped in between; only a
+// folder or a regular file with a single link is touched (a hard link to a
+// file of root's stays root's, with a warning); links and anything else are
+// left alone. Missing names are skipped.
+Status chown_if_root_owned(int dir_fd, const std::string& dir_shown,
+                           const std::vector<std::string>& names, const RunAs& run_as);
 
 // setgroups(0), setgid, setuid, then checks that root cannot be regained.
 // Applies to every thread of the process (glibc's setxid broadcast).

@@ -393,6 +393,14 @@ Result<std::string> deliver_to_local_user(const LocalUser& user, const LocalMess
     return fail(ErrorKind::kPermission,
                 fmt::format("refusing to deliver to {} as root", user.name));
   }
+  // The resolver never routes mail here for a system account; this check
+  // holds even when a caller (or a compromised daemon) asks anyway.
+  if (user.uid < settings.first_valid_uid) {
+    return fail(ErrorKind::kPermission,
+                fmt::format("refusing to deliver to system account {} (uid {}, below "
+                            "first_valid_uid {}); alias it to a person in the aliases file",
+                            user.name, user.uid, settings.first_valid_uid));
+  }
   auto ids = ids_for(user);
   if (!ids) return fail(std::move(ids).error());
   if (!settings.mailbox_command.empty()) return run_command(user, *ids, message, settings);

@@ -47,7 +47,12 @@ struct LocalDeliverySettings {
   std::string hostname;  // for Maildir file names
   bool fsync = true;
   std::string mailbox_command;  // "" = ~/Maildir/; else an absolute path and arguments
-  std::chrono::seconds command_timeout{1000};  // Postfix's command_time_limit
+  // The whole delivery (Maildir write or command) is stopped after this and
+  // is a temporary failure: [local] delivery_timeout_s.
+  std::chrono::seconds command_timeout{60};
+  // [local] first_valid_uid: below it (and root always) a shell account is a
+  // system account; nothing is ever written or run with its uid.
+  uid_t first_valid_uid = 1000;
 };
 
 struct LocalMessage {

@@ -1,22 +1,29 @@
 #pragma once
 // PrivsepClient: the daemon's side of the privileged helper (helper.h).
 //
-// Each call sends one request and waits for its answer. The message of a
-// local delivery goes in a memfd sealed against writes, shrinking and
-// growing (F_SEAL_*), passed with SCM_RIGHTS beside the request frame: no
-// size limit on the socket, no copy through it, and the helper can rely on
-// the bytes not changing while the user's process reads them.
+// Each call sends one request and waits for its answer, which comes on a
+// socketpair made for that request alone (protocol.h), so calls from
+// several threads run side by side in the helper. The message of a local
+// delivery goes in a memfd sealed against writes, shrinking and growing
+// (F_SEAL_*), passed with SCM_RIGHTS beside the request frame: no size limit
+// on the socket, no copy through it, and the helper can rely on the bytes not
+// changing while the user's process reads them.
 //
-// Thread-safe: calls from several threads (the delivery pool) are served one
-// after another, since the helper handles one request at a time. Blocking:
-// call it from a worker pool, never from an event loop.
+// Bounds: at most `max_in_flight` local deliveries (and as many PAM checks)
+// at once; one more fails at once with kTemporary, so that the message waits
+// in the queue and the delivery threads stay free for virtual mail. A call
+// waits at most `answer_timeout` for its answer (the helper's own limit plus
+// a margin), then fails with kTemporary.
 //
-// Failure: if the helper does not answer within `timeout` or is gone, every
-// call from then on fails with kTemporary (mail stays queued) and the log
-// says to restart hostmail; requests and answers could no longer be paired.
+// Thread-safe. Blocking: call it from a worker pool, never from an event
+// loop.
+//
+// Failure: if the helper is gone (its socket closed), every call from then
+// on fails with kTemporary (mail stays queued) and the log says to restart
+// hostmail.
 
+#include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -28,7 +35,9 @@ namespace hm::privsep {
 class PrivsepClient {
  public:
   // Takes ownership of `fd`, the daemon's end of the helper's socketpair.
-  explicit PrivsepClient(int fd, std::chrono::seconds timeout = std::chrono::seconds(1100));
+  static constexpr unsigned kDefaultMaxInFlight = 8;  // half of the 16 delivery threads
+  explicit PrivsepClient(int fd, std::chrono::seconds answer_timeout,
+                         unsigned max_in_flight = kDefaultMaxInFlight);
   ~PrivsepClient();
   PrivsepClient(const PrivsepClient&) = delete;
   PrivsepClient& operator=(const PrivsepClient&) = delete;
@@ -47,10 +56,12 @@ class PrivsepClient {
  private:
   Result<Response> call(const Request& request, int pass_fd);
 
-  std::mutex mutex_;
   int fd_;
   std::chrono::seconds timeout_;
-  bool broken_ = false;  // guarded by mutex_
+  unsigned max_in_flight_;
+  std::atomic<unsigned> deliveries_{0};  // local deliveries in flight
+  std::atomic<unsigned> pam_checks_{0};  // PAM checks in flight
+  std::atomic<bool> broken_{false};      // the helper is gone
 };
 
 // A sealed memfd holding `data` (see above). kTemporary on failure.

@@ -95,6 +95,14 @@ Result<std::string> Response::to_result() const {
   return fail(kind, message, detail);
 }
 
+size_t descriptors_for(RequestType type) {
+  switch (type) {
+    case RequestType::kDeliverLocal: return 2;
+    case RequestType::kPamCheck: return 1;
+  }
+  return 0;
+}
+
 std::string encode_request(const Request& r) {
   switch (r.type) {
     case RequestType::kDeliverLocal:

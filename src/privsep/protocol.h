@@ -19,6 +19,13 @@
 // privsep_client.h). Frames are small (names, addresses, a password), at
 // most kMaxFrame bytes.
 //
+// Answers do not come back on the shared socket: every request carries,
+// first among its descriptors, one end of a SOCK_SEQPACKET socketpair of
+// its own, on which the helper sends the one answer. So requests run side
+// by side and a slow one holds up no other, with no ids to pair. A request
+// passes exactly descriptors_for(type) descriptors, in this order: the
+// answer socket, then (kDeliverLocal) the message's memfd.
+//
 // Thread-safety: pure functions.
 
 #include <cstdint>
@@ -58,6 +65,9 @@ struct Response {
   // The Response as a Result: value, or the Error it carries.
   Result<std::string> to_result() const;
 };
+
+// How many descriptors a request of `type` comes with (see above).
+size_t descriptors_for(RequestType type);
 
 std::string encode_request(const Request& request);
 std::string encode_response(const Response& response);

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "base/folder_fd.h"
 #include "base/log.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
@@ -91,33 +92,57 @@ Status make_dirs(const std::string& path) {
   return make_dir(path);
 }
 
-Status fsync_dir(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
-  if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
+Status fsync_folder(int dir_fd, const std::string& shown) {
+  if (::fsync(dir_fd) != 0) return fail(sys_error(errno, "fsync folder", shown));
   return ok();
 }
 
-// Creates `path` (which must not exist), writes `data`, and when asked makes
-// it durable before returning: the rename that follows must never expose a
-// file whose bytes are not on disk yet.
-Status write_new_file(const std::string& path, std::string_view data, bool do_fsync) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+// Opens the entry file `name` of the folder `dir_fd` (`shown` is its path,
+// for messages): a regular file, never through a symbolic link, and without
+// blocking on a FIFO that someone put there in its place.
+Result<UniqueFd> open_entry_file(int dir_fd, const std::string& name, const std::string& shown,
+                                 int flags) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ELOOP) {
+      return fail(
+          ErrorKind::kPermission,
+          fmt::format("{} is a symbolic link; the queue never follows links: remove it", shown));
+    }
+    return fail(sys_error(errno, "open", shown));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return fail(sys_error(errno, "inspect", shown));
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ErrorKind::kPermission, fmt::format("{} is not a regular file: remove it", shown));
+  }
+  return fd;
+}
+
+// Creates `name` in the folder `dir_fd` (it must not exist), writes `data`,
+// and when asked makes it durable before returning: the rename that follows
+// must never expose a file whose bytes are not on disk yet. `dir_shown` is
+// the folder's path, for messages.
+Status write_new_file(int dir_fd, const std::string& dir_shown, const std::string& name,
+                      std::string_view data, bool do_fsync) {
+  const std::string path = dir_shown + "/" + name;
+  // O_EXCL fails on any existing name, a symbolic link included.
+  UniqueFd fd(::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       kFileMode));
   if (fd.get() < 0) return fail(sys_error(errno, "create", path));
   if (::geteuid() == 0) {
     // `hostmail queue` run by root must leave files that the daemon, which
     // runs as the queue folder's owner (vmail), can read and rewrite.
     struct stat folder {};
-    std::string dir = path.substr(0, path.rfind('/'));
-    if (::stat(dir.c_str(), &folder) == 0 && folder.st_uid != 0 &&
+    if (::fstat(dir_fd, &folder) == 0 && folder.st_uid != 0 &&
         ::fchown(fd.get(), folder.st_uid, folder.st_gid) != 0) {
       int err = errno;
-      ::unlink(path.c_str());
+      ::unlinkat(dir_fd, name.c_str(), 0);
       return fail(sys_error(err, "chown", path));
     }
   }
   auto discard = [&](int err, std::string_view what) {
-    ::unlink(path.c_str());
+    ::unlinkat(dir_fd, name.c_str(), 0);
     return fail(sys_error(err, what, path));
   };
   const char* p = data.data();
@@ -137,21 +162,29 @@ Status write_new_file(const std::string& path, std::string_view data, bool do_fs
   return ok();
 }
 
-Result<std::string> read_whole(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return fail(sys_error(errno, "open", path));
+Result<std::string> read_whole(int dir_fd, const std::string& name, const std::string& shown) {
+  auto fd = open_entry_file(dir_fd, name, shown, O_RDONLY);
+  if (!fd) return fail(std::move(fd).error());
   std::string out;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail(sys_error(errno, "read", path));
+      return fail(sys_error(errno, "read", shown));
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+// Whether `name` exists in the folder `dir_fd` (as anything; a link is not
+// followed). Errors other than "missing" count as existing: nothing is
+// removed on a guess.
+bool exists_at(int dir_fd, const std::string& name) {
+  struct stat st {};
+  return ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
 bool older_than(const struct stat& st, std::chrono::seconds age) {
@@ -166,9 +199,10 @@ bool older_than(const struct stat& st, std::chrono::seconds age) {
 // would drop them.
 class EntryLock {
  public:
-  static Result<EntryLock> acquire(const std::string& msg_path) {
-    int fd = ::open(msg_path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return fail(sys_error(errno, "open", msg_path));
+  static Result<EntryLock> acquire(int dir_fd, const std::string& name, const std::string& shown) {
+    auto opened = open_entry_file(dir_fd, name, shown, O_RDWR);
+    if (!opened) return fail(std::move(opened).error());  // kNotFound when missing
+    int fd = opened->release();
     struct flock fl {};
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
@@ -179,7 +213,7 @@ class EntryLock {
     if (rc != 0) {
       int err = errno;
       ::close(fd);
-      return fail(sys_error(err, "lock", msg_path));
+      return fail(sys_error(err, "lock", shown));
     }
     return EntryLock(fd);
   }
@@ -198,42 +232,68 @@ class EntryLock {
 
 }  // namespace
 
+namespace {
+
+// Creates (if needed) and opens the queue folder `name` inside `parent_fd`
+// without following a link (see queue.h). Its owner is not checked: what
+// vmail can leave here is a link (refused) or a folder of its own, never one
+// of root's (moving /etc needs write access to /, creating a hard link to a
+// folder is impossible), and everything done below the descriptor treats
+// every name with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW.
+Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown) {
+  if (::mkdirat(parent_fd, name.c_str(), kDirMode) != 0 && errno != EEXIST) {
+    return fail(sys_error(errno, "create folder", shown));
+  }
+  return open_folder_nofollow(parent_fd, name, shown);
+}
+
+}  // namespace
+
 Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   if (state_dir.empty()) {
     return fail(ErrorKind::kInvalid, "no state folder configured ([storage] state_dir)");
   }
-  std::string path = state_dir;
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  path += "/queue";
-  HM_TRY(make_dirs(path));
-  HM_TRY(make_dir(path + "/tmp"));
-  HM_TRY(make_dir(path + "/active"));
-  Queue queue(path, fsync);
+  std::string state = state_dir;
+  while (state.size() > 1 && state.back() == '/') state.pop_back();
+  const std::string path = (state == "/" ? "" : state) + "/queue";
+  // The state folder is the administrator's choice, link or not; below it,
+  // everything is the daemon's and is opened without following links.
+  HM_TRY(make_dirs(state));
+  UniqueFd state_fd(::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (state_fd.get() < 0) return fail(sys_error(errno, "open folder", state));
+  auto queue_fd = queue_folder(state_fd.get(), "queue", path);
+  if (!queue_fd) return fail(std::move(queue_fd).error());
+  auto tmp = queue_folder(queue_fd->get(), "tmp", path + "/tmp");
+  if (!tmp) return fail(std::move(tmp).error());
+  auto active = queue_folder(queue_fd->get(), "active", path + "/active");
+  if (!active) return fail(std::move(active).error());
+  Queue queue(path, fsync, std::move(*tmp), std::move(*active));
 
   // Clean up after a crash: files in tmp/ were never committed, and a .msg
   // without its .env in active/ is an enqueue that died between its two
   // renames (the .env is the commit point). Neither was ever acknowledged.
-  auto sweep = [](const std::string& dir, auto&& is_garbage) {
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return;
-    while (dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      std::string file = dir + "/" + name;
+  // Only regular files are looked at, and unlinkat removes a name, never
+  // what a link points to.
+  auto sweep = [](int dir_fd, const std::string& shown, auto&& is_garbage) {
+    auto names = list_folder(dir_fd, shown);
+    if (!names) return;
+    for (const std::string& name : *names) {
       struct stat st {};
-      if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
       if (!older_than(st, kStaleAfter) || !is_garbage(name)) continue;
-      if (::unlink(file.c_str()) == 0) log::info("queue: removed crash leftover {}", file);
+      if (::unlinkat(dir_fd, name.c_str(), 0) == 0) {
+        log::info("queue: removed crash leftover {}/{}", shown, name);
+      }
     }
-    ::closedir(d);
   };
-  sweep(path + "/tmp", [](const std::string&) { return true; });
-  std::string active = path + "/active";
-  sweep(active, [&](const std::string& name) {
+  sweep(queue.tmp_.get(), path + "/tmp", [](const std::string&) { return true; });
+  const int active_fd = queue.active_.get();
+  sweep(active_fd, path + "/active", [&](const std::string& name) {
     if (!ends_with(name, kMsgSuffix)) return false;
-    std::string env =
-        active + "/" + name.substr(0, name.size() - kMsgSuffix.size()) + std::string(kEnvSuffix);
-    return ::access(env.c_str(), F_OK) != 0 && errno == ENOENT;
+    return !exists_at(active_fd,
+                      name.substr(0, name.size() - kMsgSuffix.size()) + std::string(kEnvSuffix));
   });
   return queue;
 }
@@ -250,41 +310,43 @@ Result<std::string> Queue::enqueue(const std::string& sender,
                 "nothing to queue: no recipient is pending, deferred or waiting for its bounce");
   }
   std::string id = new_id();
-  const std::string tmp_msg = path_ + "/tmp/" + id + std::string(kMsgSuffix);
-  const std::string tmp_env = path_ + "/tmp/" + id + std::string(kEnvSuffix);
-  const std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
-  const std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
+  const std::string msg = id + std::string(kMsgSuffix);
+  const std::string env = id + std::string(kEnvSuffix);
+  const std::string tmp_dir = path_ + "/tmp";
+  const std::string active_dir = path_ + "/active";
+  const int tmp = tmp_.get();
+  const int active = active_.get();
 
   // 1. Both files complete and fsynced under tmp/, where list() never looks.
-  HM_TRY(write_new_file(tmp_msg, message, fsync_));
-  if (Status s = write_new_file(tmp_env, format::write_envelope(entry), fsync_); !s) {
-    ::unlink(tmp_msg.c_str());
+  HM_TRY(write_new_file(tmp, tmp_dir, msg, message, fsync_));
+  if (Status s = write_new_file(tmp, tmp_dir, env, format::write_envelope(entry), fsync_); !s) {
+    ::unlinkat(tmp, msg.c_str(), 0);
     return fail(s.error());
   }
   // 2. The message first, then the envelope: an entry is listed only once
   // its .env is in active/, and by then its .msg is there too. rename is
   // safe here (unlike in shared Maildirs): the queue is this node's own and
   // the id is unique, so nothing else ever renames to this name.
-  if (::rename(tmp_msg.c_str(), msg.c_str()) != 0) {
+  if (::renameat(tmp, msg.c_str(), active, msg.c_str()) != 0) {
     int err = errno;
-    ::unlink(tmp_msg.c_str());
-    ::unlink(tmp_env.c_str());
-    return fail(sys_error(err, "move into the queue", msg));
+    ::unlinkat(tmp, msg.c_str(), 0);
+    ::unlinkat(tmp, env.c_str(), 0);
+    return fail(sys_error(err, "move into the queue", active_dir + "/" + msg));
   }
-  if (::rename(tmp_env.c_str(), env.c_str()) != 0) {
+  if (::renameat(tmp, env.c_str(), active, env.c_str()) != 0) {
     int err = errno;
-    ::unlink(msg.c_str());
-    ::unlink(tmp_env.c_str());
-    return fail(sys_error(err, "move into the queue", env));
+    ::unlinkat(active, msg.c_str(), 0);
+    ::unlinkat(tmp, env.c_str(), 0);
+    return fail(sys_error(err, "move into the queue", active_dir + "/" + env));
   }
   // 3. fsync active/: the renames are changes of the folder. Only now is the
   // message safe, and only now may the session answer 250. Should a crash
   // keep one rename and lose the other, list() ignores the half (an .env
   // without .msg, or a .msg without .env) — neither was acknowledged.
   if (fsync_) {
-    if (Status s = fsync_dir(path_ + "/active"); !s) {
-      ::unlink(env.c_str());
-      ::unlink(msg.c_str());
+    if (Status s = fsync_folder(active, active_dir); !s) {
+      ::unlinkat(active, env.c_str(), 0);
+      ::unlinkat(active, msg.c_str(), 0);
       return fail(s.error());
     }
   }
@@ -292,17 +354,15 @@ Result<std::string> Queue::enqueue(const std::string& sender,
 }
 
 Result<std::vector<QueueEntry>> Queue::list() const {
-  std::string active = path_ + "/active";
-  DIR* d = ::opendir(active.c_str());
-  if (!d) return fail(sys_error(errno, "read the queue folder", active));
+  const std::string active = path_ + "/active";
+  auto names = list_folder(active_.get(), active);
+  if (!names) return fail(std::move(names).error());
   std::vector<std::string> ids;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
+  for (const std::string& name : *names) {
     if (!ends_with(name, kEnvSuffix)) continue;
-    std::string id(name.substr(0, name.size() - kEnvSuffix.size()));
+    std::string id = name.substr(0, name.size() - kEnvSuffix.size());
     if (valid_id(id)) ids.push_back(std::move(id));
   }
-  ::closedir(d);
 
   std::vector<QueueEntry> out;
   for (const std::string& id : ids) {
@@ -322,9 +382,10 @@ Result<std::vector<QueueEntry>> Queue::list() const {
 
 Result<QueueEntry> Queue::get(const std::string& id) const {
   HM_TRY(check_id(id));
-  std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
-  std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
-  auto text = read_whole(env);
+  const std::string env = id + std::string(kEnvSuffix);
+  const std::string msg = id + std::string(kMsgSuffix);
+  const std::string env_path = path_ + "/active/" + env;
+  auto text = read_whole(active_.get(), env, env_path);
   if (!text) {
     if (text.error().kind() == ErrorKind::kNotFound) {
       return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
@@ -332,13 +393,14 @@ Result<QueueEntry> Queue::get(const std::string& id) const {
     return fail(text.error());
   }
   struct stat st {};
-  if (::stat(msg.c_str(), &st) != 0) {
+  if (::fstatat(active_.get(), msg.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(st.st_mode)) {
     // An envelope whose message is gone: a crash mid-enqueue (never
     // acknowledged) or a remove in progress. Either way, not an entry.
     return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
   }
   auto entry = format::parse_envelope(*text);
-  if (!entry) return fail(std::move(entry).error().prefix(env));
+  if (!entry) return fail(std::move(entry).error().prefix(env_path));
   entry->id = id;
   entry->size = static_cast<size_t>(st.st_size);
   return entry;
@@ -346,7 +408,8 @@ Result<QueueEntry> Queue::get(const std::string& id) const {
 
 Result<std::string> Queue::message(const std::string& id) const {
   HM_TRY(check_id(id));
-  auto text = read_whole(path_ + "/active/" + id + std::string(kMsgSuffix));
+  const std::string msg = id + std::string(kMsgSuffix);
+  auto text = read_whole(active_.get(), msg, path_ + "/active/" + msg);
   if (!text && text.error().kind() == ErrorKind::kNotFound) {
     return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
   }
@@ -355,9 +418,11 @@ Result<std::string> Queue::message(const std::string& id) const {
 
 Status Queue::update(const QueueEntry& entry) {
   HM_TRY(check_id(entry.id));
-  const std::string env = path_ + "/active/" + entry.id + std::string(kEnvSuffix);
-  const std::string msg = path_ + "/active/" + entry.id + std::string(kMsgSuffix);
-  auto lock = EntryLock::acquire(msg);
+  const std::string env = entry.id + std::string(kEnvSuffix);
+  const std::string msg = entry.id + std::string(kMsgSuffix);
+  const std::string active_dir = path_ + "/active";
+  const int active = active_.get();
+  auto lock = EntryLock::acquire(active, msg, active_dir + "/" + msg);
   if (!lock) {
     if (lock.error().kind() == ErrorKind::kNotFound) {
       return fail(ErrorKind::kNotFound, "no message " + entry.id + " in the queue");
@@ -365,26 +430,34 @@ Status Queue::update(const QueueEntry& entry) {
     return fail(lock.error());
   }
   // Under the lock: the entry may have been removed while we waited.
-  if (::access(env.c_str(), F_OK) != 0) {
+  if (!exists_at(active, env)) {
     return fail(ErrorKind::kNotFound, "no message " + entry.id + " in the queue");
   }
   if (!has_work(entry.recipients)) {
     // Done: the .env goes first (the commit point of removal), then the .msg.
-    if (::unlink(env.c_str()) != 0) return fail(sys_error(errno, "remove", env));
-    ::unlink(msg.c_str());
-    if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
+    if (::unlinkat(active, env.c_str(), 0) != 0) {
+      return fail(sys_error(errno, "remove", active_dir + "/" + env));
+    }
+    ::unlinkat(active, msg.c_str(), 0);
+    if (fsync_) HM_TRY(fsync_folder(active, active_dir));
     return ok();
   }
   // The new envelope under a fresh tmp/ name, fsynced, then renamed over the
   // old one: a reader (or a crash) sees the old state or the new, never a mix.
-  const std::string tmp = path_ + "/tmp/" + entry.id + "." + new_id() + std::string(kEnvSuffix);
-  HM_TRY(write_new_file(tmp, format::write_envelope(entry), fsync_));
-  if (::rename(tmp.c_str(), env.c_str()) != 0) {
+  HM_TRY(replace_envelope(entry));
+  if (fsync_) HM_TRY(fsync_folder(active, active_dir));
+  return ok();
+}
+
+Status Queue::replace_envelope(const QueueEntry& entry) {
+  const std::string env = entry.id + std::string(kEnvSuffix);
+  const std::string tmp = entry.id + "." + new_id() + std::string(kEnvSuffix);
+  HM_TRY(write_new_file(tmp_.get(), path_ + "/tmp", tmp, format::write_envelope(entry), fsync_));
+  if (::renameat(tmp_.get(), tmp.c_str(), active_.get(), env.c_str()) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    return fail(sys_error(err, "replace", env));
+    ::unlinkat(tmp_.get(), tmp.c_str(), 0);
+    return fail(sys_error(err, "replace", path_ + "/active/" + env));
   }
-  if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
   return ok();
 }
 
@@ -401,8 +474,8 @@ Status Queue::retry_now(const std::string& id) {
   for (const std::string& one : ids) {
     // Read and rewrite under the entry's lock, so that an update the daemon
     // makes meanwhile is neither lost nor overwritten with a stale copy.
-    const std::string msg = path_ + "/active/" + one + std::string(kMsgSuffix);
-    auto lock = EntryLock::acquire(msg);
+    const std::string msg = one + std::string(kMsgSuffix);
+    auto lock = EntryLock::acquire(active_.get(), msg, path_ + "/active/" + msg);
     if (!lock) {
       if (lock.error().kind() != ErrorKind::kNotFound) return fail(lock.error());
       if (!id.empty()) return fail(ErrorKind::kNotFound, "no message " + one + " in the queue");
@@ -419,24 +492,19 @@ Status Queue::retry_now(const std::string& id) {
         r.next_attempt = Clock::now();
       }
     }
-    const std::string env = path_ + "/active/" + one + std::string(kEnvSuffix);
-    const std::string tmp = path_ + "/tmp/" + one + "." + new_id() + std::string(kEnvSuffix);
-    HM_TRY(write_new_file(tmp, format::write_envelope(*entry), fsync_));
-    if (::rename(tmp.c_str(), env.c_str()) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      return fail(sys_error(err, "replace", env));
-    }
+    HM_TRY(replace_envelope(*entry));
   }
-  if (fsync_ && !ids.empty()) HM_TRY(fsync_dir(path_ + "/active"));
+  if (fsync_ && !ids.empty()) HM_TRY(fsync_folder(active_.get(), path_ + "/active"));
   return ok();
 }
 
 Status Queue::remove(const std::string& id) {
   HM_TRY(check_id(id));
-  const std::string env = path_ + "/active/" + id + std::string(kEnvSuffix);
-  const std::string msg = path_ + "/active/" + id + std::string(kMsgSuffix);
-  auto lock = EntryLock::acquire(msg);
+  const std::string env = id + std::string(kEnvSuffix);
+  const std::string msg = id + std::string(kMsgSuffix);
+  const std::string active_dir = path_ + "/active";
+  const int active = active_.get();
+  auto lock = EntryLock::acquire(active, msg, active_dir + "/" + msg);
   if (!lock) {
     if (lock.error().kind() == ErrorKind::kNotFound) {
       return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
@@ -444,12 +512,12 @@ Status Queue::remove(const std::string& id) {
     return fail(lock.error());
   }
   // The .env first: once it is gone the entry is gone, whatever happens next.
-  if (::unlink(env.c_str()) != 0) {
+  if (::unlinkat(active, env.c_str(), 0) != 0) {
     if (errno == ENOENT) return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
-    return fail(sys_error(errno, "remove", env));
+    return fail(sys_error(errno, "remove", active_dir + "/" + env));
   }
-  ::unlink(msg.c_str());
-  if (fsync_) HM_TRY(fsync_dir(path_ + "/active"));
+  ::unlinkat(active, msg.c_str(), 0);
+  if (fsync_) HM_TRY(fsync_folder(active, active_dir));
   return ok();
 }
 

@@ -13,6 +13,13 @@
 // deferred with the last error, delivered, failed, failed and bounced),
 // attempts and next attempt time.
 //
+// Links: root runs `hostmail queue` and opens the queue at `serve`'s start,
+// while the folder belongs to the unprivileged daemon, which could plant a
+// symbolic link in it. open() therefore opens queue/, tmp/ and active/
+// without following links (a link there is refused, naming it), and every
+// later operation works relative to those descriptors and does not follow a
+// link in an entry's name either (base/folder_fd.h).
+//
 // Thread-safe; several processes (the daemon and `hostmail queue`) may use one
 // queue directory: changes to an entry are made under an fcntl lock (an
 // open-file-description lock, so threads exclude each other too) on its .msg
@@ -25,6 +32,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace hm::queue {
 
@@ -87,9 +95,15 @@ class Queue {
   const std::string& path() const { return path_; }
 
  private:
-  explicit Queue(std::string path, bool fsync) : path_(std::move(path)), fsync_(fsync) {}
+  // Writes the entry's envelope under tmp/ and renames it over the old one.
+  Status replace_envelope(const QueueEntry& entry);
+
+  Queue(std::string path, bool fsync, UniqueFd tmp, UniqueFd active)
+      : path_(std::move(path)), fsync_(fsync), tmp_(std::move(tmp)), active_(std::move(active)) {}
   std::string path_;
   bool fsync_;
+  UniqueFd tmp_;     // <path_>/tmp, opened without following links
+  UniqueFd active_;  // <path_>/active, likewise
 };
 
 }  // namespace hm::queue

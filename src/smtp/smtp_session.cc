@@ -42,6 +42,10 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
       return proto::make_reply(550, "5.7.0",
                                "<" + address + ">: Recipient expands to too many addresses");
     default:
+      // A temporary error's message is written for the client ("mail for
+      // postmaster has nowhere to go..."); its detail stays in the log.
+      if (e.temporary())
+        return proto::make_reply(451, "4.3.0", "<" + address + ">: " + e.message());
       return proto::make_reply(451, "4.3.0",
                                "<" + address + ">: Temporary lookup failure, try again later");
   }
@@ -179,6 +183,7 @@ bool Session::count_error() {
 void Session::reset_transaction() {
   sender_.reset();
   smtputf8_ = false;
+  announced_size_ = 0;
   recipients_.clear();
   chunks_.clear();
   chunks_failed_ = false;
@@ -301,6 +306,7 @@ void Session::do_mail(const proto::Command& c) {
                 std::to_string(ctx_.settings.max_message_size) + " octets");
       return;
     }
+    announced_size_ = announced;
   }
   sender_ = c.path;
   smtputf8_ = c.param("SMTPUTF8") != nullptr;
@@ -344,6 +350,28 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   if (!resolution->dead_ends.empty()) {
     log::warning("smtp rcpt=<{}>: alias targets that lead nowhere: {}", address,
                  join(resolution->dead_ends, ", "));
+  }
+  // The same recipient twice gets one copy (the delivery agent also folds
+  // mailboxes that two aliases reach); the client is told Ok as before.
+  for (const delivery::Recipient& known : recipients_) {
+    if (known.rcpt == resolution->address) {
+      reply(250, "2.1.5", "Ok");
+      co_return;
+    }
+  }
+  // A full mailbox is refused for now (RFC 3463 4.2.2): the sender retries
+  // while its owner makes room, instead of the message bouncing later.
+  // Reads the small maildirsize file, and only for accounts with a quota.
+  if (Status room = ctx_.agent.admits(*resolution, announced_size_); !room) {
+    log::info("smtp reject rcpt=<{}> from [{}]: {}", address, peer_ip_, room.error().describe());
+    if (room.error().kind() == ErrorKind::kLimit) {
+      // Larger than the whole quota: it can never fit.
+      reply(552, "5.2.2", "<" + address + ">: Message is larger than the mailbox's quota");
+      count_error();
+    } else {
+      reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+    }
+    co_return;
   }
   recipients_.push_back({resolution->address, std::move(*resolution)});
   reply(250, "2.1.5", "Ok");

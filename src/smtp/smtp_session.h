@@ -90,6 +90,7 @@ class Session {
   bool esmtp_ = false;
   std::optional<std::string> sender_;
   bool smtputf8_ = false;
+  uint64_t announced_size_ = 0;  // MAIL FROM's SIZE=, 0 when not given
   std::vector<delivery::Recipient> recipients_;
   std::string chunks_;  // BDAT data so far
   bool chunks_failed_ = false;

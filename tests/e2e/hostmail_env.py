@@ -73,10 +73,25 @@ class HostmailTestCase(unittest.TestCase):
             # machine may have no "vmail", so the tests use nobody.
             text = re.sub(r'(?m)^vmail_user = .*$', 'vmail_user = "%s"' % VMAIL_USER, text)
             text = re.sub(r'(?m)^vmail_group = .*$', 'vmail_group = "%s"' % VMAIL_GROUP, text)
+        # The machine's /etc/aliases is not the tests' business: each test
+        # gets its own aliases file, empty until it writes one.
+        self.aliases = os.path.join(self.dir, "aliases")
+        open(self.aliases, "w").close()
+        text = re.sub(r'(?m)^aliases = .*$', 'aliases = "%s"' % self.aliases, text)
         with open(self.config, "w") as f:
             f.write(text)
         self.maildirs = os.path.join(self.dir, "vmail", "domains")
         self.server = None
+
+    def set_option(self, table, key, value):
+        """Sets `key = value` (value as TOML text) in [table] of the config."""
+        with open(self.config) as f:
+            text = f.read()
+        text, n = re.subn(r"(?m)^#? ?%s = .*$" % key, "%s = %s" % (key, value), text, count=1)
+        if n == 0:
+            text = text.replace("[%s]\n" % table, "[%s]\n%s = %s\n" % (table, key, value), 1)
+        with open(self.config, "w") as f:
+            f.write(text)
 
     def start_server(self, preexec_fn=None):
         """Starts `hostmail serve` and waits until SMTP answers. `preexec_fn`

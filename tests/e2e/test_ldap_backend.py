@@ -28,6 +28,9 @@ access to dn.regex="^(.+,)?o=([^,]+),%(base)s$" attrs=userPassword
   by set.expand="[cn=postmaster,o=$2,%(base)s]/roleOccupant & user" write
   by anonymous auth
   by * none
+access to dn.regex="^(.+,)?o=([^,]+),%(base)s$" attrs=mailbox,homeDirectory,uidNumber,gidNumber
+  by set.expand="[cn=postmaster,o=$2,%(base)s]/roleOccupant & user" =arscd
+  by * read
 access to dn.regex="^(.+,)?o=([^,]+),%(base)s$"
   by set.expand="[cn=postmaster,o=$2,%(base)s]/roleOccupant & user" write
   by * read

@@ -5,11 +5,14 @@ docs/queue-format.md, so this test also pins that format: if the C++ side
 changes it, these entries stop being listed."""
 
 import os
+import pwd
+import shutil
+import subprocess
 import time
 import tomllib
 import unittest
 
-from hostmail_env import HostmailTestCase
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase
 
 EX_DATAERR, EX_NOUSER = 65, 67
 
@@ -65,6 +68,7 @@ class QueueTest(HostmailTestCase):
         super().setUp()
         with open(self.config, "rb") as f:
             state_dir = tomllib.load(f)["storage"]["state_dir"]
+        self.state_dir = state_dir
         self.writer = QueueWriter(state_dir)
 
     def test_empty_queue(self):
@@ -156,3 +160,125 @@ class QueueTest(HostmailTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+EX_NOPERM = 77
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+class QueueLinkAttackTest(HostmailTestCase):
+    """The daemon (vmail) owns <state_dir>/queue, so a compromised daemon can
+    replace queue/tmp by a link to a folder of root's. Root then runs
+    `hostmail queue list` or starts `hostmail serve`: neither may remove,
+    nor chown, anything there; both refuse, naming the link."""
+
+    def setUp(self):
+        super().setUp()
+        with open(self.config, "rb") as f:
+            self.state_dir = tomllib.load(f)["storage"]["state_dir"]
+        self.queue = os.path.join(self.state_dir, "queue")
+        QueueWriter(self.state_dir)
+        # As `serve` leaves them: everything vmail's.
+        for path in (self.dir, self.state_dir, self.queue, os.path.join(self.queue, "tmp"),
+                     os.path.join(self.queue, "active")):
+            shutil.chown(path, VMAIL_USER, VMAIL_GROUP)
+        # A folder of root's, as /etc is: an old root file that looks like a
+        # crash leftover, a root 0600 file, a subfolder.
+        self.target = os.path.join(self.dir, "root-only")
+        os.mkdir(self.target, 0o755)
+        self.old = os.path.join(self.target, "1.1P1Q1R1.msg")
+        self.secret = os.path.join(self.target, "shadow")
+        for path, mode in ((self.old, 0o644), (self.secret, 0o600)):
+            with open(path, "w") as f:
+                f.write("root's\n")
+            os.chmod(path, mode)
+        os.mkdir(os.path.join(self.target, "sub"), 0o700)
+        two_hours_ago = time.time() - 7200
+        os.utime(self.old, (two_hours_ago, two_hours_ago))
+
+    def link(self, sub):
+        folder = os.path.join(self.queue, sub)
+        shutil.rmtree(folder)
+        os.symlink(self.target, folder)
+        return folder
+
+    def assert_untouched(self):
+        for name in ("1.1P1Q1R1.msg", "shadow", "sub", "."):
+            st = os.lstat(os.path.join(self.target, name))
+            self.assertEqual((st.st_uid, st.st_gid), (0, 0), name)
+        self.assertEqual(os.stat(self.secret).st_mode & 0o777, 0o600)
+        self.assertEqual(sorted(os.listdir(self.target)), ["1.1P1Q1R1.msg", "shadow", "sub"])
+
+    def serve_must_refuse(self):
+        proc = subprocess.run([BIN, "--config", self.config, "serve"], capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, EX_NOPERM, proc.stderr)
+        return proc.stderr
+
+    def test_queue_list_as_root_refuses_a_linked_tmp(self):
+        folder = self.link("tmp")
+        r = self.fails(EX_NOPERM, "queue", "list")
+        self.assertIn(f"{folder} is a symbolic link", r.err)
+        self.assert_untouched()
+
+    def test_serve_as_root_refuses_a_linked_tmp_or_active(self):
+        for sub in ("tmp", "active"):
+            folder = self.link(sub)
+            err = self.serve_must_refuse()
+            self.assertIn(f"{folder} is a symbolic link", err)
+            self.assert_untouched()
+            os.unlink(folder)
+            os.mkdir(folder, 0o700)
+            shutil.chown(folder, VMAIL_USER, VMAIL_GROUP)
+
+    def test_serve_as_root_chowns_no_linked_entry(self):
+        # Links and hard links to root's files planted among the entries:
+        # `serve` starts (they are not its files) and gives none of them away.
+        active = os.path.join(self.queue, "active")
+        os.symlink(self.secret, os.path.join(active, "2.2P2Q2R2.env"))
+        os.symlink(os.path.join(self.target, "sub"), os.path.join(self.queue, "tmp", "x"))
+        os.link(self.secret, os.path.join(active, "3.3P3Q3R3.msg"))
+        self.start_server()
+        deadline = time.time() + 10
+        while "running as" not in self.server_log() and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertIn("running as", self.server_log())
+        self.assert_untouched()
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+        self.assert_untouched()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+class DeliverAsRootLinkTest(HostmailTestCase):
+    """`hostmail deliver` run as root (by an MTA) writes into virtual_base,
+    which is vmail's: a mailbox that vmail replaced by a link to a folder of
+    root's must get nothing there, and nothing there may be chowned."""
+
+    def test_a_linked_mailbox_gets_nothing(self):
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "v@example.org", "--password-stdin", stdin="pw\n")
+        self.ok("account", "add", "w@example.org", "--password-stdin", stdin="pw\n")
+        for folder in ("", "state", "vmail", "vmail/domains", "vmail/domains/example.org"):
+            path = os.path.join(self.dir, folder)
+            os.makedirs(path, exist_ok=True)
+            shutil.chown(path, VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        target = os.path.join(self.dir, "root-only")
+        os.mkdir(target, 0o755)
+        os.symlink(target, os.path.join(self.maildirs, "example.org", "v"))
+
+        r = self.run_hm("deliver", "--recipient", "v@example.org", stdin="Subject: x\n\nx\n")
+        self.assertEqual(r.code, 75, r)  # temporary: the calling MTA keeps the message
+        self.assertEqual(os.listdir(target), [])
+        st = os.stat(target)
+        self.assertEqual((st.st_uid, st.st_gid), (0, 0))
+
+        # An ordinary mailbox is written as vmail, as the daemon writes it.
+        r = self.run_hm("deliver", "--recipient", "w@example.org", stdin="Subject: y\n\ny\n")
+        self.assertEqual(r.code, 0, r)
+        mailbox = os.path.join(self.maildirs, "example.org", "w")
+        files = os.listdir(os.path.join(mailbox, "new"))
+        self.assertEqual(len(files), 1)
+        vmail_uid = pwd.getpwnam(VMAIL_USER).pw_uid
+        self.assertEqual(os.stat(os.path.join(mailbox, "new", files[0])).st_uid, vmail_uid)
+        self.assertEqual(os.stat(mailbox).st_uid, vmail_uid)

@@ -42,6 +42,15 @@ def set_limit(config, key, value):
 
 
 class SmtpTestCase(HostmailTestCase):
+    def wait_for_maildir(self, mailbox, count, timeout=10):
+        """The files in a mailbox's new/ once there are `count` of them."""
+        deadline = time.time() + timeout
+        while True:
+            files = self.maildir_files(mailbox)
+            if len(files) >= count or time.time() > deadline:
+                return files
+            time.sleep(0.05)
+
     def setUp(self):
         super().setUp()
         self.ok("domain", "add", "example.org")
@@ -51,6 +60,8 @@ class SmtpTestCase(HostmailTestCase):
             self.ok("account", "add", a, "--password-stdin", stdin="pw\n")
         self.ok("alias", "add", "team@example.org", "john@example.org", "mary@example.org")
         self.ok("alias", "add", "@other.example", "boss@other.example")
+        # What docs/operations.md tells an administrator to set.
+        self.set_option("server", "postmaster_address", '"mary@example.org"')
 
     def smtp(self):
         s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30)
@@ -73,6 +84,49 @@ class SmtpTestCase(HostmailTestCase):
             lines.append(line)
             if len(line) < 4 or line[3] != "-":
                 return int(line[:3]), "".join(lines)
+
+
+class PostmasterTest(SmtpTestCase):
+    """Issue 11.5: mail for postmaster and abuse is never accepted and then
+    lost: it reaches the person the aliases file or [server]
+    postmaster_address names, or is refused for now."""
+
+    def setUp(self):
+        super().setUp()
+        self.set_option("server", "postmaster_address", '""')
+
+    def test_postmaster_mail_with_nowhere_to_go_is_refused_for_now(self):
+        self.start_server()
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("")
+        for rcpt in ("postmaster", "postmaster@example.org", "abuse@other.example"):
+            code, text = s.rcpt(rcpt)
+            self.assertEqual(code, 451, (rcpt, text))
+            self.assertIn(b"nowhere to go", text)
+        self.assertIn("postmaster_address", self.server_log())
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_the_aliases_file_takes_postmaster_and_abuse_to_a_person(self):
+        with open(self.aliases, "w") as f:
+            f.write("# as Debian ships it, plus a line for root\n"
+                    "postmaster: root\nabuse: root\nroot: john@example.org\n")
+        self.start_server()
+        s = self.smtp()
+        refused = s.sendmail("", ["Postmaster", "postmaster@example.org", "abuse@example.org",
+                                  "postmaster@other.example"], MESSAGE)
+        self.assertEqual(refused, {})
+        # One message, one copy for john however many ways lead to him.
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        s.sendmail("a@elsewhere.example", ["abuse@other.example"], MESSAGE)
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 2)), 2)
+        self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+
+    def test_postmaster_address_takes_what_nothing_else_does(self):
+        self.set_option("server", "postmaster_address", '"boss@other.example"')
+        self.start_server()
+        self.smtp().sendmail("", ["abuse@example.org"], MESSAGE)
+        self.assertEqual(len(self.wait_for_maildir("other.example/boss", 1)), 1)
 
 
 class DeliveryTest(SmtpTestCase):
@@ -152,6 +206,13 @@ class DeliveryTest(SmtpTestCase):
                      "postmaster@other.example", "abuse@other.example"):
             code, text = s.rcpt(rcpt)
             self.assertEqual(code, 250, (rcpt, text))
+
+    def test_postmaster_mail_arrives(self):
+        s = self.smtp()
+        refused = s.sendmail("", ["postmaster", "postmaster@example.org", "abuse@example.org"],
+                             MESSAGE)
+        self.assertEqual(refused, {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/mary", 1)), 1)
 
     def test_recipient_delimiter(self):
         s = self.smtp()
@@ -338,6 +399,60 @@ class DeliveryTest(SmtpTestCase):
         self.assertTrue(files[0].endswith(b"Subject: lda\n\nvia deliver\n"))
         r = self.run_hm("deliver", "--recipient", "ghost@example.org", stdin="x\n")
         self.assertEqual(r.code, 67, r)
+
+
+class DuplicatesAndQuotaTest(SmtpTestCase):
+    """Issue 11.8: repeated recipients are delivered once, and an account's
+    quota is kept (Maildir++ maildirsize) and enforced at RCPT and at
+    delivery."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("account", "add", "small@example.org", "--quota", "20000",
+                "--password-stdin", stdin="pw\n")
+        self.start_server()
+
+    def test_a_thousand_identical_rcpts_make_one_copy(self):
+        body = "Subject: many\r\n\r\n" + ("x" * 990 + "\r\n") * 100
+        refused = self.smtp().sendmail("a@elsewhere.example", ["john@example.org"] * 1000
+                                       + ["team@example.org"], body)
+        self.assertEqual(refused, {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        time.sleep(0.3)  # a second copy would have been written with the first
+        self.assertEqual(len(self.maildir_files("example.org/john")), 1)
+        self.assertEqual(len(self.maildir_files("example.org/mary")), 1)
+
+    def test_quota_is_enforced_at_rcpt_and_at_delivery(self):
+        message = "Subject: 15 KB\r\n\r\n" + ("y" * 998 + "\r\n") * 15
+        s = self.smtp()
+        self.assertEqual(s.sendmail("a@elsewhere.example", ["small@example.org"], message), {})
+        self.assertEqual(len(self.wait_for_maildir("example.org/small", 1)), 1)
+        with open(os.path.join(self.maildirs, "example.org/small/maildirsize")) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "20000S")
+        # smtplib announces SIZE: the second does not fit, the client is told so.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as refused:
+            s.sendmail("a@elsewhere.example", ["small@example.org"], message)
+        code, text = refused.exception.recipients["small@example.org"]
+        self.assertEqual((code, text[:5]), (452, b"4.2.2"))
+        # Larger than the whole quota: refused for good.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as refused:
+            s.sendmail("a@elsewhere.example", ["small@example.org"], message * 2)
+        self.assertEqual(refused.exception.recipients["small@example.org"][0], 552)
+        # Without SIZE the message is accepted, and waits in the queue until
+        # there is room: never a third file over the quota, never lost.
+        sock, f = self.raw()
+        for line, want in ((b"HELO c.example", 250), (b"MAIL FROM:<a@elsewhere.example>", 250),
+                           (b"RCPT TO:<small@example.org>", 250), (b"DATA", 354)):
+            sock.sendall(line + b"\r\n")
+            self.assertEqual(self.reply(f)[0], want, line)
+        sock.sendall(message.encode() + b".\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        self.assertEqual(len(self.maildir_files("example.org/small")), 1)
+        queued = self.ok("queue", "list", "--json").json()
+        self.assertEqual([(e["recipient"], e["state"]) for e in queued],
+                         [("small@example.org", "deferred")])
+        self.assertIn("4.2.2", self.ok("queue", "list").out)
 
 
 class LimitsTest(SmtpTestCase):

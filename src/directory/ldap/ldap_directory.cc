@@ -192,7 +192,10 @@ Alias LdapDirectory::to_alias(const Entry& e) const {
 
 Result<std::optional<Domain>> LdapDirectory::find_domain(std::string_view domain) {
   uint64_t generation = domain_cache_.begin();
-  if (auto hit = domain_cache_.get(domain)) return *hit;
+  // Only what exists is served from the cache: a miss is always asked
+  // live, so an entry added a moment ago by any tool is found, and a cached
+  // "no" never turns into a 5xx for real mail (one search, as in Postfix).
+  if (auto hit = domain_cache_.get(domain); hit && hit->has_value()) return *hit;
   auto e = find_entry(options_.domain_filter, domain, {"1.1"});
   if (!e) return fail(std::move(e).error());
   std::optional<Domain> result;
@@ -204,7 +207,7 @@ Result<std::optional<Domain>> LdapDirectory::find_domain(std::string_view domain
 Result<std::optional<Account>> LdapDirectory::find_account(std::string_view address) {
   uint64_t generation = account_cache_.begin();
   uint64_t dn_generation = dn_cache_.begin();
-  if (auto hit = account_cache_.get(address)) return *hit;
+  if (auto hit = account_cache_.get(address); hit && hit->has_value()) return *hit;
   auto e = find_entry(options_.account_filter, address, account_attribute_names());
   if (!e) return fail(std::move(e).error());
   std::optional<Account> result;
@@ -220,7 +223,7 @@ Result<std::optional<Account>> LdapDirectory::find_account(std::string_view addr
 
 Result<std::optional<Alias>> LdapDirectory::find_alias(std::string_view address) {
   uint64_t generation = alias_cache_.begin();
-  if (auto hit = alias_cache_.get(address)) return *hit;
+  if (auto hit = alias_cache_.get(address); hit && hit->has_value()) return *hit;
   auto e = find_entry(options_.alias_filter, address, {"mail", options_.alias_attribute});
   if (!e) return fail(std::move(e).error());
   std::optional<Alias> result;
@@ -333,7 +336,7 @@ Result<AddressEntry> LdapDirectory::find_alias_or_account(std::string_view addre
   uint64_t dn_generation = dn_cache_.begin();
   if (auto alias = alias_cache_.get(address)) {
     if (alias->has_value()) return AddressEntry{std::move(*alias), std::nullopt};
-    if (auto account = account_cache_.get(address)) {
+    if (auto account = account_cache_.get(address); account && account->has_value()) {
       return AddressEntry{std::nullopt, std::move(*account)};
     }
   }
@@ -616,6 +619,24 @@ Attributes LdapDirectory::account_attributes(const Account& a) const {
   return attrs;
 }
 
+// A check before the write, so two writers may still race: slapd's `unique`
+// overlay on the mailbox attribute closes that (docs/ldap/slapd.conf.example).
+Status LdapDirectory::mailbox_free(const Account& account) {
+  std::string_view key = rules::mailbox_key(account.mailbox);
+  if (key.empty()) return ok();
+  const std::string& attr = options_.account_attribute;
+  std::string value = escape_filter_value(key);
+  std::string filter = fmt::format("(&(objectClass=CourierMailAccount)(|({}={})({}={}/)))", attr,
+                                   value, attr, value);
+  auto found = search(options_.base, Scope::kSubtree, filter, {"mail"}, 2);
+  if (!found) return fail(std::move(found).error());
+  for (const Entry& e : *found) {
+    std::string holder = ascii_lower(trim(e.first("mail")));
+    if (holder != account.address) return fail(rules::mailbox_taken(account.mailbox, holder));
+  }
+  return ok();
+}
+
 Status LdapDirectory::add_account(const Actor& actor, const Account& account) {
   HM_TRY(check_account_address(account.address));
   std::string_view domain = domain_of(account.address);
@@ -630,6 +651,7 @@ Status LdapDirectory::add_account(const Actor& actor, const Account& account) {
   auto alias = find_entry(options_.alias_filter, account.address, {"1.1"});
   if (!alias) return fail(std::move(alias).error());
   if (alias->has_value()) return fail(account_is_alias(account.address));
+  HM_TRY(mailbox_free(account));
   auto who = writer(actor);
   if (!who) return fail(std::move(who).error());
 
@@ -649,18 +671,24 @@ Status LdapDirectory::add_account(const Actor& actor, const Account& account) {
 }
 
 Status LdapDirectory::update_account(const Actor& actor, const Account& account) {
-  auto existing = find_entry(options_.account_filter, account.address, {"1.1"});
+  auto existing = find_entry(options_.account_filter, account.address, account_attribute_names());
   if (!existing) return fail(std::move(existing).error());
   if (!existing->has_value()) {
     return fail(ErrorKind::kNotFound, fmt::format("account {} does not exist", account.address));
   }
+  HM_TRY(mailbox_free(account));
   auto who = writer(actor);
   if (!who) return fail(std::move(who).error());
   std::vector<Modification> mods;
-  // Replace with no values removes an attribute, and is no error when absent.
+  // Only what changes is written: slapd's rules may let a postmaster change
+  // a password but not where the mail is stored (mailbox, homeDirectory,
+  // uidNumber, gidNumber; docs/ldap/slapd.conf.example). Replace with no
+  // values removes an attribute, and is no error when absent.
   for (auto& [name, values] : account_attributes(account)) {
+    if ((*existing)->values(name) == values) continue;
     mods.push_back({Op::kReplace, name, values});
   }
+  if (mods.empty()) return ok();
   return write(*who, [&](Connection& c) { return c.modify((*existing)->dn, mods); });
 }
 

@@ -126,6 +126,8 @@ class LdapDirectory final : public Directory {
   // Searches as the service identity.
   Result<std::vector<Entry>> search(const std::string& base, Scope scope, const std::string& filter,
                                     const std::vector<std::string>& attributes, int size_limit = 0);
+  // kExists when another account already has this account's Maildir.
+  Status mailbox_free(const Account& account);
   Result<std::optional<Entry>> find_entry(const std::string& filter_pattern, std::string_view key,
                                           const std::vector<std::string>& attributes);
   // Runs a change as `who` and clears the caches.

@@ -15,6 +15,8 @@ using rules::check_account_address;
 using rules::check_alias;
 using rules::check_domain_name;
 using rules::domain_of;
+using rules::mailbox_key;
+using rules::mailbox_taken;
 using rules::not_hosted;
 
 Error unavailable() {
@@ -198,6 +200,16 @@ Status MemoryDirectory::delete_domain(const Actor& /*actor*/, std::string_view d
   return ok();
 }
 
+Status MemoryDirectory::mailbox_free(const Account& account) const {
+  if (account.mailbox.empty()) return ok();
+  for (const auto& [address, other] : state_.accounts) {
+    if (address != account.address && mailbox_key(other.mailbox) == mailbox_key(account.mailbox)) {
+      return fail(mailbox_taken(account.mailbox, address));
+    }
+  }
+  return ok();
+}
+
 Status MemoryDirectory::add_account(const Actor& /*actor*/, const Account& account) {
   HM_TRY(available());
   HM_TRY(check_account_address(account.address));
@@ -212,6 +224,7 @@ Status MemoryDirectory::add_account(const Actor& /*actor*/, const Account& accou
                 fmt::format("{} is already an alias; delete the alias or choose another address",
                             account.address));
   }
+  HM_TRY(mailbox_free(account));
   state_.accounts.emplace(account.address, account);
   return ok();
 }
@@ -223,6 +236,7 @@ Status MemoryDirectory::update_account(const Actor& /*actor*/, const Account& ac
   if (it == state_.accounts.end()) {
     return fail(ErrorKind::kNotFound, fmt::format("account {} does not exist", account.address));
   }
+  HM_TRY(mailbox_free(account));
   it->second = account;
   return ok();
 }

@@ -77,6 +77,9 @@ class MemoryDirectory : public Directory {
 
   // kTemporary while set_unavailable(true) is in effect.
   Status available() const;
+  // kExists when another account already has this account's Maildir. Called
+  // with mutex_ held.
+  Status mailbox_free(const Account& account) const;
   // Adds alias to state with the checks of add_alias.
   static Status insert_alias(State& state, const Alias& alias);
   // Removes an account as delete_account does; it must exist.

@@ -65,7 +65,10 @@ int64_t Query::integer(int column) const { return sqlite3_column_int64(stmt_, co
 Result<Connection> Connection::open(const std::string& path, int flags,
                                     std::chrono::milliseconds busy_timeout) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // Never through a symbolic link: the database lies in a folder the
+  // unprivileged daemon can write, and `serve` and the CLI may open it as
+  // root; a planted link must not make root open (or create) another file.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
   // sqlite3_open_v2 hands out a handle even on failure; the Connection owns
   // it from here so that it is closed on every path.
   Connection connection(path, raw);

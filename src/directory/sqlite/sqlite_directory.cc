@@ -19,6 +19,8 @@ using rules::check_account_address;
 using rules::check_alias;
 using rules::check_domain_name;
 using rules::domain_of;
+using rules::mailbox_key;
+using rules::mailbox_taken;
 using rules::not_hosted;
 
 constexpr const char* kAccountColumns =
@@ -381,6 +383,19 @@ Status SqliteDirectory::delete_domain(const Actor& /*actor*/, std::string_view d
   return transaction->commit();
 }
 
+Status SqliteDirectory::mailbox_free(const Account& account) {
+  if (account.mailbox.empty()) return ok();
+  // rtrim: "d/u/" and "d/u" are one folder. A scan, but only on writes.
+  auto query = connection_.prepare(
+      "SELECT address FROM accounts WHERE rtrim(mailbox, '/') = ? AND address <> ? LIMIT 1");
+  if (!query) return fail(std::move(query).error());
+  query->bind(mailbox_key(account.mailbox)).bind(account.address);
+  auto row = query->step();
+  if (!row) return fail(std::move(row).error());
+  if (*row) return fail(mailbox_taken(account.mailbox, query->text(0)));
+  return ok();
+}
+
 Status SqliteDirectory::add_account(const Actor& /*actor*/, const Account& account) {
   HM_TRY(check_account_address(account.address));
   std::string_view domain = domain_of(account.address);
@@ -398,6 +413,7 @@ Status SqliteDirectory::add_account(const Actor& /*actor*/, const Account& accou
   auto alias = alias_exists(account.address);
   if (!alias) return fail(std::move(alias).error());
   if (*alias) return fail(account_is_alias(account.address));
+  HM_TRY(mailbox_free(account));
   static const std::string sql =
       fmt::format("INSERT INTO accounts (domain, {}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   kAccountColumns);
@@ -413,6 +429,7 @@ Status SqliteDirectory::update_account(const Actor& /*actor*/, const Account& ac
   std::lock_guard lock(mutex_);
   auto transaction = Transaction::begin(connection_);
   if (!transaction) return fail(std::move(transaction).error());
+  HM_TRY(mailbox_free(account));
   auto update = connection_.prepare(
       "UPDATE accounts SET password_hash = ?, name = ?, home_directory = ?, mailbox = ?, "
       "uid_number = ?, gid_number = ?, quota_bytes = ?, disable_imap = ?, disable_pop3 = ? "

@@ -96,6 +96,8 @@ class SqliteDirectory final : public Directory {
   // The helpers below expect mutex_ held (and, for changes, a transaction).
   Result<bool> domain_exists(std::string_view domain);
   Result<bool> account_exists(std::string_view address);
+  // kExists when another account already has this account's Maildir.
+  Status mailbox_free(const Account& account);
   Result<bool> alias_exists(std::string_view address);
   Status insert_alias(const Alias& alias);
 

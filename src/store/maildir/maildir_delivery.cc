@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -117,8 +118,16 @@ uint64_t random64() {
   return value;
 }
 
-std::string full_name(const std::string& hostname, size_t size) {
-  return unique_name(hostname) + fmt::format(",S={}", size);
+// ",S=" is the size of the file (Unix line ends, as stored); ",W=" the size
+// with CRLF line ends, which IMAP's RFC822.SIZE reports (Dovecot's
+// convention), so neither needs the file to be read.
+std::string full_name(const std::string& hostname, std::string_view message) {
+  size_t lines = 0;
+  for (const char *p = message.data(), *end = p + message.size();
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))); ++p) {
+    ++lines;
+  }
+  return unique_name(hostname) + fmt::format(",S={},W={}", message.size(), message.size() + lines);
 }
 
 // mkdir -p for the folders above a Maildir, recording what it created.
@@ -334,7 +343,7 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
 Result<std::string> write_tmp(const Prepared& p, std::string_view message, const MaildirTarget& t,
                               const DeliveryOptions& options) {
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
-    std::string name = full_name(options.hostname, message.size());
+    std::string name = full_name(options.hostname, message);
     std::string path = p.tmp + "/" + name;
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
     if (fd.get() < 0) {
@@ -399,8 +408,8 @@ enum class Placed {
 // EINVAL) the link is used. `name` may be changed to a fresh one when it is
 // taken in this target.
 Result<Placed> place_in_new(const std::string& src, const Prepared& dst, std::string& name,
-                            const MaildirTarget& t, const DeliveryOptions& options, size_t size,
-                            bool move) {
+                            const MaildirTarget& t, const DeliveryOptions& options,
+                            std::string_view message, bool move) {
   bool recreated = false;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     std::string dest = dst.new_ + "/" + name;
@@ -409,7 +418,7 @@ Result<Placed> place_in_new(const std::string& src, const Prepared& dst, std::st
     if (rc == 0) return move ? Placed::kMoved : Placed::kLinked;
     const int err = errno;
     if (err == EEXIST) {
-      name = full_name(options.hostname, size);
+      name = full_name(options.hostname, message);
       continue;
     }
     if (move && (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP)) {
@@ -446,7 +455,7 @@ Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
   if (!name) return fail(name.error());
   std::string tmp_path = p.tmp + "/" + *name;
   std::string final_name = *name;
-  auto placed = place_in_new(tmp_path, p, final_name, t, options, message.size(), /*move=*/false);
+  auto placed = place_in_new(tmp_path, p, final_name, t, options, message, /*move=*/false);
   // The tmp/ name has served its purpose whether or not the link worked.
   ::unlink(tmp_path.c_str());
   if (!placed) return fail(placed.error());
@@ -523,7 +532,7 @@ std::vector<Result<std::string>> deliver(std::string_view message,
                         (targets[i].uid == src_target.uid && targets[i].gid == src_target.gid);
       std::string name = source_name;
       if (same_owner) {
-        auto placed = place_in_new(source_path, p, name, targets[i], options, message.size(),
+        auto placed = place_in_new(source_path, p, name, targets[i], options, message,
                                    /*move=*/n == 1);
         if (!placed) {
           p.error = placed.error();

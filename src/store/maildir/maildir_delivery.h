@@ -15,7 +15,9 @@
 // delivery); a new/ that has gone is created again.
 //
 // File names follow the Maildir convention and are unique across processes
-// and hosts: "<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>,S=<size>".
+// and hosts: "<seconds>.M<micro>P<pid>Q<counter>R<random>.<host>,S=<size>,W=<size
+// with CRLF line ends>" (the ",W=" part as Dovecot writes it, for IMAP's
+// RFC822.SIZE).
 //
 // Thread-safe: may be called from any number of threads and processes.
 

@@ -271,6 +271,18 @@ TEST(ConfigCheck, LocalNeedsPamService) {
   EXPECT_EQ(keys(check(c)), std::vector<std::string>{"local.pam_service"});
 }
 
+TEST(ConfigCheck, LocalDeliveryTimeoutIsBelowTheDataTimeout) {
+  Config c = valid();
+  c.local.enabled = true;
+  c.limits.data_timeout_s = 600;
+  c.local.delivery_timeout_s = 600;
+  EXPECT_EQ(keys(check(c)), std::vector<std::string>{"local.delivery_timeout_s"});
+  c.local.delivery_timeout_s = 0;
+  EXPECT_EQ(keys(check(c)), (std::vector<std::string>{"local.delivery_timeout_s"}));
+  c.local.delivery_timeout_s = 60;
+  EXPECT_TRUE(check(c).empty());
+}
+
 TEST(ConfigCheck, StorageMustBeSet) {
   Config c = valid();
   c.storage.virtual_base = "";

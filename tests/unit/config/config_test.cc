@@ -80,6 +80,7 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_FALSE(c.local.enabled);
   EXPECT_EQ(c.local.mailbox_command, "");
   EXPECT_EQ(c.local.pam_service, "hostmail");
+  EXPECT_EQ(c.local.delivery_timeout_s, 60u);
   EXPECT_EQ(c.tls.cert, "");
   EXPECT_EQ(c.tls.key, "");
   EXPECT_EQ(c.admin.superuser, "admin");
@@ -147,6 +148,7 @@ state_dir = "/srv/state"
 enabled = true
 mailbox_command = "/usr/bin/procmail"
 pam_service = "mail"
+delivery_timeout_s = 45
 
 [tls]
 cert = "cert.pem"
@@ -210,6 +212,7 @@ sink = "syslog"
   EXPECT_TRUE(c.local.enabled);
   EXPECT_EQ(c.local.mailbox_command, "/usr/bin/procmail");
   EXPECT_EQ(c.local.pam_service, "mail");
+  EXPECT_EQ(c.local.delivery_timeout_s, 45u);
   EXPECT_EQ(c.tls.cert, (d / "cert.pem").string());
   EXPECT_EQ(c.tls.key, (d / "key.pem").string());
   EXPECT_EQ(c.admin.superuser, "root");
@@ -238,7 +241,7 @@ TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
   std::string msg = load_error("# comment\n[server]\nhostname = \"a.example\"\nfoo = 1\n");
   EXPECT_EQ(msg,
             "/etc/hostmail/hostmail.toml:4: server.foo: unknown key 'foo' in [server]; known "
-            "keys: hostname; remove it or correct its spelling");
+            "keys: hostname, postmaster_address; remove it or correct its spelling");
 }
 
 TEST(ConfigLoad, UnknownTableIsReported) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,7 +71,10 @@ class DeliveryAgentTest : public ::testing::Test {
     directory::ResolverOptions ro;
     ro.local_enabled = true;
     ro.local_domains = {"mx.example"};
-    ro.local_user_exists = [](std::string_view name) -> Result<bool> { return name == "bob"; };
+    ro.local_user = [](std::string_view name) -> Result<std::optional<directory::LocalUser>> {
+      if (name == "bob") return directory::LocalUser{1001};
+      return std::optional<directory::LocalUser>();
+    };
     resolver_ = std::make_unique<directory::Resolver>(directory_, ro);
     agent_ = make_agent(/*with_bounces=*/true);
   }
@@ -82,7 +87,10 @@ class DeliveryAgentTest : public ::testing::Test {
     o.fsync = false;
     SenderResolver resolve;
     if (with_bounces) {
-      resolve = [this](std::string_view a) { return resolver_->resolve(a); };
+      resolve = [this](std::string_view a) {
+        sender_lookups_.push_back(std::string(a));
+        return resolver_->resolve(a);
+      };
     }
     return std::make_unique<DeliveryAgent>(
         o, *queue_, std::make_unique<ScriptedLocalDelivery>(local_), std::move(resolve));
@@ -123,6 +131,7 @@ class DeliveryAgentTest : public ::testing::Test {
   }
 
   std::string root_;
+  std::vector<std::string> sender_lookups_;  // every address the agent resolved
   directory::memory::MemoryDirectory directory_;
   std::unique_ptr<queue::Queue> queue_;
   std::unique_ptr<directory::Resolver> resolver_;
@@ -192,6 +201,112 @@ TEST_F(DeliveryAgentTest, PartialFailureDeliversTheRestAndBouncesTheFailure) {
   EXPECT_TRUE(contains(mail[0], "Original-Recipient: rfc822;team@example.org\n"));
   EXPECT_TRUE(contains(mail[0], "Final-Recipient: rfc822;bob@mx.example\n"));
   EXPECT_TRUE(queued().empty());
+}
+
+// Issue 11.3: an account's mailbox attribute never leads outside its own
+// domain's folder (another tenant's Maildir, the top of virtual_base): the
+// message waits in the queue for the administrator to mend the entry.
+TEST_F(DeliveryAgentTest, AMailboxOutsideTheAccountsDomainIsNeverWritten) {
+  directory::Actor admin{"admin", ""};
+  must(directory_.add_domain(admin, {"tenant.example"}, {}));
+  for (const char* mailbox : {"example.org/user9/", "./", "tenant.example/../example.org/user1/"}) {
+    directory::Account evil;
+    evil.address = "evil@tenant.example";
+    evil.mailbox = mailbox;
+    must(directory_.add_account(admin, evil));
+    auto report = agent_->deliver({"", {rcpt("evil@tenant.example")}}, kMessage);
+    ASSERT_TRUE(report) << report.error().describe();
+    EXPECT_EQ(report->delivered, 0u) << mailbox;
+    EXPECT_EQ(report->queued, 1u) << mailbox;
+    must(directory_.delete_account(admin, "evil@tenant.example"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/vmail/example.org/user9"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/vmail/new"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/vmail/tmp"));
+  EXPECT_TRUE(inbox("user1").empty());
+  EXPECT_EQ(queued().size(), 3u);
+}
+
+// Issue 11.6, the documented window: when the Maildir copies are written but
+// the rest of the message cannot be queued (the spool's disk is full), the
+// answer is a temporary failure, so nothing is lost, and the client's retry
+// delivers those copies a second time (at least once, never zero times).
+TEST_F(DeliveryAgentTest, QueueFailureAfterMaildirCopiesIsTemporaryAndMayDuplicate) {
+  must(directory_.add_alias({"admin", ""},
+                            {"both@example.org", {"user1@example.org", "x@remote.example"}}));
+  // The queue's tmp/ is no folder any more: enqueue fails as on a full disk.
+  const std::string spool_tmp = queue_->path() + "/tmp";
+  std::filesystem::remove_all(spool_tmp);
+  { std::ofstream blocker(spool_tmp); }
+  auto report = agent_->deliver({"user2@example.org", {rcpt("both@example.org")}}, kMessage);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().kind(), ErrorKind::kTemporary);
+  EXPECT_EQ(inbox("user1").size(), 1u);  // written before the queue failed
+  EXPECT_TRUE(queued().empty());
+  // The client retries once the disk has room: user1 gets a second copy.
+  std::filesystem::remove(spool_tmp);
+  std::filesystem::create_directory(spool_tmp);
+  // The queue works in the folders it opened, never in one put in their
+  // place later (issue 11.1): a queue opened now finds the new tmp/.
+  agent_.reset();
+  auto reopened = queue::Queue::open(root_ + "/state", /*fsync=*/false);
+  ASSERT_TRUE(reopened) << reopened.error().describe();
+  queue_ = std::make_unique<queue::Queue>(std::move(*reopened));
+  agent_ = make_agent(/*with_bounces=*/true);
+  report = agent_->deliver({"user2@example.org", {rcpt("both@example.org")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->queued, 1u);
+  EXPECT_EQ(inbox("user1").size(), 2u);
+}
+
+// Issue 11.8: one mailbox reached several times in one message (the same
+// RCPT repeated, or through aliases that meet) gets one copy.
+TEST_F(DeliveryAgentTest, AMailboxReachedSeveralTimesGetsOneCopy) {
+  must(directory_.add_alias({"admin", ""}, {"team@example.org", {"user1@example.org"}}));
+  std::vector<Recipient> rcpts;
+  for (int i = 0; i < 50; ++i) rcpts.push_back(rcpt("user1@example.org"));
+  rcpts.push_back(rcpt("team@example.org"));
+  auto report = agent_->deliver({"", rcpts}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->delivered, 1u);
+  EXPECT_EQ(inbox("user1").size(), 1u);
+}
+
+// Issue 11.8: an account's quota is kept in Maildir++ maildirsize and
+// enforced: a message that does not fit waits in the queue (452 4.2.2),
+// and admits() tells SMTP at RCPT time.
+TEST_F(DeliveryAgentTest, QuotaIsKeptInMaildirsizeAndEnforced) {
+  directory::Actor admin{"admin", ""};
+  auto a = directory_.find_account("user1@example.org");
+  ASSERT_TRUE(a && a->has_value());
+  directory::Account limited = **a;
+  limited.quota_bytes = 4000;
+  must(directory_.update_account(admin, limited));
+  const std::string body(1500, 'x');
+  const std::string message = "Subject: big\r\n\r\n" + body + "\r\n";
+  for (int i = 0; i < 2; ++i) {
+    auto report = agent_->deliver({"", {rcpt("user1@example.org")}}, message);
+    ASSERT_TRUE(report) << report.error().describe();
+    EXPECT_EQ(report->delivered, 1u) << i;
+  }
+  std::ifstream in(root_ + "/vmail/example.org/user1/maildirsize");
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, "4000S");
+  EXPECT_TRUE(agent_->admits(rcpt("user1@example.org").resolution, 0));
+  auto third = agent_->deliver({"", {rcpt("user1@example.org")}}, message);
+  ASSERT_TRUE(third) << third.error().describe();
+  EXPECT_EQ(third->delivered, 0u);
+  EXPECT_EQ(third->queued, 1u);
+  EXPECT_EQ(inbox("user1").size(), 2u);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].last_error, "452 4.2.2 mailbox full");
+  auto room = agent_->admits(rcpt("user1@example.org").resolution, 1500);
+  ASSERT_FALSE(room);
+  EXPECT_EQ(room.error().kind(), ErrorKind::kOverQuota);
+  // Without a quota nothing is counted or refused.
+  EXPECT_TRUE(agent_->admits(rcpt("user2@example.org").resolution, 1u << 30));
 }
 
 TEST_F(DeliveryAgentTest, CallerThatReportsTotalFailureGetsNoBounce) {
@@ -292,10 +407,48 @@ TEST_F(DeliveryAgentTest, AnExpiredBounceIsDroppedNotBounced) {
   ASSERT_TRUE(report);
   auto entries = queued();
   ASSERT_EQ(entries.size(), 1u);  // the bounce, waiting for the relay
+  ASSERT_EQ(entries[0].sender, "");
+  sender_lookups_.clear();
   must(agent_->run_queue(directory_, entries[0].arrived + queue::Queue::kGiveUpAfter));
   EXPECT_TRUE(queued().empty());
+  // Settled by the null-sender rule itself, not by a failed attempt to
+  // address a bounce of the bounce to "<>".
+  EXPECT_EQ(std::count(sender_lookups_.begin(), sender_lookups_.end(), ""), 0);
   EXPECT_TRUE(inbox("user1").empty());
   EXPECT_TRUE(inbox("user2").empty());
+}
+
+// Issue 12: a retry resolves the recipient again, as at RCPT time. An
+// account deleted while its mail waited fails at once with 5.1.1 and is
+// bounced now (not after 5 days as "expired"); a directory outage is an
+// attempt that counts, with its error and the next try set.
+TEST_F(DeliveryAgentTest, ARetryResolvesTheRecipientAgain) {
+  queue::QueuedRecipient waiting;
+  waiting.address = "user1@example.org";
+  waiting.original = "user1@example.org";
+  waiting.state = State::kDeferred;
+  waiting.last_error = "452 4.2.2 mailbox full";
+  auto id = queue_->enqueue("user2@example.org", {waiting}, kMessage);
+  ASSERT_TRUE(id) << id.error().describe();
+
+  directory_.set_unavailable(true);
+  const auto now = std::chrono::system_clock::now();
+  must(agent_->run_queue(directory_, now));
+  directory_.set_unavailable(false);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].attempts, 1u);
+  EXPECT_EQ(entries[0].recipients[0].state, State::kDeferred);
+  EXPECT_TRUE(contains(entries[0].recipients[0].last_error, "451 4.3.0"));
+  EXPECT_GT(entries[0].recipients[0].next_attempt, now);
+
+  must(directory_.delete_account({"admin", ""}, "user1@example.org"));
+  must(agent_->run_queue(directory_, entries[0].recipients[0].next_attempt));
+  EXPECT_TRUE(queued().empty());
+  EXPECT_TRUE(inbox("user1").empty());
+  auto bounce = inbox("user2");
+  ASSERT_EQ(bounce.size(), 1u);
+  EXPECT_TRUE(contains(bounce[0], "Status: 5.1.1")) << bounce[0];
 }
 
 TEST_F(DeliveryAgentTest, SenderThatCannotReceiveMailDropsTheBounce) {

@@ -158,6 +158,29 @@ TEST_F(AdminServiceTest, PasswordChange) {
   EXPECT_EQ(joe.set_password("joe@example.org", "").error().kind(), ErrorKind::kInvalid);
 }
 
+// Issue 11.2: a domain's postmaster is a tenant; a bare maildrop is a shell
+// account of the machine (root, daemon...), which only the superuser may
+// name. Addresses, in and out of their domain, stay theirs to give.
+TEST_F(AdminServiceTest, OnlyTheSuperuserMayAliasToLocalAccounts) {
+  auto admin = as_superuser();
+  must(admin.add_domain("one.example", ""));
+  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+  must(admin.grant_postmaster("one.example", "pm@one.example"));
+  auto pm = as("pm@one.example");
+  for (const char* local : {"root", "daemon", "alice"}) {
+    auto refused = pm.add_alias("x@one.example", {local});
+    ASSERT_FALSE(refused) << local;
+    EXPECT_EQ(refused.error().kind(), ErrorKind::kPermission) << local;
+  }
+  auto mixed = pm.add_alias("y@one.example", {"pm@one.example", "root"});
+  ASSERT_FALSE(mixed);
+  auto aliases = admin.list_aliases("one.example");
+  ASSERT_TRUE(aliases);
+  for (const Alias& a : *aliases) EXPECT_NE(a.address, "y@one.example");
+  must(pm.add_alias("x@one.example", {"pm@one.example", "someone@elsewhere.example"}));
+  must(admin.add_alias("ops@one.example", {"root"}));
+}
+
 TEST_F(AdminServiceTest, PostmasterDelegation) {
   auto admin = as_superuser();
   must(admin.add_domain("one.example", ""));

@@ -3,24 +3,31 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
 
 #include "test_tree.h"
 
 namespace hm::directory {
 namespace {
 
-// Lets a test hold every lookup until it says go.
+// Lets a test hold every lookup until it says go, and tells it when the
+// first lookup has started (so no sleep has to stand in for "it is running").
 class GatedDirectory : public memory::MemoryDirectory {
  public:
   Result<std::optional<Domain>> find_domain(std::string_view d) override {
+    std::call_once(first_, [this] { entered_.set_value(); });
     gate_.wait();
     return MemoryDirectory::find_domain(d);
   }
   void open() { release_.set_value(); }
+  void wait_until_running() { running_.wait(); }
 
  private:
   std::promise<void> release_;
   std::shared_future<void> gate_ = release_.get_future().share();
+  std::once_flag first_;
+  std::promise<void> entered_;
+  std::shared_future<void> running_ = entered_.get_future().share();
 };
 
 TEST(AsyncDirectory, ResolvesOnWorkerThreads) {
@@ -94,6 +101,8 @@ TEST(AsyncDirectory, QueuedTooLongIsTemporary) {
                 [&](Result<Resolution> r) { first.set_value(std::move(r)); });
   async.resolve("user2@domain1.example",
                 [&](Result<Resolution> r) { second.set_value(std::move(r)); });
+  dir.wait_until_running();  // the first holds the only worker...
+  // ...while the second waits past its 50 ms in the queue.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   dir.open();
   EXPECT_TRUE(first.get_future().get());  // was running already
@@ -114,6 +123,7 @@ TEST(AsyncDirectory, DestructionCompletesQueuedCalls) {
     async.resolve("user1@domain1.example", [](Result<Resolution>) {});
     async.resolve("user2@domain1.example",
                   [&](Result<Resolution> r) { queued.set_value(std::move(r)); });
+    dir.wait_until_running();
     // The running call ends only after the destructor has begun, so the
     // queued one is still waiting when the pool stops.
     opener = std::thread([&] {

@@ -25,11 +25,22 @@ class AuthenticatorTest : public ::testing::Test {
     options_.superuser = "admin";
     options_.superuser_password_hash = auth::hash_password("root pw", "SSHA512").value();
     options_.local_enabled = true;
-    options_.local_check = [](std::string_view user, std::string_view pw) -> Result<bool> {
+    options_.local_check = [this](std::string_view user, std::string_view pw) -> Result<bool> {
+      ++pam_calls_;
       if (user == "down") return fail(ErrorKind::kTemporary, "PAM unavailable");
+      if (user == "root") return pw == "toor";
       return user == "alice" && pw == "wonderland";
     };
+    options_.local_user = [](std::string_view name) -> Result<std::optional<LocalUser>> {
+      if (name == "alice") return LocalUser{1001};
+      if (name == "down") return LocalUser{1002};
+      if (name == "root") return LocalUser{0};
+      if (name == "daemon") return LocalUser{1};
+      return std::optional<LocalUser>();
+    };
   }
+
+  int pam_calls_ = 0;
 
   memory::MemoryDirectory dir_;
   Actor root_{"admin", ""};
@@ -89,6 +100,63 @@ TEST_F(AuthenticatorTest, LocalAccountsThroughPam) {
   Authenticator off(dir_, options_);
   EXPECT_EQ(off.authenticate("alice", "wonderland", Service::kImap).error().kind(),
             ErrorKind::kAuthFailed);
+}
+
+// Issue 11.4: root and other system accounts never log in, and PAM is never
+// even asked for their password (no root-password oracle).
+TEST_F(AuthenticatorTest, SystemAccountsNeverLogIn) {
+  Authenticator auth(dir_, options_);
+  auto root = auth.authenticate("root", "toor", Service::kImap);
+  ASSERT_FALSE(root);
+  EXPECT_EQ(root.error().kind(), ErrorKind::kAuthFailed);
+  EXPECT_NE(root.error().detail().find("system account"), std::string::npos);
+  EXPECT_EQ(auth.authenticate("daemon", "x", Service::kImap).error().kind(),
+            ErrorKind::kAuthFailed);
+  EXPECT_EQ(auth.authenticate("nosuchuser", "x", Service::kImap).error().kind(),
+            ErrorKind::kAuthFailed);
+  EXPECT_EQ(pam_calls_, 0);
+  options_.first_valid_uid = 5000;
+  Authenticator strict(dir_, options_);
+  EXPECT_FALSE(strict.authenticate("alice", "wonderland", Service::kImap));
+  EXPECT_EQ(pam_calls_, 0);
+}
+
+// Issue 11.4: failures are throttled per client address: past five, the
+// next attempts are refused for now without checking the password, so even
+// the right one is refused and says nothing.
+TEST_F(AuthenticatorTest, GuessingFromOneAddressIsThrottled) {
+  Authenticator auth(dir_, options_);
+  for (int i = 0; i < 5; ++i) {
+    auto r = auth.authenticate(i % 2 ? "alice" : "user1@domain1.example", "guess", Service::kImap,
+                               "192.0.2.7");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::kAuthFailed) << i;
+  }
+  int calls = pam_calls_;
+  auto right = auth.authenticate("alice", "wonderland", Service::kImap, "192.0.2.7");
+  ASSERT_FALSE(right);  // a sixth is refused, right or wrong...
+  EXPECT_EQ(right.error().kind(), ErrorKind::kTemporary);
+  EXPECT_NE(right.error().message().find("try again in"), std::string::npos);
+  EXPECT_EQ(pam_calls_, calls);  // ...without asking PAM
+  // Another address is not held up.
+  EXPECT_TRUE(auth.authenticate("alice", "wonderland", Service::kImap, "192.0.2.8"));
+}
+
+// Issue 11.4: and per login, whatever addresses the guesses come from.
+TEST_F(AuthenticatorTest, GuessingOneAccountFromManyAddressesIsThrottled) {
+  Authenticator auth(dir_, options_);
+  for (int i = 0; i < 10; ++i) {
+    auto r = auth.authenticate("User1@domain1.example", "guess " + std::to_string(i),
+                               Service::kImap, "198.51.100." + std::to_string(i));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind(), ErrorKind::kAuthFailed) << i;
+  }
+  auto right =
+      auth.authenticate("user1@domain1.example", "right horse", Service::kImap, "203.0.113.1");
+  ASSERT_FALSE(right);
+  EXPECT_EQ(right.error().kind(), ErrorKind::kTemporary);
+  // Other accounts log in as before.
+  EXPECT_TRUE(auth.authenticate("alice", "wonderland", Service::kImap, "203.0.113.1"));
 }
 
 TEST_F(AuthenticatorTest, DirectoryOutageIsTemporary) {

@@ -15,9 +15,13 @@ class ResolverTest : public ::testing::Test {
   void SetUp() override { fill(dir_); }
 
   Resolver resolver(ResolverOptions o = {}) {
-    if (!o.local_user_exists) {
-      o.local_user_exists = [](std::string_view name) -> Result<bool> {
-        return name == "alice" || name == "postmaster";
+    if (!o.local_user) {
+      // alice is a person; root and daemon are system accounts.
+      o.local_user = [](std::string_view name) -> Result<std::optional<LocalUser>> {
+        if (name == "alice") return LocalUser{1001};
+        if (name == "root") return LocalUser{0};
+        if (name == "daemon") return LocalUser{1};
+        return std::optional<LocalUser>();
       };
     }
     return Resolver(dir_, o);
@@ -70,7 +74,9 @@ TEST_F(ResolverTest, MultiLevelAliasesAndDuplicatesCollapse) {
   must(dir_.add_alias(root_, {"all@domain1.example",
                               {"team@domain1.example", "user1@domain1.example",
                                "outside@elsewhere.example", "alice"}}));
-  auto r = resolver().resolve("all@domain1.example");
+  ResolverOptions o;
+  o.local_enabled = true;  // "alice" is a shell account, delivered only when that is on
+  auto r = resolver(o).resolve("all@domain1.example");
   ASSERT_TRUE(r) << r.error().describe();
   ASSERT_EQ(r->destinations.size(), 4u);
   EXPECT_EQ(r->destinations[0].address, "user1@domain1.example");
@@ -144,10 +150,14 @@ TEST_F(ResolverTest, DestinationLimit) {
 }
 
 TEST_F(ResolverTest, PostmasterAlwaysResolves) {
-  auto bare = resolver().resolve("Postmaster");
-  ASSERT_TRUE(bare);
+  ResolverOptions aliased;
+  aliased.local_enabled = true;
+  aliased.system_aliases = {{"postmaster", {"alice"}}};
+  auto bare = resolver(aliased).resolve("Postmaster");
+  ASSERT_TRUE(bare) << bare.error().describe();
   ASSERT_EQ(bare->destinations.size(), 1u);
   EXPECT_EQ(bare->destinations[0].kind, Destination::Kind::kLocal);
+  EXPECT_EQ(bare->destinations[0].address, "alice");
   // domain2 has no postmaster alias; its catch-all takes it...
   auto d2 = resolver().resolve("postmaster@domain2.example");
   ASSERT_TRUE(d2);
@@ -211,6 +221,81 @@ TEST_F(ResolverTest, LocalDomainFindsShellAccounts) {
   auto disabled = resolver(o).resolve("alice@mail.example");
   ASSERT_TRUE(disabled);
   EXPECT_FALSE(disabled->hosted);
+}
+
+// Issue 11.5: the seed's domains point postmaster and abuse at the local
+// names "postmaster" and "abuse"; the system aliases file takes them to a
+// person, as /etc/aliases did for Postfix.
+TEST_F(ResolverTest, LocalNamesGoThroughTheSystemAliases) {
+  must(dir_.add_alias(root_, {"postmaster@domain2.example", {"postmaster"}}));
+  must(dir_.delete_alias(root_, "@domain2.example", ""));
+  ResolverOptions o;
+  o.system_aliases = {{"postmaster", {"root"}}, {"root", {"user1@domain1.example"}}};
+  auto r = resolver(o).resolve("postmaster@domain2.example");
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"}));
+  // A loop in the aliases file is a loop, not a hang.
+  o.system_aliases = {{"postmaster", {"root"}}, {"root", {"postmaster"}}};
+  auto loop = resolver(o).resolve("postmaster@domain2.example");
+  ASSERT_FALSE(loop);
+  EXPECT_EQ(loop.error().kind(), ErrorKind::kLoop);
+}
+
+// Issue 11.5: mail for postmaster or abuse whose path leads nowhere goes to
+// [server] postmaster_address, and without one is refused for now (4xx),
+// never accepted to vanish.
+TEST_F(ResolverTest, PostmasterMailThatLeadsNowhereReachesTheAdministratorOrWaits) {
+  must(dir_.add_alias(root_, {"postmaster@domain2.example", {"postmaster"}}));
+  must(dir_.add_alias(root_, {"abuse@domain2.example", {"abuse"}}));
+  must(dir_.delete_alias(root_, "@domain2.example", ""));
+  for (const char* address :
+       {"postmaster@domain2.example", "abuse@domain2.example", "postmaster"}) {
+    auto refused = resolver().resolve(address);
+    ASSERT_FALSE(refused) << address;
+    EXPECT_EQ(refused.error().kind(), ErrorKind::kTemporary) << address;
+    EXPECT_NE(refused.error().detail().find("postmaster_address"), std::string::npos);
+    ResolverOptions o;
+    o.postmaster_address = "user1@domain1.example";
+    auto r = resolver(o).resolve(address);
+    ASSERT_TRUE(r) << address << ": " << r.error().describe();
+    EXPECT_EQ(addresses(*r), (std::vector<std::string>{"user1@domain1.example"})) << address;
+  }
+  // Other addresses that lead nowhere stay unknown users.
+  must(dir_.add_alias(root_, {"info@domain2.example", {"nobody-here"}}));
+  ResolverOptions o;
+  o.postmaster_address = "user1@domain1.example";
+  auto info = resolver(o).resolve("info@domain2.example");
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().kind(), ErrorKind::kNotFound);
+}
+
+// Issue 11.2: system accounts (root always, uids below first_valid_uid)
+// never receive mail themselves, whether named in a local domain or as an
+// alias's maildrop; through a system alias their mail reaches a person.
+TEST_F(ResolverTest, SystemAccountsNeverReceiveMailThemselves) {
+  ResolverOptions o;
+  o.local_enabled = true;
+  o.local_domains = {"mail.example"};
+  for (const char* address : {"root@mail.example", "daemon@mail.example"}) {
+    auto r = resolver(o).resolve(address);
+    ASSERT_FALSE(r) << address;
+    EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound) << address;
+  }
+  must(dir_.add_alias(root_, {"evil@domain1.example", {"root", "daemon"}}));
+  auto via_alias = resolver(o).resolve("evil@domain1.example");
+  ASSERT_FALSE(via_alias);
+  EXPECT_EQ(via_alias.error().kind(), ErrorKind::kNotFound);
+  // alice (uid 1001) is a person, unless the minimum is raised above her.
+  EXPECT_TRUE(resolver(o).resolve("alice@mail.example"));
+  o.first_valid_uid = 2000;
+  EXPECT_FALSE(resolver(o).resolve("alice@mail.example"));
+  o.first_valid_uid = 1000;
+  o.system_aliases = {{"root", {"alice"}}};
+  auto aliased = resolver(o).resolve("root@mail.example");
+  ASSERT_TRUE(aliased) << aliased.error().describe();
+  ASSERT_EQ(aliased->destinations.size(), 1u);
+  EXPECT_EQ(aliased->destinations[0].address, "alice");
+  EXPECT_EQ(aliased->destinations[0].kind, Destination::Kind::kLocal);
 }
 
 TEST_F(ResolverTest, DirectoryOutageIsTemporary) {

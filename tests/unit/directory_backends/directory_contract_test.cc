@@ -287,6 +287,29 @@ TEST_P(DirectoryContractTest, AddAccountTwiceIsExists) {
   EXPECT_EQ(**found, account("alice@example.org"));
 }
 
+// Two accounts with one Maildir would read each other's mail (issue 11.3):
+// every backend refuses the second, whether added or changed to it, and
+// "d/u" and "d/u/" are the same folder.
+TEST_P(DirectoryContractTest, AnotherAccountsMailboxIsExists) {
+  add_domain("example.org");
+  add_account("alice@example.org");
+  Account bob = account("bob@example.org");
+  bob.mailbox = "example.org/alice";
+  EXPECT_TRUE(is_error(dir().add_account(actor_, bob), ErrorKind::kExists,
+                       {"example.org/alice", "alice@example.org"}));
+  add_account("bob@example.org");
+  bob = account("bob@example.org");
+  bob.mailbox = "example.org/alice/";
+  EXPECT_TRUE(
+      is_error(dir().update_account(actor_, bob), ErrorKind::kExists, {"alice@example.org"}));
+  auto found = dir().find_account("bob@example.org");
+  ASSERT_TRUE(is_ok(found));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->mailbox, "example.org/bob/");
+  // Its own mailbox again is no conflict.
+  EXPECT_TRUE(is_ok(dir().update_account(actor_, account("bob@example.org"))));
+}
+
 TEST_P(DirectoryContractTest, AddAccountOnAnAliasAddressIsExists) {
   add_domain("example.org");
   add_alias("info@example.org", {"bob@example.org"});

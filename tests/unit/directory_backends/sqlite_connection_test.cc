@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,18 @@ TEST_F(SqliteConnectionTest, BindsStepsAndReusesCachedStatements) {
   }
   EXPECT_EQ(rows, (std::vector<std::pair<std::string, int64_t>>{{"", 7}, {"a", 1}, {"b", -5}}));
   EXPECT_EQ(connection_->changes(), 1);
+}
+
+// Issue 11.1: the database lies in a folder the daemon can write, and root
+// opens it; a link planted in its place is never followed, and the file it
+// points at is neither read nor created.
+TEST_F(SqliteConnectionTest, ALinkInPlaceOfTheDatabaseIsNeverFollowed) {
+  const auto target = scratch_.path() / "elsewhere.db";
+  const auto link = scratch_.path() / "linked.db";
+  std::filesystem::create_symlink(target, link);
+  auto opened = Connection::open(link.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 100ms);
+  EXPECT_FALSE(opened.has_value());
+  EXPECT_FALSE(std::filesystem::exists(target));
 }
 
 TEST_F(SqliteConnectionTest, ConstraintViolationIsAnError) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <thread>
 #include <vector>
 
@@ -65,20 +67,31 @@ TEST(LookupCacheTest, StaysBoundedWhenFull) {
   EXPECT_LE(cache.size(), 64u + 16u);
 }
 
+// Eight threads put, get and clear at once. Every value stored under "k<n>"
+// is n modulo 50, so any answer that belongs to another key (a torn or
+// misplaced entry) is caught here; data races are caught by the
+// ThreadSanitizer run of this test (scripts/test.sh).
 TEST(LookupCacheTest, ConcurrentUseIsSafe) {
   LookupCache<int> cache(30s);
+  std::atomic<int> hits{0}, wrong{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
-        std::string key = "k" + std::to_string(i % 50);
-        cache.put(key, i, cache.begin());
-        (void)cache.get(key);
+        const int n = (i * 7 + t) % 50;
+        std::string key = "k" + std::to_string(n);
+        cache.put(key, n + 50 * i, cache.begin());
+        if (auto hit = cache.get("k" + std::to_string((n + 1) % 50))) {
+          ++hits;
+          if (*hit % 50 != (n + 1) % 50) ++wrong;
+        }
         if (t == 0 && i % 500 == 0) cache.clear();
       }
     });
   }
   for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(hits.load(), 0);
   EXPECT_LE(cache.size(), 50u);
 }
 

@@ -118,6 +118,8 @@ Status SlapdServer::write_config() {
   out << "access to " << domain << " attrs=userPassword\n"
       << "  by self write\n  by " << postmaster << " write\n  by anonymous auth\n  by * none\n"
       << "access to attrs=userPassword\n  by self write\n  by anonymous auth\n  by * none\n"
+      << "access to " << domain << " attrs=mailbox,homeDirectory,uidNumber,gidNumber\n  by "
+      << postmaster << " =arscd\n  by * read\n"
       << "access to " << domain << "\n  by " << postmaster << " write\n  by * read\n"
       << "access to *\n  by * read\n";
   out.close();

@@ -1,9 +1,16 @@
 #include "privsep/helper.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <thread>
+#include <vector>
+
+#include "base/unique_fd.h"
 
 #include "privsep/privsep_client.h"
 #include "privsep/protocol.h"
@@ -58,42 +65,75 @@ TEST_F(HelperTest, RefusesRootAndUnknownUsersPermanently) {
 
 TEST_F(HelperTest, PamCheckOfAnUnknownUserIsNo) {
   auto r = client_->pam_check("hm-no-such-user-x7", "secret");
-  if (!r) {
-    // A machine without a usable PAM stack answers "cannot decide now".
-    EXPECT_TRUE(r.error().temporary()) << r.error().describe();
-  } else {
-    EXPECT_FALSE(*r);
-  }
+  ASSERT_TRUE(r) << r.error().describe();  // decided before PAM is asked
+  EXPECT_FALSE(*r);
   // The connection stays usable after an answer.
   auto again = client_->deliver_local("root", "", "root@localhost", "x\n");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().kind(), ErrorKind::kPermission);
 }
 
+// Issue 11.4: whatever the daemon asks, the helper never checks a system
+// account's password (no root-password oracle even for a compromised
+// daemon), and a refusal costs the asker two seconds.
+TEST_F(HelperTest, PamCheckOfASystemAccountIsNoAndSlow) {
+  for (const char* user : {"root", "daemon"}) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = client_->pam_check(user, "any guess");
+    ASSERT_TRUE(r) << user << ": " << r.error().describe();
+    EXPECT_FALSE(*r) << user;
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1900)) << user;
+  }
+}
+
+// Sends `frame` on the helper's socket with `fds` beside it, as the client
+// does, and returns the answer read from `answer_fd` ("" when the helper
+// closed it without answering, or gave no answer within 10 s).
+std::string send_raw(int socket_fd, const std::string& frame, std::vector<int> fds, int answer_fd) {
+  std::string copy = frame;
+  iovec iov{copy.data(), copy.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
+  if (!fds.empty()) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  EXPECT_EQ(::sendmsg(socket_fd, &msg, 0), static_cast<ssize_t>(copy.size()));
+  if (answer_fd < 0) return "";
+  pollfd p{answer_fd, POLLIN, 0};
+  if (::poll(&p, 1, 10000) != 1) return "";
+  char buf[4096];
+  ssize_t n = ::recv(answer_fd, buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+struct AnswerSocket {
+  AnswerSocket() {
+    int pair[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    mine = UniqueFd(pair[0]);
+    theirs = UniqueFd(pair[1]);
+  }
+  UniqueFd mine, theirs;
+};
+
 TEST_F(HelperTest, RefusesAMessageThatIsNotASealedMemfd) {
   Request request;
   request.type = RequestType::kDeliverLocal;
   request.user = "nobody";
-  std::string frame = encode_request(request);
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
-  iovec iov{frame.data(), frame.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &pipe_fds[0], sizeof(int));
-  ASSERT_EQ(::sendmsg(raw_fd_, &msg, 0), static_cast<ssize_t>(frame.size()));
-  char buf[4096];
-  ssize_t n = ::recv(raw_fd_, buf, sizeof buf, 0);
-  ASSERT_GT(n, 0);
-  auto response = decode_response(std::string_view(buf, static_cast<size_t>(n)));
+  AnswerSocket answer;
+  std::string reply = send_raw(raw_fd_, encode_request(request), {answer.theirs.get(), pipe_fds[0]},
+                               answer.mine.get());
+  auto response = decode_response(reply);
   ASSERT_TRUE(response);
   ASSERT_FALSE(response->ok);
   EXPECT_NE(response->message.find("sealed memfd"), std::string::npos);
@@ -102,18 +142,177 @@ TEST_F(HelperTest, RefusesAMessageThatIsNotASealedMemfd) {
 }
 
 TEST_F(HelperTest, AnswersGarbageWithAnErrorAndKeepsServing) {
-  const char junk[] = "\x00\x00\x00\x02\x07z";
-  ASSERT_EQ(::send(raw_fd_, junk, sizeof junk - 1, 0), 6);
-  char buf[4096];
-  ssize_t n = ::recv(raw_fd_, buf, sizeof buf, 0);
-  ASSERT_GT(n, 0);
-  auto response = decode_response(std::string_view(buf, static_cast<size_t>(n)));
+  AnswerSocket answer;
+  std::string reply = send_raw(raw_fd_, std::string("\x00\x00\x00\x02\x07z", 6),
+                               {answer.theirs.get()}, answer.mine.get());
+  auto response = decode_response(reply);
   ASSERT_TRUE(response);
   EXPECT_FALSE(response->ok);
   EXPECT_EQ(response->kind, ErrorKind::kInvalid);
   auto root = client_->deliver_local("root", "", "root@localhost", "x\n");
   ASSERT_FALSE(root);
   EXPECT_EQ(root.error().kind(), ErrorKind::kPermission);
+}
+
+// The request decoder runs as root on what the daemon sends: exactly the
+// descriptors a request type needs, the first an answer socket.
+TEST_F(HelperTest, RefusesTheWrongDescriptorsAndKeepsServing) {
+  Request pam;
+  pam.type = RequestType::kPamCheck;
+  pam.user = "nobody";
+  {
+    AnswerSocket answer, extra;
+    auto response =
+        decode_response(send_raw(raw_fd_, encode_request(pam),
+                                 {answer.theirs.get(), extra.theirs.get()}, answer.mine.get()));
+    ASSERT_TRUE(response);
+    ASSERT_FALSE(response->ok);
+    EXPECT_EQ(response->kind, ErrorKind::kInvalid);
+    EXPECT_NE(response->message.find("must pass 1 descriptors, not 2"), std::string::npos);
+  }
+  {
+    Request deliver;
+    deliver.type = RequestType::kDeliverLocal;
+    deliver.user = "nobody";
+    AnswerSocket answer;
+    auto response = decode_response(
+        send_raw(raw_fd_, encode_request(deliver), {answer.theirs.get()}, answer.mine.get()));
+    ASSERT_TRUE(response);
+    ASSERT_FALSE(response->ok);
+    EXPECT_NE(response->message.find("must pass 2 descriptors, not 1"), std::string::npos);
+  }
+  // No answer socket (nothing, or a pipe): nowhere to answer; ignored.
+  send_raw(raw_fd_, encode_request(pam), {}, -1);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  send_raw(raw_fd_, encode_request(pam), {pipe_fds[1]}, -1);
+  ::close(pipe_fds[1]);
+  char c;
+  EXPECT_EQ(::read(pipe_fds[0], &c, 1), 0);  // the helper wrote nothing and closed it
+  ::close(pipe_fds[0]);
+  auto root = client_->deliver_local("root", "", "root@localhost", "x\n");
+  ASSERT_FALSE(root);
+  EXPECT_EQ(root.error().kind(), ErrorKind::kPermission);
+}
+
+// A stand-in for the helper, to watch the client alone: takes requests from
+// the socket and keeps their answer sockets until told to answer.
+class FakeHelper {
+ public:
+  explicit FakeHelper(int fd) : fd_(fd) {}
+  // Waits (up to 10 s) for the next request; false when none came.
+  bool take() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return false;
+    char buf[kMaxFrame];
+    iovec iov{buf, sizeof buf};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (::recvmsg(fd_, &msg, MSG_CMSG_CLOEXEC) <= 0) return false;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c) return false;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int passed;
+      memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (i == 0) {
+        answers_.emplace_back(passed);
+      } else {
+        ::close(passed);
+      }
+    }
+    return true;
+  }
+  void answer_all(const std::string& value) {
+    std::string reply = encode_response(Response::success(value));
+    for (UniqueFd& a : answers_) ::send(a.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+    answers_.clear();
+  }
+
+ private:
+  int fd_;
+  std::vector<UniqueFd> answers_;
+};
+
+class PrivsepClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    helper_end_ = UniqueFd(pair[1]);
+    client_ = std::make_unique<PrivsepClient>(pair[0], std::chrono::seconds(2), 3);
+    fake_ = std::make_unique<FakeHelper>(helper_end_.get());
+  }
+  UniqueFd helper_end_;
+  std::unique_ptr<PrivsepClient> client_;
+  std::unique_ptr<FakeHelper> fake_;
+};
+
+// Two calls are with the helper at once: the second is sent while the first
+// still waits for its answer.
+TEST_F(PrivsepClientTest, CallsRunSideBySide) {
+  std::vector<Result<std::string>> results(2, Result<std::string>(std::string()));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] { results[i] = client_->deliver_local("u", "", "u@x", "m"); });
+  }
+  EXPECT_TRUE(fake_->take());
+  EXPECT_TRUE(fake_->take());
+  fake_->answer_all("delivered");
+  for (auto& t : threads) t.join();
+  for (auto& r : results) {
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(*r, "delivered");
+  }
+}
+
+// Beyond max_in_flight deliveries, one more is a temporary failure at once
+// (the message waits in the queue), not a wait for a delivery thread.
+TEST_F(PrivsepClientTest, OneDeliveryTooManyIsTemporaryAtOnce) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] { EXPECT_TRUE(client_->deliver_local("u", "", "u@x", "m")); });
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(fake_->take());
+  auto start = std::chrono::steady_clock::now();
+  auto fourth = client_->deliver_local("u", "", "u@x", "m");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  ASSERT_FALSE(fourth);
+  EXPECT_TRUE(fourth.error().temporary());
+  EXPECT_NE(fourth.error().message().find("in progress already"), std::string::npos);
+  fake_->answer_all("delivered");
+  for (auto& t : threads) t.join();
+  // The places are free again.
+  std::thread again([&] { EXPECT_TRUE(client_->deliver_local("u", "", "u@x", "m")); });
+  ASSERT_TRUE(fake_->take());
+  fake_->answer_all("delivered");
+  again.join();
+}
+
+// No answer in time is a temporary failure of that call only: the next call
+// is served (answers cannot be mixed up, each has its own socket).
+TEST_F(PrivsepClientTest, NoAnswerInTimeIsTemporaryAndTheClientStaysUsable) {
+  std::thread late([&] {
+    auto r = client_->deliver_local("u", "", "u@x", "m");
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().temporary());
+    EXPECT_NE(r.error().message().find("did not answer within 2 s"), std::string::npos);
+  });
+  ASSERT_TRUE(fake_->take());
+  late.join();
+  fake_->answer_all("too late");  // to a caller that is gone: harmless
+  std::thread next([&] {
+    auto r = client_->pam_check("u", "pw");
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_TRUE(*r);
+  });
+  ASSERT_TRUE(fake_->take());
+  fake_->answer_all("1");
+  next.join();
 }
 
 }  // namespace

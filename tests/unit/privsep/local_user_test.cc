@@ -118,6 +118,22 @@ TEST_F(DeliverToLocalUserTest, WritesTheUsersMaildirAsTheUser) {
   }
 }
 
+// Issue 11.2, the helper's own guard: whatever it is asked, nothing is
+// written or run with a system account's uid.
+TEST_F(DeliverToLocalUserTest, ASystemAccountGetsNothingWhoeverAsks) {
+  LocalDeliverySettings s = settings();
+  s.first_valid_uid = home_.user().uid + 1;
+  s.mailbox_command = home_.script("deliver.sh", "cat > \"$HOME/got\"\n");
+  auto r = deliver("Subject: x\n\nline\n", s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), ErrorKind::kPermission);
+  EXPECT_NE(r.error().message().find("system account"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(home_.home() + "/got"));
+  s.mailbox_command.clear();
+  EXPECT_FALSE(deliver("Subject: x\n\nline\n", s));
+  EXPECT_FALSE(std::filesystem::exists(home_.home() + "/Maildir"));
+}
+
 TEST_F(DeliverToLocalUserTest, RunsTheMailboxCommandWithTheEnvironment) {
   LocalDeliverySettings s = settings();
   s.mailbox_command = home_.script(
@@ -167,6 +183,28 @@ TEST_F(DeliverToLocalUserTest, CommandTimeoutIsTemporary) {
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().temporary());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// The user owns ~ and may point ~/Maildir anywhere: the helper, root, writes
+// there only in a child that already is the user, so a link to a folder of
+// root's reaches nothing the user could not write anyway.
+TEST_F(DeliverToLocalUserTest, AMaildirLinkedToRootsFolderGetsNothing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to deliver as another user";
+  char tmpl[] = "/tmp/hm-privsep-root-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root_only = tmpl;
+  ASSERT_EQ(::chmod(root_only.c_str(), 0755), 0);
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    ASSERT_EQ(::mkdir((root_only + "/" + sub).c_str(), 0755), 0);
+  }
+  ASSERT_EQ(::symlink(root_only.c_str(), (home_.home() + "/Maildir").c_str()), 0);
+  auto r = deliver("Subject: x\n\nbody\n", settings());
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().temporary());
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    EXPECT_TRUE(std::filesystem::is_empty(root_only + "/" + sub)) << sub;
+  }
+  std::filesystem::remove_all(root_only);
 }
 
 }  // namespace

@@ -316,6 +316,91 @@ TEST_F(QueueTest, OpenCreatesTheFoldersOwnerOnly) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
+// The daemon owns the queue folder and could replace tmp/ or active/ with a
+// symbolic link to a folder of root's (/etc); root opens the queue at
+// `serve`'s start and for `hostmail queue`. Nothing there may be removed.
+TEST_F(QueueTest, OpenRefusesALinkedFolderAndTouchesNothingThere) {
+  open();
+  const std::string outside = state_ + "/outside";
+  fs::create_directory(outside);
+  std::ofstream(outside + "/old-file") << "precious";
+  std::ofstream(outside + "/1.1P1Q1R1.msg") << "looks like a leftover";
+  auto old = fs::file_time_type::clock::now() - std::chrono::hours(5);
+  fs::last_write_time(outside + "/old-file", old);
+  fs::last_write_time(outside + "/1.1P1Q1R1.msg", old);
+  for (const char* sub : {"tmp", "active"}) {
+    const std::string folder = state_ + "/queue/" + sub;
+    fs::rename(folder, folder + ".real");
+    fs::create_directory_symlink(outside, folder);
+    auto q = Queue::open(state_);
+    ASSERT_FALSE(q) << sub;
+    EXPECT_EQ(q.error().kind(), ErrorKind::kPermission);
+    EXPECT_NE(q.error().message().find(folder + " is a symbolic link"), std::string::npos)
+        << q.error().message();
+    EXPECT_TRUE(fs::exists(outside + "/old-file"));
+    EXPECT_TRUE(fs::exists(outside + "/1.1P1Q1R1.msg"));
+    fs::remove(folder);
+    fs::rename(folder + ".real", folder);
+  }
+  // The queue folder itself, likewise.
+  fs::rename(state_ + "/queue", state_ + "/queue.real");
+  fs::create_directory_symlink(state_ + "/queue.real", state_ + "/queue");
+  auto q = Queue::open(state_);
+  ASSERT_FALSE(q);
+  EXPECT_NE(q.error().message().find("is a symbolic link"), std::string::npos);
+}
+
+// Once open, the queue works through the folders it opened: a link swapped
+// in afterwards is never followed.
+TEST_F(QueueTest, AFolderSwappedForALinkAfterOpenIsNotFollowed) {
+  Queue q = open();
+  const std::string outside = state_ + "/outside";
+  fs::create_directory(outside);
+  const std::string dir = state_ + "/queue/";
+  fs::rename(dir + "tmp", dir + "tmp.moved");
+  fs::create_directory_symlink(outside, dir + "tmp");
+  fs::rename(dir + "active", dir + "active.moved");
+  fs::create_directory_symlink(outside, dir + "active");
+  auto id = q.enqueue("s@example.org", {rcpt("a@example.org")}, "m");
+  ASSERT_TRUE(id) << id.error().message();
+  EXPECT_TRUE(fs::is_empty(outside));
+  EXPECT_TRUE(fs::exists(dir + "active.moved/" + *id + ".env"));
+  ASSERT_TRUE(q.remove(*id));
+  EXPECT_TRUE(fs::is_empty(outside));
+}
+
+// Entries that are symbolic links (to a file of root's, say) are neither
+// read, nor locked, nor removed through, nor swept.
+TEST_F(QueueTest, LinkedEntriesAreNeverFollowed) {
+  Queue q = open();
+  const std::string dir = state_ + "/queue/";
+  const std::string secret = state_ + "/secret";
+  std::ofstream(secret) << "hostmail-queue 1\nsender -\narrived 1\nrcpt pending 0 0 a - -\n\n";
+  fs::create_symlink(secret, dir + "active/5.5P5Q5R5.env");
+  std::ofstream(dir + "active/5.5P5Q5R5.msg") << "m";
+  fs::create_symlink(secret, dir + "active/6.6P6Q6R6.msg");
+  std::ofstream(dir + "active/6.6P6Q6R6.env") << "hostmail-queue 1\nsender -\narrived 1\n\n";
+  fs::create_symlink(secret, dir + "tmp/7.7P7Q7R7.msg");
+
+  auto listed = q.list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  auto got = q.get("5.5P5Q5R5");
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message().find("symbolic link"), std::string::npos);
+  EXPECT_FALSE(q.message("6.6P6Q6R6"));
+  EXPECT_FALSE(q.remove("6.6P6Q6R6"));
+  EXPECT_FALSE(q.retry_now("6.6P6Q6R6"));
+  auto old = fs::file_time_type::clock::now() - std::chrono::hours(5);
+  fs::last_write_time(secret, old);
+  open();  // sweeps
+  EXPECT_TRUE(fs::exists(secret));
+  std::ifstream in(secret);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, "hostmail-queue 1");
+}
+
 TEST(QueueBackoff, FiveMinutesDoublingToFourHours) {
   EXPECT_EQ(Queue::backoff(0), seconds(0));
   EXPECT_EQ(Queue::backoff(1), seconds(5 * 60));

@@ -108,8 +108,12 @@ TEST(MaildirDelivery, NameFollowsTheConvention) {
   o.hostname = "odd/host:name";
   auto results = deliver("12345", {{dir.path() + "/m"}}, o);
   ASSERT_TRUE(results[0]);
-  const std::regex pattern(R"(^\d+\.M\d+P\d+Q\d+R[0-9a-f]{16}\.odd\\057host\\072name,S=5$)");
+  const std::regex pattern(R"(^\d+\.M\d+P\d+Q\d+R[0-9a-f]{16}\.odd\\057host\\072name,S=5,W=5$)");
   EXPECT_TRUE(std::regex_match(*results[0], pattern)) << *results[0];
+  // ",W=" counts each line end as CRLF: what IMAP's RFC822.SIZE reports.
+  results = deliver("Subject: x\n\nbody\n", {{dir.path() + "/m"}}, o);
+  ASSERT_TRUE(results[0]);
+  EXPECT_TRUE(results[0]->ends_with(",S=17,W=20")) << *results[0];
   EXPECT_EQ(unique_name("h").find(":"), std::string::npos);
 }
 

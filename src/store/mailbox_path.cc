@@ -1,0 +1,65 @@
+#include "store/mailbox_path.h"
+
+#include <vector>
+
+namespace hm::store {
+namespace {
+
+std::string_view domain_part(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> virtual_maildir_path(std::string_view virtual_base, std::string_view address,
+                                         std::string_view mailbox) {
+  auto refuse = [&](std::string_view why) {
+    return fail(ErrorKind::kInvalid,
+                "the mailbox path '" + std::string(mailbox) + "' of " + std::string(address) +
+                    " is refused: " + std::string(why),
+                "a virtual account's mailbox must be <its domain>/<name>/ below virtual_base");
+  };
+  std::string_view domain = domain_part(address);
+  if (domain.empty()) return refuse("the account has no domain");
+  if (mailbox.empty()) return refuse("it is empty");
+  if (mailbox.front() == '/') return refuse("it is absolute");
+  if (mailbox.find('\0') != std::string_view::npos) return refuse("it holds a NUL byte");
+
+  std::string_view rest = mailbox;
+  if (rest.back() == '/') rest.remove_suffix(1);
+  std::vector<std::string_view> parts;
+  while (true) {
+    size_t slash = rest.find('/');
+    std::string_view part = rest.substr(0, slash);
+    if (part.empty()) return refuse("it has an empty path part ('//')");
+    if (part == "." || part == "..") return refuse("it has a '.' or '..' part");
+    if (part.front() == '.') return refuse("a path part starts with '.'");
+    parts.push_back(part);
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  if (!ascii_iequal(parts.front(), domain)) {
+    return refuse("it does not lie in the folder of the account's domain " + std::string(domain));
+  }
+  if (parts.size() < 2) return refuse("it is the domain's folder itself");
+
+  std::string path(virtual_base);
+  if (!path.empty() && path.back() != '/') path += '/';
+  path += mailbox;
+  if (path.back() != '/') path += '/';
+  return path;
+}
+
+}  // namespace hm::store
