@@ -262,7 +262,7 @@ class DeliverAsRootLinkTest(HostmailTestCase):
             path = os.path.join(self.dir, folder)
             os.makedirs(path, exist_ok=True)
             shutil.chown(path, VMAIL_USER, VMAIL_GROUP)
-        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "state", "directory.db"), VMAIL_USER, VMAIL_GROUP)
         target = os.path.join(self.dir, "root-only")
         os.mkdir(target, 0o755)
         os.symlink(target, os.path.join(self.maildirs, "example.org", "v"))
