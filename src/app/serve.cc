@@ -23,6 +23,7 @@
 #include "base/unique_fd.h"
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
+#include "directory/home_directory.h"
 #include "net/listener.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
@@ -342,6 +343,17 @@ int serve(const config::Config& config) {
               run_as->gid);
   }
   QueueRunner queue_runner(*mail);
+  // Once per start, and off the start-up path: listing a large LDAP
+  // directory takes a while (directory/home_directory.h says why it matters).
+  std::thread home_check([&mail, &config] {
+    auto homes = directory::find_home_mismatches(*mail->directory, config.storage.virtual_base);
+    if (!homes) {
+      log::warning("could not compare the accounts' homeDirectory with virtual_base: {}",
+                   homes.error().describe());
+    } else if (homes->count > 0) {
+      log::warning("{}", directory::describe(*homes, config.storage.virtual_base));
+    }
+  });
   log::info("hostmail {} serving {} for {} (config {})", "0.1.0", mail->directory->describe(),
             config.server.hostname, config.source_path);
 
@@ -349,6 +361,7 @@ int serve(const config::Config& config) {
   sigwait(&stop, &signal_number);
   log::info("stopping on signal {}", signal_number);
   smtp_server.stop();
+  home_check.join();
   return 0;
 }
 

@@ -203,6 +203,12 @@ Result<std::string> find_config_file(const std::string& explicit_path);
 // under DIR (made absolute), listeners on 127.0.0.1 with unprivileged ports,
 // and, unless running as root, the current user and group as vmail_user and
 // vmail_group. check() passes once DIR/tls/cert.pem and key.pem exist.
-std::string starter_config(const std::string& dir, bool running_as_root);
+// Run as root, `vmail_user` / `vmail_group` name the user the daemon runs as
+// (what `hostmail init --vmail-user` created or found). The SQLite database
+// goes under DIR/state, which that user owns, so that DIR itself (with the
+// configuration and the TLS key) stays root's.
+std::string starter_config(const std::string& dir, bool running_as_root,
+                           const std::string& vmail_user = "vmail",
+                           const std::string& vmail_group = "vmail");
 
 }  // namespace hm::config

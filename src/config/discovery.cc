@@ -100,7 +100,8 @@ Result<std::string> find_config_file(const std::string& explicit_path) {
                           kEnvVar, kLocalFile, kSystemFile));
 }
 
-std::string starter_config(const std::string& dir, bool running_as_root) {
+std::string starter_config(const std::string& dir, bool running_as_root,
+                           const std::string& vmail_user, const std::string& vmail_group) {
   std::error_code ec;
   fs::path base = fs::absolute(dir, ec);
   if (ec) base = dir;
@@ -109,7 +110,7 @@ std::string starter_config(const std::string& dir, bool running_as_root) {
   if (base.has_relative_path() && !base.has_filename()) base = base.parent_path();
   auto under = [&](std::string_view rel) { return quote((base / rel).string()); };
 
-  Owner owner = running_as_root ? Owner{} : current_owner();
+  Owner owner = running_as_root ? Owner{vmail_user, vmail_group} : current_owner();
 
   return fmt::format(
       R"(# hostmail configuration, written by `hostmail init`.
@@ -194,10 +195,11 @@ password_scheme = "CRYPT-YESCRYPT"  # for new passwords: {{CRYPT}}$y$, which sla
 level = "info"  # debug, info, warning, error
 sink = "stderr"  # or "syslog"
 )",
-      fmt::arg("hostname", quote(default_hostname())), fmt::arg("sqlite", under("directory.db")),
-      fmt::arg("vmail", under("vmail/domains")), fmt::arg("user", quote(owner.user)),
-      fmt::arg("group", quote(owner.group)), fmt::arg("state", under("state")),
-      fmt::arg("cert", under("tls/cert.pem")), fmt::arg("key", under("tls/key.pem")));
+      fmt::arg("hostname", quote(default_hostname())),
+      fmt::arg("sqlite", under("state/directory.db")), fmt::arg("vmail", under("vmail/domains")),
+      fmt::arg("user", quote(owner.user)), fmt::arg("group", quote(owner.group)),
+      fmt::arg("state", under("state")), fmt::arg("cert", under("tls/cert.pem")),
+      fmt::arg("key", under("tls/key.pem")));
 }
 
 }  // namespace hm::config

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "auth/password_scheme.h"
 #include "directory/address.h"
 #include "directory/authorizer.h"
+#include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 #include "directory/snapshot.h"
 
@@ -77,6 +79,22 @@ Result<std::vector<Domain>> AdminService::list_domains() {
   if (!all || principal_.is_superuser()) return all;
   std::erase_if(*all, [&](const Domain& d) { return !principal_.is_postmaster_of(d.name); });
   return all;
+}
+
+template <typename T, typename List>
+Result<std::vector<T>> AdminService::across_own_domains(Operation op, List list) {
+  // "All" for a postmaster means the domains they administer, as
+  // list_domains shows them: asking each one keeps a large directory's other
+  // domains out of reach and out of the transfer.
+  std::vector<T> out;
+  for (const std::string& domain : principal_.postmaster_of) {
+    HM_TRY(authorize(principal_, op, domain));
+    auto items = list(domain);
+    if (!items) return fail(std::move(items).error());
+    std::move(items->begin(), items->end(), std::back_inserter(out));
+  }
+  std::sort(out.begin(), out.end(), [](const T& a, const T& b) { return a.address < b.address; });
+  return out;
 }
 
 Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
@@ -183,6 +201,10 @@ Result<std::vector<Account>> AdminService::list_accounts(std::string_view domain
     if (!d) return fail(std::move(d).error());
     name = *d;
   }
+  if (name.empty() && !principal_.is_superuser() && !principal_.postmaster_of.empty()) {
+    return across_own_domains<Account>(
+        Operation::kAccountList, [&](const std::string& d) { return directory_.list_accounts(d); });
+  }
   HM_TRY(authorize(principal_, Operation::kAccountList, name));
   return directory_.list_accounts(name);
 }
@@ -235,6 +257,10 @@ Result<std::vector<Alias>> AdminService::list_aliases(std::string_view domain) {
     if (!d) return fail(std::move(d).error());
     name = *d;
   }
+  if (name.empty() && !principal_.is_superuser() && !principal_.postmaster_of.empty()) {
+    return across_own_domains<Alias>(
+        Operation::kAliasList, [&](const std::string& d) { return directory_.list_aliases(d); });
+  }
   HM_TRY(authorize(principal_, Operation::kAliasList, name));
   return directory_.list_aliases(name);
 }
@@ -272,18 +298,38 @@ Result<std::vector<std::string>> AdminService::list_postmasters(std::string_view
   return directory_.postmasters(*domain);
 }
 
-Status AdminService::import_ldif(std::string_view ldif_text) {
+Result<LdifImportReport> AdminService::import_ldif(std::string_view ldif_text) {
   HM_TRY(authorize(principal_, Operation::kTreeImport, ""));
   auto tree = take_snapshot(directory_);
   if (!tree) return fail(std::move(tree).error());
-  HM_TRY(apply_ldif(ldif_text, *tree));
-  return apply_snapshot(directory_, actor_, *tree);
+  const std::vector<Account> before = tree->accounts;
+  LdifImportReport report;
+  HM_TRY(apply_ldif(ldif_text, *tree, &report));
+  HM_TRY(apply_snapshot(directory_, actor_, *tree));
+  // Among the accounts this file added or changed, those whose homeDirectory
+  // another server would read differently (home_directory.h).
+  std::vector<Account> changed;
+  for (const Account& a : tree->accounts) {
+    if (std::find(before.begin(), before.end(), a) == before.end()) changed.push_back(a);
+  }
+  std::string home =
+      describe(home_mismatches(changed, options_.virtual_base), options_.virtual_base);
+  if (!home.empty()) report.warnings.push_back(std::move(home));
+  return report;
 }
 
-Result<std::string> AdminService::export_ldif(std::string_view base) {
+Result<std::string> AdminService::export_ldif(std::string_view base,
+                                              std::vector<std::string>* warnings) {
   HM_TRY(authorize(principal_, Operation::kTreeExport, ""));
   auto tree = take_snapshot(directory_);
   if (!tree) return fail(std::move(tree).error());
+  auto retired = directory_.list_retired_mailboxes();
+  if (!retired) return fail(std::move(retired).error());
+  if (!retired->has_value() && warnings) {
+    warnings->push_back("the " + directory_.describe() +
+                        " directory cannot list its retired mailboxes, so this export lacks "
+                        "them: it is not a complete backup (back the directory itself up)");
+  }
   return directory::export_ldif(*tree, base, options_.virtual_base);
 }
 

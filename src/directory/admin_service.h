@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "directory/authorizer.h"
 #include "directory/directory.h"
+#include "directory/ldif_tree.h"
 #include "directory/principal.h"
 
 namespace hm::directory {
@@ -53,23 +55,34 @@ class AdminService {
   Status set_password(std::string_view address, std::string_view password);
   Status delete_account(std::string_view address);
   Result<Account> show_account(std::string_view address);
+  // An empty domain lists every domain for the superuser, and the domains
+  // they administer for a postmaster (as list_domains).
   Result<std::vector<Account>> list_accounts(std::string_view domain);
 
   Status add_alias(std::string_view address, const std::vector<std::string>& maildrops);
   Status delete_alias(std::string_view address, std::string_view maildrop);
+  // An empty domain: as list_accounts.
   Result<std::vector<Alias>> list_aliases(std::string_view domain);
 
   Status grant_postmaster(std::string_view domain, std::string_view address);
   Status revoke_postmaster(std::string_view domain, std::string_view address);
   Result<std::vector<std::string>> list_postmasters(std::string_view domain);
 
-  // LDIF import/export (superuser only).
-  Status import_ldif(std::string_view ldif_text);
-  Result<std::string> export_ldif(std::string_view base);
+  // LDIF import/export (superuser only). An import says which records it
+  // skipped, and fails when it took none (see apply_ldif).
+  Result<LdifImportReport> import_ldif(std::string_view ldif_text);
+  // Export: `warnings` gets what the export lacks (retired mailboxes of a
+  // backend that cannot list them).
+  Result<std::string> export_ldif(std::string_view base,
+                                  std::vector<std::string>* warnings = nullptr);
 
  private:
   Result<std::string> hosted_domain(std::string_view domain);
   Result<std::string> fresh_mailbox(const std::string& address);
+  // The listing of every domain the (non-superuser) principal administers,
+  // sorted by address.
+  template <typename T, typename List>
+  Result<std::vector<T>> across_own_domains(Operation op, List list);
 
   Directory& directory_;
   AdminOptions options_;

@@ -111,6 +111,19 @@ class Directory {
   // True if a deleted account once used this mailbox path: a new account must
   // never be given it, or it would read the old owner's mail.
   virtual Result<bool> is_mailbox_retired(std::string_view mailbox) = 0;
+  // Every retired mailbox path, sorted, for a backup (LDIF export); nullopt
+  // when this backend cannot list them.
+  virtual Result<std::optional<std::vector<std::string>>> list_retired_mailboxes() {
+    return std::optional<std::vector<std::string>>();
+  }
+  // Records mailbox paths as retired, as a restore from a backup must: paths
+  // retired already are skipped. The list only ever grows. kInternal when
+  // this backend cannot.
+  virtual Status retire_mailboxes(const Actor& /*actor*/,
+                                  const std::vector<std::string>& /*mailboxes*/) {
+    return fail(ErrorKind::kInternal,
+                "the " + describe() + " directory cannot record retired mailboxes this way");
+  }
 
   // Adds maildrops to the alias, creating it if needed; maildrops it already
   // has are skipped. kExists if the address is an account.

@@ -1,6 +1,7 @@
 #include "directory/ldif_tree.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -28,6 +29,44 @@ Error at(const Record& r, std::string message) {
   return Error(ErrorKind::kInvalid,
                "line " + std::to_string(r.line) + ": entry '" + r.dn + "': " + message);
 }
+
+// What became of one record: applied, or skipped for the reason given.
+using Outcome = std::optional<std::string>;
+constexpr std::nullopt_t kApplied = std::nullopt;
+
+// A DN for a message: whole, unless it is long (a mangled file can make one
+// line of everything).
+std::string shown_dn(std::string_view dn) {
+  constexpr size_t kMax = 80;
+  if (dn.size() <= kMax) return std::string(dn);
+  return std::string(dn.substr(0, kMax)) + "...";
+}
+
+std::string skipped(const Record& r, std::string_view why) {
+  return "line " + std::to_string(r.line) + ": entry '" + shown_dn(r.dn) +
+         "' skipped: " + std::string(why);
+}
+
+// "dn: a=b objectClass: top ...": lines that were meant to be separate but
+// start with a space, which LDIF reads as continuing the line before (the
+// seed article prints base.ldif indented like that).
+std::optional<std::string> folded_field_in_dn(std::string_view dn) {
+  for (size_t colon = dn.find(": "); colon != std::string_view::npos;
+       colon = dn.find(": ", colon + 1)) {
+    size_t start = colon;
+    while (start > 0 && (std::isalnum(static_cast<unsigned char>(dn[start - 1])) ||
+                         dn[start - 1] == '-' || dn[start - 1] == ';')) {
+      --start;
+    }
+    if (start < colon) return std::string(dn.substr(start, colon - start + 1));
+  }
+  return std::nullopt;
+}
+
+const char* const kNotMailData =
+    "hostmail keeps only mail data (domains o=<domain>, CourierMailAccount and "
+    "CourierMailAlias entries, a domain's cn=postmaster role), so `ldif export` will not "
+    "write it back";
 
 // What a DN names in the tree.
 struct DnFacts {
@@ -182,7 +221,33 @@ void replace_address(Snapshot& tree, const std::string& address) {
   std::erase_if(tree.aliases, [&](const Alias& a) { return a.address == address; });
 }
 
-Status add_entry(const Record& r, Snapshot& tree) {
+// cn=retired-mailboxes: hostmail's list of the mailbox paths of deleted
+// accounts (docs/ldap.md), one per description value; under a domain, or
+// under the base for the accounts of deleted domains.
+bool is_retired_list(const DnFacts& f) {
+  return f.first_attr == "cn" && iequals(f.first_value, "retired-mailboxes");
+}
+
+void add_retired(Snapshot& tree, const std::vector<std::string>& values) {
+  for (const std::string& value : values) {
+    std::string path(trim(value));
+    if (path.empty()) continue;
+    if (path.back() != '/') path += '/';  // as a mailbox attribute is read
+    tree.retired_mailboxes.push_back(std::move(path));
+  }
+}
+
+const char* const kRetiredOnlyGrows =
+    "the list of retired mailboxes only grows (a deleted account's mail must never reach a "
+    "new account); an import never takes a path off it";
+
+Result<Outcome> add_entry(const Record& r, Snapshot& tree) {
+  if (auto field = folded_field_in_dn(r.dn)) {
+    return Outcome(skipped(r, "its DN holds '" + *field +
+                                  "': the lines after the dn: line start with a space, and a "
+                                  "leading space makes a line continue the one before; remove "
+                                  "the leading spaces"));
+  }
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
   const bool account = has_class(r, "courierMailAccount");
@@ -190,6 +255,10 @@ Status add_entry(const Record& r, Snapshot& tree) {
   const bool role = has_class(r, "organizationalRole") && facts->first_attr == "cn" &&
                     iequals(facts->first_value, "postmaster") && !facts->domain.empty();
   if (account && alias) return fail(at(r, "is both a mail account and a mail alias"));
+  if (is_retired_list(*facts) && !account && !alias) {
+    add_retired(tree, r.values("description"));
+    return kApplied;
+  }
 
   if (account) {
     auto address = entry_address(r, *facts, false);
@@ -224,13 +293,24 @@ Status add_entry(const Record& r, Snapshot& tree) {
     }
     if (a.maildrops.empty()) return fail(at(r, "alias " + *address + " has no maildrop"));
     tree.aliases.push_back(std::move(a));
+  } else if (role) {
+    // A postmaster role without the postmaster alias: only its occupants.
   } else if (has_class(r, "organization") && facts->first_attr == "o") {
     auto domain = as_domain(facts->first_value);
-    if (!domain) return ok();  // o=hosting and other organizations are structure, not mail
+    // o=hosting and other organizations are the structure above the
+    // domains, which export writes from its base.
+    if (!domain) return kApplied;
     if (!domain_known(tree, *domain)) tree.domains.push_back({*domain});
-    return ok();
+    return kApplied;
+  } else if (facts->first_attr == "dc") {
+    return kApplied;  // the suffix (dc=myhosting,dc=example): structure, as o=hosting
+  } else if (has_class(r, "organizationalRole")) {
+    return Outcome(skipped(
+        r, std::string("an organizationalRole other than a domain's cn=postmaster (the rootdn's "
+                       "entry, say): ") +
+               kNotMailData));
   } else {
-    return ok();  // the base, the rootdn entry, people of o=accounts...
+    return Outcome(skipped(r, kNotMailData));
   }
 
   if (role) {
@@ -244,12 +324,25 @@ Status add_entry(const Record& r, Snapshot& tree) {
       }
     }
   }
-  return ok();
+  return kApplied;
 }
 
-Status modify_entry(const Record& r, Snapshot& tree) {
+Result<Outcome> modify_entry(const Record& r, Snapshot& tree) {
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
+  if (is_retired_list(*facts)) {
+    bool removes = false;
+    for (const Modification& m : r.modifications) {
+      if (!iequals(m.attribute, "description")) continue;
+      if (m.op == Modification::Op::kDelete) {
+        removes = true;
+      } else {
+        add_retired(tree, m.values);  // "replace" adds too: nothing leaves the list
+      }
+    }
+    if (removes) return Outcome(skipped(r, kRetiredOnlyGrows));
+    return kApplied;
+  }
   std::string address;
   if (facts->first_attr == "mail") {
     auto a = normalize_alias_address(facts->first_value);
@@ -259,7 +352,8 @@ Status modify_entry(const Record& r, Snapshot& tree) {
              !facts->domain.empty()) {
     address = "postmaster@" + facts->domain;
   } else {
-    return ok();  // not a mail entry
+    return Outcome(
+        skipped(r, std::string("modifies an entry that is not mail data: ") + kNotMailData));
   }
   Account* account = find_by_address(tree.accounts, address);
   Alias* alias = find_by_address(tree.aliases, address);
@@ -307,20 +401,28 @@ Status modify_entry(const Record& r, Snapshot& tree) {
       HM_TRY(set_account_attribute(r, *account, attr, values));
     }
   }
-  return ok();
+  return kApplied;
 }
 
-Status delete_entry(const Record& r, Snapshot& tree) {
+Result<Outcome> delete_entry(const Record& r, Snapshot& tree) {
   auto facts = dn_facts(r);
   if (!facts) return fail(std::move(facts).error());
+  if (is_retired_list(*facts)) return Outcome(skipped(r, kRetiredOnlyGrows));
   if (facts->first_attr == "o") {
     auto domain = as_domain(facts->first_value);
-    if (!domain) return ok();
+    if (!domain) {
+      return Outcome(skipped(r,
+                             "deletes an organization that is not a domain; hostmail keeps "
+                             "no such entry"));
+    }
+    if (!domain_known(tree, *domain)) {
+      return Outcome(skipped(r, "deletes domain " + *domain + ", which does not exist"));
+    }
     std::erase_if(tree.domains, [&](const Domain& d) { return d.name == *domain; });
     std::erase_if(tree.accounts, [&](const Account& a) { return domain_of(a.address) == *domain; });
     std::erase_if(tree.aliases, [&](const Alias& a) { return domain_of(a.address) == *domain; });
     std::erase_if(tree.roles, [&](const PostmasterRole& p) { return p.domain == *domain; });
-    return ok();
+    return kApplied;
   }
   std::string address;
   if (facts->first_attr == "mail") {
@@ -332,29 +434,65 @@ Status delete_entry(const Record& r, Snapshot& tree) {
     address = "postmaster@" + facts->domain;
     std::erase_if(tree.roles, [&](const PostmasterRole& p) { return p.domain == facts->domain; });
   } else {
-    return ok();
+    return Outcome(
+        skipped(r, std::string("deletes an entry that is not mail data: ") + kNotMailData));
   }
+  const size_t before = tree.accounts.size() + tree.aliases.size();
   std::erase_if(tree.accounts, [&](const Account& a) { return a.address == address; });
   std::erase_if(tree.aliases, [&](const Alias& a) { return a.address == address; });
   for (PostmasterRole& role : tree.roles) std::erase(role.occupants, address);
-  return ok();
+  if (tree.accounts.size() + tree.aliases.size() == before && facts->first_attr == "mail") {
+    return Outcome(skipped(r, "deletes " + address + ", which does not exist"));
+  }
+  return kApplied;
 }
 
 }  // namespace
 
-Status apply_ldif(std::string_view text, Snapshot& tree) {
+Status apply_ldif(std::string_view text, Snapshot& tree, LdifImportReport* report) {
   auto records = ldif::parse(text);
   if (!records) return fail(std::move(records).error());
+  if (records->empty()) {
+    return fail(ErrorKind::kInvalid, "no records in the file: nothing imported");
+  }
+  // Applied to a copy, so that a file that fails leaves `tree` as it was.
+  Snapshot result = tree;
+  LdifImportReport done;
   for (const Record& r : *records) {
+    Result<Outcome> outcome = kApplied;
     switch (r.change) {
-      case ChangeType::kAdd: HM_TRY(add_entry(r, tree)); break;
-      case ChangeType::kModify: HM_TRY(modify_entry(r, tree)); break;
-      case ChangeType::kDelete: HM_TRY(delete_entry(r, tree)); break;
+      case ChangeType::kAdd: outcome = add_entry(r, result); break;
+      case ChangeType::kModify: outcome = modify_entry(r, result); break;
+      case ChangeType::kDelete: outcome = delete_entry(r, result); break;
       case ChangeType::kModRdn:
         return fail(at(r, "renaming entries (modrdn) is not supported; delete and add instead"));
     }
+    if (!outcome) return fail(std::move(outcome).error());
+    if (outcome->has_value()) {
+      done.warnings.push_back(std::move(**outcome));
+    } else {
+      ++done.applied;
+    }
   }
-  canonicalize(tree);
+  if (done.applied == 0) {
+    // Nothing in the file was taken: most likely not the file meant, or
+    // mangled on the way; saying "imported" would hide that.
+    std::string why = done.warnings.size() == 1 ? "its only record was skipped: "
+                                                : "all " + std::to_string(done.warnings.size()) +
+                                                      " records were skipped: ";
+    constexpr size_t kShown = 3;
+    for (size_t i = 0; i < done.warnings.size() && i < kShown; ++i) {
+      if (i > 0) why += "; ";
+      why += done.warnings[i];
+    }
+    if (done.warnings.size() > kShown) {
+      why += "; and " + std::to_string(done.warnings.size() - kShown) + " more";
+    }
+    return fail(ErrorKind::kInvalid, "nothing imported, " + why);
+  }
+  canonicalize(result);
+  tree = std::move(result);
+  if (report) *report = std::move(done);
   return ok();
 }
 
@@ -387,6 +525,22 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
   }
   add(base_dn,
       {{"objectClass", "top"}, {"objectClass", "organization"}, {"o", (*base_rdns)[0].value}});
+
+  // The retired mailboxes, each written once: those starting with `prefix`
+  // ("<domain>/"), or all that are left for an empty prefix.
+  std::vector<bool> retired_written(tree.retired_mailboxes.size(), false);
+  auto add_retired_list = [&](const std::string& dn, const std::string& prefix) {
+    Record r;
+    r.dn = dn;
+    r.attributes = {
+        {"objectClass", "top"}, {"objectClass", "organizationalRole"}, {"cn", "retired-mailboxes"}};
+    for (size_t i = 0; i < tree.retired_mailboxes.size(); ++i) {
+      if (retired_written[i] || !tree.retired_mailboxes[i].starts_with(prefix)) continue;
+      r.attributes.push_back({"description", tree.retired_mailboxes[i]});
+      retired_written[i] = true;
+    }
+    if (r.attributes.size() > 3) out.push_back(std::move(r));
+  };
 
   auto domain_dn = [&](const std::string& domain) {
     return ldif::format_dn({{"o", domain}}) + "," + base_dn;
@@ -459,7 +613,11 @@ Result<std::string> export_ldif(const Snapshot& input, std::string_view base,
       if (a.disable_pop3) r.attributes.push_back({"disablepop3", "1"});
       out.push_back(std::move(r));
     }
+    add_retired_list("cn=retired-mailboxes," + domain_dn(d.name), d.name + "/");
   }
+  // Mailboxes of domains that are gone, and any path outside a hosted
+  // domain's folder: the list under the base, where the LDAP backend keeps them.
+  add_retired_list("cn=retired-mailboxes," + base_dn, "");
   return ldif::write(out);
 }
 

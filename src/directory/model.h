@@ -62,6 +62,9 @@ struct Snapshot {
   std::vector<Account> accounts;
   std::vector<Alias> aliases;
   std::vector<PostmasterRole> roles;  // only domains with at least one occupant
+  // Mailbox paths of deleted accounts, sorted: never to be handed out again
+  // (Directory::is_mailbox_retired), so a backup must carry them.
+  std::vector<std::string> retired_mailboxes;
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 

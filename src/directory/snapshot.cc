@@ -1,6 +1,7 @@
 #include "directory/snapshot.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -17,6 +18,9 @@ void canonicalize(Snapshot& s) {
   std::erase_if(s.roles, [](const PostmasterRole& r) { return r.occupants.empty(); });
   std::sort(s.roles.begin(), s.roles.end(),
             [](const PostmasterRole& a, const PostmasterRole& b) { return a.domain < b.domain; });
+  std::sort(s.retired_mailboxes.begin(), s.retired_mailboxes.end());
+  s.retired_mailboxes.erase(std::unique(s.retired_mailboxes.begin(), s.retired_mailboxes.end()),
+                            s.retired_mailboxes.end());
 }
 
 Result<Snapshot> take_snapshot(Directory& directory) {
@@ -35,6 +39,9 @@ Result<Snapshot> take_snapshot(Directory& directory) {
     if (!occupants) return fail(std::move(occupants).error());
     if (!occupants->empty()) s.roles.push_back({d.name, std::move(*occupants)});
   }
+  auto retired = directory.list_retired_mailboxes();
+  if (!retired) return fail(std::move(retired).error());
+  if (retired->has_value()) s.retired_mailboxes = std::move(**retired);
   canonicalize(s);
   return s;
 }
@@ -68,6 +75,18 @@ Status apply_snapshot(Directory& directory, const Actor& actor, const Snapshot& 
   auto want_accounts = index_by(target.accounts, address_key);
   auto have_aliases = index_by(current.aliases, address_key);
   auto want_aliases = index_by(target.aliases, address_key);
+
+  // The retired list only grows: what the target retires and the directory
+  // does not know yet is added, and nothing is taken off it. First, so that
+  // no account added below can be handed a path the target retires.
+  std::vector<std::string> to_retire;
+  std::set_difference(target.retired_mailboxes.begin(), target.retired_mailboxes.end(),
+                      current.retired_mailboxes.begin(), current.retired_mailboxes.end(),
+                      std::back_inserter(to_retire));
+  if (!to_retire.empty()) {
+    HM_TRY(with_context(directory.retire_mailboxes(actor, to_retire),
+                        "recording " + std::to_string(to_retire.size()) + " retired mailbox(es)"));
+  }
 
   // Removals first, so that an address may move from alias to account.
   for (const auto& [name, d] : have_domains) {

@@ -15,8 +15,9 @@ Result<Snapshot> take_snapshot(Directory& directory);
 void canonicalize(Snapshot& snapshot);
 
 // Makes the directory hold exactly `target`: adds what is missing, updates
-// what differs, deletes what `target` lacks. Not atomic as a whole (each
-// change is); on failure the error says which entry stopped it.
+// what differs, deletes what `target` lacks; except that retired mailboxes
+// are only ever added (an account deleted here retires its mailbox too). Not atomic as a whole
+// (each change is); on failure the error says which entry stopped it.
 Status apply_snapshot(Directory& directory, const Actor& actor, const Snapshot& target);
 
 }  // namespace hm::directory

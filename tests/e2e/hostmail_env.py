@@ -14,6 +14,9 @@ import unittest
 BIN = os.environ.get("HOSTMAIL_BIN", "hostmail")
 # What `hostmail serve` runs as when the tests run as root.
 VMAIL_USER, VMAIL_GROUP = "nobody", "nogroup"
+# `hostmail init` run as root creates its --vmail-user when missing (default
+# "vmail"): the tests name one that exists, so the machine is left as found.
+INIT_ARGS = ["--vmail-user", VMAIL_USER] if os.geteuid() == 0 else []
 DATA = os.environ.get("HOSTMAIL_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 
 
@@ -54,7 +57,7 @@ class HostmailTestCase(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="hm-e2e-")
         self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
-        r = self.run_hm("init", "--dir", self.dir, use_config=False)
+        r = self.run_hm("init", "--dir", self.dir, *INIT_ARGS, use_config=False)
         self.assertEqual(r.code, 0, r)
         self.config = os.path.join(self.dir, "hostmail.toml")
         # Private ports, so tests can run side by side.

@@ -1,11 +1,17 @@
 """The administration CLI, driven through the real binary."""
 
 import os
+import pwd
+import re
+import shutil
+import socket
 import subprocess
+import tempfile
 import time
 import unittest
+import uuid
 
-from hostmail_env import BIN, HostmailTestCase
+from hostmail_env import BIN, INIT_ARGS, HostmailTestCase, free_port
 
 EX_USAGE, EX_DATAERR, EX_NOUSER, EX_CANTCREAT, EX_NOPERM = 64, 65, 67, 73, 77
 
@@ -190,7 +196,12 @@ class DelegationTest(HostmailTestCase):
         self.fails(EX_NOPERM, "postmaster", "grant", "two.example", "x@two.example", as_user=pm)
         self.fails(EX_NOPERM, "postmaster", "grant", "one.example", "x@two.example", as_user=pm)
         self.fails(EX_NOPERM, "ldif", "export", as_user=pm)
-        self.fails(EX_NOPERM, "account", "list", as_user=pm)
+        # Without a domain, a postmaster lists the domains they administer.
+        listed = self.ok("account", "list", "--json", as_user=pm).json()
+        self.assertEqual([a["address"] for a in listed],
+                         ["joe@one.example", "new@one.example", "pm@one.example"])
+        self.fails(EX_NOPERM, "account", "list", "two.example", as_user=pm)
+        self.fails(EX_NOPERM, "account", "list", as_user="x@two.example")
 
     def test_user_changes_only_own_password(self):
         joe = "joe@one.example"
@@ -229,7 +240,7 @@ class ToolsTest(HostmailTestCase):
         self.assertRegex(bad.err, r"hostmail\.toml:\d+")
 
     def test_init_refuses_to_overwrite(self):
-        self.fails(EX_CANTCREAT, "init", "--dir", self.dir, use_config=False)
+        self.fails(EX_CANTCREAT, "init", "--dir", self.dir, *INIT_ARGS, use_config=False)
 
     def test_config_discovery_from_environment(self):
         env = dict(os.environ, HOSTMAIL_CONFIG=self.config)
@@ -256,6 +267,89 @@ class ToolsTest(HostmailTestCase):
         self.server.terminate()
         self.assertEqual(self.server.wait(timeout=30), 0)
         self.assertIn("serving sqlite:", self.server_log())
+
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("useradd") and shutil.which("userdel"),
+                     "needs root and useradd/userdel")
+class InitAsRootTest(unittest.TestCase):
+    """`hostmail init` as root leaves a setup whose next `serve` starts."""
+
+    def setUp(self):
+        # A throw-away user, removed afterwards: the machine is left as found.
+        self.user = "hmt" + uuid.uuid4().hex[:10]
+        self.addCleanup(self.remove_user)
+        top = tempfile.mkdtemp(prefix="hm-e2e-init-")
+        self.addCleanup(shutil.rmtree, top, ignore_errors=True)
+        os.chmod(top, 0o755)  # mkdtemp's 0700 would keep the new user out
+        self.dir = os.path.join(top, "site")
+
+    def remove_user(self):
+        subprocess.run(["userdel", self.user], capture_output=True)
+        subprocess.run(["groupdel", self.user], capture_output=True)
+
+    def init(self, env=None):
+        return subprocess.run([BIN, "init", "--dir", self.dir, "--vmail-user", self.user],
+                              capture_output=True, text=True, timeout=60, env=env,
+                              stdin=subprocess.DEVNULL)
+
+    def test_creates_the_user_and_hands_it_its_folders(self):
+        r = self.init()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(self.user, r.stdout)
+        entry = pwd.getpwnam(self.user)
+        self.assertNotEqual(entry.pw_uid, 0)
+        config = os.path.join(self.dir, "hostmail.toml")
+        with open(config) as f:
+            text = f.read()
+        self.assertIn('vmail_user = "%s"' % self.user, text)
+        for folder in ("state", "vmail", "vmail/domains"):
+            self.assertEqual(os.stat(os.path.join(self.dir, folder)).st_uid, entry.pw_uid, folder)
+        # The configuration and the TLS key stay root's.
+        for path in ("", "hostmail.toml", "tls", "tls/key.pem"):
+            self.assertEqual(os.stat(os.path.join(self.dir, path)).st_uid, 0, path)
+
+        # The next `serve` starts (on private ports) and runs as that user.
+        smtp = free_port()
+        for service in ("smtp", "submission", "smtps", "imap", "imaps", "pop3", "pop3s", "admin"):
+            port = smtp if service == "smtp" else free_port()
+            text = re.sub(r'(?m)^%s = \["127\.0\.0\.1:\d+"\]' % service,
+                          '%s = ["127.0.0.1:%d"]' % (service, port), text)
+        with open(config, "w") as f:
+            f.write(text)
+        log_path = os.path.join(self.dir, "serve.log")
+
+        def log_text():
+            with open(log_path) as f:
+                return f.read()
+
+        with open(log_path, "w") as log:
+            server = subprocess.Popen([BIN, "--config", config, "serve"], stdout=log,
+                                      stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 20
+            while True:
+                self.assertIsNone(server.poll(), log_text())
+                try:
+                    with socket.create_connection(("127.0.0.1", smtp), timeout=1):
+                        break
+                except OSError:
+                    self.assertLess(time.time(), deadline, log_text())
+                    time.sleep(0.05)
+            time.sleep(0.3)  # past the drop of root and the writable check
+            self.assertIsNone(server.poll(), log_text())
+            self.assertIn("running as %s:%s" % (self.user, self.user), log_text())
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def test_says_what_to_run_when_the_user_cannot_be_created(self):
+        r = self.init(env={"PATH": "/nonexistent"})  # no useradd to be found
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("useradd --system --user-group", r.stderr)
+        self.assertIn(self.user, r.stderr)
+        self.assertFalse(os.path.exists(self.dir))  # nothing half done
+        with self.assertRaises(KeyError):
+            pwd.getpwnam(self.user)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -190,7 +190,7 @@ class LocalDeliveryTest(HostmailTestCase):
         self.configure()
         for folder in ("", "state", "vmail", "vmail/domains"):
             shutil.chown(os.path.join(self.dir, folder), VMAIL_USER, VMAIL_GROUP)
-        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "state", "directory.db"), VMAIL_USER, VMAIL_GROUP)
         r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
                         "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
         self.assertEqual(r.code, 0, r)

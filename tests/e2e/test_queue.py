@@ -86,7 +86,8 @@ class QueueTest(HostmailTestCase):
         self.assertEqual(len(listed), 2)
         first, second = listed
         self.assertEqual(first["id"], ident)
-        self.assertEqual(first["sender"], "")
+        # The null sender of a bounce shows as SMTP writes it.
+        self.assertEqual(first["sender"], "<>")
         self.assertEqual(first["arrived"], "2024-11-25T13:06:40Z")
         self.assertEqual(first["size"], len(b"Subject: hi\r\n\r\n\x00\xff body\r\n"))
         self.assertEqual(first["recipient"], "bob smith@remote.example")
@@ -97,9 +98,18 @@ class QueueTest(HostmailTestCase):
                          time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later)))
         self.assertEqual(second["recipient"], "ünï@bücher.example")
         self.assertEqual(second["state"], "pending")
+        # No attempt time was ever set: null, not the Unix epoch.
+        self.assertIsNone(second["next_attempt"])
         text = self.ok("queue", "list").out
         self.assertIn(ident, text)
         self.assertIn("bob smith@remote.example", text)
+        self.assertNotIn("1970", text)
+        rows = text.splitlines()
+        header = rows[0].split()
+        self.assertEqual(header[1], "sender")
+        self.assertEqual(rows[1].split()[1], "<>")
+        pending = [r for r in rows if "bücher.example" in r][0]
+        self.assertIn(" - ", pending)
 
     def test_half_written_and_foreign_files_are_ignored(self):
         ident = self.writer.add("a@example.org", [("pending", 0, 0, "b@example.org", "", "")],
@@ -271,7 +281,7 @@ class DeliverAsRootLinkTest(HostmailTestCase):
             path = os.path.join(self.dir, folder)
             os.makedirs(path, exist_ok=True)
             shutil.chown(path, VMAIL_USER, VMAIL_GROUP)
-        shutil.chown(os.path.join(self.dir, "directory.db"), VMAIL_USER, VMAIL_GROUP)
+        shutil.chown(os.path.join(self.dir, "state", "directory.db"), VMAIL_USER, VMAIL_GROUP)
         target = os.path.join(self.dir, "root-only")
         os.mkdir(target, 0o755)
         os.symlink(target, os.path.join(self.maildirs, "example.org", "v"))

@@ -16,6 +16,7 @@
 #include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
+#include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 
 namespace hm::admin::cli {
@@ -86,8 +87,13 @@ int run(int argc, char** argv, const MailCommands& commands) {
   std::string init_dir = ".";
   auto* init = app.add_subcommand("init", "Write a starter configuration and data folders");
   init->add_option("--dir", init_dir, "Folder for the configuration and data (default: .)");
-  init->callback(
-      [&] { action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail"); }; });
+  std::string init_vmail_user;
+  init->add_option("--vmail-user", init_vmail_user,
+                   "As root: the system user the server runs as, created when missing "
+                   "(default: vmail)");
+  init->callback([&] {
+    action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail", init_vmail_user); };
+  });
 
   auto* check = app.add_subcommand("check-config", "Validate the configuration");
   check->callback([&] { action = [&] { return run_check_config(global.config_path); }; });
@@ -250,6 +256,13 @@ int run(int argc, char** argv, const MailCommands& commands) {
         if (!a) return Status(fail(a.error()));
         auto roles = ctx.directory().domains_administered_by(a->address);
         if (!roles) return Status(fail(roles.error()));
+        const std::string& virtual_base = ctx.config().storage.virtual_base;
+        if (directory::home_differs(*a, virtual_base)) {
+          std::cerr << "hostmail: warning: "
+                    << directory::describe(directory::home_mismatches({*a}, virtual_base),
+                                           virtual_base)
+                    << "\n";
+        }
         Table t = accounts_table({*a});
         t.columns.insert(t.columns.end(), {"name", "home", "uid", "gid", "postmaster_of"});
         t.numeric_columns.insert(t.numeric_columns.end(), {"uid", "gid"});
@@ -405,9 +418,14 @@ int run(int argc, char** argv, const MailCommands& commands) {
           Status read = ok();
           std::string text = read_file_or_stdin(f, read);
           HM_TRY(read);
-          Status s = ctx.admin().import_ldif(text);
-          if (!s) return Status(fail(std::move(s).error().prefix(f)));
-          std::cerr << "imported " << f << "\n";
+          auto done = ctx.admin().import_ldif(text);
+          if (!done) return Status(fail(std::move(done).error().prefix(f)));
+          for (const std::string& w : done->warnings) {
+            std::cerr << "hostmail: warning: " << f << ": " << w << "\n";
+          }
+          std::cerr << "imported " << f << ": " << done->applied << " record(s)";
+          if (!done->warnings.empty()) std::cerr << ", " << done->warnings.size() << " skipped";
+          std::cerr << "\n";
         }
         return ok();
       });
@@ -418,8 +436,10 @@ int run(int argc, char** argv, const MailCommands& commands) {
   ldif_export->callback([&] {
     action = [&] {
       return with_context(global, [&](Context& ctx) -> Status {
-        auto text = ctx.admin().export_ldif(base);
+        std::vector<std::string> warnings;
+        auto text = ctx.admin().export_ldif(base, &warnings);
         if (!text) return Status(fail(text.error()));
+        for (const std::string& w : warnings) std::cerr << "hostmail: warning: " << w << "\n";
         std::cout << *text;
         return ok();
       });

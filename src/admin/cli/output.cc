@@ -17,6 +17,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 boost::json::value json_cell(const Table& t, size_t column, const std::string& cell) {
   const std::string& name = t.columns[column];
+  if (cell.empty() && contains(t.nullable_columns, name)) return nullptr;
   if (contains(t.numeric_columns, name)) {
     uint64_t n = 0;
     std::from_chars(cell.data(), cell.data() + cell.size(), n);
@@ -48,9 +49,15 @@ void print_table(const Table& t, bool json) {
     std::cout << boost::json::serialize(out) << "\n";
     return;
   }
+  std::vector<std::vector<std::string>> rows = t.rows;
+  for (auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < t.columns.size(); ++i) {
+      if (row[i].empty() && contains(t.nullable_columns, t.columns[i])) row[i] = "-";
+    }
+  }
   std::vector<size_t> width(t.columns.size());
   for (size_t i = 0; i < t.columns.size(); ++i) width[i] = t.columns[i].size();
-  for (const auto& row : t.rows) {
+  for (const auto& row : rows) {
     for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
       width[i] = std::max(width[i], row[i].size());
     }
@@ -64,7 +71,7 @@ void print_table(const Table& t, bool json) {
     std::cout << line << "\n";
   };
   print_row(t.columns);
-  for (const auto& row : t.rows) print_row(row);
+  for (const auto& row : rows) print_row(row);
 }
 
 }  // namespace hm::admin::cli

@@ -21,6 +21,16 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+// When the recipient is tried next; empty (shown as "-" / null) when no time
+// was ever set (a recipient not yet tried is due at the next queue run) or
+// when nothing is left to try.
+std::string next_attempt(const queue::QueuedRecipient& r) {
+  using State = queue::QueuedRecipient::State;
+  if (r.state == State::kDelivered || r.state == State::kFailed) return {};
+  if (r.next_attempt.time_since_epoch().count() <= 0) return {};
+  return iso_time(r.next_attempt);
+}
+
 std::string_view state_word(const queue::QueuedRecipient& r) {
   using State = queue::QueuedRecipient::State;
   switch (r.state) {
@@ -50,11 +60,15 @@ Table queue_table(const std::vector<queue::QueueEntry>& entries) {
   t.columns = {"id",    "sender",   "arrived",      "size",      "recipient",
                "state", "attempts", "next_attempt", "last_error"};
   t.numeric_columns = {"size", "attempts"};
+  t.nullable_columns = {"next_attempt"};
   for (const queue::QueueEntry& e : entries) {
+    // A bounce's null reverse-path, written as SMTP writes it: an empty
+    // column would shift the ones after it in the text output.
+    std::string sender = e.sender.empty() ? "<>" : e.sender;
     for (const queue::QueuedRecipient& r : e.recipients) {
-      t.rows.push_back({e.id, e.sender, iso_time(e.arrived), std::to_string(e.size), r.address,
-                        std::string(state_word(r)), std::to_string(r.attempts),
-                        iso_time(r.next_attempt), r.last_error});
+      t.rows.push_back({e.id, sender, iso_time(e.arrived), std::to_string(e.size), r.address,
+                        std::string(state_word(r)), std::to_string(r.attempts), next_attempt(r),
+                        r.last_error});
     }
   }
   return t;

@@ -146,7 +146,25 @@ Result<bool> MemoryDirectory::is_mailbox_retired(std::string_view mailbox) {
   return state_.retired_mailboxes.contains(mailbox);
 }
 
+Result<std::optional<std::vector<std::string>>> MemoryDirectory::list_retired_mailboxes() {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [mailbox, address] : state_.retired_mailboxes) out.push_back(mailbox);
+  return std::optional(std::move(out));
+}
+
 // ---- changes ----
+
+Status MemoryDirectory::retire_mailboxes(const Actor& /*actor*/,
+                                         const std::vector<std::string>& mailboxes) {
+  HM_TRY(available());
+  std::lock_guard lock(mutex_);
+  for (const std::string& m : mailboxes) {
+    if (!m.empty()) state_.retired_mailboxes.try_emplace(m, std::string());
+  }
+  return ok();
+}
 
 Status MemoryDirectory::add_domain(const Actor& /*actor*/, const Domain& domain,
                                    const std::vector<Alias>& initial_aliases) {

@@ -310,7 +310,33 @@ Result<bool> SqliteDirectory::is_mailbox_retired(std::string_view mailbox) {
   return has_row(std::move(query));
 }
 
+Result<std::optional<std::vector<std::string>>> SqliteDirectory::list_retired_mailboxes() {
+  std::lock_guard lock(mutex_);
+  auto query = connection_.prepare("SELECT mailbox FROM retired_mailboxes ORDER BY mailbox");
+  if (!query) return fail(std::move(query).error());
+  auto mailboxes = read_strings(*query);
+  if (!mailboxes) return fail(std::move(mailboxes).error());
+  return std::optional(std::move(*mailboxes));
+}
+
 // ---- changes ----
+
+Status SqliteDirectory::retire_mailboxes(const Actor& /*actor*/,
+                                         const std::vector<std::string>& mailboxes) {
+  std::lock_guard lock(mutex_);
+  auto transaction = Transaction::begin(connection_);
+  if (!transaction) return fail(std::move(transaction).error());
+  for (const std::string& mailbox : mailboxes) {
+    if (mailbox.empty()) continue;
+    // A backup names the path, not its last owner: the address stays empty.
+    auto insert = connection_.prepare(
+        "INSERT OR IGNORE INTO retired_mailboxes (mailbox, address, retired_at) "
+        "VALUES (?, '', CAST(strftime('%s', 'now') AS INTEGER))");
+    if (!insert) return fail(std::move(insert).error());
+    HM_TRY(insert->bind(mailbox).run());
+  }
+  return transaction->commit();
+}
 
 Status SqliteDirectory::add_domain(const Actor& /*actor*/, const Domain& domain,
                                    const std::vector<Alias>& initial_aliases) {

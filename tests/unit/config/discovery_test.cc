@@ -134,7 +134,7 @@ TEST_F(Discovery, StarterConfigLoadsAndPassesCheck) {
   const Config& c = *r;
   EXPECT_TRUE(check(c).empty());
   EXPECT_EQ(c.directory.backend, "sqlite");
-  EXPECT_EQ(c.directory.sqlite.path, (dir / "directory.db").string());
+  EXPECT_EQ(c.directory.sqlite.path, (dir / "state/directory.db").string());
   EXPECT_EQ(c.storage.virtual_base, (dir / "vmail/domains").string());
   EXPECT_EQ(c.storage.state_dir, (dir / "state").string());
   EXPECT_EQ(c.tls.cert, (dir / "tls/cert.pem").string());
@@ -162,7 +162,10 @@ TEST_F(Discovery, StarterConfigAsRootUsesVmail) {
   std::string text = starter_config("/srv/hostmail", /*running_as_root=*/true);
   EXPECT_THAT(text, HasSubstr("vmail_user = \"vmail\""));
   EXPECT_THAT(text, HasSubstr("vmail_group = \"vmail\""));
-  EXPECT_THAT(text, HasSubstr("path = \"/srv/hostmail/directory.db\""));
+  EXPECT_THAT(text, HasSubstr("path = \"/srv/hostmail/state/directory.db\""));
+  std::string named = starter_config("/srv/hostmail", /*running_as_root=*/true, "mailer", "mail");
+  EXPECT_THAT(named, HasSubstr("vmail_user = \"mailer\""));
+  EXPECT_THAT(named, HasSubstr("vmail_group = \"mail\""));
 }
 
 TEST_F(Discovery, StarterConfigMakesRelativeDirAbsoluteAndQuotes) {

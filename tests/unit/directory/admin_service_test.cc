@@ -206,13 +206,69 @@ TEST_F(AdminServiceTest, PostmasterDelegation) {
             ErrorKind::kPermission);
   EXPECT_EQ(pm.grant_postmaster("one.example", "x@two.example").error().kind(),
             ErrorKind::kPermission);
-  EXPECT_EQ(pm.list_accounts("").error().kind(), ErrorKind::kPermission);
   EXPECT_EQ(pm.export_ldif("o=hosting,dc=example").error().kind(), ErrorKind::kPermission);
   auto domains = pm.list_domains();
   ASSERT_TRUE(domains);
   ASSERT_EQ(domains->size(), 1u);
   EXPECT_EQ((*domains)[0].name, "one.example");
   must(pm.revoke_postmaster("one.example", "new@one.example"));
+}
+
+TEST_F(AdminServiceTest, PostmasterListsTheAccountsOfTheirDomainsWithoutNamingOne) {
+  auto admin = as_superuser();
+  for (const char* d : {"one.example", "two.example", "three.example"})
+    must(admin.add_domain(d, ""));
+  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+  ASSERT_TRUE(admin.add_account("b@two.example", std::string("pw"), 0));
+  ASSERT_TRUE(admin.add_account("a@two.example", std::string("pw"), 0));
+  ASSERT_TRUE(admin.add_account("secret@three.example", std::string("pw"), 0));
+  ASSERT_TRUE(admin.add_account("plain@three.example", std::string("pw"), 0));
+  must(admin.grant_postmaster("one.example", "pm@one.example"));
+  must(admin.grant_postmaster("two.example", "pm@one.example"));
+
+  auto pm = as("pm@one.example");
+  auto accounts = pm.list_accounts("");
+  ASSERT_TRUE(accounts) << accounts.error().describe();
+  std::vector<std::string> addresses;
+  for (const Account& a : *accounts) addresses.push_back(a.address);
+  EXPECT_EQ(addresses,
+            (std::vector<std::string>{"a@two.example", "b@two.example", "pm@one.example"}));
+  auto aliases = pm.list_aliases("");
+  ASSERT_TRUE(aliases) << aliases.error().describe();
+  EXPECT_EQ(aliases->size(), 4u);  // postmaster@ and abuse@ of one and two
+  for (const Alias& a : *aliases) EXPECT_NE(a.address, "postmaster@three.example");
+  // Naming a domain they do not administer is still refused, and so is an
+  // account that administers nothing.
+  EXPECT_EQ(pm.list_accounts("three.example").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(as("plain@three.example").list_accounts("").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(as("plain@three.example").list_aliases("").error().kind(), ErrorKind::kPermission);
+}
+
+TEST_F(AdminServiceTest, ImportSaysWhenHomeDirectoryIsNotTheVirtualBase) {
+  auto admin = as_superuser();
+  const std::string domain =
+      "dn: o=d.example,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\n"
+      "o: d.example\n\n";
+  auto account = [&](const std::string& local, const std::string& home) {
+    return "dn: mail=" + local + "@d.example,o=d.example,o=hosting,dc=myhosting,dc=example\n" +
+           "objectClass: CourierMailAccount\nmail: " + local +
+           "@d.example\nhomeDirectory: " + home +
+           "\nuidNumber: 101\ngidNumber: 101\nmailbox: d.example/" + local + "\n\n";
+  };
+  auto report = admin.import_ldif(domain + account("seed", "/home/vmail/domains") +
+                                  account("same", base_.string() + "/"));
+  ASSERT_TRUE(report) << report.error().describe();
+  ASSERT_EQ(report->warnings.size(), 1u);
+  const std::string& w = report->warnings[0];
+  EXPECT_NE(
+      w.find("1 account has a homeDirectory other than [storage] virtual_base " + base_.string()),
+      std::string::npos)
+      << w;
+  EXPECT_NE(w.find("seed@d.example: /home/vmail/domains"), std::string::npos) << w;
+  // Importing it again changes no account, and says nothing more.
+  auto again = admin.import_ldif(account("seed", "/home/vmail/domains"));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->warnings.empty());
 }
 
 TEST_F(AdminServiceTest, Aliases) {

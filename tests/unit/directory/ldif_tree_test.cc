@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "directory/admin_service.h"
 #include "directory/snapshot.h"
 #include "test_tree.h"
 
@@ -124,6 +125,132 @@ TEST(LdifTree, ErrorsNameTheLine) {
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message().find("line 1"), std::string::npos);
   EXPECT_NE(s.error().message().find("nowhere.example"), std::string::npos);
+}
+
+// The seed article prints base.ldif with a leading space on every line but
+// the first: in LDIF that folds the whole file into one "dn:" line.
+TEST(LdifTree, ArticlesBaseLdifAsPrintedIsAnErrorNamingTheFold) {
+  const char* printed =
+      "dn: dc=myhosting, dc=example\n"
+      " objectClass: top\n"
+      " dn: cn=Manager, dc=myhosting, dc=example\n"
+      " objectClass: top\n"
+      " objectClass: organizationalRole\n"
+      " cn: Manager\n"
+      " dn: o=hosting, dc=myhosting, dc=example\n"
+      " objectClass: top\n"
+      " objectClass: organization\n"
+      " o: hosting\n";
+  Snapshot tree;
+  LdifImportReport report;
+  auto s = apply_ldif(printed, tree, &report);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind(), ErrorKind::kInvalid);
+  const std::string& m = s.error().message();
+  EXPECT_NE(m.find("line 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("leading space"), std::string::npos) << m;
+  EXPECT_NE(m.find("nothing"), std::string::npos) << m;
+}
+
+TEST(LdifTree, EverySkippedRecordIsWarnedAboutWithItsLine) {
+  std::string text = read("base.ldif");  // its cn=Manager entry starts on line 4
+  text +=
+      "\n"
+      "dn: cn=whatever,dc=nowhere\n"  // line 14
+      "objectClass: top\n"
+      "objectClass: device\n"
+      "cn: whatever\n"
+      "\n"
+      "dn: uid=joe,ou=people,dc=myhosting,dc=example\n"  // line 19
+      "changetype: modify\n"
+      "replace: cn\n"
+      "cn: Joe\n"
+      "\n"
+      "dn: mail=ghost@nowhere.example,o=nowhere.example,o=hosting,dc=myhosting,dc=example\n"
+      "changetype: delete\n";  // line 24
+  Snapshot tree;
+  LdifImportReport report;
+  auto s = apply_ldif(text, tree, &report);
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(report.applied, 2u);  // the suffix and o=hosting
+  ASSERT_EQ(report.warnings.size(), 4u);
+  EXPECT_TRUE(report.warnings[0].starts_with("line 4: ")) << report.warnings[0];
+  EXPECT_NE(report.warnings[0].find("cn=Manager"), std::string::npos);
+  EXPECT_NE(report.warnings[0].find("skipped"), std::string::npos);
+  EXPECT_TRUE(report.warnings[1].starts_with("line 14: ")) << report.warnings[1];
+  EXPECT_NE(report.warnings[1].find("cn=whatever,dc=nowhere"), std::string::npos);
+  EXPECT_TRUE(report.warnings[2].starts_with("line 19: ")) << report.warnings[2];
+  EXPECT_TRUE(report.warnings[3].starts_with("line 24: ")) << report.warnings[3];
+  EXPECT_NE(report.warnings[3].find("does not exist"), std::string::npos);
+}
+
+TEST(LdifTree, AFileFromWhichNothingIsImportedIsAnError) {
+  Snapshot tree;
+  LdifImportReport report;
+  auto s =
+      apply_ldif("dn: cn=whatever,dc=nowhere\nobjectClass: top\ncn: whatever\n", tree, &report);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("nothing"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("line 1"), std::string::npos) << s.error().message();
+  auto empty = apply_ldif("version: 1\n# only a comment\n", tree);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message().find("no records"), std::string::npos);
+  EXPECT_EQ(tree, Snapshot{});
+}
+
+TEST(LdifTree, RetiredMailboxesGoBothWays) {
+  Snapshot tree = seed_tree();
+  tree.retired_mailboxes = {"domain1.example/old/", "gone.example/bob/"};
+  auto text = export_ldif(tree, kDefaultLdifBase, "/var/vmail/domains");
+  ASSERT_TRUE(text) << text.error().describe();
+  EXPECT_NE(text->find("dn: cn=retired-mailboxes,o=domain1.example,o=hosting,dc=myhosting,dc=ex"
+                       "ample\nobjectClass: top\nobjectClass: organizationalRole\n"
+                       "cn: retired-mailboxes\ndescription: domain1.example/old/\n"),
+            std::string::npos)
+      << *text;
+  EXPECT_NE(text->find("dn: cn=retired-mailboxes,o=hosting,dc=myhosting,dc=example\n"
+                       "objectClass: top\nobjectClass: organizationalRole\n"
+                       "cn: retired-mailboxes\ndescription: gone.example/bob/\n"),
+            std::string::npos)
+      << *text;
+  Snapshot back;
+  ASSERT_TRUE(apply_ldif(*text, back));
+  EXPECT_EQ(back, tree);
+
+  // An import adds to the list and never takes a path off it.
+  LdifImportReport report;
+  ASSERT_TRUE(
+      apply_ldif("dn: cn=retired-mailboxes,o=hosting,dc=myhosting,dc=example\nchangetype: modify\n"
+                 "add: description\ndescription: x.example/y\n-\n\n"
+                 "dn: cn=retired-mailboxes,o=domain1.example,o=hosting,dc=myhosting,dc=example\n"
+                 "changetype: delete\n",
+                 back, &report));
+  EXPECT_EQ(
+      back.retired_mailboxes,
+      (std::vector<std::string>{"domain1.example/old/", "gone.example/bob/", "x.example/y/"}));
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_TRUE(report.warnings[0].starts_with("line 7: ")) << report.warnings[0];
+}
+
+TEST(LdifTree, RestoredDirectoryNeverHandsOutARetiredMailbox) {
+  memory::MemoryDirectory original;
+  AdminOptions options;
+  options.password_scheme = "SSHA";
+  Principal root{Principal::Kind::kSuperuser, "admin", {}};
+  AdminService admin(original, options, root, {"admin", ""});
+  ASSERT_TRUE(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("alice@example.org", std::nullopt, 0));
+  ASSERT_TRUE(admin.delete_account("alice@example.org"));
+  auto backup = admin.export_ldif(kDefaultLdifBase);
+  ASSERT_TRUE(backup) << backup.error().describe();
+
+  memory::MemoryDirectory restored;
+  AdminService again(restored, options, root, {"admin", ""});
+  ASSERT_TRUE(again.import_ldif(*backup));
+  EXPECT_TRUE(restored.is_mailbox_retired("example.org/alice/").value());
+  auto alice = again.add_account("alice@example.org", std::nullopt, 0);
+  ASSERT_TRUE(alice) << alice.error().describe();
+  EXPECT_EQ(alice->mailbox, "example.org/alice.2/");
 }
 
 TEST(LdifTree, ImportIntoDirectoryAndBack) {
