@@ -342,6 +342,38 @@ Result<bool> LdapDirectory::is_mailbox_retired(std::string_view mailbox) {
   return !found->empty();
 }
 
+Result<std::optional<std::vector<std::string>>> LdapDirectory::list_retired_mailboxes() {
+  auto found =
+      search(options_.base, Scope::kSubtree,
+             "(&(objectClass=organizationalRole)(cn=retired-mailboxes))", {"description"}, 0);
+  if (!found) return fail(std::move(found).error());
+  std::vector<std::string> paths;
+  for (const Entry& e : *found) {
+    for (const std::string& p : e.values("description")) paths.push_back(p);
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return std::optional<std::vector<std::string>>(std::move(paths));
+}
+
+Status LdapDirectory::retire_mailboxes(const Actor& actor,
+                                       const std::vector<std::string>& mailboxes) {
+  auto who = writer(actor);
+  if (!who) return fail(std::move(who).error());
+  for (const std::string& mailbox : mailboxes) {
+    if (mailbox.empty()) continue;
+    auto retired = is_mailbox_retired(mailbox);
+    if (!retired) return fail(std::move(retired).error());
+    if (*retired) continue;
+    std::string domain = ascii_lower(mailbox.substr(0, mailbox.find('/')));
+    auto hosted = find_domain(domain);
+    if (!hosted) return fail(std::move(hosted).error());
+    HM_TRY(retire(*who, retired_dn(hosted->has_value() ? domain : std::string()), {mailbox}));
+  }
+  invalidate();
+  return ok();
+}
+
 Result<AddressEntry> LdapDirectory::find_alias_or_account(std::string_view address) {
   if (!combined_) return Directory::find_alias_or_account(address);
   uint64_t alias_generation = alias_cache_.begin();

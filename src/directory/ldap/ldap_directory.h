@@ -105,6 +105,10 @@ class LdapDirectory final : public Directory {
   Status update_account(const Actor& actor, const Account& account) override;
   Status delete_account(const Actor& actor, std::string_view address) override;
   Result<bool> is_mailbox_retired(std::string_view mailbox) override;
+  Result<std::optional<std::vector<std::string>>> list_retired_mailboxes() override;
+  // Each path goes to the list of the domain it lies in (its first part), or
+  // to the base's list when that domain is not hosted.
+  Status retire_mailboxes(const Actor& actor, const std::vector<std::string>& mailboxes) override;
   Status add_alias(const Actor& actor, const Alias& alias) override;
   Status delete_alias(const Actor& actor, std::string_view address,
                       std::string_view maildrop) override;

@@ -310,6 +310,29 @@ TEST_P(DirectoryContractTest, AnotherAccountsMailboxIsExists) {
   EXPECT_TRUE(is_ok(dir().update_account(actor_, account("bob@example.org"))));
 }
 
+// Issue 11.15: a backup carries the retired mailboxes, and a restore puts
+// them back, whichever backend holds them (LDIF export/import use these).
+TEST_P(DirectoryContractTest, RetiredMailboxesAreListedAndRestored) {
+  add_domain("example.org");
+  add_account("alice@example.org");
+  ASSERT_TRUE(is_ok(dir().delete_account(actor_, "alice@example.org")));
+  auto listed = dir().list_retired_mailboxes();
+  ASSERT_TRUE(is_ok(listed));
+  ASSERT_TRUE(listed->has_value());
+  EXPECT_EQ(**listed, Strings{"example.org/alice/"});
+  ASSERT_TRUE(is_ok(dir().retire_mailboxes(
+      actor_, {"example.org/bob/", "gone.example/carol/", "example.org/alice/"})));
+  listed = dir().list_retired_mailboxes();
+  ASSERT_TRUE(is_ok(listed));
+  ASSERT_TRUE(listed->has_value());
+  EXPECT_EQ(**listed, (Strings{"example.org/alice/", "example.org/bob/", "gone.example/carol/"}));
+  for (const char* path : {"example.org/bob/", "gone.example/carol/"}) {
+    auto retired = dir().is_mailbox_retired(path);
+    ASSERT_TRUE(is_ok(retired));
+    EXPECT_TRUE(*retired) << path;
+  }
+}
+
 TEST_P(DirectoryContractTest, AddAccountOnAnAliasAddressIsExists) {
   add_domain("example.org");
   add_alias("info@example.org", {"bob@example.org"});
