@@ -6,6 +6,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tomllib
 import tempfile
 import time
 import unittest
@@ -238,6 +239,32 @@ class ToolsTest(HostmailTestCase):
         self.assertNotEqual(bad.code, 0)
         self.assertIn("bogus_key", bad.err)
         self.assertRegex(bad.err, r"hostmail\.toml:\d+")
+
+    def test_postmaster_address_from_init_and_the_warning_of_check_config(self):
+        # Issue 11.5: init can name who reads postmaster mail; check-config
+        # says when nobody does.
+        r = self.run_hm("check-config")
+        self.assertIn("postmaster", r.err)
+        self.assertIn("nowhere to go", r.err)
+        with open(self.aliases, "w") as f:
+            f.write("postmaster: someone@example.org\n")
+        self.assertNotIn("nowhere to go", self.run_hm("check-config").err)
+
+        other = tempfile.mkdtemp(prefix="hm-e2e-init-")
+        self.addCleanup(shutil.rmtree, other, ignore_errors=True)
+        r = self.ok("init", "--dir", other, *INIT_ARGS, "--postmaster-address",
+                    "hostmaster@example.org", use_config=False)
+        self.assertNotIn("postmaster_address in", r.out)
+        with open(os.path.join(other, "hostmail.toml"), "rb") as f:
+            self.assertEqual(tomllib.load(f)["server"]["postmaster_address"],
+                             "hostmaster@example.org")
+        bad = tempfile.mkdtemp(prefix="hm-e2e-init-")
+        self.addCleanup(shutil.rmtree, bad, ignore_errors=True)
+        r = self.run_hm("init", "--dir", bad, *INIT_ARGS, "--postmaster-address", "not an address",
+                        use_config=False)
+        self.assertNotEqual(r.code, 0)
+        self.assertIn("--postmaster-address", r.err)
+        self.assertFalse(os.path.exists(os.path.join(bad, "hostmail.toml")))
 
     def test_init_refuses_to_overwrite(self):
         self.fails(EX_CANTCREAT, "init", "--dir", self.dir, *INIT_ARGS, use_config=False)

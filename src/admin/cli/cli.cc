@@ -91,8 +91,14 @@ int run(int argc, char** argv, const MailCommands& commands) {
   init->add_option("--vmail-user", init_vmail_user,
                    "As root: the system user the server runs as, created when missing "
                    "(default: vmail)");
+  std::string init_postmaster;
+  init->add_option("--postmaster-address", init_postmaster,
+                   "Who reads mail for postmaster@ and abuse@ of every domain ([server] "
+                   "postmaster_address)");
   init->callback([&] {
-    action = [&] { return run_init(init_dir, argc > 0 ? argv[0] : "hostmail", init_vmail_user); };
+    action = [&] {
+      return run_init(init_dir, argc > 0 ? argv[0] : "hostmail", init_vmail_user, init_postmaster);
+    };
   });
 
   auto* check = app.add_subcommand("check-config", "Validate the configuration");

@@ -20,8 +20,10 @@
 #include "admin/cli/exit_status.h"
 #include "auth/password_scheme.h"
 #include "config/config.h"
+#include "directory/address.h"
 #include "directory/directory_factory.h"
 #include "directory/home_directory.h"
+#include "directory/system_aliases.h"
 #include "net/self_signed_cert.h"
 
 namespace hm::admin::cli {
@@ -169,8 +171,8 @@ std::optional<fs::path> first_unreachable(const fs::path& path, const VmailUser&
 
 }  // namespace
 
-int run_init(const std::string& dir_arg, const std::string& program,
-             const std::string& vmail_user) {
+int run_init(const std::string& dir_arg, const std::string& program, const std::string& vmail_user,
+             const std::string& postmaster_address) {
   std::error_code ec;
   fs::path dir = fs::absolute(dir_arg, ec).lexically_normal();
   if (ec) return report(Error(ErrorKind::kInvalid, "bad --dir " + dir_arg));
@@ -180,6 +182,10 @@ int run_init(const std::string& dir_arg, const std::string& program,
     return report(Error(ErrorKind::kExists, config_path.string() +
                                                 " already exists; edit it, or remove it to "
                                                 "start afresh"));
+  }
+  if (!postmaster_address.empty()) {
+    auto address = directory::normalize_address(postmaster_address);
+    if (!address) return report(address.error().prefix("--postmaster-address"));
   }
   const bool root = geteuid() == 0;
   if (!root && !vmail_user.empty()) {
@@ -206,6 +212,15 @@ int run_init(const std::string& dir_arg, const std::string& program,
 
   std::string text = vmail ? config::starter_config(dir.string(), true, vmail->user, vmail->group)
                            : config::starter_config(dir.string(), false);
+  if (!postmaster_address.empty()) {
+    // The starter file has this line commented out; load_file() below
+    // checks the address.
+    const std::string commented = "# postmaster_address = \"you@example.org\"";
+    size_t at = text.find(commented);
+    if (at != std::string::npos) {
+      text.replace(at, commented.size(), "postmaster_address = \"" + postmaster_address + "\"");
+    }
+  }
   {
     std::ofstream out(config_path, std::ios::binary);
     out << text;
@@ -256,6 +271,11 @@ int run_init(const std::string& dir_arg, const std::string& program,
     std::cout << "  (as root: it opens its ports and files, then runs as " << vmail->user << ":"
               << vmail->group << ", which owns " << (dir / "state").string() << " and "
               << (dir / "vmail").string() << ")\n";
+  }
+  if (config->server.postmaster_address.empty()) {
+    std::cout << "\nMail for postmaster@ and abuse@ of your domains must reach a person: set\n"
+              << "[server] postmaster_address in " << config_path.string()
+              << " to your address\n(until then such mail is refused for now).\n";
   }
   std::cout << "\n"
             << "Point a mail client at:\n"
@@ -314,6 +334,26 @@ int run_check_config(const std::string& explicit_path) {
     if (!usable) {
       problems.push_back("[admin] superuser_password_hash: " + usable.error().message() +
                          "; make one with `hostmail passwd-hash`");
+    }
+  }
+  // RFC 5321: postmaster mail must reach a person. Without a postmaster
+  // address it goes wherever the aliases file sends the local name
+  // "postmaster" (the seed's domains point there), or is refused for now.
+  if (config->server.postmaster_address.empty()) {
+    bool aliased = false;
+    if (!config->local.aliases.empty()) {
+      auto table = directory::load_system_aliases(config->local.aliases);
+      if (!table) {
+        problems.push_back("[local] aliases: " + table.error().message());
+      } else {
+        aliased = table->aliases.contains("postmaster");
+      }
+    }
+    if (!aliased) {
+      warnings.push_back(
+          "mail for postmaster and abuse has nowhere to go: it is refused with 451 until "
+          "[server] postmaster_address names the person who reads it (or the aliases file "
+          "maps postmaster to one); see docs/operations.md");
     }
   }
   for (const std::string& w : warnings) std::cerr << *path << ": warning: " << w << "\n";

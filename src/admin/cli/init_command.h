@@ -13,7 +13,8 @@ namespace hm::admin::cli {
 // folders the daemon writes (DIR/state, DIR/vmail); when the user cannot be
 // created, nothing is written and the commands to run are printed. Not root:
 // the files belong to the current user, and `vmail_user` must be empty.
-int run_init(const std::string& dir, const std::string& program, const std::string& vmail_user);
+int run_init(const std::string& dir, const std::string& program, const std::string& vmail_user,
+             const std::string& postmaster_address);
 
 // Loads the configuration and checks what can only be checked on this
 // machine: the directory opens, the Maildir base is writable, the vmail user
