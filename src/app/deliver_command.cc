@@ -79,15 +79,10 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
     if (!r) return failed(kExitTempFail, r.error().message());
     run_as = *r;
     if (config.local.enabled) {
-      privsep::HelperSettings hs;
-      hs.delivery = local_delivery_settings(config);
-      hs.pam_service = config.local.pam_service;
-      auto helper = privsep::start_helper(hs);
+      auto helper = start_local_helper(config);
       if (!helper) return failed(kExitTempFail, helper.error().message());
       helper_reaper.pid = helper->pid;
-      local =
-          std::make_unique<delivery::PrivsepLocalDelivery>(std::make_unique<privsep::PrivsepClient>(
-              helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace));
+      local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(helper->client));
     }
   } else if (config.local.enabled) {
     local = std::make_unique<delivery::DirectLocalDelivery>(local_delivery_settings(config),

@@ -257,21 +257,14 @@ int serve(const config::Config& config) {
     }
     run_as = *r;
     if (config.local.enabled) {
-      privsep::HelperSettings hs;
-      hs.delivery = local_delivery_settings(config);
-      hs.pam_service = config.local.pam_service;
-      auto helper = privsep::start_helper(hs);
+      auto helper = start_local_helper(config);
       if (!helper) {
         log::error("cannot start: {}", helper.error().describe());
         return 71;  // EX_OSERR
       }
       helper_guard.pid = helper->pid;
-      // The helper stops a delivery at [local] delivery_timeout_s and
-      // answers; the client waits a little longer for that answer.
-      auto client = std::make_unique<privsep::PrivsepClient>(
-          helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace);
-      privsep_client = client.get();
-      local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(client));
+      privsep_client = helper->client.get();
+      local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(helper->client));
       log::info("privileged helper started, pid {}", helper->pid);
     }
   } else if (config.local.enabled) {

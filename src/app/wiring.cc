@@ -39,6 +39,19 @@ privsep::LocalDeliverySettings local_delivery_settings(const config::Config& con
   return s;
 }
 
+Result<LocalHelper> start_local_helper(const config::Config& config) {
+  privsep::HelperSettings hs;
+  hs.delivery = local_delivery_settings(config);
+  hs.pam_service = config.local.pam_service;
+  auto helper = privsep::start_helper(hs);
+  if (!helper) return fail(std::move(helper).error());
+  LocalHelper out;
+  out.pid = helper->pid;
+  out.client = std::make_unique<privsep::PrivsepClient>(
+      helper->fd, hs.delivery.command_timeout + 2 * privsep::kHelperGrace);
+  return out;
+}
+
 Result<MailSystem> build_mail_system(const config::Config& config,
                                      std::unique_ptr<delivery::LocalDelivery> local,
                                      directory::OpenPurpose purpose) {

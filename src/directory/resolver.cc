@@ -114,12 +114,7 @@ Status Resolver::add_destination(Destination d, Walk& walk) const {
   return ok();
 }
 
-bool Resolver::is_postmaster_address(std::string_view address) const {
-  std::string_view local = local_part_of(address);
-  return local == "postmaster" || local == "abuse";
-}
-
-Result<bool> Resolver::expand_local_name(const std::string& name, Walk& walk) const {
+Status Resolver::may_enter(const std::string& name, const Walk& walk) const {
   if (std::find(walk.path.begin(), walk.path.end(), name) != walk.path.end()) {
     std::vector<std::string> cycle(walk.path);
     cycle.push_back(name);
@@ -132,6 +127,16 @@ Result<bool> Resolver::expand_local_name(const std::string& name, Walk& walk) co
                     std::to_string(options_.max_depth) + " levels",
                 "path: " + join(walk.path, " -> "));
   }
+  return ok();
+}
+
+bool Resolver::is_postmaster_address(std::string_view address) const {
+  std::string_view local = local_part_of(address);
+  return local == "postmaster" || local == "abuse";
+}
+
+Result<bool> Resolver::expand_local_name(const std::string& name, Walk& walk) const {
+  HM_TRY(may_enter(name, walk));
   auto alias = options_.system_aliases.find(name);
   if (alias != options_.system_aliases.end()) {
     walk.path.push_back(name);
@@ -178,18 +183,7 @@ Status Resolver::expand_maildrop(const std::string& maildrop, Walk& walk) const 
 }
 
 Status Resolver::expand_address(const std::string& address, Walk& walk) const {
-  if (std::find(walk.path.begin(), walk.path.end(), address) != walk.path.end()) {
-    std::vector<std::string> cycle(walk.path);
-    cycle.push_back(address);
-    return fail(ErrorKind::kLoop, "alias loop for " + walk.result.address,
-                "loop: " + join(cycle, " -> "));
-  }
-  if (walk.path.size() >= options_.max_depth) {
-    return fail(ErrorKind::kLoop,
-                "aliases for " + walk.result.address + " are nested deeper than " +
-                    std::to_string(options_.max_depth) + " levels",
-                "path: " + join(walk.path, " -> "));
-  }
+  HM_TRY(may_enter(address, walk));
 
   std::string_view local = local_part_of(address);
   std::string_view domain = domain_of(address);

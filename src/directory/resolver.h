@@ -113,6 +113,9 @@ class Resolver {
   // A bare name: system alias, or a shell account that may receive mail.
   // False when it leads nowhere (the caller records the dead end).
   Result<bool> expand_local_name(const std::string& name, Walk& walk) const;
+  // kLoop when `name` (an address or a local name) is already on the walk's
+  // path, or the path is as deep as max_depth allows.
+  Status may_enter(const std::string& name, const Walk& walk) const;
   // Whether `address` (as asked) is one whose mail must reach a person.
   bool is_postmaster_address(std::string_view address) const;
   Status add_destination(Destination d, Walk& walk) const;

@@ -570,15 +570,19 @@ asio::awaitable<bool> Session::do_data() {
     co_return true;
   }
   std::string().swap(decoder.message());
-  auto mapped = spool->map();
+  co_await finish_spooled(*spool);
+  co_return true;
+}
+
+asio::awaitable<void> Session::finish_spooled(MessageSpool& spool) {
+  auto mapped = spool.map();
   if (!mapped) {
     log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
     reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
     reset_transaction();
-    co_return true;
+    co_return;
   }
   co_await finish_message(*mapped, true);
-  co_return true;
 }
 
 asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
@@ -648,14 +652,7 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
     co_return true;
   }
   std::unique_ptr<MessageSpool> spool = std::move(bdat_spool_);
-  auto mapped = spool->map();
-  if (!mapped) {
-    log::error("smtp id={} from [{}]: {}", message_id_, peer_ip_, mapped.error().describe());
-    reply(451, "4.3.0", "Requested action aborted: local error in processing, try again later");
-    reset_transaction();
-    co_return true;
-  }
-  co_await finish_message(*mapped, true);
+  co_await finish_spooled(*spool);
   co_return true;
 }
 

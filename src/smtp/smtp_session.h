@@ -89,6 +89,9 @@ class Session {
   // cleared, while the transfer goes on to its end).
   bool spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, bool at_end);
   asio::awaitable<void> finish_message(std::string_view message, bool large);
+  // finish_message() over a spooled message's read-only mapping; 451 when
+  // the spool cannot be mapped.
+  asio::awaitable<void> finish_spooled(MessageSpool& spool);
   void reset_transaction();
   bool count_error();  // false when the session must end
 

@@ -2,23 +2,14 @@
 
 #include <vector>
 
+#include "base/strings.h"
+
 namespace hm::store {
 namespace {
 
 std::string_view domain_part(std::string_view address) {
   size_t at = address.rfind('@');
   return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
-bool ascii_iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ Result<std::string> virtual_maildir_path(std::string_view virtual_base, std::str
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }
-  if (!ascii_iequal(parts.front(), domain)) {
+  if (!iequals(parts.front(), domain)) {
     return refuse("it does not lie in the folder of the account's domain " + std::string(domain));
   }
   if (parts.size() < 2) return refuse("it is the domain's folder itself");
