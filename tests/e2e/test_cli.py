@@ -5,12 +5,14 @@ import pwd
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tomllib
 import tempfile
 import time
 import unittest
 import uuid
+import warnings
 
 from hostmail_env import BIN, INIT_ARGS, HostmailTestCase, free_port
 
@@ -56,6 +58,23 @@ class AccountTest(HostmailTestCase):
         super().setUp()
         self.ok("domain", "add", "example.org")
 
+    def stored_hash(self, address):
+        with open(self.config, "rb") as f:
+            db = tomllib.load(f)["directory"]["sqlite"]["path"]
+        with sqlite3.connect(os.path.join(self.dir, db)) as c:
+            return c.execute("SELECT password_hash FROM accounts WHERE address = ?",
+                             (address,)).fetchone()[0]
+
+    @staticmethod
+    def hash_matches(stored, password):
+        """Checks a {CRYPT} hash (the default scheme) with the system's crypt(3)."""
+        assert stored.startswith("{CRYPT}"), stored
+        setting = stored[len("{CRYPT}"):]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import crypt
+        return crypt.crypt(password, setting) == setting
+
     def test_add_show_list_passwd_delete(self):
         self.ok("account", "add", "John@Example.org", "--password-stdin", "--quota", "1048576",
                 stdin="first secret\n")
@@ -66,8 +85,15 @@ class AccountTest(HostmailTestCase):
         self.assertTrue(shown["password"])
         listed = self.ok("account", "list", "example.org", "--json").json()
         self.assertEqual([a["address"] for a in listed], ["john@example.org"])
+        before = self.stored_hash("john@example.org")
+        self.assertTrue(self.hash_matches(before, "first secret"))
         self.ok("account", "passwd", "john@example.org", "--password-stdin", stdin="second\n")
-        # The password is stored hashed, never as given.
+        # The new password is what the stored hash now verifies, the old one
+        # no longer; and it is stored hashed, never as given.
+        after = self.stored_hash("john@example.org")
+        self.assertNotEqual(after, before)
+        self.assertTrue(self.hash_matches(after, "second"))
+        self.assertFalse(self.hash_matches(after, "first secret"))
         export = self.ok("ldif", "export").out
         self.assertNotIn("second", export)
         self.assertIn("userPassword: {", export)
