@@ -292,6 +292,18 @@ class ToolsTest(HostmailTestCase):
         self.assertIn("--postmaster-address", r.err)
         self.assertFalse(os.path.exists(os.path.join(bad, "hostmail.toml")))
 
+    def test_check_config_says_when_following_ldap_changes_has_nothing_to_do(self):
+        with open(self.config) as f:
+            text = f.read()
+        text = text.replace('backend = "sqlite"', 'backend = "ldap"', 1)
+        text += ('\n[directory.ldap]\nuris = ["ldap://127.0.0.1:9"]\nbase = "o=hosting,dc=x"\n'
+                 'cache_ttl_s = 0\nfollow_changes = "on"\n')
+        with open(self.config, "w") as f:
+            f.write(text)
+        r = self.run_hm("check-config")
+        self.assertIn("follow_changes", r.err)
+        self.assertIn("no cache", r.err)
+
     def test_init_refuses_to_overwrite(self):
         self.fails(EX_CANTCREAT, "init", "--dir", self.dir, *INIT_ARGS, use_config=False)
 

@@ -336,6 +336,12 @@ int run_check_config(const std::string& explicit_path) {
                          "; make one with `hostmail passwd-hash`");
     }
   }
+  const config::LdapConfig& ldap = config->directory.ldap;
+  if (config->directory.backend == "ldap" && ldap.follow_changes == "on" && ldap.cache_ttl_s == 0) {
+    warnings.push_back(
+        "[directory.ldap] follow_changes = \"on\" does nothing with cache_ttl_s = 0: there is "
+        "no cache to keep fresh");
+  }
   // RFC 5321: postmaster mail must reach a person. Without a postmaster
   // address it goes wherever the aliases file sends the local name
   // "postmaster" (the seed's domains point there), or is refused for now.
