@@ -42,6 +42,12 @@ def set_limit(config, key, value):
 
 
 class SmtpTestCase(HostmailTestCase):
+    def why_not_delivered(self):
+        """What the queue and the server's log say, for a failure message."""
+        queued = self.run_hm("queue", "list")
+        return "queue:\n%s\nserve.log (end):\n%s" % (queued.out + queued.err,
+                                                      self.server_log()[-3000:])
+
     def wait_for_maildir(self, mailbox, count, timeout=10):
         """The files in a mailbox's new/ once there are `count` of them."""
         deadline = time.time() + timeout
@@ -217,8 +223,10 @@ class DeliveryTest(SmtpTestCase):
     def test_recipient_delimiter(self):
         s = self.smtp()
         s.sendmail("a@elsewhere.example", ["john+lists@example.org"], MESSAGE)
+        # A 250 means the file is in new/ already, unless the delivery was
+        # queued after a Maildir error: then the queue and the log say why.
         files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        self.assertEqual(len(files), 1, self.why_not_delivered())
         self.assertIn(b"Delivered-To: john+lists@example.org\n", files[0])
 
     def test_alias_loop_is_a_permanent_error(self):
