@@ -593,16 +593,20 @@ class SessionLimitsTest(SmtpTestCase):
         t.start()
         return t
 
+    def assert_cut_off(self, f, start, within):
+        """The server said 421 4.4.2 (timeout) less than `within` s after `start`."""
+        code, text = self.reply(f)
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertLess(time.time() - start, within)
+
     def test_trickled_command_times_out(self):
         # One byte every 0.25 s: each read comes well within the 1 s timeout,
         # but the command as a whole must arrive within it.
         sock, f = self.greeted()
         start = time.time()
         self.trickle(sock, b"NOOP " + b"x" * 30 + b"\r\n", 0.25)
-        code, text = self.reply(f)
-        self.assertEqual(code, 421, text)
-        self.assertIn("4.4.2", text)
-        self.assertLess(time.time() - start, 4)
+        self.assert_cut_off(f, start, within=4)
 
     def test_trickled_data_times_out(self):
         # In DATA too: well below data_min_rate, the transfer is cut off
@@ -614,19 +618,13 @@ class SessionLimitsTest(SmtpTestCase):
             self.assertEqual(self.reply(f)[0], code)
         start = time.time()
         self.trickle(sock, b"Subject: slow\r\n\r\n" + b"y" * 40 + b"\r\n.\r\n", 0.25)
-        code, text = self.reply(f)
-        self.assertEqual(code, 421, text)
-        self.assertIn("4.4.2", text)
-        self.assertLess(time.time() - start, 4)
+        self.assert_cut_off(f, start, within=4)
         self.assertEqual(self.maildir_files("example.org/john"), [])
 
     def test_idle_client_times_out(self):
         sock, f = self.raw()
         start = time.time()
-        code, text = self.reply(f)
-        self.assertEqual(code, 421, text)
-        self.assertIn("4.4.2", text)
-        self.assertLess(time.time() - start, 10)
+        self.assert_cut_off(f, start, within=10)
 
     def test_stalled_tls_handshake_and_stalled_data_time_out(self):
         # STARTTLS accepted, then no ClientHello: the handshake has a
