@@ -73,11 +73,12 @@ void AsyncDirectory::resolve(std::string address, Callback<Resolution> done) {
 }
 
 void AsyncDirectory::authenticate(std::string login, std::string password, Service service,
-                                  Callback<Principal> done) {
+                                  Callback<Principal> done, std::string client) {
   auto shared_done = std::make_shared<Callback<Principal>>(std::move(done));
   submit({std::chrono::steady_clock::now(),
-          [this, login = std::move(login), password = std::move(password), service, shared_done] {
-            (*shared_done)(authenticator_.authenticate(login, password, service));
+          [this, login = std::move(login), password = std::move(password), service,
+           client = std::move(client), shared_done] {
+            (*shared_done)(authenticator_.authenticate(login, password, service, client));
           },
           [shared_done] { (*shared_done)(fail(busy())); }});
 }

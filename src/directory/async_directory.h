@@ -53,8 +53,10 @@ class AsyncDirectory {
   Result<Resolution> resolve_now(std::string_view address) const {
     return resolver_.resolve(address);
   }
+  // `client` is the client's IP address, for the per-address throttle of
+  // Authenticator ("" when there is none).
   void authenticate(std::string login, std::string password, Service service,
-                    Callback<Principal> done);
+                    Callback<Principal> done, std::string client = {});
 
  private:
   struct Job {

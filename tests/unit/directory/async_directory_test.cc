@@ -90,6 +90,27 @@ TEST(AsyncDirectory, AuthenticateFailureArrives) {
   EXPECT_EQ(p.error().kind(), ErrorKind::kAuthFailed);
 }
 
+// The client's address reaches the Authenticator's per-address throttle.
+TEST(AsyncDirectory, AuthenticateThrottlesPerClientAddress) {
+  memory::MemoryDirectory dir;
+  testing::fill(dir);
+  Resolver resolver(dir, {});
+  AuthenticatorOptions options;
+  options.per_client.free_failures = 1;
+  Authenticator authenticator(dir, options);
+  AsyncDirectory async(resolver, authenticator, 1, std::chrono::seconds(5));
+  auto attempt = [&](const std::string& login, const std::string& client) {
+    std::promise<Result<Principal>> got;
+    async.authenticate(
+        login, "wrong", Service::kImap, [&](Result<Principal> p) { got.set_value(std::move(p)); },
+        client);
+    return got.get_future().get();
+  };
+  EXPECT_EQ(attempt("user1@domain1.example", "192.0.2.1").error().kind(), ErrorKind::kAuthFailed);
+  EXPECT_EQ(attempt("user2@domain1.example", "192.0.2.1").error().kind(), ErrorKind::kTemporary);
+  EXPECT_EQ(attempt("user2@domain1.example", "192.0.2.2").error().kind(), ErrorKind::kAuthFailed);
+}
+
 TEST(AsyncDirectory, QueuedTooLongIsTemporary) {
   GatedDirectory dir;
   testing::fill(dir);  // add_* do not call find_domain
