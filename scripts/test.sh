@@ -2,8 +2,9 @@
 # Builds hostmail with its tests and runs the whole suite through CTest: unit
 # tests (GoogleTest), interop tests against OpenLDAP (slappasswd, a private
 # slapd), end-to-end tests that drive the real binary, and the fuzz corpus
-# replay. Then the same suite again in a second build under AddressSanitizer
-# and UBSan.
+# replay. Then the concurrent units under ThreadSanitizer, and last the same
+# suite again in a build under AddressSanitizer and UBSan (so that CTest's
+# summary closes the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
@@ -11,14 +12,6 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/build.sh
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
-
-echo "== the same tests under AddressSanitizer and UBSan =="
-if [ ! -f build-asan/build.ninja ]; then
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHM_SANITIZE=ON
-fi
-ninja -C build-asan -j "$jobs"
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600)
 
 echo "== the concurrent units under ThreadSanitizer =="
 # Data races show only under TSan: the caches, the directory's worker pool,
@@ -33,3 +26,11 @@ build-tsan/tests/unit/directory_ldap/directory_ldap_test --gtest_filter='LookupC
 build-tsan/tests/unit/directory/directory_test --gtest_filter='AsyncDirectory.*:AuthenticatorTest.*'
 build-tsan/tests/unit/auth/auth_test --gtest_filter='LoginThrottle.*'
 build-tsan/tests/unit/store/store_maildir_test
+
+echo "== the same tests under AddressSanitizer and UBSan =="
+if [ ! -f build-asan/build.ninja ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHM_SANITIZE=ON
+fi
+ninja -C build-asan -j "$jobs"
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600)
