@@ -16,6 +16,8 @@ from hostmail_env import DATA, HostmailTestCase
 import slapd_fixture
 from slapd_fixture import Slapd
 
+EX_TEMPFAIL, EX_NOPERM = 75, 77
+
 DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "ldap")
 BASE = "o=hosting,dc=myhosting,dc=example"
 SEED_FILES = ("base.ldif", "domain1.example.ldif", "domain2.example.ldif",
@@ -112,12 +114,13 @@ class LdapBackendTest(HostmailTestCase):
         # With a wrong password slapd refuses the bind, so nothing is written.
         r = self.hm_ldap("alias", "add", "info@domain1.example", "user1@domain1.example",
                          stdin="wrong\n", as_user="user1@domain1.example")
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, EX_NOPERM, r.stderr)  # refused, not an I/O failure
         self.assertEqual(self.ldap.search(filt="(mail=info@domain1.example)"), "")
         # Another domain: hostmail refuses...
         r = self.hm_ldap("alias", "add", "promo@domain2.example", "user1@domain1.example",
                          stdin="pm secret\n", as_user="user1@domain1.example")
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, EX_NOPERM, r.stderr)
+        self.assertIn("domain2.example", r.stderr)
         self.assertEqual(self.ldap.search(filt="(mail=promo@domain2.example)"), "")
         # ...and so does slapd, asked directly as the postmaster.
         user_dn = "mail=user1@domain1.example,o=domain1.example," + BASE
@@ -132,7 +135,7 @@ class LdapBackendTest(HostmailTestCase):
     def test_server_down_is_a_clear_temporary_failure(self):
         self.ldap.stop()
         r = self.hm_ldap("domain", "list")
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, EX_TEMPFAIL, r.stderr)
         self.assertIn("LDAP server", r.stderr)
         self.assertIn("try again later", r.stderr)
 
