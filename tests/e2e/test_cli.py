@@ -4,6 +4,7 @@ import os
 import pwd
 import re
 import shutil
+import smtplib
 import socket
 import sqlite3
 import subprocess
@@ -328,6 +329,14 @@ class ToolsTest(HostmailTestCase):
             self.ok("account", "add", f"u{i}@live.example", "--password-stdin",
                     stdin=f"pw{i}\n")
         self.assertEqual(len(self.ok("account", "list", "--json").json()), 8)
+        # The daemon sees what the CLI wrote at once, and a deletion too.
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30) as s:
+            s.ehlo("cli-test.example")
+            s.mail("a@elsewhere.example")
+            self.assertEqual(s.rcpt("u7@live.example")[0], 250)
+            self.ok("account", "del", "u7@live.example")
+            self.assertEqual(s.rcpt("u7@live.example")[0], 550)
+            self.assertEqual(s.rcpt("u6@live.example")[0], 250)
         self.assertIsNone(self.server.poll())
         self.server.terminate()
         self.assertEqual(self.server.wait(timeout=30), 0)
