@@ -1,5 +1,7 @@
 #include "app/deliver_command.h"
 
+#include "base/sysexits.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,11 +20,6 @@
 
 namespace hm::app {
 namespace {
-
-constexpr int kExitDataErr = 65;
-constexpr int kExitNoUser = 67;
-constexpr int kExitTempFail = 75;
-constexpr int kExitNoPerm = 77;
 
 int failed(int status, const std::string& message) {
   std::fprintf(stderr, "hostmail: %s\n", message.c_str());
@@ -61,7 +58,7 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
   std::string sender;
   if (!args.sender.empty() && args.sender != "<>") {
     auto s = directory::normalize_address(args.sender);
-    if (!s) return failed(kExitDataErr, "--sender: " + s.error().message());
+    if (!s) return failed(sysexits::kDataErr, "--sender: " + s.error().message());
     sender = *s;
   }
   // As root, this command works as `serve` does: the folders it writes
@@ -76,11 +73,11 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
   std::unique_ptr<delivery::LocalDelivery> local;
   if (root) {
     auto r = privsep::lookup_run_as(config.storage.vmail_user, config.storage.vmail_group);
-    if (!r) return failed(kExitTempFail, r.error().message());
+    if (!r) return failed(sysexits::kTempFail, r.error().message());
     run_as = *r;
     if (config.local.enabled) {
       auto helper = start_local_helper(config);
-      if (!helper) return failed(kExitTempFail, helper.error().message());
+      if (!helper) return failed(sysexits::kTempFail, helper.error().message());
       helper_reaper.pid = helper->pid;
       local = std::make_unique<delivery::PrivsepLocalDelivery>(std::move(helper->client));
     }
@@ -89,35 +86,36 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
                                                             /*allow_switch=*/false);
   }
   auto mail = build_mail_system(config, std::move(local));
-  if (!mail) return failed(kExitTempFail, mail.error().message());
+  if (!mail) return failed(sysexits::kTempFail, mail.error().message());
   if (root) {
     Status dropped = privsep::drop_privileges(*run_as);
     if (!dropped) {
       std::fprintf(stderr, "hostmail: %s\n", dropped.error().describe().c_str());
-      std::_Exit(71);  // EX_OSERR; never go on as root
+      std::_Exit(sysexits::kOsErr);  // never go on as root
     }
   }
   auto resolution = mail->resolver->resolve(args.recipient);
   if (!resolution) {
     const Error& e = resolution.error();
-    int status = e.temporary()                      ? kExitTempFail
-                 : e.kind() == ErrorKind::kNotFound ? kExitNoUser
-                                                    : kExitDataErr;
+    int status = e.temporary()                      ? sysexits::kTempFail
+                 : e.kind() == ErrorKind::kNotFound ? sysexits::kNoUser
+                                                    : sysexits::kDataErr;
     return failed(status, e.message());
   }
   std::string message(std::istreambuf_iterator<char>(std::cin), {});
   if (message.size() > config.limits.message_size) {
-    return failed(kExitDataErr, "the message is larger than [limits] message_size");
+    return failed(sysexits::kDataErr, "the message is larger than [limits] message_size");
   }
   delivery::Envelope envelope{sender, {{resolution->address, std::move(*resolution)}}};
   // When every destination fails, the exit status below tells the calling
   // MTA, which bounces; a bounce of ours would be a second one.
   envelope.caller_reports_total_failure = true;
   auto report = mail->agent->deliver(envelope, to_crlf(message));
-  if (!report) return failed(kExitTempFail, report.error().message());
+  if (!report) return failed(sysexits::kTempFail, report.error().message());
   if (report->failed > 0 && report->delivered == 0 && report->queued == 0) {
     const Error& e = *report->first_failure;
-    return failed(e.kind() == ErrorKind::kNotFound ? kExitNoUser : kExitNoPerm, e.message());
+    return failed(e.kind() == ErrorKind::kNotFound ? sysexits::kNoUser : sysexits::kNoPerm,
+                  e.message());
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "admin/cli/cli.h"
 #include "app/deliver_command.h"
 #include "app/serve.h"
+#include "base/sysexits.h"
 
 int main(int argc, char** argv) {
   // Exceptions stop at this line: components return hm::Result, but a
@@ -14,6 +15,6 @@ int main(int argc, char** argv) {
     return hm::admin::cli::run(argc, argv, {hm::app::serve, hm::app::deliver});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hostmail: fatal: %s\n", e.what());
-    return 70;
+    return hm::sysexits::kSoftware;
   }
 }

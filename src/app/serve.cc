@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include "base/sysexits.h"
+
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -253,14 +255,14 @@ int serve(const config::Config& config) {
     auto r = privsep::lookup_run_as(config.storage.vmail_user, config.storage.vmail_group);
     if (!r) {
       log::error("cannot start: {}", r.error().describe());
-      return 78;  // EX_CONFIG
+      return sysexits::kConfig;
     }
     run_as = *r;
     if (config.local.enabled) {
       auto helper = start_local_helper(config);
       if (!helper) {
         log::error("cannot start: {}", helper.error().describe());
-        return 71;  // EX_OSERR
+        return sysexits::kOsErr;
       }
       helper_guard.pid = helper->pid;
       privsep_client = helper->client.get();
@@ -278,20 +280,20 @@ int serve(const config::Config& config) {
     log::error("cannot start: {}", mail.error().describe());
     // A link in the queue, a folder root must not work in: retrying will
     // not help, the administrator must look.
-    if (mail.error().kind() == ErrorKind::kPermission) return 77;  // EX_NOPERM
-    return 75;  // EX_TEMPFAIL: a supervisor may retry
+    if (mail.error().kind() == ErrorKind::kPermission) return sysexits::kNoPerm;
+    return sysexits::kTempFail;  // a supervisor may retry
   }
   auto sockets = net::bind_all(config.listen.smtp);
   if (!sockets) {
     log::error("cannot start: {}", sockets.error().describe());
-    return 71;  // EX_OSERR
+    return sysexits::kOsErr;
   }
 
   if (root) {
     Status owned = give_own_files(config, *run_as);
     if (!owned) {
       log::error("cannot start: {}", owned.error().describe());
-      return 77;  // EX_NOPERM
+      return sysexits::kNoPerm;
     }
   }
 
@@ -315,7 +317,7 @@ int serve(const config::Config& config) {
   Status started = smtp_server.start(std::move(*sockets), cores);
   if (!started) {
     log::error("cannot start: {}", started.error().describe());
-    return 78;  // EX_CONFIG
+    return sysexits::kConfig;
   }
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
@@ -324,13 +326,13 @@ int serve(const config::Config& config) {
     Status dropped = privsep::drop_privileges(*run_as);
     if (!dropped) {
       log::error("cannot start: {}", dropped.error().describe());
-      std::_Exit(71);  // never go on as root, not even to clean up
+      std::_Exit(sysexits::kOsErr);  // never go on as root, not even to clean up
     }
     Status writable = check_after_drop(config, *run_as);
     if (!writable) {
       log::error("cannot start: {}", writable.error().describe());
       smtp_server.stop();
-      return 77;  // EX_NOPERM
+      return sysexits::kNoPerm;
     }
     log::info("running as {}:{} (uid {}, gid {})", run_as->user, run_as->group, run_as->uid,
               run_as->gid);

@@ -1,5 +1,7 @@
 #include "privsep/local_user.h"
 
+#include "base/sysexits.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -21,34 +23,7 @@
 namespace hm::privsep {
 namespace {
 
-constexpr int kExDataErr = 65;
-constexpr int kExNoUser = 67;
-constexpr int kExNoHost = 68;
-constexpr int kExOsErr = 71;
-constexpr int kExTempFail = 75;
-constexpr int kExNoPerm = 77;
 constexpr size_t kMaxOutput = 4096;
-
-std::string_view sysexit_name(int code) {
-  switch (code) {
-    case 64: return "EX_USAGE";
-    case 65: return "EX_DATAERR";
-    case 66: return "EX_NOINPUT";
-    case 67: return "EX_NOUSER";
-    case 68: return "EX_NOHOST";
-    case 69: return "EX_UNAVAILABLE";
-    case 70: return "EX_SOFTWARE";
-    case 71: return "EX_OSERR";
-    case 72: return "EX_OSFILE";
-    case 73: return "EX_CANTCREAT";
-    case 74: return "EX_IOERR";
-    case 75: return "EX_TEMPFAIL";
-    case 76: return "EX_PROTOCOL";
-    case 77: return "EX_NOPERM";
-    case 78: return "EX_CONFIG";
-    default: return "";
-  }
-}
 
 // Ids for the child, gathered before fork so that the child calls nothing
 // but system calls.
@@ -264,11 +239,11 @@ Result<std::string> run_command(const LocalUser& user, const Ids& ids, const Loc
   if (pid == 0) {
     // Async-signal-safe calls only: the parent may be multi-threaded.
     ::setsid();
-    if (!become(ids)) ::_exit(kExOsErr);
-    if (::chdir(home) != 0) ::_exit(kExTempFail);
+    if (!become(ids)) ::_exit(sysexits::kOsErr);
+    if (::chdir(home) != 0) ::_exit(sysexits::kTempFail);
     if (::dup2(message.fd, 0) < 0 || ::dup2(write_end.get(), 1) < 0 ||
         ::dup2(write_end.get(), 2) < 0) {
-      ::_exit(kExOsErr);
+      ::_exit(sysexits::kOsErr);
     }
     ::close_range(3, ~0U, 0);
     sigset_t none;
@@ -278,7 +253,7 @@ Result<std::string> run_command(const LocalUser& user, const Ids& ids, const Loc
     ::execve(argv[0], argv.data(), envp.data());
     static const char kExecFailed[] = "cannot execute the mailbox command\n";
     [[maybe_unused]] ssize_t ignored = ::write(2, kExecFailed, sizeof kExecFailed - 1);
-    ::_exit(kExOsErr);
+    ::_exit(sysexits::kOsErr);
   }
   write_end.reset();
   std::string output;
@@ -325,15 +300,15 @@ Status map_command_status(int wait_status, std::string_view command, std::string
   }
   int code = WEXITSTATUS(wait_status);
   if (code == 0) return ok();
-  std::string name(sysexit_name(code));
+  std::string name(sysexits::name(code));
   std::string exit_text = name.empty() ? fmt::format("exit status {}", code)
                                        : fmt::format("exit status {} ({})", code, name);
   ErrorKind kind = ErrorKind::kTemporary;
   switch (code) {
-    case kExNoUser: kind = ErrorKind::kNotFound; break;
-    case kExNoPerm: kind = ErrorKind::kPermission; break;
-    case kExDataErr:
-    case kExNoHost: kind = ErrorKind::kInvalid; break;
+    case sysexits::kNoUser: kind = ErrorKind::kNotFound; break;
+    case sysexits::kNoPerm: kind = ErrorKind::kPermission; break;
+    case sysexits::kDataErr:
+    case sysexits::kNoHost: kind = ErrorKind::kInvalid; break;
     default: break;
   }
   if (kind == ErrorKind::kTemporary) {

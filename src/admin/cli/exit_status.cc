@@ -3,21 +3,22 @@
 #include <cstdio>
 
 #include "base/log.h"
+#include "base/sysexits.h"
 
 namespace hm::admin::cli {
 
 int exit_status(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalid: return 65;     // EX_DATAERR
-    case ErrorKind::kNotFound: return 67;    // EX_NOUSER
-    case ErrorKind::kExists: return 73;      // EX_CANTCREAT
-    case ErrorKind::kTemporary: return 75;   // EX_TEMPFAIL
-    case ErrorKind::kPermission: return 77;  // EX_NOPERM
-    case ErrorKind::kAuthFailed: return 77;
-    case ErrorKind::kLimit: return 65;
-    case ErrorKind::kOverQuota: return 73;
-    case ErrorKind::kLoop: return 65;
-    case ErrorKind::kInternal: return 70;  // EX_SOFTWARE
+    case ErrorKind::kInvalid: return sysexits::kDataErr;
+    case ErrorKind::kNotFound: return sysexits::kNoUser;
+    case ErrorKind::kExists: return sysexits::kCantCreat;
+    case ErrorKind::kTemporary: return sysexits::kTempFail;
+    case ErrorKind::kPermission: return sysexits::kNoPerm;
+    case ErrorKind::kAuthFailed: return sysexits::kNoPerm;
+    case ErrorKind::kLimit: return sysexits::kDataErr;
+    case ErrorKind::kOverQuota: return sysexits::kCantCreat;
+    case ErrorKind::kLoop: return sysexits::kDataErr;
+    case ErrorKind::kInternal: return sysexits::kSoftware;
   }
   return 1;
 }
