@@ -36,7 +36,7 @@ int Error::smtp_code() const {
     case ErrorKind::kPermission: return 554;
     case ErrorKind::kAuthFailed: return 535;
     case ErrorKind::kInvalid: return 501;
-    case ErrorKind::kLimit: return 452;
+    case ErrorKind::kLimit: return 550;
     case ErrorKind::kOverQuota: return 552;
     case ErrorKind::kLoop: return 550;
     case ErrorKind::kExists: return 550;
@@ -51,8 +51,8 @@ std::string_view Error::smtp_enhanced_code() const {
     case ErrorKind::kNotFound: return "5.1.1";
     case ErrorKind::kPermission: return "5.7.1";
     case ErrorKind::kAuthFailed: return "5.7.8";
-    case ErrorKind::kInvalid: return "5.5.4";
-    case ErrorKind::kLimit: return "4.5.3";
+    case ErrorKind::kInvalid: return "5.1.3";
+    case ErrorKind::kLimit: return "5.5.3";
     case ErrorKind::kOverQuota: return "5.2.2";
     case ErrorKind::kLoop: return "5.4.6";
     case ErrorKind::kExists: return "5.1.0";

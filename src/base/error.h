@@ -48,7 +48,11 @@ class Error {
   Error& prefix(std::string_view context);
 
   // SMTP reply code and RFC 3463 enhanced status code for this error when it
-  // concerns a recipient (the usual case at RCPT and after DATA).
+  // concerns a recipient (the usual case at RCPT and after DATA). The one
+  // mapping: the SMTP session's RCPT replies and the queue's records both use
+  // it. kInvalid is a bad address (5.1.3), kLimit an alias that expands to
+  // too many destinations (5.5.3, permanent: the transaction's own recipient
+  // limit is the session's 452 4.5.3).
   int smtp_code() const;
   std::string_view smtp_enhanced_code() const;
 

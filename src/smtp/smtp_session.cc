@@ -28,27 +28,23 @@ std::string rfc5322_date() {
 }
 
 // Error kinds from the directory, as RCPT replies.
+// A recipient's error as the RCPT reply: the codes are Error's own (one
+// mapping, shared with the queue's records); the words say what the sender
+// may act on. A temporary error's message is written for the client ("mail
+// for postmaster has nowhere to go..."); every detail stays in the log.
 Reply rcpt_reply(const Error& e, const std::string& address) {
+  std::string text = "<" + address + ">: ";
   switch (e.kind()) {
-    case ErrorKind::kNotFound:
-      return proto::make_reply(550, "5.1.1",
-                               "<" + address + ">: Recipient address rejected: User unknown");
-    case ErrorKind::kInvalid:
-      return proto::make_reply(501, "5.1.3", "<" + address + ">: Bad recipient address syntax");
-    case ErrorKind::kLoop:
-      return proto::make_reply(550, "5.4.6",
-                               "<" + address + ">: Recipient address rejected: alias loop");
-    case ErrorKind::kLimit:
-      return proto::make_reply(550, "5.7.0",
-                               "<" + address + ">: Recipient expands to too many addresses");
-    default:
-      // A temporary error's message is written for the client ("mail for
-      // postmaster has nowhere to go..."); its detail stays in the log.
-      if (e.temporary())
-        return proto::make_reply(451, "4.3.0", "<" + address + ">: " + e.message());
-      return proto::make_reply(451, "4.3.0",
-                               "<" + address + ">: Temporary lookup failure, try again later");
+    case ErrorKind::kNotFound: text += "Recipient address rejected: User unknown"; break;
+    case ErrorKind::kInvalid: text += "Bad recipient address syntax"; break;
+    case ErrorKind::kLoop: text += "Recipient address rejected: alias loop"; break;
+    case ErrorKind::kLimit: text += "Recipient expands to too many addresses"; break;
+    case ErrorKind::kPermission: text += "Recipient address rejected: access denied"; break;
+    case ErrorKind::kOverQuota: text += "Mailbox full"; break;
+    case ErrorKind::kTemporary: text += e.message(); break;
+    default: text += "Temporary lookup failure, try again later"; break;
   }
+  return proto::make_reply(e.smtp_code(), e.smtp_enhanced_code(), text);
 }
 
 }  // namespace

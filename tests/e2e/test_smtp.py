@@ -529,6 +529,20 @@ class LimitsTest(SmtpTestCase):
         self.assertEqual(code, 452)
         self.assertIn(b"4.5.3", text)
 
+    def test_an_alias_that_expands_past_the_limit_and_a_bad_address_are_refused_for_good(self):
+        # Codes from the one Error-to-SMTP mapping: an alias with more
+        # destinations than [limits] recipients is 550 5.5.3 (permanent:
+        # the transaction's own limit above is the temporary 452 4.5.3).
+        self.ok("alias", "add", "crowd@example.org", "john@example.org", "mary@example.org",
+                "boss@other.example")
+        s = self.smtp()
+        s.ehlo("client.example")
+        s.mail("a@elsewhere.example")
+        code, text = s.rcpt("crowd@example.org")
+        self.assertEqual((code, text[:5]), (550, b"5.5.3"), text)
+        code, text = s.rcpt("nobody-at-all@example.org")
+        self.assertEqual((code, text[:5]), (550, b"5.1.1"), text)
+
 
 class SessionLimitsTest(SmtpTestCase):
     def setUp(self):

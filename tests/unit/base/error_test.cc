@@ -40,7 +40,8 @@ TEST(Error, SmtpCodesFollowTheKind) {
   for (const Case& c :
        {Case{ErrorKind::kTemporary, 451, "4.3.0"}, Case{ErrorKind::kInternal, 451, "4.3.0"},
         Case{ErrorKind::kNotFound, 550, "5.1.1"}, Case{ErrorKind::kPermission, 554, "5.7.1"},
-        Case{ErrorKind::kAuthFailed, 535, "5.7.8"}, Case{ErrorKind::kLimit, 452, "4.5.3"},
+        Case{ErrorKind::kAuthFailed, 535, "5.7.8"}, Case{ErrorKind::kLimit, 550, "5.5.3"},
+        Case{ErrorKind::kInvalid, 501, "5.1.3"},
         Case{ErrorKind::kOverQuota, 552, "5.2.2"}, Case{ErrorKind::kLoop, 550, "5.4.6"}}) {
     Error e(c.kind, "x");
     EXPECT_EQ(e.smtp_code(), c.code) << to_string(c.kind);
