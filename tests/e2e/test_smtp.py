@@ -81,6 +81,16 @@ class SmtpTestCase(HostmailTestCase):
         self.assertTrue(f.readline().startswith(b"220 "))
         return sock, f
 
+    def raw_in_data(self):
+        """A raw session that has sent EHLO, MAIL, RCPT for john and DATA, and
+        got 250, 250, 250 and 354: the next bytes are message content."""
+        sock, f = self.raw()
+        sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
+                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        return sock, f
+
     @staticmethod
     def reply(f):
         """Reads one (possibly multi-line) reply; returns (code, text)."""
@@ -340,12 +350,7 @@ class DeliveryTest(SmtpTestCase):
 
     def test_smuggling_attempts_do_not_end_data(self):
         for fake_end in (b"\n.\n", b"\r.\r", b"\r\n.\n", b"\n.\r\n", b"\r.\r\n"):
-            sock, f = self.raw()
-            sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
-                         b"RCPT TO:<john@example.org>\r\nDATA\r\n")
-            for _ in range(3):
-                self.assertEqual(self.reply(f)[0], 250)
-            self.assertEqual(self.reply(f)[0], 354)
+            sock, f = self.raw_in_data()
             smuggled = (b"Subject: outer\r\n\r\nbody" + fake_end +
                         b"MAIL FROM:<evil@elsewhere.example>\r\nRCPT TO:<mary@example.org>\r\n"
                         b"DATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n")
@@ -407,12 +412,7 @@ class DeliveryTest(SmtpTestCase):
         # line after its stuffing dot is legal even by RFC 5321's count.
         long_line = "".join(chr(ord("a") + i % 26) for i in range(5000))
         dotted = "." + "d" * 997
-        sock, f = self.raw()
-        sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
-                     b"RCPT TO:<john@example.org>\r\nDATA\r\n")
-        for _ in range(3):
-            self.assertEqual(self.reply(f)[0], 250)
-        self.assertEqual(self.reply(f)[0], 354)
+        sock, f = self.raw_in_data()
         body = "Subject: long\r\n\r\n" + long_line + "\r\n" + dotted + "\r\nend\r\n"
         sock.sendall(body.replace("\r\n.", "\r\n..").encode() + b".\r\n")
         code, text = self.reply(f)
