@@ -143,14 +143,17 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
 
   store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
   // A mailbox reached twice (the same RCPT given twice, or two aliases that
-  // meet) gets the message once, as Postfix does.
-  std::set<std::pair<directory::Destination::Kind, std::string>> seen;
+  // meet) gets the message once, as Postfix does. One resolution has no
+  // duplicates already (Resolver), so only several recipients need the set;
+  // its views point into `envelope`, which outlives it.
+  const bool several = envelope.recipients.size() > 1;
+  std::set<std::pair<directory::Destination::Kind, std::string_view>> seen;
   for (const Recipient& r : envelope.recipients) {
     std::optional<std::string> local_copy;  // made once per RCPT, when needed
     std::vector<store::maildir::MaildirTarget> targets;
     std::vector<const directory::Destination*> target_destinations;
     for (const directory::Destination& d : r.resolution.destinations) {
-      if (!seen.emplace(d.kind, d.address).second) {
+      if (several && !seen.emplace(d.kind, d.address).second) {
         log::info("duplicate destination {} of rcpt={} delivered once", d.address, r.rcpt);
         continue;
       }
