@@ -1,11 +1,14 @@
 #include "directory/system_aliases.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "base/strings.h"
+#include "base/unique_fd.h"
 #include "directory/address.h"
 
 namespace hm::directory {
@@ -84,15 +87,36 @@ ParsedAliases parse_system_aliases(std::string_view text) {
 }
 
 Result<ParsedAliases> load_system_aliases(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Read as root at start-up: never through a link (the file could sit in a
+  // folder the daemon can write, and its warnings quote what they skip), a
+  // regular file only (no FIFO to block on), and of a bounded size.
+  constexpr off_t kMaxSize = 4 * 1024 * 1024;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
     if (errno == ENOENT) return ParsedAliases{};
-    return fail(ErrorKind::kPermission, "cannot read the aliases file " + path,
+    return fail(ErrorKind::kPermission,
+                "cannot read the aliases file " + path +
+                    (errno == ELOOP ? " (a symbolic link; name the file itself)" : ""),
                 std::strerror(errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_system_aliases(text.str());
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxSize) {
+    return fail(ErrorKind::kInvalid,
+                "the aliases file " + path + " is not a regular file of at most 4 MiB");
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      return fail(ErrorKind::kPermission, "cannot read the aliases file " + path,
+                  std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  text.resize(got);
+  return parse_system_aliases(text);
 }
 
 }  // namespace hm::directory

@@ -1,6 +1,10 @@
 #include "directory/system_aliases.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace hm::directory {
 namespace {
@@ -45,6 +49,23 @@ TEST(SystemAliases, AMissingFileIsAnEmptyTable) {
   auto loaded = load_system_aliases("/nonexistent/hostmail-test/aliases");
   ASSERT_TRUE(loaded) << loaded.error().describe();
   EXPECT_TRUE(loaded->aliases.empty());
+}
+
+// Read as root at start-up: a link in its place is refused, not followed.
+TEST(SystemAliases, ALinkInPlaceOfTheFileIsNotFollowed) {
+  char tmpl[] = "/tmp/hm-aliases-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    std::ofstream real(dir + "/real");
+    real << "root: secret-looking-line\n";
+  }
+  ASSERT_EQ(::symlink((dir + "/real").c_str(), (dir + "/aliases").c_str()), 0);
+  auto linked = load_system_aliases(dir + "/aliases");
+  EXPECT_FALSE(linked);
+  auto direct = load_system_aliases(dir + "/real");
+  ASSERT_TRUE(direct) << direct.error().describe();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
