@@ -141,7 +141,15 @@ Result<Address> parse_address(std::string_view input) {
         if (i + 2 >= local.size()) {
           return fail(ErrorKind::kInvalid, "dangling backslash in '" + std::string(s) + "'");
         }
-        content += local[++i];
+        // quoted-pairSMTP is a backslash and a printable ASCII character
+        // (RFC 5321 4.1.2): never a control character, which would reach
+        // Return-Path: and Delivered-To: raw.
+        unsigned char escaped = static_cast<unsigned char>(local[++i]);
+        if (escaped < 32 || escaped > 126) {
+          return fail(ErrorKind::kInvalid,
+                      "bad character after a backslash in '" + std::string(s) + "'");
+        }
+        content += static_cast<char>(escaped);
       } else if (c == '"' || c < 32 || c == 127) {
         return fail(ErrorKind::kInvalid,
                     "bad character in quoted local part of '" + std::string(s) + "'");

@@ -44,6 +44,17 @@ TEST(Address, QuotedLocalParts) {
   EXPECT_EQ(normalize_address("\"john\"@example.org").value(), "john@example.org");
   EXPECT_EQ(normalize_address("\"john doe\"@example.org").value(), "\"john doe\"@example.org");
   EXPECT_FALSE(normalize_address("\"unterminated@example.org").has_value());
+  // A backslash quotes printable ASCII only (RFC 5321 quoted-pairSMTP): a
+  // control character after it would reach the headers raw (found by
+  // fuzz/address_fuzz.cc: the result did not normalise to itself).
+  EXPECT_EQ(normalize_address("\"a\\\"b\"@example.org").value(), "\"a\\\"b\"@example.org");
+  for (const char* bad : {"\"a\\\x1d"
+                          "b\"@la",
+                          "\"a\\\rb\"@example.org",
+                          "\"a\\\x7f"
+                          "b\"@example.org"}) {
+    EXPECT_FALSE(normalize_address(bad).has_value()) << bad;
+  }
 }
 
 TEST(Address, AliasAddressesMayBeCatchAlls) {
