@@ -61,11 +61,30 @@ bool encode_sync_request(BerValue& out) {
   return ok;
 }
 
+std::string diagnostic(LDAP* ld) {
+  char* text = nullptr;
+  std::string out;
+  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) == LDAP_OPT_SUCCESS &&
+      text != nullptr) {
+    if (*text != '\0') out = std::string(" (") + text + ")";
+    ldap_memfree(text);
+  }
+  return out;
+}
+
+bool connection_lost(int rc) {
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
+         rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
+}
+
+}  // namespace
+
 // True when a Sync Info message (RFC 4533 2.5) ends the refresh stage: a
 // refreshDelete or refreshPresent whose refreshDone is TRUE (the default).
-bool ends_refresh(const berval* data) {
-  if (data == nullptr) return false;
-  BerElement* ber = ber_init(const_cast<berval*>(data));
+bool sync_info_ends_refresh(std::string_view value) {
+  // ber_init copies the bytes; the berval only has to live for the call.
+  berval bv{static_cast<ber_len_t>(value.size()), const_cast<char*>(value.data())};
+  BerElement* ber = ber_init(&bv);
   if (ber == nullptr) return false;
   bool done = false;
   ber_len_t len = 0;
@@ -87,24 +106,6 @@ bool ends_refresh(const berval* data) {
   ber_free(ber, 1);
   return done;
 }
-
-std::string diagnostic(LDAP* ld) {
-  char* text = nullptr;
-  std::string out;
-  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) == LDAP_OPT_SUCCESS &&
-      text != nullptr) {
-    if (*text != '\0') out = std::string(" (") + text + ")";
-    ldap_memfree(text);
-  }
-  return out;
-}
-
-bool connection_lost(int rc) {
-  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT ||
-         rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
-}
-
-}  // namespace
 
 ChangeFollower::ChangeFollower(FollowOptions options, std::function<void()> on_change)
     : options_(std::move(options)), on_change_(std::move(on_change)) {
@@ -269,7 +270,8 @@ ChangeFollower::Outcome ChangeFollower::follow_once(bool& followed) {
         berval* data = nullptr;
         if (ldap_parse_intermediate(h.ld, m.msg, &oid, &data, nullptr, 0) == LDAP_SUCCESS) {
           bool sync_info = oid != nullptr && std::string_view(oid) == LDAP_SYNC_INFO;
-          if (sync_info && refreshing && ends_refresh(data)) {
+          if (sync_info && refreshing && data != nullptr &&
+              sync_info_ends_refresh(std::string_view(data->bv_val, data->bv_len))) {
             refreshing = false;
             followed = true;
             // Clear before saying so, so that whoever waits for kFollowing

@@ -39,11 +39,18 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "directory/ldap/ldap_connection.h"
 
 namespace hm::directory::ldap {
+
+// Whether the value of a Sync Info message (RFC 4533 2.5) ends the refresh
+// stage: a refreshDelete or refreshPresent whose refreshDone is TRUE (the
+// default). The bytes come from the LDAP server: anything is answered, never
+// trusted (fuzz/ldap_sync_info_fuzz.cc).
+bool sync_info_ends_refresh(std::string_view value);
 
 enum class FollowMode { kOff, kAuto, kOn };
 

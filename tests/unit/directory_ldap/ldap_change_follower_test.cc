@@ -293,5 +293,22 @@ TEST_F(ChangeFollowerTest, StopsPromptlyWhenTheDirectoryGoes) {
   EXPECT_LT(Clock::now() - t0, 500ms);
 }
 
+// The Sync Info values that end the refresh stage, and those that do not.
+TEST(SyncInfo, EndsTheRefreshOnlyWhenRefreshDoneIsTrueOrAbsent) {
+  using std::string;
+  EXPECT_TRUE(
+      sync_info_ends_refresh(string("\xa1\x0a\x04\x05"
+                                    "csn=1"
+                                    "\x01\x01\xff",
+                                    12)));
+  EXPECT_TRUE(sync_info_ends_refresh(string("\xa2\x00", 2)));
+  EXPECT_FALSE(sync_info_ends_refresh(string("\xa2\x03\x01\x01\x00", 5)));
+  EXPECT_FALSE(
+      sync_info_ends_refresh(string("\x80\x03"
+                                    "abc",
+                                    5)));  // a new cookie only
+  EXPECT_FALSE(sync_info_ends_refresh(""));
+}
+
 }  // namespace
 }  // namespace hm::directory::ldap
