@@ -55,6 +55,18 @@ std::chrono::system_clock::time_point from_unix(int64_t s) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(s));
 }
 
+// A time in an envelope: unix seconds between 0 and 2^33 (the year 2242),
+// so that the clock's nanoseconds cannot overflow. The file lies where the
+// unprivileged daemon writes, and root's `hostmail queue` reads it too.
+Result<std::chrono::system_clock::time_point> parse_time(std::string_view s) {
+  auto t = parse_number<int64_t>(s, "time");
+  if (!t) return fail(std::move(t).error());
+  if (*t < 0 || *t > (int64_t{1} << 33)) {
+    return fail(ErrorKind::kInvalid, fmt::format("time \"{}\" out of range", s));
+  }
+  return from_unix(*t);
+}
+
 // Splits off the first `n` space-separated words; the rest (possibly with
 // spaces) is the last element.
 std::vector<std::string_view> words(std::string_view line, size_t n) {
@@ -166,9 +178,9 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       entry.sender = std::move(*s);
       sender = true;
     } else if (w[0] == "arrived" && w.size() == 2) {
-      auto t = parse_number<int64_t>(w[1], "time");
+      auto t = parse_time(w[1]);
       if (!t) return bad(t.error());
-      entry.arrived = from_unix(*t);
+      entry.arrived = *t;
       arrived = true;
     } else if (w[0] == "rcpt") {
       auto f = words(line, 6);
@@ -185,9 +197,9 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       auto attempts = parse_number<unsigned>(f[2], "attempt count");
       if (!attempts) return bad(attempts.error());
       r.attempts = *attempts;
-      auto next = parse_number<int64_t>(f[3], "time");
+      auto next = parse_time(f[3]);
       if (!next) return bad(next.error());
-      r.next_attempt = from_unix(*next);
+      r.next_attempt = *next;
       auto address = decode(f[4]);
       if (!address) return bad(address.error());
       auto original = decode(f[5]);

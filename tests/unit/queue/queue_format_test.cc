@@ -48,6 +48,22 @@ TEST(QueueFormat, EnvelopeIsTheDocumentedText) {
   EXPECT_EQ(write_envelope(*parsed), text);
 }
 
+// Times out of range are refused, not turned into an overflowing clock
+// (found by fuzz/queue_envelope_fuzz.cc under UBSan).
+TEST(QueueFormat, TimesOutOfRangeAreRefused) {
+  for (const char* when : {"91732540000", "-5", "9223372036854775807"}) {
+    std::string text = std::string("hostmail-queue 1\nsender -\narrived ") + when +
+                       "\nrcpt pending 0 0 a@b.example a@b.example -\n\n";
+    EXPECT_FALSE(parse_envelope(text)) << when;
+    text = "hostmail-queue 1\nsender -\narrived 5\nrcpt pending 0 " + std::string(when) +
+           " a@b.example a@b.example -\n\n";
+    EXPECT_FALSE(parse_envelope(text)) << when;
+  }
+  EXPECT_TRUE(parse_envelope(
+      "hostmail-queue 1\nsender -\narrived 1732540000\nrcpt pending 0 0 a@b.example a@b.example "
+      "-\n\n"));
+}
+
 TEST(QueueFormat, BouncedIsAFailedRecipientWhoseSenderWasTold) {
   const std::string text =
       "hostmail-queue 1\n"
