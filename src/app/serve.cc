@@ -27,10 +27,12 @@
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
 #include "net/listener.h"
+#include "net/server.h"
+#include "net/tls_context.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
 #include "privsep/privsep_client.h"
-#include "smtp/smtp_server.h"
+#include "smtp/smtp_service.h"
 
 namespace hm::app {
 namespace {
@@ -54,8 +56,6 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   s.connections_per_ip = c.limits.connections_per_ip;
   s.max_sessions = c.limits.max_sessions;
   s.errors_per_session = c.limits.errors_per_session;
-  s.tls_cert = c.tls.cert;
-  s.tls_key = c.tls.key;
   return s;
 }
 
@@ -310,19 +310,31 @@ int serve(const config::Config& config) {
   directory::AsyncDirectory async_directory(
       *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10),
       mail->directory->answers_locally());
+  // Certificates are read now, while still root: a key readable only by
+  // root works, as with Postfix and Dovecot.
+  std::shared_ptr<net::TlsContext> tls;
+  if (!config.tls.cert.empty() && !config.tls.key.empty()) {
+    auto loaded = net::load_tls_context(config.tls.cert, config.tls.key);
+    if (!loaded) {
+      log::error("cannot start: {}", loaded.error().describe());
+      return sysexits::kConfig;
+    }
+    tls = std::move(*loaded);
+  }
   smtp::SmtpSettings settings = smtp_settings(config);
   // Large messages wait in unnamed files beside the queue (same file system).
   settings.spool_dir = mail->queue->path() + "/tmp";
-  smtp::SmtpServer smtp_server(std::move(settings), async_directory, *mail->agent);
-  Status started = smtp_server.start(std::move(*sockets), cores);
-  if (!started) {
-    log::error("cannot start: {}", started.error().describe());
-    return sysexits::kConfig;
-  }
+  net::Server server;
+  server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent),
+             std::move(*sockets));
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
     // files are open: root is no longer needed here. Every thread switches
-    // (glibc applies set*id to all threads of the process).
+    // (glibc applies set*id to all threads of the process). Connections are
+    // accepted only after this: a delivery that ran while the threads
+    // switched would write part of a Maildir as root and the rest as vmail
+    // (a client that connected the moment the port was bound got its mail
+    // queued on "Permission denied").
     Status dropped = privsep::drop_privileges(*run_as);
     if (!dropped) {
       log::error("cannot start: {}", dropped.error().describe());
@@ -331,11 +343,15 @@ int serve(const config::Config& config) {
     Status writable = check_after_drop(config, *run_as);
     if (!writable) {
       log::error("cannot start: {}", writable.error().describe());
-      smtp_server.stop();
       return sysexits::kNoPerm;
     }
     log::info("running as {}:{} (uid {}, gid {})", run_as->user, run_as->group, run_as->uid,
               run_as->gid);
+  }
+  Status started = server.start(cores);
+  if (!started) {
+    log::error("cannot start: {}", started.error().describe());
+    return sysexits::kConfig;
   }
   QueueRunner queue_runner(*mail);
   // Once per start, and off the start-up path: listing a large LDAP
@@ -355,7 +371,7 @@ int serve(const config::Config& config) {
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   log::info("stopping on signal {}", signal_number);
-  smtp_server.stop();
+  server.stop();
   home_check.join();
   return 0;
 }

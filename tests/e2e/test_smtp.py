@@ -5,6 +5,7 @@ send (smuggling attempts)."""
 import asyncio
 import json
 import os
+import pwd
 import re
 import resource
 import shutil
@@ -143,6 +144,62 @@ class PostmasterTest(SmtpTestCase):
         self.start_server()
         self.smtp().sendmail("", ["abuse@example.org"], MESSAGE)
         self.assertEqual(len(self.wait_for_maildir("other.example/boss", 1)), 1)
+
+
+class StartUpOrderTest(SmtpTestCase):
+    """serve started as root reads its TLS key as root, drops privileges,
+    and only then accepts: a client waiting at the door when the port was
+    bound is served by the unprivileged daemon, never by root half-way
+    through the switch (which queued its mail on "Permission denied")."""
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("the daemon drops privileges only when started as root")
+
+    def config_value(self, table, key):
+        with open(self.config) as f:
+            text = f.read()
+        section = text[text.index("[%s]" % table):]
+        return re.search(r'(?m)^%s = "([^"]*)"' % key, section).group(1)
+
+    def test_a_key_only_root_may_read_works_and_no_client_meets_root(self):
+        key = self.config_value("tls", "key")
+        os.chown(key, 0, 0)
+        os.chmod(key, 0o400)
+        # Connect and send while the daemon starts: the first client waits in
+        # the listen queue until the daemon accepts.
+        for folder in ("", "state", "vmail", "vmail/domains"):
+            shutil.chown(os.path.join(self.dir, folder), VMAIL_USER, VMAIL_GROUP)
+        log = open(os.path.join(self.dir, "serve.log"), "a")
+        self.addCleanup(log.close)
+        self.server = subprocess.Popen([BIN, "--config", self.config, "serve"],
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self.stop_server)
+        deadline = time.time() + 20
+        while True:
+            try:
+                s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30)
+                break
+            except OSError:
+                if time.time() > deadline or self.server.poll() is not None:
+                    self.fail("hostmail serve did not listen: " + self.server_log())
+                time.sleep(0.005)
+        self.addCleanup(s.close)
+        s.ehlo("early.example")
+        self.assertIn("starttls", s.esmtp_features, self.server_log())
+        s.starttls(context=ssl._create_unverified_context())
+        s.ehlo("early.example")
+        s.sendmail("a@elsewhere.example", ["john@example.org"], MESSAGE)
+        s.quit()
+        path = os.path.join(self.maildirs, "example.org/john/new")
+        files = os.listdir(path)
+        self.assertEqual(len(files), 1, self.why_not_delivered())
+        owner = os.stat(os.path.join(path, files[0])).st_uid
+        self.assertEqual(owner, pwd.getpwnam(VMAIL_USER).pw_uid)
+        log_text = self.server_log()
+        self.assertLess(log_text.index("running as " + VMAIL_USER),
+                        log_text.index("smtp listening on"), log_text)
 
 
 class DeliveryTest(SmtpTestCase):
