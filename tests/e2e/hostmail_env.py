@@ -31,6 +31,42 @@ def scaled(seconds):
     configuration's *_s options take)."""
     return max(1, int(math.ceil(seconds * TIME_FACTOR)))
 
+# A run as an ordinary user on purpose (a developer's): tests that need root
+# skip. Otherwise they fail when not root: CI runs as root, and a silent
+# skip there would hide what they test.
+UNPRIVILEGED = os.environ.get("HOSTMAIL_TEST_UNPRIVILEGED") == "1"
+
+
+def _failing_setup(message):
+    def setUp(self):
+        self.fail(message)
+    return setUp
+
+
+def needs_root(why):
+    """Class decorator for tests that need root (see UNPRIVILEGED)."""
+    def decorate(cls):
+        if os.geteuid() == 0:
+            return cls
+        if UNPRIVILEGED:
+            return unittest.skip("needs root: " + why)(cls)
+        cls.setUp = _failing_setup("needs root: %s (CI runs as root; "
+                                   "HOSTMAIL_TEST_UNPRIVILEGED=1 makes this a skip)" % why)
+        return cls
+    return decorate
+
+
+def needs_tools(*names):
+    """Class decorator for tests that run these programs: scripts/setup-deps.sh
+    installs them, so one missing fails the tests instead of skipping them."""
+    def decorate(cls):
+        missing = [n for n in names if not shutil.which(n)]
+        if missing:
+            cls.setUp = _failing_setup("%s not installed (scripts/setup-deps.sh installs it)"
+                                       % ", ".join(missing))
+        return cls
+    return decorate
+
 
 _handed_out = set()
 

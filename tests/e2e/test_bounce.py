@@ -10,12 +10,11 @@ import os
 import pwd
 import re
 import secrets
-import shutil
 import smtplib
 import time
 import unittest
 
-from hostmail_env import HostmailTestCase, scaled
+from hostmail_env import HostmailTestCase, needs_root, needs_tools, scaled
 from test_local_delivery import retry_on_lock
 
 MESSAGE = (
@@ -28,8 +27,8 @@ MESSAGE = (
 )
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: creates a local user and drops privileges")
-@unittest.skipUnless(shutil.which("useradd"), "needs useradd")
+@needs_root("creates a local user and drops privileges")
+@needs_tools("useradd", "userdel")
 class BounceTest(HostmailTestCase):
     def setUp(self):
         super().setUp()

@@ -14,7 +14,8 @@ import threading
 import time
 import unittest
 
-from hostmail_env import TIME_FACTOR, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, scaled
+from hostmail_env import (TIME_FACTOR, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root,
+                          needs_tools, scaled)
 
 MESSAGE = (
     "From: Sender <sender@elsewhere.example>\r\n"
@@ -45,8 +46,8 @@ def uids(pid):
     return [int(x) for x in proc_status(pid)["Uid"].split()]
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: creates a local user and drops privileges")
-@unittest.skipUnless(shutil.which("useradd"), "needs useradd")
+@needs_root("creates a local user and drops privileges")
+@needs_tools("useradd", "userdel")
 class LocalDeliveryTest(HostmailTestCase):
     def setUp(self):
         super().setUp()
