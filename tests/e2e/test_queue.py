@@ -13,7 +13,7 @@ import time
 import tomllib
 import unittest
 
-from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, needs_tools
 
 EX_DATAERR, EX_NOUSER = 65, 67
 
@@ -159,7 +159,7 @@ class QueueTest(HostmailTestCase):
         self.assertTrue(os.path.exists(self.config))
 
 
-@unittest.skipUnless(shutil.which("strace"), "needs strace")
+@needs_tools("strace")
 class QueueFoldersDurableTest(HostmailTestCase):
     def test_first_start_fsyncs_the_parents_of_new_folders(self):
         # The queue's folders are made at first use; their names are entries
@@ -188,7 +188,7 @@ class QueueFoldersDurableTest(HostmailTestCase):
 EX_NOPERM = 77
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+@needs_root("the attack is on code that runs as root")
 class QueueLinkAttackTest(HostmailTestCase):
     """The daemon (vmail) owns <state_dir>/queue, so a compromised daemon can
     replace queue/tmp by a link to a folder of root's. Root then runs
@@ -271,7 +271,7 @@ class QueueLinkAttackTest(HostmailTestCase):
         self.assert_untouched()
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+@needs_root("the attack is on code that runs as root")
 class DeliverAsRootLinkTest(HostmailTestCase):
     """`hostmail deliver` run as root (by an MTA) writes into virtual_base,
     which is vmail's: a mailbox that vmail replaced by a link to a folder of
