@@ -11,7 +11,7 @@
 // update (after every delivery attempt) rewrites a few hundred bytes, not the
 // whole message. The envelope records, per recipient, its state (pending,
 // deferred with the last error, delivered, failed, failed and bounced),
-// attempts and next attempt time.
+// attempts, next attempt time and route (transport and next hop).
 //
 // Links: root runs `hostmail queue` and opens the queue at `serve`'s start,
 // while the folder belongs to the unprivileged daemon, which could plant a
@@ -36,10 +36,30 @@
 
 namespace hm::queue {
 
+// How a queued recipient is to be delivered: the kind of transport that
+// takes it (delivery/transport.h) and, for mail that leaves this host, the
+// next hop. Recorded at queueing time, so that a retry goes to the right
+// transport without guessing from the address, and the outbound relay adds a
+// transport rather than a special case.
+struct Route {
+  enum class Kind {
+    kVirtual,  // a hosted address: resolved again at every retry, then Maildir
+    kLocal,    // a shell account of this machine (`address` is the user name)
+    kRemote,   // elsewhere, over SMTP to `next_hop`
+  };
+  Kind kind = Kind::kVirtual;
+  // kRemote only: the recipient's domain (MX lookup; "" means that domain
+  // too), or an explicit relay "[host]:port" (a name or an IP literal, no MX
+  // lookup). The relay transport interprets it. Empty for the other kinds.
+  std::string next_hop;
+  friend bool operator==(const Route&, const Route&) = default;
+};
+
 struct QueuedRecipient {
   enum class State { kPending, kDeferred, kDelivered, kFailed };
   std::string address;   // the final destination address (or local name)
   std::string original;  // the RCPT TO address it came from
+  Route route;           // how it is delivered (docs/queue-format.md)
   State state = State::kPending;
   // kFailed only: the sender was told (the bounce was delivered or queued),
   // or cannot be (the null sender: a bounce is never bounced). Until then a
