@@ -25,7 +25,10 @@
 // open-file-description lock, so threads exclude each other too) on its .msg
 // file, whose inode never changes while the entry lives.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +73,16 @@ struct QueuedRecipient {
   std::chrono::system_clock::time_point next_attempt{};
 };
 
+// What a listing knows of an entry's envelope without reading it: enough to
+// tell that it changed since it was read or written (every change replaces
+// the file by a rename: a new inode, a new time).
+struct EnvelopeStamp {
+  uint64_t inode = 0;
+  int64_t mtime_ns = 0;
+  int64_t size = 0;
+  friend bool operator==(const EnvelopeStamp&, const EnvelopeStamp&) = default;
+};
+
 struct QueueEntry {
   std::string id;      // unique, file-name safe
   std::string sender;  // "" for the null sender
@@ -91,6 +104,19 @@ class Queue {
   // Every complete entry, oldest first. Half-written files (a crash during
   // enqueue) and unreadable envelopes are skipped (the latter logged).
   Result<std::vector<QueueEntry>> list() const;
+  // The id and envelope stamp of every entry in active/, in no order, read
+  // from the folder and one fstatat per envelope: no envelope is opened.
+  // An id here may still turn out half-written or unreadable at get().
+  struct Listed {
+    std::string id;
+    EnvelopeStamp stamp;
+  };
+  Result<std::vector<Listed>> scan() const;
+  // The stamp of one entry's envelope now; kNotFound when it is gone.
+  Result<EnvelopeStamp> stamp(const std::string& id) const;
+  // How many envelopes get() and list() have read so far: a seam for tests
+  // that show what a queue run reads.
+  uint64_t envelope_reads() const { return reads_->load(std::memory_order_relaxed); }
   // kNotFound for an unknown id, kInvalid for one that is not a queue id.
   Result<QueueEntry> get(const std::string& id) const;
   Result<std::string> message(const std::string& id) const;
@@ -124,6 +150,8 @@ class Queue {
   bool fsync_;
   UniqueFd tmp_;     // <path_>/tmp, opened without following links
   UniqueFd active_;  // <path_>/active, likewise
+  // Envelopes read (get); behind a pointer so that the Queue stays movable.
+  std::unique_ptr<std::atomic<uint64_t>> reads_ = std::make_unique<std::atomic<uint64_t>>(0);
 };
 
 }  // namespace hm::queue
