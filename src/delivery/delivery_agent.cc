@@ -503,7 +503,7 @@ Status DeliveryAgent::rescan_queue(std::chrono::system_clock::time_point now,
     }
     auto due = queue::Schedule::due_of(*entry);
     schedule_.set(id, due ? *due : std::chrono::system_clock::time_point::max(), *stamp);
-    fresh.emplace(id, std::move(*entry));
+    if (due && *due <= now) fresh.emplace(id, std::move(*entry));  // this run takes it
   }
   return ok();
 }

@@ -161,7 +161,7 @@ class DeliveryAgent {
   class LocalTransport;
 
   // The schedule: one scan of the queue folder; the entries read (new or
-  // changed envelopes) are left in `fresh` for the run to use.
+  // changed envelopes) that are due are left in `fresh` for the run to use.
   Status rescan_queue(std::chrono::system_clock::time_point now,
                       std::unordered_map<std::string, queue::QueueEntry>& fresh);
   // Records when `entry` is due next (Schedule::due_of), or forgets it.

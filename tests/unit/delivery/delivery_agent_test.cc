@@ -515,8 +515,9 @@ TEST_F(DeliveryAgentTest, ARemoteRecipientWithoutARelayTransportWaitsAndTheLogSa
   Status ran = agent_->run_queue(directory_, now);
   const std::string log = ::testing::internal::GetCapturedStderr();
   must(ran);
-  EXPECT_TRUE(contains(log, "to=x@remote.example: no relay transport is configured for route "
-                            "remote:remote.example; kept in the queue"))
+  EXPECT_TRUE(contains(log,
+                       "to=x@remote.example: no relay transport is configured for route "
+                       "remote:remote.example; kept in the queue"))
       << log;
   auto entries = queued();
   ASSERT_EQ(entries.size(), 1u);
@@ -524,8 +525,8 @@ TEST_F(DeliveryAgentTest, ARemoteRecipientWithoutARelayTransportWaitsAndTheLogSa
   EXPECT_EQ(x.state, State::kDeferred);
   EXPECT_EQ(x.attempts, 0u);
   EXPECT_EQ(x.route, (queue::Route{queue::Route::Kind::kRemote, "remote.example"}));
-  EXPECT_GE(x.next_attempt, std::chrono::floor<std::chrono::seconds>(now) +
-                                DeliveryAgent::kNoTransportWait);
+  EXPECT_GE(x.next_attempt,
+            std::chrono::floor<std::chrono::seconds>(now) + DeliveryAgent::kNoTransportWait);
   EXPECT_TRUE(inbox("user1").empty());  // no bounce
 
   // Not due again before then: the next run reads nothing.
@@ -653,8 +654,9 @@ TEST_F(DeliveryAgentTest, AVersion1EnvelopeOnDiskIsStillDelivered) {
     std::ofstream env(active + id + ".env", std::ios::binary);
     env << "hostmail-queue 1\n"
         << "sender user2@example.org\n"
-        << "arrived " << std::chrono::duration_cast<std::chrono::seconds>(
-                             arrived.time_since_epoch()).count() << "\n"
+        << "arrived "
+        << std::chrono::duration_cast<std::chrono::seconds>(arrived.time_since_epoch()).count()
+        << "\n"
         << "rcpt deferred 1 0 user1@example.org user1@example.org 452 4.2.2 mailbox full\n"
         << "rcpt deferred 1 0 x@remote.example x@remote.example 451 4.4.0 waiting\n"
         << "\n";
