@@ -126,6 +126,19 @@ class DeliveryAgentTest : public ::testing::Test {
     return entries ? *entries : std::vector<queue::QueueEntry>{};
   }
 
+  // A recipient as the queue holds it: `address` came from RCPT `address`.
+  static queue::QueuedRecipient waiting(const std::string& address, State state,
+                                        std::string error = {},
+                                        system_clock::time_point next = {}) {
+    queue::QueuedRecipient q;
+    q.address = address;
+    q.original = address;
+    q.state = state;
+    q.last_error = std::move(error);
+    q.next_attempt = next;
+    return q;
+  }
+
   static bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
   }
@@ -586,15 +599,12 @@ TEST_F(DeliveryAgentTest, ARemoteTransportIsAllTheRelayAdds) {
 // for costs no read at all; making one due (`hostmail queue retry`, from
 // another process) costs that one.
 TEST_F(DeliveryAgentTest, AQueueRunReadsOnlyTheEnvelopesThatAreDue) {
-  queue::QueuedRecipient waiting;
-  waiting.address = "user1@example.org";
-  waiting.original = "user1@example.org";
-  waiting.state = State::kDeferred;
-  waiting.last_error = "452 4.2.2 mailbox full";
-  waiting.next_attempt = system_clock::now() + hours(2);
+  const queue::QueuedRecipient full =
+      waiting("user1@example.org", State::kDeferred, "452 4.2.2 mailbox full",
+              system_clock::now() + hours(2));
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) {
-    auto id = queue_->enqueue("user2@example.org", {waiting}, kMessage);
+    auto id = queue_->enqueue("user2@example.org", {full}, kMessage);
     ASSERT_TRUE(id) << id.error().describe();
     ids.push_back(*id);
   }
@@ -626,10 +636,8 @@ TEST_F(DeliveryAgentTest, AMessageQueuedByAnotherProcessIsPickedUpByTheRescan) {
   must(agent_->run_queue(directory_, now));  // scanned: empty
   auto other = queue::Queue::open(root_ + "/state", /*fsync=*/false);
   ASSERT_TRUE(other);
-  queue::QueuedRecipient r;
-  r.address = "user1@example.org";
-  r.original = "user1@example.org";
-  auto id = other->enqueue("user2@example.org", {r}, kMessage);
+  auto id = other->enqueue("user2@example.org", {waiting("user1@example.org", State::kPending)},
+                           kMessage);
   ASSERT_TRUE(id) << id.error().describe();
   must(agent_->run_queue(directory_, now + std::chrono::seconds(1)));
   EXPECT_TRUE(inbox("user1").empty());  // not rescanned yet
