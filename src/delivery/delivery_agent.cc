@@ -154,6 +154,9 @@ class DeliveryAgent::VirtualTransport : public Transport {
       return {TransportOutcome::kNever, smtp_text(resolved.error()), {}};
     }
     if (!resolved->hosted) {
+      // Without the resolver, "no account" may still be an alias: left for
+      // an agent that has one (the daemon's).
+      if (!agent_.resolve_sender_) return {TransportOutcome::kSkipped, {}, {}};
       return {TransportOutcome::kRerouted,
               {},
               {queue::Route::Kind::kRemote, std::string(directory::domain_of(q.address))}};
@@ -609,6 +612,10 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
               ? std::move(outcomes[n])
               : TransportOutcome{
                     TransportOutcome::kLater, "451 4.3.0 the transport gave no outcome", {}};
+      if (o.kind == TransportOutcome::kSkipped) {
+        handled[batch[n]] = true;
+        continue;
+      }
       changed = true;
       if (o.kind == TransportOutcome::kRerouted) {
         log::info("queue id={} to={} now goes by route {}", entry.id, q.address,
@@ -626,10 +633,11 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
           q.next_attempt = now + queue::Queue::backoff(q.attempts);
           break;
         case TransportOutcome::kNever:
-        case TransportOutcome::kRerouted:
           q.state = State::kFailed;
           q.last_error = std::move(o.text);
           break;
+        case TransportOutcome::kRerouted:
+        case TransportOutcome::kSkipped: break;  // taken care of above
       }
     }
   }

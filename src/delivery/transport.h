@@ -42,6 +42,7 @@ struct TransportOutcome {
     kLater,     // a temporary failure: an attempt, retried after the backoff
     kNever,     // a permanent failure: bounced
     kRerouted,  // not this transport's after all (`route` says whose); no attempt
+    kSkipped,   // not tried by this process (it cannot tell); no attempt, no change
   };
   Kind kind = kDone;
   std::string text;    // kLater, kNever: what the queue records ("452 4.2.2 mailbox full")
