@@ -59,10 +59,13 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   return s;
 }
 
-// Retries due queue entries every minute, and at once when the queue's
-// active/ folder changes (a `hostmail queue retry`, or a newly queued
-// message), until told to stop. Watching the folder's mtime costs one stat
-// every two seconds and also sees changes made by another process.
+// Runs the queue (DeliveryAgent::run_queue: only the entries its schedule
+// says are due are read) every minute, and at once when the queue's active/
+// folder changes (a `hostmail queue retry`, or a message queued by this or
+// another process), until told to stop. Watching the folder's mtime costs
+// one stat every two seconds; a change also makes that run scan the folder
+// (one stat per envelope, reading only new or changed ones), as the runner
+// itself does at least every DeliveryAgent::kRescanEvery.
 class QueueRunner {
  public:
   explicit QueueRunner(MailSystem& mail)
@@ -95,6 +98,7 @@ class QueueRunner {
       if (changed || std::chrono::steady_clock::now() - last_run > std::chrono::seconds(60)) {
         seen = now_mtime;
         last_run = std::chrono::steady_clock::now();
+        if (changed) mail_.agent->queue_changed();
         lock.unlock();
         Status s = mail_.agent->run_queue(*mail_.directory, std::chrono::system_clock::now());
         if (!s) log::warning("queue run failed: {}", s.error().describe());
