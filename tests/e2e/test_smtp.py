@@ -18,7 +18,7 @@ import threading
 import time
 import unittest
 
-from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, scaled
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, scaled
 
 MESSAGE = (
     "From: Sender <sender@elsewhere.example>\r\n"
@@ -166,16 +166,12 @@ class PostmasterTest(SmtpTestCase):
         self.delivered("other.example/boss", 1)
 
 
+@needs_root("the daemon drops privileges only when started as root")
 class StartUpOrderTest(SmtpTestCase):
     """serve started as root reads its TLS key as root, drops privileges,
     and only then accepts: a client waiting at the door when the port was
     bound is served by the unprivileged daemon, never by root half-way
     through the switch (which queued its mail on "Permission denied")."""
-
-    def setUp(self):
-        super().setUp()
-        if os.geteuid() != 0:
-            self.skipTest("the daemon drops privileges only when started as root")
 
     def config_value(self, table, key):
         with open(self.config) as f:
