@@ -1,4 +1,4 @@
-#include "directory/admin_service.h"
+#include "admin/admin_service.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -7,24 +7,64 @@
 
 #include "auth/password_scheme.h"
 #include "directory/address.h"
-#include "directory/authorizer.h"
 #include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 #include "directory/snapshot.h"
 
-namespace hm::directory {
+namespace hm::admin {
 
-AdminService::AdminService(Directory& directory, AdminOptions options, Principal principal,
-                           Actor actor)
-    : directory_(directory),
-      options_(std::move(options)),
-      principal_(std::move(principal)),
-      actor_(std::move(actor)) {}
+using directory::domain_of;
+using directory::local_part_of;
+using directory::normalize_address;
+using directory::normalize_alias_address;
+using directory::normalize_domain;
+using directory::normalize_maildrop;
 
-Result<std::string> AdminService::hosted_domain(std::string_view domain) {
+Caller Caller::of(const Principal& principal, std::string bind_password) {
+  return Caller{principal.kind, principal.name, std::move(bind_password)};
+}
+
+AdminService::AdminService(Resources& resources, AdminOptions options, Caller caller)
+    : resources_(resources), options_(std::move(options)), caller_(std::move(caller)) {}
+
+Result<Principal> AdminService::principal_in(directory::Directory& dir) const {
+  Principal p;
+  p.kind = caller_.kind;
+  p.name = caller_.name;
+  // The superuser is the configuration's, and a shell account holds no role:
+  // only a virtual account's rights live in the directory.
+  if (p.kind != Principal::Kind::kVirtual) return p;
+  // A deleted account keeps no right, even where a backend leaves its
+  // roleOccupant values behind (LDAP does not clean them up).
+  auto account = dir.find_account(p.name);
+  if (!account) return fail(std::move(account).error());
+  if (!account->has_value()) {
+    return fail(ErrorKind::kPermission, p.name + " is no longer an account here");
+  }
+  auto domains = dir.domains_administered_by(p.name);
+  if (!domains) return fail(std::move(domains).error());
+  p.postmaster_of = std::move(*domains);
+  return p;
+}
+
+Result<Principal> AdminService::principal() {
+  auto dir = resources_.directory();
+  if (!dir) return fail(std::move(dir).error());
+  return principal_in(**dir);
+}
+
+Result<AdminService::Call> AdminService::begin() {
+  auto dir = resources_.directory();
+  if (!dir) return fail(std::move(dir).error());
+  auto principal = principal_in(**dir);
+  if (!principal) return fail(std::move(principal).error());
+  return Call{**dir, std::move(*principal)};
+}
+
+Result<std::string> AdminService::hosted_domain(Call& call, std::string_view domain) {
   auto name = normalize_domain(domain);
   if (!name) return fail(std::move(name).error());
-  auto found = directory_.find_domain(*name);
+  auto found = call.directory.find_domain(*name);
   if (!found) return fail(std::move(found).error());
   if (!found->has_value()) {
     return fail(
@@ -35,7 +75,9 @@ Result<std::string> AdminService::hosted_domain(std::string_view domain) {
 }
 
 Status AdminService::add_domain(std::string_view domain, std::string_view postmaster_to) {
-  HM_TRY(authorize(principal_, Operation::kDomainAdd, ""));
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  HM_TRY(authorize(call->principal, Operation::kDomainAdd, ""));
   auto name = normalize_domain(domain);
   if (!name) return fail(std::move(name).error());
   std::string postmaster_drop = "postmaster";
@@ -51,17 +93,19 @@ Status AdminService::add_domain(std::string_view domain, std::string_view postma
   }
   std::vector<Alias> aliases = {{"postmaster@" + *name, {postmaster_drop}},
                                 {"abuse@" + *name, {abuse_drop}}};
-  return directory_.add_domain(actor_, Domain{*name}, aliases);
+  return call->directory.add_domain(actor(), Domain{*name}, aliases);
 }
 
 Status AdminService::delete_domain(std::string_view domain, bool force) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto name = normalize_domain(domain);
   if (!name) return fail(std::move(name).error());
-  HM_TRY(authorize(principal_, Operation::kDomainDelete, *name));
-  auto found = hosted_domain(*name);
+  HM_TRY(authorize(call->principal, Operation::kDomainDelete, *name));
+  auto found = hosted_domain(*call, *name);
   if (!found) return fail(std::move(found).error());
   if (!force) {
-    auto accounts = directory_.list_accounts(*name);
+    auto accounts = call->directory.list_accounts(*name);
     if (!accounts) return fail(std::move(accounts).error());
     if (!accounts->empty()) {
       return fail(ErrorKind::kExists,
@@ -70,25 +114,35 @@ Status AdminService::delete_domain(std::string_view domain, bool force) {
                       "with everything in it");
     }
   }
-  return directory_.delete_domain(actor_, *name);
+  return call->directory.delete_domain(actor(), *name);
 }
 
-Result<std::vector<Domain>> AdminService::list_domains() {
-  HM_TRY(authorize(principal_, Operation::kDomainList, ""));
-  auto all = directory_.list_domains();
-  if (!all || principal_.is_superuser()) return all;
-  std::erase_if(*all, [&](const Domain& d) { return !principal_.is_postmaster_of(d.name); });
-  return all;
+Result<std::vector<DomainSummary>> AdminService::list_domains() {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  HM_TRY(authorize(call->principal, Operation::kDomainList, ""));
+  auto all = call->directory.list_domains();
+  if (!all) return fail(std::move(all).error());
+  std::vector<DomainSummary> out;
+  for (const Domain& d : *all) {
+    if (!call->principal.is_superuser() && !call->principal.is_postmaster_of(d.name)) continue;
+    auto accounts = call->directory.list_accounts(d.name);
+    if (!accounts) return fail(std::move(accounts).error());
+    auto aliases = call->directory.list_aliases(d.name);
+    if (!aliases) return fail(std::move(aliases).error());
+    out.push_back({d.name, accounts->size(), aliases->size()});
+  }
+  return out;
 }
 
 template <typename T, typename List>
-Result<std::vector<T>> AdminService::across_own_domains(Operation op, List list) {
+Result<std::vector<T>> AdminService::across_own_domains(Call& call, Operation op, List list) {
   // "All" for a postmaster means the domains they administer, as
   // list_domains shows them: asking each one keeps a large directory's other
   // domains out of reach and out of the transfer.
   std::vector<T> out;
-  for (const std::string& domain : principal_.postmaster_of) {
-    HM_TRY(authorize(principal_, op, domain));
+  for (const std::string& domain : call.principal.postmaster_of) {
+    HM_TRY(authorize(call.principal, op, domain));
     auto items = list(domain);
     if (!items) return fail(std::move(items).error());
     std::move(items->begin(), items->end(), std::back_inserter(out));
@@ -97,7 +151,7 @@ Result<std::vector<T>> AdminService::across_own_domains(Operation op, List list)
   return out;
 }
 
-Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
+Result<std::string> AdminService::fresh_mailbox(Call& call, const std::string& address) {
   std::string domain(domain_of(address));
   std::string local(local_part_of(address));
   // The local part becomes a directory name: keep it to characters that are
@@ -109,7 +163,7 @@ Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
                 (c == '.' && !safe.empty());
     safe += keep ? c : '_';
   }
-  auto accounts = directory_.list_accounts(domain);
+  auto accounts = call.directory.list_accounts(domain);
   if (!accounts) return fail(std::move(accounts).error());
   for (int generation = 1; generation < 10000; ++generation) {
     std::string mailbox = domain;
@@ -117,7 +171,7 @@ Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
     mailbox += safe;
     if (generation > 1) mailbox += "." + std::to_string(generation);
     mailbox += '/';
-    auto retired = directory_.is_mailbox_retired(mailbox);
+    auto retired = call.directory.is_mailbox_retired(mailbox);
     if (!retired) return fail(std::move(retired).error());
     if (*retired) continue;
     bool taken = std::any_of(accounts->begin(), accounts->end(),
@@ -137,11 +191,13 @@ Result<std::string> AdminService::fresh_mailbox(const std::string& address) {
 Result<Account> AdminService::add_account(std::string_view address_in,
                                           const std::optional<std::string>& password,
                                           uint64_t quota_bytes) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
   std::string domain(domain_of(*address));
-  HM_TRY(authorize(principal_, Operation::kAccountAdd, domain, *address));
-  HM_TRY(hosted_domain(domain));
+  HM_TRY(authorize(call->principal, Operation::kAccountAdd, domain, *address));
+  HM_TRY(hosted_domain(*call, domain));
 
   Account a;
   a.address = *address;
@@ -155,66 +211,86 @@ Result<Account> AdminService::add_account(std::string_view address_in,
     if (!hash) return fail(std::move(hash).error());
     a.password_hash = std::move(*hash);
   }
-  auto mailbox = fresh_mailbox(*address);
+  auto mailbox = fresh_mailbox(*call, *address);
   if (!mailbox) return fail(std::move(mailbox).error());
   a.mailbox = std::move(*mailbox);
-  HM_TRY(directory_.add_account(actor_, a));
+  HM_TRY(call->directory.add_account(actor(), a));
   return a;
 }
 
 Status AdminService::set_password(std::string_view address_in, std::string_view password) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kAccountPassword, domain_of(*address), *address));
+  HM_TRY(authorize(call->principal, Operation::kAccountPassword, domain_of(*address), *address));
   if (password.empty()) return fail(ErrorKind::kInvalid, "the password is empty");
-  auto found = directory_.find_account(*address);
+  auto found = call->directory.find_account(*address);
   if (!found) return fail(std::move(found).error());
   if (!found->has_value()) return fail(ErrorKind::kNotFound, "there is no account " + *address);
   auto hash = auth::hash_password(password, options_.password_scheme);
   if (!hash) return fail(std::move(hash).error());
   Account a = **found;
   a.password_hash = std::move(*hash);
-  return directory_.update_account(actor_, a);
+  return call->directory.update_account(actor(), a);
 }
 
 Status AdminService::delete_account(std::string_view address_in) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kAccountDelete, domain_of(*address), *address));
-  return directory_.delete_account(actor_, *address);
+  HM_TRY(authorize(call->principal, Operation::kAccountDelete, domain_of(*address), *address));
+  return call->directory.delete_account(actor(), *address);
 }
 
-Result<Account> AdminService::show_account(std::string_view address_in) {
+Result<AccountDetails> AdminService::show_account(std::string_view address_in) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kAccountShow, domain_of(*address), *address));
-  auto found = directory_.find_account(*address);
+  HM_TRY(authorize(call->principal, Operation::kAccountShow, domain_of(*address), *address));
+  auto found = call->directory.find_account(*address);
   if (!found) return fail(std::move(found).error());
   if (!found->has_value()) return fail(ErrorKind::kNotFound, "there is no account " + *address);
-  return **found;
+  AccountDetails details{std::move(**found), {}, std::nullopt};
+  auto roles = call->directory.domains_administered_by(details.account.address);
+  if (!roles) return fail(std::move(roles).error());
+  details.postmaster_of = std::move(*roles);
+  if (directory::home_differs(details.account, options_.virtual_base)) {
+    details.home_warning =
+        directory::describe(directory::home_mismatches({details.account}, options_.virtual_base),
+                            options_.virtual_base);
+  }
+  return details;
 }
 
 Result<std::vector<Account>> AdminService::list_accounts(std::string_view domain) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   std::string name;
   if (!domain.empty()) {
-    auto d = hosted_domain(domain);
+    auto d = hosted_domain(*call, domain);
     if (!d) return fail(std::move(d).error());
     name = *d;
   }
-  if (name.empty() && !principal_.is_superuser() && !principal_.postmaster_of.empty()) {
-    return across_own_domains<Account>(
-        Operation::kAccountList, [&](const std::string& d) { return directory_.list_accounts(d); });
+  if (name.empty() && !call->principal.is_superuser() && !call->principal.postmaster_of.empty()) {
+    return across_own_domains<Account>(*call, Operation::kAccountList, [&](const std::string& d) {
+      return call->directory.list_accounts(d);
+    });
   }
-  HM_TRY(authorize(principal_, Operation::kAccountList, name));
-  return directory_.list_accounts(name);
+  HM_TRY(authorize(call->principal, Operation::kAccountList, name));
+  return call->directory.list_accounts(name);
 }
 
 Status AdminService::add_alias(std::string_view address_in,
                                const std::vector<std::string>& maildrops) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_alias_address(address_in);
   if (!address) return fail(std::move(address).error());
   std::string domain(domain_of(*address));
-  HM_TRY(authorize(principal_, Operation::kAliasAdd, domain, *address));
+  HM_TRY(authorize(call->principal, Operation::kAliasAdd, domain, *address));
   if (maildrops.empty()) return fail(ErrorKind::kInvalid, "give at least one maildrop");
   Alias alias{*address, {}};
   for (const std::string& m : maildrops) {
@@ -225,7 +301,7 @@ Status AdminService::add_alias(std::string_view address_in,
     }
     // A bare name is a shell account of this machine: a domain's postmaster
     // is a tenant and never reaches those (issue 11.2).
-    if (drop->find('@') == std::string::npos && !principal_.is_superuser()) {
+    if (drop->find('@') == std::string::npos && !call->principal.is_superuser()) {
       return fail(ErrorKind::kPermission,
                   "maildrop '" + *drop +
                       "' is a local account of this machine; only the superuser may deliver "
@@ -233,104 +309,121 @@ Status AdminService::add_alias(std::string_view address_in,
     }
     alias.maildrops.push_back(*drop);
   }
-  HM_TRY(hosted_domain(domain));
-  return directory_.add_alias(actor_, alias);
+  HM_TRY(hosted_domain(*call, domain));
+  return call->directory.add_alias(actor(), alias);
 }
 
 Status AdminService::delete_alias(std::string_view address_in, std::string_view maildrop) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   auto address = normalize_alias_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kAliasDelete, domain_of(*address), *address));
+  HM_TRY(authorize(call->principal, Operation::kAliasDelete, domain_of(*address), *address));
   std::string drop;
   if (!maildrop.empty()) {
     auto d = normalize_maildrop(maildrop);
     if (!d) return fail(std::move(d).error());
     drop = *d;
   }
-  return directory_.delete_alias(actor_, *address, drop);
+  return call->directory.delete_alias(actor(), *address, drop);
 }
 
 Result<std::vector<Alias>> AdminService::list_aliases(std::string_view domain) {
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
   std::string name;
   if (!domain.empty()) {
-    auto d = hosted_domain(domain);
+    auto d = hosted_domain(*call, domain);
     if (!d) return fail(std::move(d).error());
     name = *d;
   }
-  if (name.empty() && !principal_.is_superuser() && !principal_.postmaster_of.empty()) {
-    return across_own_domains<Alias>(
-        Operation::kAliasList, [&](const std::string& d) { return directory_.list_aliases(d); });
+  if (name.empty() && !call->principal.is_superuser() && !call->principal.postmaster_of.empty()) {
+    return across_own_domains<Alias>(*call, Operation::kAliasList, [&](const std::string& d) {
+      return call->directory.list_aliases(d);
+    });
   }
-  HM_TRY(authorize(principal_, Operation::kAliasList, name));
-  return directory_.list_aliases(name);
+  HM_TRY(authorize(call->principal, Operation::kAliasList, name));
+  return call->directory.list_aliases(name);
 }
 
 Status AdminService::grant_postmaster(std::string_view domain_in, std::string_view address_in) {
-  auto domain = hosted_domain(domain_in);
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  auto domain = hosted_domain(*call, domain_in);
   if (!domain) return fail(std::move(domain).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kPostmasterGrant, *domain,
-                   principal_.is_superuser() ? std::string_view{} : std::string_view(*address)));
-  auto account = directory_.find_account(*address);
+  HM_TRY(
+      authorize(call->principal, Operation::kPostmasterGrant, *domain,
+                call->principal.is_superuser() ? std::string_view{} : std::string_view(*address)));
+  auto account = call->directory.find_account(*address);
   if (!account) return fail(std::move(account).error());
   if (!account->has_value()) {
     return fail(ErrorKind::kNotFound,
                 "there is no account " + *address + "; only accounts can hold the postmaster role");
   }
-  return directory_.grant_postmaster(actor_, *domain, *address);
+  return call->directory.grant_postmaster(actor(), *domain, *address);
 }
 
 Status AdminService::revoke_postmaster(std::string_view domain_in, std::string_view address_in) {
-  auto domain = hosted_domain(domain_in);
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  auto domain = hosted_domain(*call, domain_in);
   if (!domain) return fail(std::move(domain).error());
   auto address = normalize_address(address_in);
   if (!address) return fail(std::move(address).error());
-  HM_TRY(authorize(principal_, Operation::kPostmasterRevoke, *domain,
-                   principal_.is_superuser() ? std::string_view{} : std::string_view(*address)));
-  return directory_.revoke_postmaster(actor_, *domain, *address);
+  HM_TRY(
+      authorize(call->principal, Operation::kPostmasterRevoke, *domain,
+                call->principal.is_superuser() ? std::string_view{} : std::string_view(*address)));
+  return call->directory.revoke_postmaster(actor(), *domain, *address);
 }
 
 Result<std::vector<std::string>> AdminService::list_postmasters(std::string_view domain_in) {
-  auto domain = hosted_domain(domain_in);
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  auto domain = hosted_domain(*call, domain_in);
   if (!domain) return fail(std::move(domain).error());
-  HM_TRY(authorize(principal_, Operation::kPostmasterList, *domain));
-  return directory_.postmasters(*domain);
+  HM_TRY(authorize(call->principal, Operation::kPostmasterList, *domain));
+  return call->directory.postmasters(*domain);
 }
 
 Result<LdifImportReport> AdminService::import_ldif(std::string_view ldif_text) {
-  HM_TRY(authorize(principal_, Operation::kTreeImport, ""));
-  auto tree = take_snapshot(directory_);
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  HM_TRY(authorize(call->principal, Operation::kTreeImport, ""));
+  auto tree = directory::take_snapshot(call->directory);
   if (!tree) return fail(std::move(tree).error());
   const std::vector<Account> before = tree->accounts;
   LdifImportReport report;
-  HM_TRY(apply_ldif(ldif_text, *tree, &report));
-  HM_TRY(apply_snapshot(directory_, actor_, *tree));
+  HM_TRY(directory::apply_ldif(ldif_text, *tree, &report));
+  HM_TRY(directory::apply_snapshot(call->directory, actor(), *tree));
   // Among the accounts this file added or changed, those whose homeDirectory
   // another server would read differently (home_directory.h).
   std::vector<Account> changed;
   for (const Account& a : tree->accounts) {
     if (std::find(before.begin(), before.end(), a) == before.end()) changed.push_back(a);
   }
-  std::string home =
-      describe(home_mismatches(changed, options_.virtual_base), options_.virtual_base);
+  std::string home = directory::describe(directory::home_mismatches(changed, options_.virtual_base),
+                                         options_.virtual_base);
   if (!home.empty()) report.warnings.push_back(std::move(home));
   return report;
 }
 
 Result<std::string> AdminService::export_ldif(std::string_view base,
                                               std::vector<std::string>* warnings) {
-  HM_TRY(authorize(principal_, Operation::kTreeExport, ""));
-  auto tree = take_snapshot(directory_);
+  auto call = begin();
+  if (!call) return fail(std::move(call).error());
+  HM_TRY(authorize(call->principal, Operation::kTreeExport, ""));
+  auto tree = directory::take_snapshot(call->directory);
   if (!tree) return fail(std::move(tree).error());
-  auto retired = directory_.list_retired_mailboxes();
+  auto retired = call->directory.list_retired_mailboxes();
   if (!retired) return fail(std::move(retired).error());
   if (!retired->has_value() && warnings) {
-    warnings->push_back("the " + directory_.describe() +
+    warnings->push_back("the " + call->directory.describe() +
                         " directory cannot list its retired mailboxes, so this export lacks "
                         "them: it is not a complete backup (back the directory itself up)");
   }
   return directory::export_ldif(*tree, base, options_.virtual_base);
 }
 
-}  // namespace hm::directory
+}  // namespace hm::admin
