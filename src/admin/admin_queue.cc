@@ -26,35 +26,35 @@ Result<queue::QueueEntry> visible_entry(queue::Queue& queue, const Principal& pr
 }  // namespace
 
 Result<std::vector<queue::QueueEntry>> AdminService::list_queue() {
-  auto call = begin();
-  if (!call) return fail(std::move(call).error());
-  HM_TRY(authorize(call->principal, Operation::kQueueList, ""));
+  auto who = principal();
+  if (!who) return fail(std::move(who).error());
+  HM_TRY(authorize(*who, Operation::kQueueList, ""));
   auto q = resources_.queue();
   if (!q) return fail(std::move(q).error());
   auto entries = (*q)->list();
-  if (!entries || call->principal.is_superuser()) return entries;
+  if (!entries || who->is_superuser()) return entries;
   std::vector<queue::QueueEntry> out;
   for (const queue::QueueEntry& e : *entries) {
-    if (auto view = tenant_view(e, call->principal.postmaster_of)) out.push_back(std::move(*view));
+    if (auto view = tenant_view(e, who->postmaster_of)) out.push_back(std::move(*view));
   }
   return out;
 }
 
 Status AdminService::retry_queued(const std::string& id) {
-  auto call = begin();
-  if (!call) return fail(std::move(call).error());
-  HM_TRY(authorize(call->principal, Operation::kQueueRetry, ""));
+  auto who = principal();
+  if (!who) return fail(std::move(who).error());
+  HM_TRY(authorize(*who, Operation::kQueueRetry, ""));
   auto q = resources_.queue();
   if (!q) return fail(std::move(q).error());
-  if (call->principal.is_superuser()) return (*q)->retry_now(id);
+  if (who->is_superuser()) return (*q)->retry_now(id);
   if (!id.empty()) {
-    HM_TRY(visible_entry(**q, call->principal, id));
+    HM_TRY(visible_entry(**q, *who, id));
     return (*q)->retry_now(id);
   }
   auto entries = (*q)->list();
   if (!entries) return fail(std::move(entries).error());
   for (const queue::QueueEntry& e : *entries) {
-    if (!tenant_view(e, call->principal.postmaster_of)) continue;
+    if (!tenant_view(e, who->postmaster_of)) continue;
     Status s = (*q)->retry_now(e.id);
     // Delivered or deleted since the listing: nothing left to retry.
     if (!s && s.error().kind() != ErrorKind::kNotFound) return s;
@@ -63,17 +63,17 @@ Status AdminService::retry_queued(const std::string& id) {
 }
 
 Status AdminService::delete_queued(const std::string& id) {
-  auto call = begin();
-  if (!call) return fail(std::move(call).error());
-  HM_TRY(authorize(call->principal, Operation::kQueueDelete, ""));
+  auto who = principal();
+  if (!who) return fail(std::move(who).error());
+  HM_TRY(authorize(*who, Operation::kQueueDelete, ""));
   auto q = resources_.queue();
   if (!q) return fail(std::move(q).error());
-  if (!call->principal.is_superuser()) {
-    auto entry = visible_entry(**q, call->principal, id);
+  if (!who->is_superuser()) {
+    auto entry = visible_entry(**q, *who, id);
     if (!entry) return fail(std::move(entry).error());
-    if (!tenant_may_delete(*entry, call->principal.postmaster_of)) {
+    if (!tenant_may_delete(*entry, who->postmaster_of)) {
       return fail(ErrorKind::kPermission,
-                  call->principal.name + " may not delete message " + id +
+                  who->name + " may not delete message " + id +
                       ": it is also for recipients outside their domains; only the superuser "
                       "can delete it");
     }

@@ -145,5 +145,24 @@ TEST_F(AdminQueueTest, ARevokedPostmasterLosesTheQueueAtOnce) {
   EXPECT_TRUE(queue_->get(from_one_));
 }
 
+// The superuser's queue commands work while the directory cannot be opened
+// (the CLI opens it only when asked for it); a postmaster's need their roles.
+TEST_F(AdminQueueTest, TheSuperuserNeedsNoDirectoryForTheQueue) {
+  struct NoDirectory final : Resources {
+    queue::Queue* q;
+    Result<directory::Directory*> directory() override {
+      return fail(ErrorKind::kTemporary, "the directory is down");
+    }
+    Result<queue::Queue*> queue() override { return q; }
+  } down;
+  down.q = &*queue_;
+  AdminService admin(down, options_, {Principal::Kind::kSuperuser, "admin", {}});
+  EXPECT_EQ(listed(admin).size(), 3u);
+  must(admin.retry_queued(to_two_));
+  must(admin.delete_queued(to_two_));
+  AdminService pm(down, options_, {Principal::Kind::kVirtual, "pm@one.example", {}});
+  EXPECT_EQ(pm.list_queue().error().kind(), ErrorKind::kTemporary);
+}
+
 }  // namespace
 }  // namespace hm::admin
