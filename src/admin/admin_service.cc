@@ -141,14 +141,25 @@ Result<std::vector<DomainSummary>> AdminService::list_domains() {
 }
 
 template <typename T, typename List>
-Result<std::vector<T>> AdminService::across_own_domains(Call& call, Operation op, List list) {
+Result<std::vector<T>> AdminService::list_in(Call& call, std::string_view domain, Operation op,
+                                             List list) {
+  std::string name;
+  if (!domain.empty()) {
+    auto d = hosted_domain(call, domain);
+    if (!d) return fail(std::move(d).error());
+    name = *d;
+  }
+  if (!name.empty() || call.principal.is_superuser() || call.principal.postmaster_of.empty()) {
+    HM_TRY(authorize(call.principal, op, name));
+    return list(name);
+  }
   // "All" for a postmaster means the domains they administer, as
   // list_domains shows them: asking each one keeps a large directory's other
   // domains out of reach and out of the transfer.
   std::vector<T> out;
-  for (const std::string& domain : call.principal.postmaster_of) {
-    HM_TRY(authorize(call.principal, op, domain));
-    auto items = list(domain);
+  for (const std::string& own : call.principal.postmaster_of) {
+    HM_TRY(authorize(call.principal, op, own));
+    auto items = list(own);
     if (!items) return fail(std::move(items).error());
     std::move(items->begin(), items->end(), std::back_inserter(out));
   }
@@ -273,19 +284,8 @@ Result<AccountDetails> AdminService::show_account(std::string_view address_in) {
 Result<std::vector<Account>> AdminService::list_accounts(std::string_view domain) {
   auto call = begin();
   if (!call) return fail(std::move(call).error());
-  std::string name;
-  if (!domain.empty()) {
-    auto d = hosted_domain(*call, domain);
-    if (!d) return fail(std::move(d).error());
-    name = *d;
-  }
-  if (name.empty() && !call->principal.is_superuser() && !call->principal.postmaster_of.empty()) {
-    return across_own_domains<Account>(*call, Operation::kAccountList, [&](const std::string& d) {
-      return call->directory.list_accounts(d);
-    });
-  }
-  HM_TRY(authorize(call->principal, Operation::kAccountList, name));
-  return call->directory.list_accounts(name);
+  return list_in<Account>(*call, domain, Operation::kAccountList,
+                          [&](const std::string& d) { return call->directory.list_accounts(d); });
 }
 
 Status AdminService::add_alias(std::string_view address_in,
@@ -336,51 +336,43 @@ Status AdminService::delete_alias(std::string_view address_in, std::string_view 
 Result<std::vector<Alias>> AdminService::list_aliases(std::string_view domain) {
   auto call = begin();
   if (!call) return fail(std::move(call).error());
-  std::string name;
-  if (!domain.empty()) {
-    auto d = hosted_domain(*call, domain);
-    if (!d) return fail(std::move(d).error());
-    name = *d;
-  }
-  if (name.empty() && !call->principal.is_superuser() && !call->principal.postmaster_of.empty()) {
-    return across_own_domains<Alias>(*call, Operation::kAliasList, [&](const std::string& d) {
-      return call->directory.list_aliases(d);
-    });
-  }
-  HM_TRY(authorize(call->principal, Operation::kAliasList, name));
-  return call->directory.list_aliases(name);
+  return list_in<Alias>(*call, domain, Operation::kAliasList,
+                        [&](const std::string& d) { return call->directory.list_aliases(d); });
+}
+
+Result<AdminService::RoleChange> AdminService::role_change(Call& call, Operation op,
+                                                           std::string_view domain_in,
+                                                           std::string_view address_in) {
+  auto domain = hosted_domain(call, domain_in);
+  if (!domain) return fail(std::move(domain).error());
+  auto address = normalize_address(address_in);
+  if (!address) return fail(std::move(address).error());
+  HM_TRY(
+      authorize(call.principal, op, *domain,
+                call.principal.is_superuser() ? std::string_view{} : std::string_view(*address)));
+  return RoleChange{std::move(*domain), std::move(*address)};
 }
 
 Status AdminService::grant_postmaster(std::string_view domain_in, std::string_view address_in) {
   auto call = begin();
   if (!call) return fail(std::move(call).error());
-  auto domain = hosted_domain(*call, domain_in);
-  if (!domain) return fail(std::move(domain).error());
-  auto address = normalize_address(address_in);
-  if (!address) return fail(std::move(address).error());
-  HM_TRY(
-      authorize(call->principal, Operation::kPostmasterGrant, *domain,
-                call->principal.is_superuser() ? std::string_view{} : std::string_view(*address)));
-  auto account = call->directory.find_account(*address);
+  auto change = role_change(*call, Operation::kPostmasterGrant, domain_in, address_in);
+  if (!change) return fail(std::move(change).error());
+  auto account = call->directory.find_account(change->address);
   if (!account) return fail(std::move(account).error());
   if (!account->has_value()) {
-    return fail(ErrorKind::kNotFound,
-                "there is no account " + *address + "; only accounts can hold the postmaster role");
+    return fail(ErrorKind::kNotFound, "there is no account " + change->address +
+                                          "; only accounts can hold the postmaster role");
   }
-  return call->directory.grant_postmaster(actor(), *domain, *address);
+  return call->directory.grant_postmaster(actor(), change->domain, change->address);
 }
 
 Status AdminService::revoke_postmaster(std::string_view domain_in, std::string_view address_in) {
   auto call = begin();
   if (!call) return fail(std::move(call).error());
-  auto domain = hosted_domain(*call, domain_in);
-  if (!domain) return fail(std::move(domain).error());
-  auto address = normalize_address(address_in);
-  if (!address) return fail(std::move(address).error());
-  HM_TRY(
-      authorize(call->principal, Operation::kPostmasterRevoke, *domain,
-                call->principal.is_superuser() ? std::string_view{} : std::string_view(*address)));
-  return call->directory.revoke_postmaster(actor(), *domain, *address);
+  auto change = role_change(*call, Operation::kPostmasterRevoke, domain_in, address_in);
+  if (!change) return fail(std::move(change).error());
+  return call->directory.revoke_postmaster(actor(), change->domain, change->address);
 }
 
 Result<std::vector<std::string>> AdminService::list_postmasters(std::string_view domain_in) {

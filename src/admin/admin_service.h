@@ -152,10 +152,21 @@ class AdminService {
 
   static Result<std::string> hosted_domain(Call& call, std::string_view domain);
   Result<std::string> fresh_mailbox(Call& call, const std::string& address);
-  // The listing of every domain the (non-superuser) principal administers,
-  // sorted by address.
+  // The normalized domain and address of a postmaster grant or revoke, once
+  // authorized (a postmaster gives and takes roles to accounts of their
+  // domain only).
+  struct RoleChange {
+    std::string domain;
+    std::string address;
+  };
+  static Result<RoleChange> role_change(Call& call, Operation op, std::string_view domain,
+                                        std::string_view address);
+  // The listing of `domain` (normalized; kNotFound if not hosted), or with
+  // "" of every domain: all of them for the superuser (list("")), those it
+  // administers for a postmaster, sorted by address.
   template <typename T, typename List>
-  static Result<std::vector<T>> across_own_domains(Call& call, Operation op, List list);
+  static Result<std::vector<T>> list_in(Call& call, std::string_view domain, Operation op,
+                                        List list);
 
   Resources& resources_;
   AdminOptions options_;

@@ -33,6 +33,14 @@ class AdminServiceTest : public ::testing::Test {
   AdminService as(const std::string& address) {
     return AdminService(resources_, options_, {Principal::Kind::kVirtual, address, {}});
   }
+  // one.example with its postmaster pm@one.example, acting.
+  AdminService postmaster_of_one() {
+    auto admin = as_superuser();
+    EXPECT_TRUE(admin.add_domain("one.example", ""));
+    EXPECT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+    EXPECT_TRUE(admin.grant_postmaster("one.example", "pm@one.example"));
+    return as("pm@one.example");
+  }
 
   directory::memory::MemoryDirectory dir_;
   OpenResources resources_{dir_};
@@ -163,10 +171,7 @@ TEST_F(AdminServiceTest, PasswordChange) {
 // name. Addresses, in and out of their domain, stay theirs to give.
 TEST_F(AdminServiceTest, OnlyTheSuperuserMayAliasToLocalAccounts) {
   auto admin = as_superuser();
-  must(admin.add_domain("one.example", ""));
-  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
-  must(admin.grant_postmaster("one.example", "pm@one.example"));
-  auto pm = as("pm@one.example");
+  auto pm = postmaster_of_one();
   for (const char* local : {"root", "daemon", "alice"}) {
     auto refused = pm.add_alias("x@one.example", {local});
     ASSERT_FALSE(refused) << local;
@@ -324,10 +329,7 @@ TEST_F(AdminServiceTest, RolesAreReadAgainOnEveryCall) {
 
 TEST_F(AdminServiceTest, DeletedAccountKeepsNoRight) {
   auto admin = as_superuser();
-  must(admin.add_domain("one.example", ""));
-  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
-  must(admin.grant_postmaster("one.example", "pm@one.example"));
-  auto pm = as("pm@one.example");
+  auto pm = postmaster_of_one();
   ASSERT_TRUE(pm.principal());
   EXPECT_EQ(pm.principal()->postmaster_of, (std::vector<std::string>{"one.example"}));
   must(admin.delete_account("pm@one.example"));
@@ -337,11 +339,7 @@ TEST_F(AdminServiceTest, DeletedAccountKeepsNoRight) {
 }
 
 TEST_F(AdminServiceTest, RolesCannotBeReadWhileTheDirectoryIsDown) {
-  auto admin = as_superuser();
-  must(admin.add_domain("one.example", ""));
-  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
-  must(admin.grant_postmaster("one.example", "pm@one.example"));
-  auto pm = as("pm@one.example");
+  auto pm = postmaster_of_one();
   dir_.set_unavailable(true);
   EXPECT_EQ(pm.list_accounts("one.example").error().kind(), ErrorKind::kTemporary);
 }
