@@ -88,8 +88,9 @@ class AdminService {
   AdminService(Resources& resources, AdminOptions options, Caller caller);
 
   const Caller& caller() const { return caller_; }
-  // The caller as the directory sees it now. kPermission when the account
-  // is gone; kTemporary when the directory is down.
+  // The caller as the directory sees it now (every operation starts with
+  // this). kPermission when the account is gone; kTemporary when the
+  // directory is down. The superuser and a shell account are not looked up.
   Result<Principal> principal();
 
   // postmaster_to: maildrop for postmaster@ and abuse@; empty means the local
@@ -131,8 +132,8 @@ class AdminService {
   // postmaster sees an entry that is from one of their domains (with all
   // its recipients: a bounce would tell them as much) or to one (with only
   // those recipients), and may delete it only when it is from their
-  // domains or every recipient is theirs. An id they may not see is
-  // kNotFound, as an unknown one.
+  // domains or every recipient still waiting is theirs (queue_scope.h). An
+  // id they may not see is kNotFound, as an unknown one.
   Result<std::vector<queue::QueueEntry>> list_queue();
   // Makes deferred recipients due now: one entry, or ("") every entry the
   // caller sees.
@@ -147,7 +148,7 @@ class AdminService {
     Principal principal;
   };
   Result<Call> begin();
-  Result<Principal> principal_in(directory::Directory& directory) const;
+  Result<Principal> principal_in(directory::Directory& dir) const;
   directory::Actor actor() const { return {caller_.name, caller_.bind_password}; }
 
   static Result<std::string> hosted_domain(Call& call, std::string_view domain);
