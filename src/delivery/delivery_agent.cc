@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "smtp/proto/error_status.h"
 #include "store/mailbox_path.h"
 #include "store/maildir/maildir_delivery.h"
 #include "store/maildir/maildir_quota.h"
@@ -16,8 +17,26 @@
 namespace hm::delivery {
 namespace {
 
-constexpr std::string_view kWaitingForRelay =
-    "451 4.4.0 waiting for the outbound relay (not available in this version)";
+using smtp::proto::status_line;
+
+// What the queue records of each condition; the statuses are the one
+// table's (smtp/proto/error_status.h), which RCPT replies and bounces share.
+const std::string kWaitingForRelay =
+    status_line(smtp::proto::kWaitingForRelay,
+                "waiting for the outbound relay (not available in this version)");
+const std::string kExpiredUntried = status_line(
+    smtp::proto::kDeliveryExpired, "delivery time expired before a delivery attempt was possible");
+const std::string kPathRefused =
+    status_line(smtp::proto::kMailboxPathRefused, "the account's mailbox path is refused");
+// A full mailbox is temporary, as Postfix and Dovecot say it, so the message
+// waits for the owner to make room; one larger than the whole quota never fits.
+const std::string kMailboxFull = status_line(smtp::proto::kMailboxFullForNow, "mailbox full");
+const Error kLargerThanQuota(ErrorKind::kOverQuota, "message larger than the mailbox's quota");
+
+// Whether delivery tries `e` again later (deferred) or gives up (failed,
+// bounced): the class of its status in the table, so that what the queue
+// does agrees with the status it records.
+bool transient(const Error& e) { return smtp::proto::status_of(e).transient(); }
 
 // The Maildir copy: our two headers, then the message with Unix line ends,
 // the form Courier, Dovecot and mail readers expect in a Maildir file.
@@ -43,10 +62,6 @@ std::string with_delivery_headers(const std::string& sender, const std::string& 
   return copy;
 }
 
-// The last error of a recipient given up on before it was ever tried.
-constexpr std::string_view kExpiredUntried =
-    "451 4.4.7 delivery time expired before a delivery attempt was possible";
-
 // What a bounce says of each failed recipient.
 std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient*>& failed) {
   std::vector<BouncedRecipient> out;
@@ -55,16 +70,6 @@ std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient
     out.push_back({q->original, q->address, q->last_error});
   }
   return out;
-}
-
-// How a queue entry records a full mailbox: temporary, as Postfix and
-// Dovecot say it, so the message waits for the owner to make room.
-constexpr std::string_view kMailboxFull = "452 4.2.2 mailbox full";
-constexpr std::string_view kLargerThanQuota = "552 5.2.2 message larger than the mailbox's quota";
-
-// "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
-std::string smtp_text(const Error& e) {
-  return fmt::format("{} {} {}", e.smtp_code(), e.smtp_enhanced_code(), e.message());
 }
 
 }  // namespace
@@ -164,23 +169,20 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             // The directory's mistake, which its administrator can mend:
             // the message waits in the queue meanwhile.
             log::error("{}; message queued", path.error().describe());
-            defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
+            defer(d.address, r.rcpt, kPathRefused);
             continue;
           }
           if (d.quota_bytes > 0 && message.size() > d.quota_bytes) {
             // It could never fit: a permanent failure, bounced.
             log::warning("message larger than the quota of {}", d.address);
-            failed(d.address, r.rcpt, std::string(kLargerThanQuota));
+            failed(d.address, r.rcpt, status_line(kLargerThanQuota));
             ++report.failed;
-            if (!report.first_failure) {
-              report.first_failure =
-                  Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
-            }
+            if (!report.first_failure) report.first_failure = kLargerThanQuota;
             continue;
           }
           if (over_quota(d, *path, message.size(), options_.vmail_uid, options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
-            defer(d.address, r.rcpt, std::string(kMailboxFull));
+            defer(d.address, r.rcpt, kMailboxFull);
             continue;
           }
           targets.push_back({std::move(*path), options_.vmail_uid, options_.vmail_gid});
@@ -188,7 +190,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
           break;
         }
         case directory::Destination::Kind::kExternal:
-          defer(d.address, r.rcpt, std::string(kWaitingForRelay));
+          defer(d.address, r.rcpt, kWaitingForRelay);
           break;
         case directory::Destination::Kind::kLocal: {
           if (!local_copy) local_copy = with_delivery_headers(envelope.sender, r.rcpt, message);
@@ -196,12 +198,12 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
           if (done) {
             ++report.delivered;
             log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
-          } else if (done.error().temporary()) {
+          } else if (transient(done.error())) {
             log::warning("local delivery to {} deferred: {}", d.address, done.error().describe());
-            defer(d.address, r.rcpt, smtp_text(done.error()));
+            defer(d.address, r.rcpt, status_line(done.error()));
           } else {
             log::error("local delivery to {} failed: {}", d.address, done.error().describe());
-            failed(d.address, r.rcpt, smtp_text(done.error()));
+            failed(d.address, r.rcpt, status_line(done.error()));
             ++report.failed;
             if (!report.first_failure) report.first_failure = done.error();
           }
@@ -226,7 +228,8 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       } else {
         log::warning("delivery to {} failed, queued: {}", target_destinations[i]->address,
                      results[i].error().describe());
-        defer(target_destinations[i]->address, r.rcpt, "451 4.3.0 " + results[i].error().message());
+        defer(target_destinations[i]->address, r.rcpt,
+              status_line(smtp::proto::kMailboxWriteFailed, results[i].error().message()));
       }
     }
   }
@@ -302,17 +305,20 @@ DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(
   auto path = maildir_path(d);
   if (!path) {
     log::error("{}; kept in the queue", path.error().describe());
-    return {Outcome::kLater, "451 4.3.5 the account's mailbox path is refused"};
+    return {Outcome::kLater, kPathRefused};
   }
   if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
-    return {Outcome::kNever, std::string(kLargerThanQuota)};
+    return {Outcome::kNever, status_line(kLargerThanQuota)};
   }
   if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
-    return {Outcome::kLater, std::string(kMailboxFull)};
+    return {Outcome::kLater, kMailboxFull};
   }
   auto results = store::maildir::deliver(copy, {{*path, options_.vmail_uid, options_.vmail_gid}},
                                          maildir_options);
-  if (!results[0]) return {Outcome::kLater, "451 4.3.0 " + results[0].error().message()};
+  if (!results[0]) {
+    return {Outcome::kLater,
+            status_line(smtp::proto::kMailboxWriteFailed, results[0].error().message())};
+  }
   if (d.quota_bytes > 0) {
     (void)store::maildir::record_quota_change(*path, static_cast<int64_t>(copy.size()), 1,
                                               d.quota_bytes, options_.vmail_uid,
@@ -348,15 +354,15 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         if (done) {
           q.state = State::kDelivered;
           log::info("delivered from queue id={} to={} local={}", entry.id, q.address, *done);
-        } else if (done.error().temporary()) {
+        } else if (transient(done.error())) {
           q.state = State::kDeferred;
-          q.last_error = smtp_text(done.error());
+          q.last_error = status_line(done.error());
           q.next_attempt = now + queue::Queue::backoff(q.attempts);
           log::info("local delivery from queue id={} to={} deferred: {}", entry.id, q.address,
                     done.error().describe());
         } else {
           q.state = State::kFailed;
-          q.last_error = smtp_text(done.error());
+          q.last_error = status_line(done.error());
           log::error("local delivery from queue id={} to={} failed: {}", entry.id, q.address,
                      done.error().describe());
         }
@@ -369,8 +375,8 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
       if (!resolved) {
         ++q.attempts;
         changed = true;
-        q.last_error = smtp_text(resolved.error());
-        if (resolved.error().temporary()) {
+        q.last_error = status_line(resolved.error());
+        if (transient(resolved.error())) {
           q.state = State::kDeferred;
           q.next_attempt = now + queue::Queue::backoff(q.attempts);
           log::info("queue id={} to={} deferred: {}", entry.id, q.address,
@@ -404,13 +410,13 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
           case directory::Destination::Kind::kLocal: {
             auto local = local_->deliver(d.address, entry.sender, q.original, copy);
             if (!local) {
-              o = {local.error().temporary() ? Outcome::kLater : Outcome::kNever,
-                   smtp_text(local.error())};
+              o = {transient(local.error()) ? Outcome::kLater : Outcome::kNever,
+                   status_line(local.error())};
             }
             break;
           }
           case directory::Destination::Kind::kExternal:
-            o = {Outcome::kLater, std::string(kWaitingForRelay)};
+            o = {Outcome::kLater, kWaitingForRelay};
             break;
         }
         if (o.kind > worst.kind) worst = std::move(o);
@@ -441,7 +447,7 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
       for (queue::QueuedRecipient& q : entry.recipients) {
         if (q.state != State::kPending && q.state != State::kDeferred) continue;
         q.state = State::kFailed;
-        if (q.last_error.empty()) q.last_error = std::string(kExpiredUntried);
+        if (q.last_error.empty()) q.last_error = kExpiredUntried;
         changed = true;
         log::warning("queue id={} to={} given up after {} days: {}", entry.id, q.address,
                      queue::Queue::kGiveUpAfter.count() / 24, q.last_error);
@@ -497,7 +503,7 @@ Status DeliveryAgent::send_bounce(const std::string& sender,
   }
   auto resolution = resolve_sender_(sender);
   if (!resolution) {
-    if (resolution.error().temporary()) {
+    if (transient(resolution.error())) {
       return fail(std::move(resolution).error().prefix("looking up the bounce's recipient"));
     }
     // Nobody to tell: a sender in our domains that does not exist (forged),

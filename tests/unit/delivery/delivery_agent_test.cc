@@ -13,6 +13,7 @@
 
 #include "directory/memory/memory_directory.h"
 #include "queue/queue_format.h"
+#include "smtp/proto/error_status.h"
 
 namespace hm::delivery {
 namespace {
@@ -484,6 +485,48 @@ TEST_F(DeliveryAgentTest, OldEnvelopeWithAFailedRecipientIsBouncedOnTheNextRun) 
   // No second bounce for the same failure.
   must(agent_->run_queue(directory_, system_clock::now()));
   EXPECT_EQ(inbox("user1").size(), 1u);
+}
+
+// One table of SMTP statuses (issue 12): whatever status RCPT would answer
+// for an error is the status the queue records and the bounce reports for
+// the same error found at delivery. A permanent one (5xx) is bounced at once
+// with that very enhanced code; a transient one (4xx) waits in the queue
+// with it, never bounced as if delivery time had expired.
+TEST_F(DeliveryAgentTest, RcptAndBounceGiveTheSameStatusForTheSameError) {
+  for (ErrorKind kind :
+       {ErrorKind::kTemporary, ErrorKind::kNotFound, ErrorKind::kExists, ErrorKind::kPermission,
+        ErrorKind::kAuthFailed, ErrorKind::kInvalid, ErrorKind::kLimit, ErrorKind::kOverQuota,
+        ErrorKind::kLoop, ErrorKind::kInternal}) {
+    SCOPED_TRACE(std::string(to_string(kind)));
+    const Error error(kind, "scripted failure");
+    // What RCPT would have answered, had the directory said so then.
+    const smtp::proto::Reply at_rcpt = smtp::proto::rcpt_reply(error, "bob@mx.example");
+    const int code = at_rcpt.code;
+    const std::string enhanced = at_rcpt.enhanced;
+    const std::string status = std::to_string(code) + " " + enhanced;
+    local_.result = error;
+    const size_t bounces_before = inbox("user1").size();
+    auto report = agent_->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
+    ASSERT_TRUE(report) << report.error().describe();
+    if (code >= 500) {
+      EXPECT_EQ(report->bounced, 1u);
+      auto mail = inbox("user1");
+      ASSERT_EQ(mail.size(), bounces_before + 1);
+      EXPECT_TRUE(contains(mail.back(), "Status: " + enhanced + "\n")) << mail.back();
+      EXPECT_TRUE(contains(mail.back(), "Diagnostic-Code: smtp; " + status + " scripted failure\n"))
+          << mail.back();
+      EXPECT_TRUE(queued().empty());
+    } else {
+      EXPECT_EQ(report->bounced, 0u);
+      EXPECT_EQ(inbox("user1").size(), bounces_before);
+      auto entries = queued();
+      ASSERT_EQ(entries.size(), 1u);
+      ASSERT_EQ(entries[0].recipients.size(), 1u);
+      EXPECT_EQ(entries[0].recipients[0].state, State::kDeferred);
+      EXPECT_EQ(entries[0].recipients[0].last_error, status + " scripted failure");
+      must(queue_->remove(entries[0].id));
+    }
+  }
 }
 
 }  // namespace
