@@ -505,20 +505,27 @@ TEST_F(DeliveryAgentTest, RcptAndBounceGiveTheSameStatusForTheSameError) {
     const std::string enhanced = at_rcpt.enhanced;
     const std::string status = std::to_string(code) + " " + enhanced;
     local_.result = error;
-    const size_t bounces_before = inbox("user1").size();
+    // Each round's bounce alone in the sender's Maildir (file names need not
+    // sort by time within a second).
+    const std::string new_dir = root_ + "/vmail/example.org/user1/new";
+    if (std::filesystem::is_directory(new_dir)) {
+      for (const auto& f : std::filesystem::directory_iterator(new_dir)) {
+        std::filesystem::remove(f.path());
+      }
+    }
     auto report = agent_->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
     ASSERT_TRUE(report) << report.error().describe();
     if (code >= 500) {
       EXPECT_EQ(report->bounced, 1u);
       auto mail = inbox("user1");
-      ASSERT_EQ(mail.size(), bounces_before + 1);
-      EXPECT_TRUE(contains(mail.back(), "Status: " + enhanced + "\n")) << mail.back();
-      EXPECT_TRUE(contains(mail.back(), "Diagnostic-Code: smtp; " + status + " scripted failure\n"))
-          << mail.back();
+      ASSERT_EQ(mail.size(), 1u);
+      EXPECT_TRUE(contains(mail[0], "Status: " + enhanced + "\n")) << mail[0];
+      EXPECT_TRUE(contains(mail[0], "Diagnostic-Code: smtp; " + status + " scripted failure\n"))
+          << mail[0];
       EXPECT_TRUE(queued().empty());
     } else {
       EXPECT_EQ(report->bounced, 0u);
-      EXPECT_EQ(inbox("user1").size(), bounces_before);
+      EXPECT_TRUE(inbox("user1").empty());
       auto entries = queued();
       ASSERT_EQ(entries.size(), 1u);
       ASSERT_EQ(entries[0].recipients.size(), 1u);
