@@ -16,6 +16,7 @@
 
 #include "base/folder_fd.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "queue/queue_format.h"
@@ -105,8 +106,7 @@ Status make_dirs(const std::string& path, std::vector<std::string>& created) {
 Status fsync_parents(const std::vector<std::string>& created) {
   std::vector<std::string> parents;
   for (auto it = created.rbegin(); it != created.rend(); ++it) {
-    const size_t slash = it->find_last_of('/');
-    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : it->substr(0, slash);
+    std::string parent = parent_of(*it);
     if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
       parents.push_back(std::move(parent));
     }

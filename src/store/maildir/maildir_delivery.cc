@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "store/maildir/file_ops.h"
@@ -66,13 +67,6 @@ Status fsync_dir(const std::string& path) {
   if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
   if (file_ops().fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
   return ok();
-}
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
 }
 
 std::string strip_trailing_slashes(std::string path) {
