@@ -1,6 +1,7 @@
 #pragma once
-// hm::Result<T>: a value or an hm::Error. tl::expected today; the alias keeps
-// a later move to std::expected (C++23) to this one file.
+// hm::Result<T>: a value or an hm::Error. tl::expected today, wrapped so that
+// it is [[nodiscard]] (an ignored error fails the build: -Werror), and a
+// later move to std::expected (C++23) stays in this one file.
 
 #include <tl/expected.hpp>
 #include <utility>
@@ -10,7 +11,14 @@
 namespace hm {
 
 template <typename T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+ public:
+  using Base = tl::expected<T, Error>;
+  using Base::Base;
+  Result() = default;
+  Result(const Base& other) : Base(other) {}        // NOLINT: implicit, as expected's own
+  Result(Base&& other) : Base(std::move(other)) {}  // NOLINT
+};
 
 // Result of an operation that yields nothing but success or an Error.
 using Status = Result<void>;
