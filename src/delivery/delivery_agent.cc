@@ -9,9 +9,8 @@
 #include <set>
 
 #include "base/log.h"
-#include "store/mailbox_path.h"
-#include "store/maildir/maildir_delivery.h"
 #include "store/maildir/maildir_quota.h"
+#include "store/maildir/maildir_store.h"
 
 namespace hm::delivery {
 namespace {
@@ -19,28 +18,12 @@ namespace {
 constexpr std::string_view kWaitingForRelay =
     "451 4.4.0 waiting for the outbound relay (not available in this version)";
 
-// The Maildir copy: our two headers, then the message with Unix line ends,
-// the form Courier, Dovecot and mail readers expect in a Maildir file.
-std::string with_delivery_headers(const std::string& sender, const std::string& rcpt,
-                                  std::string_view message) {
-  std::string copy;
-  copy.reserve(message.size() + sender.size() + rcpt.size() + 40);
-  copy += "Return-Path: <";
-  copy += sender;
-  copy += ">\nDelivered-To: ";
-  copy += rcpt;
-  copy += "\n";
-  for (size_t start = 0; start < message.size();) {
-    size_t crlf = message.find("\r\n", start);
-    if (crlf == std::string_view::npos) {
-      copy.append(message.substr(start));
-      break;
-    }
-    copy.append(message.substr(start, crlf - start));
-    copy += '\n';
-    start = crlf + 2;
-  }
-  return copy;
+// The copy for the mailbox: our two headers, then the message, in the
+// store's form (store/stored_message.h: one conversion, one copy).
+store::StoredMessage with_delivery_headers(const std::string& sender, const std::string& rcpt,
+                                           std::string_view message) {
+  return store::StoredMessage::from_wire(
+      fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n", sender, rcpt), message);
 }
 
 // The last error of a recipient given up on before it was ever tried.
@@ -74,7 +57,10 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
     : options_(std::move(options)),
       queue_(queue),
       local_(std::move(local)),
-      resolve_sender_(std::move(resolve_sender)) {
+      resolve_sender_(std::move(resolve_sender)),
+      store_(std::make_unique<store::maildir::MaildirStore>(store::maildir::MaildirStoreOptions{
+          options_.virtual_base, options_.hostname, options_.vmail_uid, options_.vmail_gid,
+          options_.fsync})) {
   if (!local_) {
     local_ = std::make_unique<UnavailableLocalDelivery>(
         "delivery to local accounts is not available in this process");
@@ -82,7 +68,9 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
 }
 
 Result<std::string> DeliveryAgent::maildir_path(const directory::Destination& d) const {
-  return store::virtual_maildir_path(options_.virtual_base, d.address, d.mailbox);
+  auto location = store_->virtual_location(d.address, d.mailbox);
+  if (!location) return fail(std::move(location).error());
+  return std::move(location->path);
 }
 
 Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t size) const {
@@ -141,7 +129,6 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     to_queue.push_back(std::move(q));
   };
 
-  store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
   // A mailbox reached twice (the same RCPT given twice, or two aliases that
   // meet) gets the message once, as Postfix does. One resolution has no
   // duplicates already (Resolver), so only several recipients need the set;
@@ -149,8 +136,14 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
   const bool several = envelope.recipients.size() > 1;
   std::set<std::pair<directory::Destination::Kind, std::string_view>> seen;
   for (const Recipient& r : envelope.recipients) {
-    std::optional<std::string> local_copy;  // made once per RCPT, when needed
-    std::vector<store::maildir::MaildirTarget> targets;
+    // The stored form, made once per RCPT when needed, for the local
+    // deliveries and the Maildirs alike.
+    std::optional<store::StoredMessage> copy;
+    auto stored = [&]() -> const store::StoredMessage& {
+      if (!copy) copy = with_delivery_headers(envelope.sender, r.rcpt, message);
+      return *copy;
+    };
+    std::vector<store::Location> targets;
     std::vector<const directory::Destination*> target_destinations;
     for (const directory::Destination& d : r.resolution.destinations) {
       if (several && !seen.emplace(d.kind, d.address).second) {
@@ -159,11 +152,11 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       }
       switch (d.kind) {
         case directory::Destination::Kind::kVirtual: {
-          auto path = maildir_path(d);
-          if (!path) {
+          auto location = store_->virtual_location(d.address, d.mailbox);
+          if (!location) {
             // The directory's mistake, which its administrator can mend:
             // the message waits in the queue meanwhile.
-            log::error("{}; message queued", path.error().describe());
+            log::error("{}; message queued", location.error().describe());
             defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
             continue;
           }
@@ -178,12 +171,13 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             }
             continue;
           }
-          if (over_quota(d, *path, message.size(), options_.vmail_uid, options_.vmail_gid)) {
+          if (over_quota(d, location->path, message.size(), options_.vmail_uid,
+                         options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
             defer(d.address, r.rcpt, std::string(kMailboxFull));
             continue;
           }
-          targets.push_back({std::move(*path), options_.vmail_uid, options_.vmail_gid});
+          targets.push_back(std::move(*location));
           target_destinations.push_back(&d);
           break;
         }
@@ -191,8 +185,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
           defer(d.address, r.rcpt, std::string(kWaitingForRelay));
           break;
         case directory::Destination::Kind::kLocal: {
-          if (!local_copy) local_copy = with_delivery_headers(envelope.sender, r.rcpt, message);
-          auto done = local_->deliver(d.address, envelope.sender, r.rcpt, *local_copy);
+          auto done = local_->deliver(d.address, envelope.sender, r.rcpt, stored().text());
           if (done) {
             ++report.delivered;
             log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
@@ -210,14 +203,13 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       }
     }
     if (targets.empty()) continue;
-    std::string copy = with_delivery_headers(envelope.sender, r.rcpt, message);
-    auto results = store::maildir::deliver(copy, targets, maildir_options);
+    auto results = store_->save(stored(), targets);
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i]) {
         ++report.delivered;
         if (target_destinations[i]->quota_bytes > 0) {
           Status counted = store::maildir::record_quota_change(
-              targets[i].path, static_cast<int64_t>(copy.size()), 1,
+              targets[i].path, static_cast<int64_t>(copy->size()), 1,
               target_destinations[i]->quota_bytes, options_.vmail_uid, options_.vmail_gid);
           if (!counted) log::warning("quota not updated: {}", counted.error().describe());
         }
@@ -297,24 +289,23 @@ Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Direct
 }
 
 DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(
-    const directory::Destination& d, const std::string& copy,
-    const store::maildir::DeliveryOptions& maildir_options) {
-  auto path = maildir_path(d);
-  if (!path) {
-    log::error("{}; kept in the queue", path.error().describe());
+    const directory::Destination& d, const store::StoredMessage& copy) {
+  auto location = store_->virtual_location(d.address, d.mailbox);
+  if (!location) {
+    log::error("{}; kept in the queue", location.error().describe());
     return {Outcome::kLater, "451 4.3.5 the account's mailbox path is refused"};
   }
   if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
     return {Outcome::kNever, std::string(kLargerThanQuota)};
   }
-  if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
+  const std::string& path = location->path;
+  if (over_quota(d, path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
     return {Outcome::kLater, std::string(kMailboxFull)};
   }
-  auto results = store::maildir::deliver(copy, {{*path, options_.vmail_uid, options_.vmail_gid}},
-                                         maildir_options);
+  auto results = store_->save(copy, {*location});
   if (!results[0]) return {Outcome::kLater, "451 4.3.0 " + results[0].error().message()};
   if (d.quota_bytes > 0) {
-    (void)store::maildir::record_quota_change(*path, static_cast<int64_t>(copy.size()), 1,
+    (void)store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
                                               d.quota_bytes, options_.vmail_uid,
                                               options_.vmail_gid);
   }
@@ -325,7 +316,6 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
                                 std::chrono::system_clock::time_point now) {
   auto entries = queue_.list();
   if (!entries) return fail(std::move(entries).error());
-  store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
   for (queue::QueueEntry& entry : *entries) {
     bool changed = false;
     std::optional<std::string> message;
@@ -341,8 +331,8 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
           if (!text) return fail(std::move(text).error());
           message = std::move(*text);
         }
-        std::string copy = with_delivery_headers(entry.sender, q.original, *message);
-        auto done = local_->deliver(q.address, entry.sender, q.original, copy);
+        store::StoredMessage copy = with_delivery_headers(entry.sender, q.original, *message);
+        auto done = local_->deliver(q.address, entry.sender, q.original, copy.text());
         ++q.attempts;
         changed = true;
         if (done) {
@@ -388,7 +378,7 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         if (!text) return fail(std::move(text).error());
         message = std::move(*text);
       }
-      std::string copy = with_delivery_headers(entry.sender, q.original, *message);
+      store::StoredMessage copy = with_delivery_headers(entry.sender, q.original, *message);
       ++q.attempts;
       changed = true;
       // Where the address leads now: usually the one account it led to at
@@ -399,10 +389,10 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
         Outcome o;
         switch (d.kind) {
           case directory::Destination::Kind::kVirtual:
-            o = deliver_virtual(d, copy, maildir_options);
+            o = deliver_virtual(d, copy);
             break;
           case directory::Destination::Kind::kLocal: {
-            auto local = local_->deliver(d.address, entry.sender, q.original, copy);
+            auto local = local_->deliver(d.address, entry.sender, q.original, copy.text());
             if (!local) {
               o = {local.error().temporary() ? Outcome::kLater : Outcome::kNever,
                    smtp_text(local.error())};

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/stored_message.h"
 
 namespace hm::store::maildir {
 
@@ -44,6 +45,12 @@ struct DeliveryOptions {
 
 // One entry per target, in order: the file name in new/ on success, or why
 // that target failed (kTemporary for I/O errors such as ENOSPC, kPermission...).
+// `message` is in its stored form (LF line ends). Every call of the file
+// system that changes the disk goes through base/file_system.h.
+std::vector<Result<std::string>> deliver(const StoredMessage& message,
+                                         const std::vector<MaildirTarget>& targets,
+                                         const DeliveryOptions& options);
+// The same for text already in the stored form (tests and tools); copies it.
 std::vector<Result<std::string>> deliver(std::string_view message,
                                          const std::vector<MaildirTarget>& targets,
                                          const DeliveryOptions& options);
