@@ -110,15 +110,20 @@ class FaultFileSystem : public fs::FileSystem {
   }
   int link(int from_dir, const char* from, int to_dir, const char* to) override {
     if (!step()) return -1;
-    int rc = on_link ? on_link(from_dir, from, to_dir, to) : real().link(from_dir, from, to_dir, to);
+    int rc =
+        on_link ? on_link(from_dir, from, to_dir, to) : real().link(from_dir, from, to_dir, to);
     if (rc == 0) added(to_dir, to);
     return rc;
   }
   int rename(int from_dir, const char* from, int to_dir, const char* to, unsigned flags) override {
     if (!step()) return -1;
+    // A rename over an existing name is atomic: after a power loss the name
+    // holds the old file or the new one, so it is not taken away.
+    struct stat st {};
+    const bool replaces = ::fstatat(to_dir, to, &st, AT_SYMLINK_NOFOLLOW) == 0;
     int rc = on_rename ? on_rename(from_dir, from, to_dir, to, flags)
                        : real().rename(from_dir, from, to_dir, to, flags);
-    if (rc == 0) added(to_dir, to);
+    if (rc == 0 && !replaces) added(to_dir, to);
     return rc;
   }
   int unlink(int dir_fd, const char* name) override {
