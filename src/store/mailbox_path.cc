@@ -102,6 +102,8 @@ bool mailbox_on_disk(std::string_view virtual_base, std::string_view mailbox) {
   std::string path(virtual_base);
   if (path.back() != '/') path += '/';
   path += mailbox;
+  // Without the trailing '/', which would make lstat follow a link.
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 || errno != ENOENT;
 }
