@@ -18,9 +18,7 @@ namespace hm::fs {
 int FileSystem::open(int dir_fd, const char* name, int flags, mode_t mode) {
   return ::openat(dir_fd, name, flags, mode);
 }
-ssize_t FileSystem::write(int fd, const void* data, size_t size) {
-  return ::write(fd, data, size);
-}
+ssize_t FileSystem::write(int fd, const void* data, size_t size) { return ::write(fd, data, size); }
 int FileSystem::fsync(int fd) { return ::fsync(fd); }
 int FileSystem::mkdir(int dir_fd, const char* name, mode_t mode) {
   return ::mkdirat(dir_fd, name, mode);
@@ -28,8 +26,7 @@ int FileSystem::mkdir(int dir_fd, const char* name, mode_t mode) {
 int FileSystem::link(int from_dir, const char* from, int to_dir, const char* to) {
   return ::linkat(from_dir, from, to_dir, to, 0);
 }
-int FileSystem::rename(int from_dir, const char* from, int to_dir, const char* to,
-                       unsigned flags) {
+int FileSystem::rename(int from_dir, const char* from, int to_dir, const char* to, unsigned flags) {
   return ::renameat2(from_dir, from, to_dir, to, flags);
 }
 int FileSystem::unlink(int dir_fd, const char* name) { return ::unlinkat(dir_fd, name, 0); }
@@ -82,6 +79,33 @@ Status sync_folder(int dir_fd, const std::string& name, const std::string& shown
   return ok();
 }
 
+Status make_folders(const std::string& path, mode_t mode, std::vector<std::string>& created) {
+  // Up until a folder exists, then down, creating.
+  std::vector<std::string> missing;
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  for (;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return fail(sys_error(ENOTDIR, "create folder", path));
+      break;
+    }
+    if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
+    missing.push_back(p);
+    const size_t slash = p.find_last_of('/');
+    if (slash == std::string::npos || slash == 0) break;
+    p.resize(slash);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (file_system().mkdir(AT_FDCWD, it->c_str(), mode) == 0) {
+      created.push_back(*it);
+    } else if (errno != EEXIST) {  // another process won the race: fine
+      return fail(sys_error(errno, "create folder", *it));
+    }
+  }
+  return ok();
+}
+
 Status write_new_file(int dir_fd, const std::string& name, std::string_view data,
                       const NewFile& how, const std::string& shown) {
   UniqueFd fd(file_system().open(dir_fd, name.c_str(),
@@ -108,8 +132,8 @@ Status write_new_file(int dir_fd, const std::string& name, std::string_view data
 
 Result<UniqueFd> open_regular(int dir_fd, const std::string& name, const std::string& shown,
                               int flags, ErrorKind missing) {
-  UniqueFd fd(file_system().open(dir_fd, name.c_str(),
-                                 flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0));
+  UniqueFd fd(
+      file_system().open(dir_fd, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0));
   if (fd.get() < 0) {
     if (errno == ELOOP) {
       return fail(ErrorKind::kPermission,

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -71,6 +72,13 @@ Status sync(int fd, const std::string& shown);
 // Opens the folder `name` (a path with AT_FDCWD) and fsyncs it: the names
 // created, linked or renamed in it survive a crash only after this.
 Status sync_folder(int dir_fd, const std::string& name, const std::string& shown);
+
+// mkdir -p: creates `path` and the folders above it that are missing, each
+// with `mode`, and appends each folder it made to `created`, outermost
+// first (their names are durable only once their parents are fsynced: the
+// caller's to do). A folder another process creates meanwhile is fine.
+// ENOTDIR when something in the way is not a folder.
+Status make_folders(const std::string& path, mode_t mode, std::vector<std::string>& created);
 
 // How write_new_file creates its file.
 struct NewFile {

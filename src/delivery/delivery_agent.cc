@@ -288,8 +288,8 @@ Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Direct
   return r;
 }
 
-DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(
-    const directory::Destination& d, const store::StoredMessage& copy) {
+DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
+                                                      const store::StoredMessage& copy) {
   auto location = store_->virtual_location(d.address, d.mailbox);
   if (!location) {
     log::error("{}; kept in the queue", location.error().describe());
@@ -388,9 +388,7 @@ Status DeliveryAgent::run_queue(directory::Directory& directory,
       for (const directory::Destination& d : resolved->destinations) {
         Outcome o;
         switch (d.kind) {
-          case directory::Destination::Kind::kVirtual:
-            o = deliver_virtual(d, copy);
-            break;
+          case directory::Destination::Kind::kVirtual: o = deliver_virtual(d, copy); break;
           case directory::Destination::Kind::kLocal: {
             auto local = local_->deliver(d.address, entry.sender, q.original, copy.text());
             if (!local) {

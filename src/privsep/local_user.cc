@@ -103,8 +103,8 @@ Result<std::string> maildir_delivery(const LocalUser& user, int fd,
   if (!text) return fail(std::move(text).error());
   // Only the helper's child, already the user, or a daemon that is the user
   // itself gets here: what it creates belongs to the process's user.
-  store::maildir::MaildirStore store({{}, settings.hostname, static_cast<uid_t>(-1),
-                                      static_cast<gid_t>(-1), settings.fsync});
+  store::maildir::MaildirStore store(
+      {{}, settings.hostname, static_cast<uid_t>(-1), static_cast<gid_t>(-1), settings.fsync});
   auto location = store.local_location(user.home);
   if (!location) return fail(ErrorKind::kTemporary, location.error().message());
   const std::string& path = location->path;

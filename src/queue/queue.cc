@@ -67,25 +67,6 @@ std::string new_id() {
                      static_cast<uint32_t>(u.random));
 }
 
-// Creates `path` and the folders above it that are missing; adds to
-// `created` each folder it made, outermost first.
-Status make_dirs(const std::string& path, std::vector<std::string>& created) {
-  if (fs::file_system().mkdir(AT_FDCWD, path.c_str(), kDirMode) == 0) {
-    created.push_back(path);
-    return ok();
-  }
-  if (errno == EEXIST) return ok();
-  if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
-  size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash), created));
-  if (fs::file_system().mkdir(AT_FDCWD, path.c_str(), kDirMode) == 0) {
-    created.push_back(path);
-    return ok();
-  }
-  if (errno == EEXIST) return ok();
-  return fail(sys_error(errno, "create folder", path));
-}
-
 // Makes the names of newly created folders durable: each lives in its
 // parent's entries, so the parents are fsynced (each once, innermost
 // first). Without this a crash soon after the first start could lose the
@@ -239,7 +220,7 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   // The state folder is the administrator's choice, link or not; below it,
   // everything is the daemon's and is opened without following links.
   std::vector<std::string> created;
-  HM_TRY(make_dirs(state, created));
+  HM_TRY(fs::make_folders(state, kDirMode, created));
   if (fsync && !created.empty()) HM_TRY(fsync_parents(created));
   UniqueFd state_fd(::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (state_fd.get() < 0) return fail(sys_error(errno, "open folder", state));

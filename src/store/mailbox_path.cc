@@ -80,8 +80,7 @@ Result<std::string> local_maildir_path(std::string_view home) {
   return path;
 }
 
-std::string new_mailbox_attribute(std::string_view domain, std::string_view local,
-                                  int generation) {
+std::string new_mailbox_attribute(std::string_view domain, std::string_view local, int generation) {
   std::string mailbox(domain);
   mailbox += '/';
   const size_t start = mailbox.size();

@@ -46,8 +46,7 @@ Result<std::string> local_maildir_path(std::string_view home);
 // is never handed to a successor). The local part is kept to characters
 // safe in a path (others become '_'; never '/', never a leading '.'), so the
 // result always passes virtual_maildir_path.
-std::string new_mailbox_attribute(std::string_view domain, std::string_view local,
-                                  int generation);
+std::string new_mailbox_attribute(std::string_view domain, std::string_view local, int generation);
 
 // Whether something exists at the mailbox attribute `mailbox` below
 // `virtual_base` (mail left by an account deleted outside hostmail). An

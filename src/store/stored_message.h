@@ -26,7 +26,7 @@ class StoredMessage {
   static StoredMessage from_stored(std::string text);
 
   std::string_view text() const { return text_; }
-  size_t size() const { return text_.size(); }     // as stored (",S=")
+  size_t size() const { return text_.size(); }          // as stored (",S=")
   size_t wire_size() const { return size() + lines_; }  // with CRLF (",W=")
 
  private:

@@ -100,29 +100,10 @@ std::string full_name(const std::string& hostname, const StoredMessage& message)
 // mkdir -p for the folders above a Maildir, recording what it created.
 Status make_parents(const std::string& path, const MaildirTarget& t,
                     std::vector<std::string>& created) {
-  std::vector<std::string> missing;
-  std::string p = path;
-  for (;;) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return fail(sys_error(ENOTDIR, "create Maildir", path));
-      break;
-    }
-    if (errno != ENOENT) return fail(sys_error(errno, "create Maildir", path));
-    missing.push_back(p);
-    std::string up = parent_of(p);
-    if (up == p) break;
-    p = up;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (make_dir(*it) == 0) {
-      created.push_back(*it);
-      HM_TRY(give_to_owner(*it, t));
-    } else if (errno != EEXIST) {  // another process won the race: fine
-      return fail(sys_error(errno, "create folder", *it));
-    }
-  }
-  return ok();
+  const size_t before = created.size();
+  Status made = fs::make_folders(path, kDirMode, created);
+  for (size_t i = before; i < created.size(); ++i) HM_TRY(give_to_owner(created[i], t));
+  return made;
 }
 
 // A target after its folders are known to exist.

@@ -12,10 +12,10 @@ TEST(LineEnds, AppendWithLfMakesEveryCrlfLfAndLeavesTheRest) {
     std::string_view in, out;
     size_t lines;
   };
-  for (const Case& c : {Case{"", "", 0}, Case{"a", "a", 0}, Case{"a\r\n", "a\n", 1},
-                        Case{"a\r\nb\r\n", "a\nb\n", 2}, Case{"\r\n\r\n", "\n\n", 2},
-                        Case{"a\nb", "a\nb", 1}, Case{"a\rb\r", "a\rb\r", 0},
-                        Case{"a\r\r\n", "a\r\n", 1}, Case{"\n", "\n", 1}}) {
+  for (const Case& c :
+       {Case{"", "", 0}, Case{"a", "a", 0}, Case{"a\r\n", "a\n", 1},
+        Case{"a\r\nb\r\n", "a\nb\n", 2}, Case{"\r\n\r\n", "\n\n", 2}, Case{"a\nb", "a\nb", 1},
+        Case{"a\rb\r", "a\rb\r", 0}, Case{"a\r\r\n", "a\r\n", 1}, Case{"\n", "\n", 1}}) {
     std::string out = "x";
     EXPECT_EQ(append_with_lf(c.in, out), c.lines) << c.in;
     EXPECT_EQ(out, "x" + std::string(c.out)) << c.in;

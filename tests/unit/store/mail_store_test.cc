@@ -26,9 +26,8 @@ class MailStoreTest : public ::testing::Test {
     std::string tmpl = (stdfs::temp_directory_path() / "hm-store-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     base_ = tmpl;
-    store_ = std::make_unique<maildir::MaildirStore>(
-        maildir::MaildirStoreOptions{base_, "mx.example.org", static_cast<uid_t>(-1),
-                                     static_cast<gid_t>(-1), true});
+    store_ = std::make_unique<maildir::MaildirStore>(maildir::MaildirStoreOptions{
+        base_, "mx.example.org", static_cast<uid_t>(-1), static_cast<gid_t>(-1), true});
   }
   void TearDown() override {
     std::error_code ec;
