@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!again) die("write_envelope() wrote what parse_envelope() refuses", written);
   if (format::write_envelope(*again) != written) die("write/parse is not stable", written);
   for (const auto& r : entry->recipients) {
-    for (const std::string* field : {&r.address, &r.original, &r.last_error}) {
+    for (const std::string* field : {&r.address, &r.original, &r.last_error, &r.route.next_hop}) {
       auto decoded = format::decode(format::encode_field(*field));
       if (!decoded || *decoded != *field) die("encode_field/decode lost bytes", *field);
     }

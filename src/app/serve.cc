@@ -27,10 +27,12 @@
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
 #include "net/listener.h"
+#include "net/server.h"
+#include "net/tls_context.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
 #include "privsep/privsep_client.h"
-#include "smtp/smtp_server.h"
+#include "smtp/smtp_service.h"
 
 namespace hm::app {
 namespace {
@@ -54,15 +56,16 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   s.connections_per_ip = c.limits.connections_per_ip;
   s.max_sessions = c.limits.max_sessions;
   s.errors_per_session = c.limits.errors_per_session;
-  s.tls_cert = c.tls.cert;
-  s.tls_key = c.tls.key;
   return s;
 }
 
-// Retries due queue entries every minute, and at once when the queue's
-// active/ folder changes (a `hostmail queue retry`, or a newly queued
-// message), until told to stop. Watching the folder's mtime costs one stat
-// every two seconds and also sees changes made by another process.
+// Runs the queue (DeliveryAgent::run_queue: only the entries its schedule
+// says are due are read) every minute, and at once when the queue's active/
+// folder changes (a `hostmail queue retry`, or a message queued by this or
+// another process), until told to stop. Watching the folder's mtime costs
+// one stat every two seconds; a change also makes that run scan the folder
+// (one stat per envelope, reading only new or changed ones), as the runner
+// itself does at least every DeliveryAgent::kRescanEvery.
 class QueueRunner {
  public:
   explicit QueueRunner(MailSystem& mail)
@@ -95,6 +98,7 @@ class QueueRunner {
       if (changed || std::chrono::steady_clock::now() - last_run > std::chrono::seconds(60)) {
         seen = now_mtime;
         last_run = std::chrono::steady_clock::now();
+        if (changed) mail_.agent->queue_changed();
         lock.unlock();
         Status s = mail_.agent->run_queue(*mail_.directory, std::chrono::system_clock::now());
         if (!s) log::warning("queue run failed: {}", s.error().describe());
@@ -310,19 +314,31 @@ int serve(const config::Config& config) {
   directory::AsyncDirectory async_directory(
       *mail->resolver, authenticator, std::max<size_t>(4, cores * 2), std::chrono::seconds(10),
       mail->directory->answers_locally());
+  // Certificates are read now, while still root: a key readable only by
+  // root works, as with Postfix and Dovecot.
+  std::shared_ptr<net::TlsContext> tls;
+  if (!config.tls.cert.empty() && !config.tls.key.empty()) {
+    auto loaded = net::load_tls_context(config.tls.cert, config.tls.key);
+    if (!loaded) {
+      log::error("cannot start: {}", loaded.error().describe());
+      return sysexits::kConfig;
+    }
+    tls = std::move(*loaded);
+  }
   smtp::SmtpSettings settings = smtp_settings(config);
   // Large messages wait in unnamed files beside the queue (same file system).
   settings.spool_dir = mail->queue->path() + "/tmp";
-  smtp::SmtpServer smtp_server(std::move(settings), async_directory, *mail->agent);
-  Status started = smtp_server.start(std::move(*sockets), cores);
-  if (!started) {
-    log::error("cannot start: {}", started.error().describe());
-    return sysexits::kConfig;
-  }
+  net::Server server;
+  server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent),
+             std::move(*sockets));
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
     // files are open: root is no longer needed here. Every thread switches
-    // (glibc applies set*id to all threads of the process).
+    // (glibc applies set*id to all threads of the process). Connections are
+    // accepted only after this: a delivery that ran while the threads
+    // switched would write part of a Maildir as root and the rest as vmail
+    // (a client that connected the moment the port was bound got its mail
+    // queued on "Permission denied").
     Status dropped = privsep::drop_privileges(*run_as);
     if (!dropped) {
       log::error("cannot start: {}", dropped.error().describe());
@@ -331,11 +347,15 @@ int serve(const config::Config& config) {
     Status writable = check_after_drop(config, *run_as);
     if (!writable) {
       log::error("cannot start: {}", writable.error().describe());
-      smtp_server.stop();
       return sysexits::kNoPerm;
     }
     log::info("running as {}:{} (uid {}, gid {})", run_as->user, run_as->group, run_as->uid,
               run_as->gid);
+  }
+  Status started = server.start(cores);
+  if (!started) {
+    log::error("cannot start: {}", started.error().describe());
+    return sysexits::kConfig;
   }
   QueueRunner queue_runner(*mail);
   // Once per start, and off the start-up path: listing a large LDAP
@@ -355,7 +375,7 @@ int serve(const config::Config& config) {
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   log::info("stopping on signal {}", signal_number);
-  smtp_server.stop();
+  server.stop();
   home_check.join();
   return 0;
 }

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "base/log.h"
+#include "directory/address.h"
+#include "queue/queue_format.h"
 #include "store/maildir/maildir_quota.h"
 #include "store/maildir/maildir_store.h"
 
@@ -50,7 +52,133 @@ std::string smtp_text(const Error& e) {
   return fmt::format("{} {} {}", e.smtp_code(), e.smtp_enhanced_code(), e.message());
 }
 
+// The route a destination is queued with: the transport that retries it.
+queue::Route route_of(const directory::Destination& d) {
+  switch (d.kind) {
+    case directory::Destination::Kind::kVirtual: return {queue::Route::Kind::kVirtual, {}};
+    case directory::Destination::Kind::kLocal: return {queue::Route::Kind::kLocal, {}};
+    case directory::Destination::Kind::kExternal:
+      // By the recipient's domain; an explicit relay host is the relay
+      // transport's setting, recorded here once it exists.
+      return {queue::Route::Kind::kRemote, std::string(directory::domain_of(d.address))};
+  }
+  return {};
+}
+
 }  // namespace
+
+// The local transport: a shell account, through the LocalDelivery.
+class DeliveryAgent::LocalTransport : public Transport {
+ public:
+  explicit LocalTransport(DeliveryAgent& agent) : agent_(agent) {}
+  std::vector<TransportOutcome> deliver(
+      const QueuedMessage& message, const std::vector<const queue::QueuedRecipient*>& recipients,
+      const TransportContext&) override {
+    std::vector<TransportOutcome> out;
+    for (const queue::QueuedRecipient* q : recipients) {
+      auto text = message.text();
+      if (!text) {
+        out.push_back({TransportOutcome::kLater, smtp_text(text.error()), {}});
+        continue;
+      }
+      store::StoredMessage copy = with_delivery_headers(message.sender, q->original, *text);
+      auto done = agent_.local_->deliver(q->address, message.sender, q->original, copy.text());
+      if (done) {
+        log::info("delivered from queue id={} to={} local={}", message.id, q->address, *done);
+        out.push_back({});
+      } else if (done.error().temporary()) {
+        log::info("local delivery from queue id={} to={} deferred: {}", message.id, q->address,
+                  done.error().describe());
+        out.push_back({TransportOutcome::kLater, smtp_text(done.error()), {}});
+      } else {
+        log::error("local delivery from queue id={} to={} failed: {}", message.id, q->address,
+                   done.error().describe());
+        out.push_back({TransportOutcome::kNever, smtp_text(done.error()), {}});
+      }
+    }
+    return out;
+  }
+
+ private:
+  DeliveryAgent& agent_;
+};
+
+// The virtual transport: a hosted address, looked up again as at RCPT time
+// (an account deleted while its mail waited fails at once with 5.1.1, a
+// directory outage is an attempt that counts), then delivered wherever it
+// leads now: usually the one account it led to at arrival. Any destination
+// that fails for now keeps the recipient deferred (one that was reached may
+// then get a second copy later). An address that is not hosted (any more,
+// or from a version 1 envelope, which did not say) goes to the remote
+// transport.
+class DeliveryAgent::VirtualTransport : public Transport {
+ public:
+  explicit VirtualTransport(DeliveryAgent& agent) : agent_(agent) {}
+  std::vector<TransportOutcome> deliver(
+      const QueuedMessage& message, const std::vector<const queue::QueuedRecipient*>& recipients,
+      const TransportContext& context) override {
+    std::vector<TransportOutcome> out;
+    for (const queue::QueuedRecipient* q : recipients) out.push_back(one(message, *q, context));
+    return out;
+  }
+
+ private:
+  TransportOutcome one(const QueuedMessage& message, const queue::QueuedRecipient& q,
+                       const TransportContext& context) {
+    auto resolved = agent_.resolve_recipient(context.directory, q.address);
+    if (!resolved) {
+      if (resolved.error().temporary()) {
+        log::info("queue id={} to={} deferred: {}", message.id, q.address,
+                  resolved.error().describe());
+        return {TransportOutcome::kLater, smtp_text(resolved.error()), {}};
+      }
+      log::warning("queue id={} to={} failed: {}", message.id, q.address,
+                   resolved.error().describe());
+      return {TransportOutcome::kNever, smtp_text(resolved.error()), {}};
+    }
+    if (!resolved->hosted) {
+      // Without the resolver, "no account" may still be an alias: left for
+      // an agent that has one (the daemon's).
+      if (!agent_.resolve_sender_) return {TransportOutcome::kSkipped, {}, {}};
+      return {TransportOutcome::kRerouted,
+              {},
+              {queue::Route::Kind::kRemote, std::string(directory::domain_of(q.address))}};
+    }
+    auto text = message.text();
+    if (!text) return {TransportOutcome::kLater, smtp_text(text.error()), {}};
+    store::StoredMessage copy = with_delivery_headers(message.sender, q.original, *text);
+    TransportOutcome worst;  // the outcome kinds are ordered: the worst wins
+    for (const directory::Destination& d : resolved->destinations) {
+      TransportOutcome o;
+      switch (d.kind) {
+        case directory::Destination::Kind::kVirtual: o = agent_.deliver_virtual(d, copy); break;
+        case directory::Destination::Kind::kLocal: {
+          auto local = agent_.local_->deliver(d.address, message.sender, q.original, copy.text());
+          if (!local) {
+            o = {local.error().temporary() ? TransportOutcome::kLater : TransportOutcome::kNever,
+                 smtp_text(local.error()),
+                 {}};
+          }
+          break;
+        }
+        case directory::Destination::Kind::kExternal:
+          // An alias that now leads elsewhere: one recipient, one outcome,
+          // so it waits as a whole.
+          o = {TransportOutcome::kLater, std::string(kWaitingForRelay), {}};
+          break;
+      }
+      if (o.kind > worst.kind) worst = std::move(o);
+    }
+    if (worst.kind == TransportOutcome::kDone) {
+      log::info("delivered from queue id={} to={}", message.id, q.address);
+    } else if (worst.kind == TransportOutcome::kNever) {
+      log::error("delivery from queue id={} to={} failed: {}", message.id, q.address, worst.text);
+    }
+    return worst;
+  }
+
+  DeliveryAgent& agent_;
+};
 
 DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
                              std::unique_ptr<LocalDelivery> local, SenderResolver resolve_sender)
@@ -65,6 +193,8 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
     local_ = std::make_unique<UnavailableLocalDelivery>(
         "delivery to local accounts is not available in this process");
   }
+  transports_[queue::Route::Kind::kVirtual] = std::make_unique<VirtualTransport>(*this);
+  transports_[queue::Route::Kind::kLocal] = std::make_unique<LocalTransport>(*this);
 }
 
 Result<std::string> DeliveryAgent::maildir_path(const directory::Destination& d) const {
@@ -110,23 +240,24 @@ static bool over_quota(const directory::Destination& d, const std::string& path,
 Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::string_view message) {
   DeliveryReport report;
   std::vector<queue::QueuedRecipient> to_queue;
-  auto defer = [&](const std::string& address, const std::string& original, std::string why) {
+  // Each queued recipient records its route: which transport retries it.
+  auto queue_as = [&](queue::QueuedRecipient::State state, const directory::Destination& d,
+                      const std::string& original, std::string why) {
     queue::QueuedRecipient q;
-    q.address = address;
+    q.address = d.address;
     q.original = original;
-    q.state = queue::QueuedRecipient::State::kDeferred;
+    q.route = route_of(d);
+    q.state = state;
     q.last_error = std::move(why);
     to_queue.push_back(std::move(q));
   };
+  auto defer = [&](const directory::Destination& d, const std::string& original, std::string why) {
+    queue_as(queue::QueuedRecipient::State::kDeferred, d, original, std::move(why));
+  };
   // A permanent failure: nothing more is tried for it; it is bounced below
   // (or kept in the queue as failed until the bounce can be sent).
-  auto failed = [&](const std::string& address, const std::string& original, std::string why) {
-    queue::QueuedRecipient q;
-    q.address = address;
-    q.original = original;
-    q.state = queue::QueuedRecipient::State::kFailed;
-    q.last_error = std::move(why);
-    to_queue.push_back(std::move(q));
+  auto failed = [&](const directory::Destination& d, const std::string& original, std::string why) {
+    queue_as(queue::QueuedRecipient::State::kFailed, d, original, std::move(why));
   };
 
   // A mailbox reached twice (the same RCPT given twice, or two aliases that
@@ -157,13 +288,13 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             // The directory's mistake, which its administrator can mend:
             // the message waits in the queue meanwhile.
             log::error("{}; message queued", location.error().describe());
-            defer(d.address, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
+            defer(d, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
             continue;
           }
           if (d.quota_bytes > 0 && message.size() > d.quota_bytes) {
             // It could never fit: a permanent failure, bounced.
             log::warning("message larger than the quota of {}", d.address);
-            failed(d.address, r.rcpt, std::string(kLargerThanQuota));
+            failed(d, r.rcpt, std::string(kLargerThanQuota));
             ++report.failed;
             if (!report.first_failure) {
               report.first_failure =
@@ -174,7 +305,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
           if (over_quota(d, location->path, message.size(), options_.vmail_uid,
                          options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
-            defer(d.address, r.rcpt, std::string(kMailboxFull));
+            defer(d, r.rcpt, std::string(kMailboxFull));
             continue;
           }
           targets.push_back(std::move(*location));
@@ -182,7 +313,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
           break;
         }
         case directory::Destination::Kind::kExternal:
-          defer(d.address, r.rcpt, std::string(kWaitingForRelay));
+          defer(d, r.rcpt, std::string(kWaitingForRelay));
           break;
         case directory::Destination::Kind::kLocal: {
           auto done = local_->deliver(d.address, envelope.sender, r.rcpt, stored().text());
@@ -191,10 +322,10 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
           } else if (done.error().temporary()) {
             log::warning("local delivery to {} deferred: {}", d.address, done.error().describe());
-            defer(d.address, r.rcpt, smtp_text(done.error()));
+            defer(d, r.rcpt, smtp_text(done.error()));
           } else {
             log::error("local delivery to {} failed: {}", d.address, done.error().describe());
-            failed(d.address, r.rcpt, smtp_text(done.error()));
+            failed(d, r.rcpt, smtp_text(done.error()));
             ++report.failed;
             if (!report.first_failure) report.first_failure = done.error();
           }
@@ -218,7 +349,7 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       } else {
         log::warning("delivery to {} failed, queued: {}", target_destinations[i]->address,
                      results[i].error().describe());
-        defer(target_destinations[i]->address, r.rcpt, "451 4.3.0 " + results[i].error().message());
+        defer(*target_destinations[i], r.rcpt, "451 4.3.0 " + results[i].error().message());
       }
     }
   }
@@ -266,6 +397,13 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     report.queued = static_cast<unsigned>(to_queue.size()) - report.failed;
     report.queue_id = *id;
     log::info("queued id={} recipients={}", *id, to_queue.size());
+    // Into the runner's schedule, as written (so its next scan need not
+    // read it). Without the stamp that scan reads it once instead.
+    queue::QueueEntry entry;
+    entry.id = *id;
+    entry.arrived = std::chrono::system_clock::now();
+    entry.recipients = std::move(to_queue);
+    reschedule(entry);
   }
   return report;
 }
@@ -288,22 +426,24 @@ Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Direct
   return r;
 }
 
-DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
-                                                      const store::StoredMessage& copy) {
+TransportOutcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
+                                                const store::StoredMessage& copy) {
   auto location = store_->virtual_location(d.address, d.mailbox);
   if (!location) {
     log::error("{}; kept in the queue", location.error().describe());
-    return {Outcome::kLater, "451 4.3.5 the account's mailbox path is refused"};
+    return {TransportOutcome::kLater, "451 4.3.5 the account's mailbox path is refused", {}};
   }
   if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
-    return {Outcome::kNever, std::string(kLargerThanQuota)};
+    return {TransportOutcome::kNever, std::string(kLargerThanQuota), {}};
   }
   const std::string& path = location->path;
   if (over_quota(d, path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
-    return {Outcome::kLater, std::string(kMailboxFull)};
+    return {TransportOutcome::kLater, std::string(kMailboxFull), {}};
   }
   auto results = store_->save(copy, {*location});
-  if (!results[0]) return {Outcome::kLater, "451 4.3.0 " + results[0].error().message()};
+  if (!results[0]) {
+    return {TransportOutcome::kLater, "451 4.3.0 " + results[0].error().message(), {}};
+  }
   if (d.quota_bytes > 0) {
     (void)store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
                                               d.quota_bytes, options_.vmail_uid,
@@ -312,166 +452,230 @@ DeliveryAgent::Outcome DeliveryAgent::deliver_virtual(const directory::Destinati
   return {};
 }
 
+void DeliveryAgent::set_transport(queue::Route::Kind kind, std::unique_ptr<Transport> transport) {
+  if (transport) {
+    transports_[kind] = std::move(transport);
+  } else {
+    transports_.erase(kind);
+  }
+}
+
+void DeliveryAgent::reschedule(const queue::QueueEntry& entry) {
+  auto due = queue::Schedule::due_of(entry);
+  if (!due) {
+    schedule_.erase(entry.id);
+    return;
+  }
+  auto stamp = queue_.stamp(entry.id);
+  if (!stamp && stamp.error().kind() == ErrorKind::kNotFound) {
+    schedule_.erase(entry.id);  // removed meanwhile (hostmail queue delete)
+    return;
+  }
+  // Without a stamp the next scan reads the envelope again: once, harmless.
+  schedule_.set(entry.id, *due, stamp ? *stamp : queue::EnvelopeStamp{});
+}
+
+Status DeliveryAgent::rescan_queue(std::chrono::system_clock::time_point now,
+                                   std::unordered_map<std::string, queue::QueueEntry>& fresh) {
+  const uint64_t generation = schedule_.generation();
+  auto listing = queue_.scan();
+  if (!listing) return fail(std::move(listing).error());
+  last_scan_ = now;
+  scanned_ = true;
+  for (const std::string& id : schedule_.reconcile(*listing, generation)) {
+    // The stamp before the read: should the envelope change in between, the
+    // next scan sees another stamp and reads it again.
+    auto stamp = queue_.stamp(id);
+    if (!stamp) continue;  // gone meanwhile
+    auto entry = queue_.get(id);
+    if (!entry) {
+      if (entry.error().kind() == ErrorKind::kNotFound) continue;  // half-written or removed
+      // Unreadable: logged once, and not read again until it changes.
+      log::warning("queue: skipping {}: {}", id, entry.error().describe());
+      schedule_.set(id, std::chrono::system_clock::time_point::max(), *stamp);
+      continue;
+    }
+    auto due = queue::Schedule::due_of(*entry);
+    schedule_.set(id, due ? *due : std::chrono::system_clock::time_point::max(), *stamp);
+    if (due && *due <= now) fresh.emplace(id, std::move(*entry));  // this run takes it
+  }
+  return ok();
+}
+
 Status DeliveryAgent::run_queue(directory::Directory& directory,
                                 std::chrono::system_clock::time_point now) {
-  auto entries = queue_.list();
-  if (!entries) return fail(std::move(entries).error());
-  for (queue::QueueEntry& entry : *entries) {
-    bool changed = false;
-    std::optional<std::string> message;
-    for (queue::QueuedRecipient& q : entry.recipients) {
-      using State = queue::QueuedRecipient::State;
+  std::unordered_map<std::string, queue::QueueEntry> fresh;  // read by the scan
+  if (!scanned_ || rescan_requested_.exchange(false, std::memory_order_relaxed) ||
+      now - last_scan_ >= kRescanEvery || now < last_scan_) {
+    HM_TRY(rescan_queue(now, fresh));
+  }
+  for (const std::string& id : schedule_.due(now)) {
+    queue::QueueEntry entry;
+    if (auto it = fresh.find(id); it != fresh.end()) {
+      entry = std::move(it->second);
+    } else {
+      auto got = queue_.get(id);
+      if (!got) {
+        if (got.error().kind() == ErrorKind::kNotFound) {
+          schedule_.erase(id);  // delivered or deleted by another process
+        } else {
+          log::warning("queue: skipping {}: {}", id, got.error().describe());
+          schedule_.erase(id);  // the next scan reads it again
+        }
+        continue;
+      }
+      entry = std::move(*got);
+    }
+    Status s = run_entry(entry, directory, now);
+    if (!s) {
+      if (s.error().kind() != ErrorKind::kNotFound) return s;
+      schedule_.erase(id);  // deleted while it was being tried
+      continue;
+    }
+    reschedule(entry);
+  }
+  return ok();
+}
+
+Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& directory,
+                                std::chrono::system_clock::time_point now) {
+  using State = queue::QueuedRecipient::State;
+  using RouteKind = queue::Route::Kind;
+  bool changed = false;
+  std::optional<std::string> message;
+  std::optional<Error> message_error;
+  const std::function<Result<std::string_view>()> text = [&]() -> Result<std::string_view> {
+    if (!message && !message_error) {
+      auto read = queue_.message(entry.id);
+      if (read) {
+        message = std::move(*read);
+      } else {
+        message_error = std::move(read).error();
+      }
+    }
+    if (message_error) return fail(*message_error);
+    return std::string_view(*message);
+  };
+  const QueuedMessage queued{entry.id, entry.sender, text};
+  const TransportContext context{directory, now};
+
+  // The due recipients, one transport at a time. Virtual first: one it
+  // reroutes (an address that is not hosted) is taken by the remote
+  // transport in the same run.
+  std::vector<bool> handled(entry.recipients.size(), false);
+  for (RouteKind kind : {RouteKind::kVirtual, RouteKind::kLocal, RouteKind::kRemote}) {
+    std::vector<size_t> batch;
+    for (size_t i = 0; i < entry.recipients.size(); ++i) {
+      const queue::QueuedRecipient& q = entry.recipients[i];
+      if (handled[i] || q.route.kind != kind) continue;
       if ((q.state != State::kPending && q.state != State::kDeferred) || q.next_attempt > now) {
         continue;
       }
-      if (q.address.find('@') == std::string::npos) {
-        // A local account: retried through the LocalDelivery.
-        if (!message) {
-          auto text = queue_.message(entry.id);
-          if (!text) return fail(std::move(text).error());
-          message = std::move(*text);
-        }
-        store::StoredMessage copy = with_delivery_headers(entry.sender, q.original, *message);
-        auto done = local_->deliver(q.address, entry.sender, q.original, copy.text());
-        ++q.attempts;
+      batch.push_back(i);
+    }
+    if (batch.empty()) continue;
+    auto transport = transports_.find(kind);
+    if (transport == transports_.end()) {
+      // Not lost, not bounced: it waits (until it expires) for a version
+      // with that transport. No attempt was made, so none is counted.
+      for (size_t i : batch) {
+        queue::QueuedRecipient& q = entry.recipients[i];
+        log::warning(
+            "queue id={} to={}: no {} transport is configured for route {}; kept in the queue",
+            entry.id, q.address, kind == RouteKind::kRemote ? "relay" : "delivery",
+            queue::format::route_word(q.route));
+        q.state = State::kDeferred;
+        if (q.last_error.empty()) q.last_error = std::string(kWaitingForRelay);
+        q.next_attempt = now + kNoTransportWait;
+        handled[i] = true;
         changed = true;
-        if (done) {
-          q.state = State::kDelivered;
-          log::info("delivered from queue id={} to={} local={}", entry.id, q.address, *done);
-        } else if (done.error().temporary()) {
-          q.state = State::kDeferred;
-          q.last_error = smtp_text(done.error());
-          q.next_attempt = now + queue::Queue::backoff(q.attempts);
-          log::info("local delivery from queue id={} to={} deferred: {}", entry.id, q.address,
-                    done.error().describe());
-        } else {
-          q.state = State::kFailed;
-          q.last_error = smtp_text(done.error());
-          log::error("local delivery from queue id={} to={} failed: {}", entry.id, q.address,
-                     done.error().describe());
-        }
+      }
+      continue;
+    }
+    std::vector<const queue::QueuedRecipient*> recipients;
+    for (size_t i : batch) recipients.push_back(&entry.recipients[i]);
+    std::vector<TransportOutcome> outcomes =
+        transport->second->deliver(queued, recipients, context);
+    for (size_t n = 0; n < batch.size(); ++n) {
+      queue::QueuedRecipient& q = entry.recipients[batch[n]];
+      TransportOutcome o =
+          n < outcomes.size()
+              ? std::move(outcomes[n])
+              : TransportOutcome{
+                    TransportOutcome::kLater, "451 4.3.0 the transport gave no outcome", {}};
+      if (o.kind == TransportOutcome::kSkipped) {
+        handled[batch[n]] = true;
         continue;
       }
-      // Looked up again as at RCPT time: an account deleted while its mail
-      // waited fails at once (550 5.1.1, bounced now, not after 5 days as
-      // expired), and a directory outage is an attempt that counts.
-      auto resolved = resolve_recipient(directory, q.address);
-      if (!resolved) {
-        ++q.attempts;
-        changed = true;
-        q.last_error = smtp_text(resolved.error());
-        if (resolved.error().temporary()) {
-          q.state = State::kDeferred;
-          q.next_attempt = now + queue::Queue::backoff(q.attempts);
-          log::info("queue id={} to={} deferred: {}", entry.id, q.address,
-                    resolved.error().describe());
-        } else {
-          q.state = State::kFailed;
-          log::warning("queue id={} to={} failed: {}", entry.id, q.address,
-                       resolved.error().describe());
-        }
-        continue;
+      changed = true;
+      if (o.kind == TransportOutcome::kRerouted) {
+        log::info("queue id={} to={} now goes by route {}", entry.id, q.address,
+                  queue::format::route_word(o.route));
+        q.route = std::move(o.route);
+        continue;  // not handled: the transport of its new route takes it
       }
-      if (!resolved->hosted) continue;  // elsewhere: waits for the outbound relay
-      if (!message) {
-        auto text = queue_.message(entry.id);
-        if (!text) return fail(std::move(text).error());
-        message = std::move(*text);
-      }
-      store::StoredMessage copy = with_delivery_headers(entry.sender, q.original, *message);
+      handled[batch[n]] = true;
       ++q.attempts;
-      changed = true;
-      // Where the address leads now: usually the one account it led to at
-      // arrival. Any destination that fails for now keeps the recipient
-      // deferred (one that was reached may then get a second copy later).
-      Outcome worst;
-      for (const directory::Destination& d : resolved->destinations) {
-        Outcome o;
-        switch (d.kind) {
-          case directory::Destination::Kind::kVirtual: o = deliver_virtual(d, copy); break;
-          case directory::Destination::Kind::kLocal: {
-            auto local = local_->deliver(d.address, entry.sender, q.original, copy.text());
-            if (!local) {
-              o = {local.error().temporary() ? Outcome::kLater : Outcome::kNever,
-                   smtp_text(local.error())};
-            }
-            break;
-          }
-          case directory::Destination::Kind::kExternal:
-            o = {Outcome::kLater, std::string(kWaitingForRelay)};
-            break;
-        }
-        if (o.kind > worst.kind) worst = std::move(o);
-      }
-      switch (worst.kind) {
-        case Outcome::kDone:
-          q.state = State::kDelivered;
-          log::info("delivered from queue id={} to={}", entry.id, q.address);
-          break;
-        case Outcome::kLater:
+      switch (o.kind) {
+        case TransportOutcome::kDone: q.state = State::kDelivered; break;
+        case TransportOutcome::kLater:
           q.state = State::kDeferred;
-          q.last_error = std::move(worst.text);
+          q.last_error = std::move(o.text);
           q.next_attempt = now + queue::Queue::backoff(q.attempts);
           break;
-        case Outcome::kNever:
+        case TransportOutcome::kNever:
           q.state = State::kFailed;
-          q.last_error = std::move(worst.text);
-          log::error("delivery from queue id={} to={} failed: {}", entry.id, q.address,
-                     q.last_error);
+          q.last_error = std::move(o.text);
           break;
+        case TransportOutcome::kRerouted:
+        case TransportOutcome::kSkipped: break;  // taken care of above
       }
     }
-
-    using State = queue::QueuedRecipient::State;
-    if (now - entry.arrived >= queue::Queue::kGiveUpAfter) {
-      // Tried for long enough: fail with the last (temporary) error, which
-      // the bounce reports as Status 4.4.7, delivery time expired.
-      for (queue::QueuedRecipient& q : entry.recipients) {
-        if (q.state != State::kPending && q.state != State::kDeferred) continue;
-        q.state = State::kFailed;
-        if (q.last_error.empty()) q.last_error = std::string(kExpiredUntried);
-        changed = true;
-        log::warning("queue id={} to={} given up after {} days: {}", entry.id, q.address,
-                     queue::Queue::kGiveUpAfter.count() / 24, q.last_error);
-      }
-    }
-
-    std::vector<queue::QueuedRecipient*> unbounced;
-    for (queue::QueuedRecipient& q : entry.recipients) {
-      if (q.state == State::kFailed && !q.bounced) unbounced.push_back(&q);
-    }
-    if (!unbounced.empty() && entry.sender.empty()) {
-      log::warning("queue id={} from <>: {} recipient(s) failed; no bounce for the null sender",
-                   entry.id, unbounced.size());
-      for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
-      changed = true;
-    } else if (!unbounced.empty() && resolve_sender_) {
-      if (!message) {
-        auto text = queue_.message(entry.id);
-        if (!text) {
-          log::warning("queue id={}: cannot read the message for its bounce: {}", entry.id,
-                       text.error().describe());
-        } else {
-          message = std::move(*text);
-        }
-      }
-      if (message) {
-        std::vector<BouncedRecipient> failed = to_bounce(unbounced);
-        // The bounce is durable (delivered or queued) before the failures
-        // are marked bounced; should the update below not happen, the next
-        // run sends the bounce again: twice rather than never.
-        Status sent = send_bounce(entry.sender, entry.arrived, now, std::move(failed), *message);
-        if (sent) {
-          for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
-          changed = true;
-        } else {
-          log::warning("queue id={}: bounce to <{}> not sent yet: {}", entry.id, entry.sender,
-                       sent.error().describe());
-        }
-      }
-    }
-    if (changed) HM_TRY(queue_.update(entry));
   }
+
+  if (now - entry.arrived >= queue::Queue::kGiveUpAfter) {
+    // Tried for long enough: fail with the last (temporary) error, which
+    // the bounce reports as Status 4.4.7, delivery time expired.
+    for (queue::QueuedRecipient& q : entry.recipients) {
+      if (q.state != State::kPending && q.state != State::kDeferred) continue;
+      q.state = State::kFailed;
+      if (q.last_error.empty()) q.last_error = std::string(kExpiredUntried);
+      changed = true;
+      log::warning("queue id={} to={} given up after {} days: {}", entry.id, q.address,
+                   queue::Queue::kGiveUpAfter.count() / 24, q.last_error);
+    }
+  }
+
+  std::vector<queue::QueuedRecipient*> unbounced;
+  for (queue::QueuedRecipient& q : entry.recipients) {
+    if (q.state == State::kFailed && !q.bounced) unbounced.push_back(&q);
+  }
+  if (!unbounced.empty() && entry.sender.empty()) {
+    log::warning("queue id={} from <>: {} recipient(s) failed; no bounce for the null sender",
+                 entry.id, unbounced.size());
+    for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
+    changed = true;
+  } else if (!unbounced.empty() && resolve_sender_) {
+    auto original = text();
+    if (!original) {
+      log::warning("queue id={}: cannot read the message for its bounce: {}", entry.id,
+                   original.error().describe());
+    } else {
+      std::vector<BouncedRecipient> failed = to_bounce(unbounced);
+      // The bounce is durable (delivered or queued) before the failures
+      // are marked bounced; should the update below not happen, the next
+      // run sends the bounce again: twice rather than never.
+      Status sent = send_bounce(entry.sender, entry.arrived, now, std::move(failed), *original);
+      if (sent) {
+        for (queue::QueuedRecipient* q : unbounced) q->bounced = true;
+        changed = true;
+      } else {
+        log::warning("queue id={}: bounce to <{}> not sent yet: {}", entry.id, entry.sender,
+                     sent.error().describe());
+      }
+    }
+  }
+  if (changed) HM_TRY(queue_.update(entry));
   return ok();
 }
 

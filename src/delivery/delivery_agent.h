@@ -33,17 +33,21 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
 #include "delivery/bounce.h"
 #include "delivery/local_delivery.h"
+#include "delivery/transport.h"
 #include "directory/directory.h"
 #include "directory/resolver.h"
 #include "queue/queue.h"
+#include "queue/queue_schedule.h"
 #include "store/mail_store.h"
 
 namespace hm::delivery {
@@ -86,7 +90,8 @@ using SenderResolver = std::function<Result<directory::Resolution>(std::string_v
 class DeliveryAgent {
  public:
   // Local (shell account) destinations go to `local`; null means local
-  // delivery is unavailable and they wait in the queue. Without
+  // delivery is unavailable and they wait in the queue. The queue runner's
+  // virtual and local transports are registered here. Without
   // `resolve_sender` no bounce can be sent: failed recipients wait in the
   // queue for an agent that has one (the daemon's).
   DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
@@ -99,15 +104,40 @@ class DeliveryAgent {
   // now, they are queued as failed and the queue run sends it.
   Result<DeliveryReport> deliver(const Envelope& envelope, std::string_view message);
 
-  // Retries what is due in the queue: virtual mailboxes that failed before
-  // (their Maildir is looked up again in the directory) and local accounts
-  // (a destination without '@'), through the LocalDelivery. A permanent
-  // local failure marks the recipient failed. External destinations stay
-  // deferred until the outbound relay exists. Recipients still pending or
-  // deferred Queue::kGiveUpAfter after arrival fail ("delivery time
-  // expired"). Then every failed recipient not yet bounced is bounced, one
-  // bounce per entry. `now` is the clock for all of it (tests pass their own).
+  // One queue run: retries what is due. Each due recipient goes to the
+  // transport of its route (transport.h): a virtual one is resolved again
+  // through the resolver, as SMTP resolves a RCPT (an account deleted
+  // meanwhile fails at once with 5.1.1; a directory outage is an attempt
+  // that counts), then written to its Maildir; a local one goes to the
+  // LocalDelivery; a remote one waits, with a log line, while no relay
+  // transport is registered. Recipients still pending or deferred
+  // Queue::kGiveUpAfter after arrival fail ("delivery time expired"). Then
+  // every failed recipient not yet bounced is bounced, one bounce per entry.
+  // `now` is the clock for all of it (tests pass their own).
+  //
+  // Only envelopes that are due are read: the runner keeps a schedule in
+  // memory (queue/queue_schedule.h), built by a scan of the queue folder at
+  // the first run and updated as this agent queues, retries and removes
+  // messages. The folder is scanned again (a listing and one stat per
+  // envelope; only new or changed envelopes are read) when queue_changed()
+  // was called, or when kRescanEvery has passed: so messages that other
+  // processes queue, retry or delete are seen. One caller at a time.
   Status run_queue(directory::Directory& directory, std::chrono::system_clock::time_point now);
+  static constexpr std::chrono::seconds kRescanEvery{60};
+  // How long a recipient whose route has no transport waits before the
+  // runner looks at it again (it is no attempt: its count stays).
+  static constexpr std::chrono::hours kNoTransportWait{1};
+
+  // Tells the runner that another process may have changed the queue
+  // folder: the next run scans it. Thread-safe.
+  void queue_changed() { rescan_requested_.store(true, std::memory_order_relaxed); }
+
+  // Registers the transport that delivers queued recipients of route kind
+  // `kind` (null: none), replacing the one there was. Not while run_queue runs.
+  void set_transport(queue::Route::Kind kind, std::unique_ptr<Transport> transport);
+
+  // The queue's schedule, for tests.
+  const queue::Schedule& schedule() const { return schedule_; }
 
   // Whether every virtual mailbox of `resolution` with a quota has room for
   // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota:
@@ -126,14 +156,22 @@ class DeliveryAgent {
   // of that address (not hosted when there is none).
   Result<directory::Resolution> resolve_recipient(directory::Directory& directory,
                                                   const std::string& address) const;
-  // How one destination of a queued recipient fared; `text` is what the
-  // queue records ("452 4.2.2 mailbox full"). Ordered: the worst wins.
-  struct Outcome {
-    enum Kind { kDone, kLater, kNever } kind = kDone;
-    std::string text;
-  };
   // One copy into a virtual destination's Maildir, quota kept.
-  Outcome deliver_virtual(const directory::Destination& d, const store::StoredMessage& copy);
+  TransportOutcome deliver_virtual(const directory::Destination& d,
+                                   const store::StoredMessage& copy);
+
+  class VirtualTransport;
+  class LocalTransport;
+
+  // The schedule: one scan of the queue folder; the entries read (new or
+  // changed envelopes) that are due are left in `fresh` for the run to use.
+  Status rescan_queue(std::chrono::system_clock::time_point now,
+                      std::unordered_map<std::string, queue::QueueEntry>& fresh);
+  // Records when `entry` is due next (Schedule::due_of), or forgets it.
+  void reschedule(const queue::QueueEntry& entry);
+  // Retries the due recipients of one entry and bounces its failures.
+  Status run_entry(queue::QueueEntry& entry, directory::Directory& directory,
+                   std::chrono::system_clock::time_point now);
 
   // Composes the bounce for `failed` (recipients of a message from `sender`)
   // and delivers it with the null sender. Ok: it is delivered or queued, or
@@ -149,6 +187,12 @@ class DeliveryAgent {
   SenderResolver resolve_sender_;
   std::unique_ptr<store::MailStore> store_;  // Maildir++ under options_.virtual_base
   std::atomic<uint64_t> bounce_counter_{0};  // for unique Message-IDs
+  std::map<queue::Route::Kind, std::unique_ptr<Transport>> transports_;
+  queue::Schedule schedule_;
+  // run_queue's own state (one caller at a time).
+  bool scanned_ = false;
+  std::chrono::system_clock::time_point last_scan_{};
+  std::atomic<bool> rescan_requested_{false};
 };
 
 }  // namespace hm::delivery

@@ -347,11 +347,49 @@ Result<std::vector<QueueEntry>> Queue::list() const {
   return out;
 }
 
+namespace {
+
+EnvelopeStamp stamp_of(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_ino),
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          static_cast<int64_t>(st.st_size)};
+}
+
+}  // namespace
+
+Result<std::vector<Queue::Listed>> Queue::scan() const {
+  const std::string active = path_ + "/active";
+  auto names = list_folder(active_.get(), active);
+  if (!names) return fail(std::move(names).error());
+  std::vector<Listed> out;
+  for (const std::string& name : *names) {
+    if (!ends_with(name, kEnvSuffix)) continue;
+    std::string id = name.substr(0, name.size() - kEnvSuffix.size());
+    if (!valid_id(id)) continue;
+    struct stat st {};
+    if (::fstatat(active_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    out.push_back({std::move(id), stamp_of(st)});
+  }
+  return out;
+}
+
+Result<EnvelopeStamp> Queue::stamp(const std::string& id) const {
+  HM_TRY(check_id(id));
+  const std::string env = id + std::string(kEnvSuffix);
+  struct stat st {};
+  if (::fstatat(active_.get(), env.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
+    return fail(sys_error(errno, "inspect", path_ + "/active/" + env));
+  }
+  return stamp_of(st);
+}
+
 Result<QueueEntry> Queue::get(const std::string& id) const {
   HM_TRY(check_id(id));
   const std::string env = id + std::string(kEnvSuffix);
   const std::string msg = id + std::string(kMsgSuffix);
   const std::string env_path = path_ + "/active/" + env;
+  reads_->fetch_add(1, std::memory_order_relaxed);
   auto text = read_whole(active_.get(), env, env_path);
   if (!text) {
     if (text.error().kind() == ErrorKind::kNotFound) {

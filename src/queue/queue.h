@@ -11,7 +11,7 @@
 // update (after every delivery attempt) rewrites a few hundred bytes, not the
 // whole message. The envelope records, per recipient, its state (pending,
 // deferred with the last error, delivered, failed, failed and bounced),
-// attempts and next attempt time.
+// attempts, next attempt time and route (transport and next hop).
 //
 // Links: root runs `hostmail queue` and opens the queue at `serve`'s start,
 // while the folder belongs to the unprivileged daemon, which could plant a
@@ -25,7 +25,10 @@
 // open-file-description lock, so threads exclude each other too) on its .msg
 // file, whose inode never changes while the entry lives.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +39,30 @@
 
 namespace hm::queue {
 
+// How a queued recipient is to be delivered: the kind of transport that
+// takes it (delivery/transport.h) and, for mail that leaves this host, the
+// next hop. Recorded at queueing time, so that a retry goes to the right
+// transport without guessing from the address, and the outbound relay adds a
+// transport rather than a special case.
+struct Route {
+  enum class Kind {
+    kVirtual,  // a hosted address: resolved again at every retry, then Maildir
+    kLocal,    // a shell account of this machine (`address` is the user name)
+    kRemote,   // elsewhere, over SMTP to `next_hop`
+  };
+  Kind kind = Kind::kVirtual;
+  // kRemote only: the recipient's domain (MX lookup; "" means that domain
+  // too), or an explicit relay "[host]:port" (a name or an IP literal, no MX
+  // lookup). The relay transport interprets it. Empty for the other kinds.
+  std::string next_hop;
+  friend bool operator==(const Route&, const Route&) = default;
+};
+
 struct QueuedRecipient {
   enum class State { kPending, kDeferred, kDelivered, kFailed };
   std::string address;   // the final destination address (or local name)
   std::string original;  // the RCPT TO address it came from
+  Route route;           // how it is delivered (docs/queue-format.md)
   State state = State::kPending;
   // kFailed only: the sender was told (the bounce was delivered or queued),
   // or cannot be (the null sender: a bounce is never bounced). Until then a
@@ -48,6 +71,16 @@ struct QueuedRecipient {
   std::string last_error;  // human-readable; SMTP-style "451 4.3.0 ..." where known
   unsigned attempts = 0;
   std::chrono::system_clock::time_point next_attempt{};
+};
+
+// What a listing knows of an entry's envelope without reading it: enough to
+// tell that it changed since it was read or written (every change replaces
+// the file by a rename: a new inode, a new time).
+struct EnvelopeStamp {
+  uint64_t inode = 0;
+  int64_t mtime_ns = 0;
+  int64_t size = 0;
+  friend bool operator==(const EnvelopeStamp&, const EnvelopeStamp&) = default;
 };
 
 struct QueueEntry {
@@ -71,6 +104,19 @@ class Queue {
   // Every complete entry, oldest first. Half-written files (a crash during
   // enqueue) and unreadable envelopes are skipped (the latter logged).
   Result<std::vector<QueueEntry>> list() const;
+  // The id and envelope stamp of every entry in active/, in no order, read
+  // from the folder and one fstatat per envelope: no envelope is opened.
+  // An id here may still turn out half-written or unreadable at get().
+  struct Listed {
+    std::string id;
+    EnvelopeStamp stamp;
+  };
+  Result<std::vector<Listed>> scan() const;
+  // The stamp of one entry's envelope now; kNotFound when it is gone.
+  Result<EnvelopeStamp> stamp(const std::string& id) const;
+  // How many envelopes get() and list() have read so far: a seam for tests
+  // that show what a queue run reads.
+  uint64_t envelope_reads() const { return reads_->load(std::memory_order_relaxed); }
   // kNotFound for an unknown id, kInvalid for one that is not a queue id.
   Result<QueueEntry> get(const std::string& id) const;
   Result<std::string> message(const std::string& id) const;
@@ -104,6 +150,8 @@ class Queue {
   bool fsync_;
   UniqueFd tmp_;     // <path_>/tmp, opened without following links
   UniqueFd active_;  // <path_>/active, likewise
+  // Envelopes read (get); behind a pointer so that the Queue stays movable.
+  std::unique_ptr<std::atomic<uint64_t>> reads_ = std::make_unique<std::atomic<uint64_t>>(0);
 };
 
 }  // namespace hm::queue

@@ -136,17 +136,49 @@ std::string write_envelope(const QueueEntry& entry) {
     std::string_view state = r.state == QueuedRecipient::State::kFailed && r.bounced
                                  ? kBouncedState
                                  : state_name(r.state);
-    out +=
-        fmt::format("rcpt {} {} {} {} {} {}\n", state, r.attempts, to_unix(r.next_attempt),
-                    encode_field(r.address), encode_field(r.original), encode_text(r.last_error));
+    out += fmt::format("rcpt {} {} {} {} {} {} {}\n", state, r.attempts, to_unix(r.next_attempt),
+                       route_word(r.route), encode_field(r.address), encode_field(r.original),
+                       encode_text(r.last_error));
   }
   out += '\n';
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kRemotePrefix = "remote:";
+
+}  // namespace
+
+std::string route_word(const Route& route) {
+  switch (route.kind) {
+    case Route::Kind::kVirtual: return "virtual";
+    case Route::Kind::kLocal: return "local";
+    case Route::Kind::kRemote: return std::string(kRemotePrefix) + encode_field(route.next_hop);
+  }
+  return "virtual";
+}
+
+Result<Route> parse_route(std::string_view word) {
+  if (word == "virtual") return Route{Route::Kind::kVirtual, {}};
+  if (word == "local") return Route{Route::Kind::kLocal, {}};
+  if (word.substr(0, kRemotePrefix.size()) == kRemotePrefix) {
+    auto hop = decode(word.substr(kRemotePrefix.size()));
+    if (!hop) return fail(std::move(hop).error());
+    return Route{Route::Kind::kRemote, std::move(*hop)};
+  }
+  return fail(ErrorKind::kInvalid, fmt::format("unknown transport \"{}\"", word));
+}
+
+Route route_of_v1(std::string_view address) {
+  if (address.find('@') == std::string_view::npos) return Route{Route::Kind::kLocal, {}};
+  return Route{Route::Kind::kVirtual, {}};
+}
+
 Result<QueueEntry> parse_envelope(std::string_view text) {
   QueueEntry entry;
   bool magic = false, sender = false, arrived = false, end = false;
+  bool v1 = false;  // an envelope of version 1: rcpt lines without a route
   size_t line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
@@ -160,10 +192,11 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       return fail(ErrorKind::kInvalid, fmt::format("line {}: {}", line_no, e.message()));
     };
     if (!magic) {
-      if (line != kMagic) {
+      if (line != kMagic && line != kMagicV1) {
         return fail(ErrorKind::kInvalid,
                     fmt::format("not a hostmail queue file (first line is not \"{}\")", kMagic));
       }
+      v1 = line == kMagicV1;
       magic = true;
       continue;
     }
@@ -183,9 +216,20 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       entry.arrived = *t;
       arrived = true;
     } else if (w[0] == "rcpt") {
-      auto f = words(line, 6);
-      if (f.size() != 7) return bad(Error(ErrorKind::kInvalid, "a rcpt line needs 6 fields"));
+      // Version 2: rcpt <state> <attempts> <next> <route> <address> <original> <error>;
+      // version 1 has no <route>.
+      const size_t fields = v1 ? 6 : 7;
+      auto f = words(line, fields);
+      if (f.size() != fields + 1) {
+        return bad(Error(ErrorKind::kInvalid, fmt::format("a rcpt line needs {} fields", fields)));
+      }
       QueuedRecipient r;
+      if (!v1) {
+        auto route = parse_route(f[4]);
+        if (!route) return bad(route.error());
+        r.route = std::move(*route);
+        f.erase(f.begin() + 4);  // the rest as in version 1
+      }
       if (f[1] == kBouncedState) {
         r.state = QueuedRecipient::State::kFailed;
         r.bounced = true;
@@ -206,6 +250,7 @@ Result<QueueEntry> parse_envelope(std::string_view text) {
       if (!original) return bad(original.error());
       auto error = decode(f[6]);
       if (!error) return bad(error.error());
+      if (v1) r.route = route_of_v1(*address);
       r.address = std::move(*address);
       r.original = std::move(*original);
       r.last_error = std::move(*error);

@@ -9,14 +9,10 @@
 
 namespace hm::smtp {
 
-using namespace asio::experimental::awaitable_operators;
 using proto::Reply;
 using proto::Verb;
 
 namespace {
-
-constexpr size_t kReadChunk = 64 * 1024;
-constexpr size_t kTlsReadChunk = 16 * 1024;  // one TLS record at most
 
 std::string rfc5322_date() {
   std::time_t now = std::time(nullptr);
@@ -49,77 +45,11 @@ Reply rcpt_reply(const Error& e, const std::string& address) {
 
 }  // namespace
 
-Session::Session(SessionContext& context, tcp::socket socket, std::string peer_ip,
-                 std::function<void()> release_address)
-    : ctx_(context),
-      socket_(std::move(socket)),
-      peer_ip_(std::move(peer_ip)),
-      release_address_(std::move(release_address)),
-      watchdog_(socket_.get_executor()) {
-  // read_more() reads without blocking once the socket says it is readable.
-  boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);
-  arm(context.settings.command_timeout);
-}
+Session::Session(SessionContext& context, net::Connection& connection)
+    : ctx_(context), conn_(connection), peer_ip_(connection.peer_ip()) {}
 
-Session::~Session() { release_address(); }
-
-void Session::release_address() {
-  if (release_address_) std::exchange(release_address_, nullptr)();
-}
-
-void Session::arm(std::chrono::seconds timeout) {
-  arm_at(std::chrono::steady_clock::now() + timeout);
-}
-
-void Session::arm_at(std::chrono::steady_clock::time_point deadline) {
-  if (timed_out_) return;  // only the goodbye is left, on the watchdog's short leash
-  const bool earlier = deadline < deadline_;
-  deadline_ = deadline;
-  // The watchdog sleeps until the deadline it last saw; one that moves
-  // earlier (a command after a long DATA) must wake it, or it would be
-  // enforced only when the old one passes. Once per message at most.
-  if (earlier) watchdog_.cancel();
-}
-
-void Session::arm_data(std::chrono::steady_clock::time_point start, uint64_t received) {
-  // A minimum average rate rather than a silence limit restarted by every
-  // read (which one byte every few seconds defeats): the phase may take
-  // data_timeout plus one second per data_min_rate bytes received, and no
-  // read may take longer than data_timeout.
-  const auto now = std::chrono::steady_clock::now();
-  const auto earned = std::chrono::microseconds(received * 1'000'000 / ctx_.settings.data_min_rate);
-  arm_at(std::min(start + ctx_.settings.data_timeout +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(earned),
-                  now + ctx_.settings.data_timeout));
-}
-
-asio::awaitable<void> Session::watch() {
-  // How long the goodbye after a timeout may take before it is cut off too.
-  constexpr std::chrono::seconds kGoodbye{10};
-  for (;;) {
-    watchdog_.expires_at(deadline_);
-    auto [ec] = co_await watchdog_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      // Cancelled by `||` (the conversation is over), or by arm_at() moving
-      // the deadline earlier: then wait again.
-      auto state = co_await asio::this_coro::cancellation_state;
-      if (state.cancelled() != asio::cancellation_type::none) co_return;
-      continue;
-    }
-    if (std::chrono::steady_clock::now() < deadline_) continue;  // armed again meanwhile
-    boost::system::error_code ignored;
-    if (timed_out_) {
-      // The goodbye ran out too, or the conversation is stuck: ending here
-      // ends run() (`||` then cancels the conversation), so no session can
-      // outlive its deadlines.
-      socket_.close(ignored);
-      co_return;
-    }
-    timed_out_ = true;
-    socket_.cancel(ignored);
-    deadline_ = std::chrono::steady_clock::now() + kGoodbye;
-  }
+net::TransferLimits Session::transfer_limits() const {
+  return {ctx_.settings.data_timeout, ctx_.settings.data_min_rate};
 }
 
 void Session::reply(const Reply& r) {
@@ -131,91 +61,13 @@ void Session::reply(const Reply& r) {
   send(r);
 }
 
-void Session::send(const Reply& r) { out_ += proto::format(r, true); }
+void Session::send(const Reply& r) { conn_.write(proto::format(r, true)); }
 
 void Session::reply(int code, std::string_view enhanced, std::string_view text) {
   reply(proto::make_reply(code, enhanced, text));
 }
 
-asio::awaitable<bool> Session::flush() {
-  if (out_.empty()) co_return true;
-  boost::system::error_code ec;
-  arm(ctx_.settings.command_timeout);
-  if (tls_) {
-    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_stream_, asio::buffer(out_),
-                                                           asio::as_tuple(asio::use_awaitable));
-  } else {
-    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(out_),
-                                                           asio::as_tuple(asio::use_awaitable));
-  }
-  out_.clear();
-  co_return !ec && !timed_out_;
-}
-
-asio::awaitable<bool> Session::read_more() {
-  boost::system::error_code ec;
-  size_t n = 0;
-  if (tls_) {
-    tls_buffer_.resize(kTlsReadChunk);
-    std::tie(ec, n) = co_await tls_stream_->async_read_some(asio::buffer(tls_buffer_),
-                                                            asio::as_tuple(asio::use_awaitable));
-    if (ec || timed_out_) co_return false;
-    in_.append(tls_buffer_.data(), n);
-    co_return true;
-  }
-  // Plain TCP: wait until readable, then read into this thread's buffer and
-  // copy out at once. Sessions on one thread never interleave between the
-  // read and the copy, so one buffer per thread serves them all; a buffer in
-  // the coroutine frame would be allocated and freed with every read.
-  thread_local std::vector<char> buffer(kReadChunk);
-  for (;;) {
-    n = socket_.read_some(asio::buffer(buffer), ec);
-    if (ec != asio::error::would_block) break;
-    std::tie(ec) =
-        co_await socket_.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable));
-    if (ec || timed_out_) co_return false;
-  }
-  if (ec || timed_out_) co_return false;
-  in_.append(buffer.data(), n);
-  co_return true;
-}
-
-asio::awaitable<Session::Read> Session::read_line(std::string& line) {
-  const size_t limit = ctx_.settings.line_length;
-  bool too_long = false;
-  bool armed = false;
-  for (;;) {
-    size_t lf = in_.find('\n');
-    if (lf != std::string::npos) {
-      if (too_long || lf + 1 > limit) {
-        in_.erase(0, lf + 1);
-        co_return Read::kTooLong;
-      }
-      size_t end = lf;
-      if (end > 0 && in_[end - 1] == '\r') --end;
-      line.assign(in_, 0, end);
-      in_.erase(0, lf + 1);
-      co_return Read::kLine;
-    }
-    if (in_.size() > limit) {
-      // Overlong: drop what we have and keep dropping until the line ends.
-      too_long = true;
-      in_.clear();
-    }
-    // Nothing more buffered: send the pipelined replies before waiting.
-    if (!co_await flush()) co_return Read::kClosed;
-    // The whole command must arrive within the timeout, counted from when
-    // the server starts waiting for it: arming at every read would let a
-    // client that sends a byte every few seconds stay for ever.
-    if (!armed) {
-      arm(ctx_.settings.command_timeout);
-      armed = true;
-    }
-    if (!co_await read_more()) {
-      co_return timed_out_ ? Read::kTimeout : Read::kClosed;
-    }
-  }
-}
+asio::awaitable<bool> Session::flush() { return conn_.flush(ctx_.settings.command_timeout); }
 
 bool Session::count_error() {
   ++errors_;
@@ -242,17 +94,13 @@ void Session::reset_transaction() {
 }
 
 asio::awaitable<void> Session::run() {
-  // `||` ends the watchdog (cancels its wait) when the conversation ends; the
-  // watchdog never ends on its own.
-  co_await (converse() || watch());
-}
-
-asio::awaitable<void> Session::converse() {
   log::info("smtp connect from [{}]", peer_ip_);
   reply(220, "", ctx_.settings.hostname + " ESMTP hostmail");
   while (!closing_) {
     std::string line;
-    Read r = co_await read_line(line);
+    using Read = net::Connection::Read;
+    const Read r =
+        co_await conn_.read_line(line, ctx_.settings.line_length, ctx_.settings.command_timeout);
     if (r == Read::kClosed) break;
     if (r == Read::kTimeout) {
       reply(421, "4.4.2", ctx_.settings.hostname + " Timeout, closing connection");
@@ -277,8 +125,7 @@ asio::awaitable<void> Session::converse() {
     if (!co_await handle(std::get<proto::Command>(parsed))) break;
   }
   co_await flush();
-  boost::system::error_code ignored;
-  socket_.close(ignored);  // sends the FIN; a shutdown() first would only add a system call
+  conn_.close();
   log::info("smtp disconnect from [{}]", peer_ip_);
 }
 
@@ -301,7 +148,7 @@ asio::awaitable<bool> Session::handle(const proto::Command& c) {
       // The client is gone as far as the per-address limit goes: one that
       // reconnects at once for its next message must not find its own
       // departing session still counted.
-      release_address();
+      conn_.release_address();
       co_return true;
     case Verb::kHelp:
       reply(214, "2.0.0",
@@ -337,7 +184,7 @@ void Session::do_ehlo(const proto::Command& c) {
              "ENHANCEDSTATUSCODES",
              "SMTPUTF8",
              "CHUNKING"};
-  if (ctx_.tls_enabled && !tls_) r.lines.emplace_back("STARTTLS");
+  if (ctx_.starttls && !conn_.secure()) r.lines.emplace_back("STARTTLS");
   r.lines.emplace_back("VRFY");
   reply(r);
 }
@@ -439,7 +286,7 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
 
 std::string Session::received_header(const std::string& id) const {
   std::string with = esmtp_ ? "ESMTP" : "SMTP";
-  if (tls_) with += "S";
+  if (conn_.secure()) with += "S";
   std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " ([" +
                   peer_ip_ + "])\r\n\tby " + ctx_.settings.hostname + " (hostmail) with " +
                   (smtputf8_ ? "UTF8" + with : with) + " id " + id;
@@ -477,7 +324,7 @@ bool Session::spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, b
 
 asio::awaitable<void> Session::finish_message(std::string_view message, bool large) {
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
-  arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
+  conn_.arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
   // A large message waits for its share of the delivery memory (its copies
   // are made in delivery); small ones are bounded by the session count.
   const size_t budget = large ? message.size() : 0;
@@ -530,19 +377,15 @@ asio::awaitable<bool> Session::do_data() {
   proto::DataDecoder decoder(ctx_.settings.max_message_size, 0);
   decoder.message() = begin_message();
   std::unique_ptr<MessageSpool> spool;  // past the threshold, the message is here
-  const auto start = std::chrono::steady_clock::now();
-  uint64_t received = 0;
+  net::Connection::Transfer transfer(transfer_limits());
+  std::string& in = conn_.input();
   for (;;) {
-    size_t used = decoder.feed(in_);
-    in_.erase(0, used);
+    const size_t used = decoder.feed(in);
+    in.erase(0, used);
     if (decoder.too_big()) spool.reset();  // nothing more is stored
     if (decoder.done()) break;
     if (!decoder.too_big()) spill(decoder.message(), spool, false);
-    arm_data(start, received);
-    const size_t before = in_.size();
-    const bool more = co_await read_more();
-    received += in_.size() - before;
-    if (!more) {
+    if (!co_await conn_.read_more(transfer)) {
       // Connection lost or timed out in DATA: nothing was acknowledged.
       reply(421, "4.4.2", ctx_.settings.hostname + " Timeout in DATA, closing connection");
       co_return false;
@@ -595,24 +438,15 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
     std::string().swap(chunks_);
     bdat_spool_.reset();
   }
-  const auto start = std::chrono::steady_clock::now();
-  uint64_t received = 0;
-  while (want > 0) {
-    if (in_.empty()) {
-      arm_data(start, received);
-      if (!co_await read_more()) co_return false;
-      received += in_.size();
-    }
-    size_t take = static_cast<size_t>(std::min<unsigned long long>(want, in_.size()));
-    if (keep) {
-      // BDAT data is taken as it is (no dot-stuffing); bare LFs and CRs
-      // become CRLF as in DATA.
-      bdat_lines_.feed(std::string_view(in_).substr(0, take), chunks_);
-      spill(chunks_, bdat_spool_, false);
-    }
-    in_.erase(0, take);
-    want -= take;
-  }
+  net::Connection::Transfer transfer(transfer_limits());
+  // BDAT data is taken as it is (no dot-stuffing); bare LFs and CRs become
+  // CRLF as in DATA.
+  const bool received = co_await conn_.read_counted(want, transfer, [&](std::string_view piece) {
+    if (!keep) return;
+    bdat_lines_.feed(piece, chunks_);
+    spill(chunks_, bdat_spool_, false);
+  });
+  if (!received) co_return false;
   if (keep) bdat_bytes_ += c.chunk_size;
   if (!accepted) {
     reply(503, "5.5.1", sender_ ? "No valid recipients" : "Need MAIL command first");
@@ -653,29 +487,22 @@ asio::awaitable<bool> Session::do_bdat(const proto::Command& c) {
 }
 
 asio::awaitable<bool> Session::do_starttls() {
-  if (!ctx_.tls_enabled) {
+  if (!ctx_.starttls) {
     reply(454, "4.7.0", "TLS not available");
     co_return true;
   }
-  if (tls_) {
+  if (conn_.secure()) {
     reply(503, "5.5.1", "TLS already active");
     count_error();
     co_return true;
   }
   reply(220, "2.0.0", "Ready to start TLS");
   if (!co_await flush()) co_return false;
-  // Anything the client pipelined after STARTTLS was sent in clear text and
-  // must not be taken as if it came through TLS (CVE-2011-0411).
-  in_.clear();
-  arm(ctx_.settings.command_timeout);
-  tls_stream_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, ctx_.tls_context);
-  auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server,
-                                                    asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    log::info("smtp TLS handshake with [{}] failed: {}", peer_ip_, ec.message());
+  std::string error;
+  if (!co_await conn_.start_tls(*ctx_.starttls, ctx_.settings.command_timeout, error)) {
+    log::info("smtp TLS handshake with [{}] failed: {}", peer_ip_, error);
     co_return false;
   }
-  tls_ = true;
   // RFC 3207: forget everything learned before TLS.
   helo_.clear();
   esmtp_ = false;

@@ -10,12 +10,11 @@ import os
 import pwd
 import re
 import secrets
-import shutil
 import smtplib
 import time
 import unittest
 
-from hostmail_env import HostmailTestCase
+from hostmail_env import HostmailTestCase, needs_root, needs_tools, scaled
 from test_local_delivery import retry_on_lock
 
 MESSAGE = (
@@ -28,8 +27,8 @@ MESSAGE = (
 )
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: creates a local user and drops privileges")
-@unittest.skipUnless(shutil.which("useradd"), "needs useradd")
+@needs_root("creates a local user and drops privileges")
+@needs_tools("useradd", "userdel")
 class BounceTest(HostmailTestCase):
     def setUp(self):
         super().setUp()
@@ -50,12 +49,18 @@ class BounceTest(HostmailTestCase):
         with open(self.config, "w") as f:
             f.write(text)
 
+        self.user_maildir = os.path.join(pw.pw_dir, "Maildir")
+
         self.ok("domain", "add", "example.org")
-        self.ok("account", "add", "sender@example.org", "--password-stdin", stdin="pw\n")
+        for account in ("sender@example.org", "pm@example.org"):
+            self.ok("account", "add", account, "--password-stdin", stdin="pw\n")
         self.ok("alias", "add", "team@example.org", self.user)
+        # Where a bounce sent to the wrong place would be seen: the
+        # postmaster is a mailbox of its own.
+        self.set_option("server", "postmaster_address", '"pm@example.org"')
 
     def wait_for_mail(self, mailbox, timeout=15):
-        deadline = time.time() + timeout
+        deadline = time.time() + scaled(timeout)
         while time.time() < deadline:
             files = self.maildir_files(mailbox)
             if files:
@@ -106,20 +111,38 @@ class BounceTest(HostmailTestCase):
         self.assertIn("Message-ID: <bounce-e2e@example.org>", headers)
         self.assertNotIn(b"this body must not come back", raw)
 
-        # Settled: nothing waits in the queue, and the log says what happened.
+        # Settled: nothing waits in the queue (so no later queue run can
+        # bounce it again), and the log says what happened.
         self.assertEqual(self.ok("queue", "list", "--json").json(), [])
         self.assertIn("bounce sent to=<sender@example.org>", self.server_log())
+        # One bounce, to the sender only; nothing reached the recipient.
+        self.assertEqual(len(self.maildir_files("example.org/sender")), 1)
+        self.assert_nothing_delivered_but_to("example.org/sender")
 
     def test_mail_from_the_null_sender_is_not_bounced(self):
+        # The message's From: is a hosted sender and a postmaster is
+        # configured: a bounce sent anyway, to either, would land in a
+        # mailbox this test reads.
         self.start_server()
         with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30) as s:
             self.assertEqual(s.sendmail("<>", ["team@example.org"], MESSAGE), {})
-        deadline = time.time() + 10
+        deadline = time.time() + scaled(10)
         while "no bounce for the null sender" not in self.server_log() and time.time() < deadline:
             time.sleep(0.05)
         self.assertIn("no bounce for the null sender", self.server_log())
-        self.assertEqual(self.maildir_files("example.org/sender"), [])
+        # Decided at once: nothing queued that a later run could bounce.
         self.assertEqual(self.ok("queue", "list", "--json").json(), [])
+        self.assertNotIn("bounce sent", self.server_log())
+        self.assertNotIn("bounce to <", self.server_log())
+        self.assert_nothing_delivered_but_to(None)
+
+    def assert_nothing_delivered_but_to(self, mailbox):
+        """No mail in any hosted mailbox but `mailbox`, nor in the local
+        user's ~/Maildir (its mailbox command refused the message)."""
+        for other in ("example.org/sender", "example.org/pm"):
+            if other != mailbox:
+                self.assertEqual(self.maildir_files(other), [], other)
+        self.assertFalse(os.path.exists(self.user_maildir), self.user_maildir)
 
     def hostname(self):
         with open(self.config) as f:

@@ -15,7 +15,8 @@ import unittest
 import uuid
 import warnings
 
-from hostmail_env import BIN, INIT_ARGS, HostmailTestCase, free_port
+from hostmail_env import (BIN, INIT_ARGS, HostmailTestCase, free_port, needs_root,
+                          needs_tools)
 
 EX_USAGE, EX_DATAERR, EX_NOUSER, EX_CANTCREAT, EX_NOPERM = 64, 65, 67, 73, 77
 
@@ -342,8 +343,8 @@ class ToolsTest(HostmailTestCase):
         self.assertEqual(self.server.wait(timeout=30), 0)
         self.assertIn("serving sqlite:", self.server_log())
 
-@unittest.skipUnless(os.geteuid() == 0 and shutil.which("useradd") and shutil.which("userdel"),
-                     "needs root and useradd/userdel")
+@needs_root("creates the vmail user")
+@needs_tools("useradd", "userdel")
 class InitAsRootTest(unittest.TestCase):
     """`hostmail init` as root leaves a setup whose next `serve` starts."""
 

@@ -13,7 +13,7 @@ import time
 import tomllib
 import unittest
 
-from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, needs_tools
 
 EX_DATAERR, EX_NOUSER = 65, 67
 
@@ -42,20 +42,29 @@ class QueueWriter:
             os.makedirs(os.path.join(self.root, sub), mode=0o700, exist_ok=True)
         self.counter = 0
 
-    def add(self, sender, recipients, message, arrived=None):
-        """recipients: (state, attempts, next_unix, address, original, last_error)."""
+    def add(self, sender, recipients, message, arrived=None, owner=None):
+        """recipients: (state, attempts, next_unix, address, original, last_error), the
+        version 1 format (no routes, as before an upgrade), or (state, attempts,
+        next_unix, transport, address, original, last_error), version 2.
+        `owner`: (user, group) to give the files before they enter active/."""
         self.counter += 1
         arrived = int(arrived if arrived is not None else time.time())
         ident = f"{arrived}.000000P{os.getpid()}Q{self.counter}R0000abcd"
-        lines = ["hostmail-queue 1", f"sender {encode(sender)}", f"arrived {arrived}"]
-        for state, attempts, next_unix, address, original, error in recipients:
-            lines.append(f"rcpt {state} {attempts} {next_unix} {encode(address)} "
+        version = 2 if recipients and len(recipients[0]) == 7 else 1
+        lines = [f"hostmail-queue {version}", f"sender {encode(sender)}", f"arrived {arrived}"]
+        for r in recipients:
+            state, attempts, next_unix = r[:3]
+            address, original, error = r[-3:]
+            route = f"{r[3]} " if version == 2 else ""
+            lines.append(f"rcpt {state} {attempts} {next_unix} {route}{encode(address)} "
                          f"{encode(original)} {encode(error, keep_spaces=True)}")
         envelope = "\n".join(lines) + "\n\n"
         for suffix, data in ((".msg", message), (".env", envelope.encode())):
             tmp = os.path.join(self.root, "tmp", ident + suffix)
             with open(tmp, "wb") as f:
                 f.write(data)
+            if owner:
+                shutil.chown(tmp, *owner)
             os.rename(tmp, os.path.join(self.root, "active", ident + suffix))
         return ident
 
@@ -159,7 +168,43 @@ class QueueTest(HostmailTestCase):
         self.assertTrue(os.path.exists(self.config))
 
 
-@unittest.skipUnless(shutil.which("strace"), "needs strace")
+class QueueRunnerTest(HostmailTestCase):
+    """The daemon's queue runner and what other processes write into its queue."""
+
+    def test_entries_queued_by_another_process_are_delivered_or_wait_for_the_relay(self):
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "john@example.org", "--password-stdin", stdin="pw\n")
+        self.start_server()  # its queue folder, made by the daemon
+        with open(self.config, "rb") as f:
+            self.writer = QueueWriter(tomllib.load(f)["storage"]["state_dir"])
+        owner = (VMAIL_USER, VMAIL_GROUP) if os.geteuid() == 0 else None
+        message = b"Subject: queued elsewhere\r\n\r\nbody\r\n"
+        # Written while the daemon runs, as `hostmail deliver` would: an entry
+        # in the format of an older version (no routes), one in the current
+        # format, and one for elsewhere, which has no transport yet.
+        self.writer.add("s@example.org", [("pending", 0, 0, "john@example.org",
+                                           "john@example.org", "")], message, owner=owner)
+        self.writer.add("s@example.org", [("pending", 0, 0, "virtual", "john@example.org",
+                                           "john@example.org", "")], message, owner=owner)
+        far = self.writer.add("s@example.org", [("pending", 0, 0, "remote:far.example",
+                                                 "x@far.example", "x@far.example", "")],
+                              message, owner=owner)
+        deadline = time.time() + 20
+        while time.time() < deadline and len(self.maildir_files("example.org/john")) < 2:
+            time.sleep(0.2)
+        self.assertEqual(len(self.maildir_files("example.org/john")), 2, self.server_log())
+        deadline = time.time() + 10
+        while time.time() < deadline and "no relay transport" not in self.server_log():
+            time.sleep(0.2)
+        self.assertIn(f"queue id={far} to=x@far.example: no relay transport is configured "
+                      "for route remote:far.example; kept in the queue", self.server_log())
+        listed = self.ok("queue", "list", "--json").json()
+        self.assertEqual([(e["id"], e["transport"], e["state"], e["attempts"]) for e in listed],
+                         [(far, "remote:far.example", "deferred", 0)], listed)
+        self.assertTrue(self.writer.envelope(far).startswith("hostmail-queue 2\n"))
+
+
+@needs_tools("strace")
 class QueueFoldersDurableTest(HostmailTestCase):
     def test_first_start_fsyncs_the_parents_of_new_folders(self):
         # The queue's folders are made at first use; their names are entries
@@ -188,7 +233,7 @@ class QueueFoldersDurableTest(HostmailTestCase):
 EX_NOPERM = 77
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+@needs_root("the attack is on code that runs as root")
 class QueueLinkAttackTest(HostmailTestCase):
     """The daemon (vmail) owns <state_dir>/queue, so a compromised daemon can
     replace queue/tmp by a link to a folder of root's. Root then runs
@@ -271,7 +316,7 @@ class QueueLinkAttackTest(HostmailTestCase):
         self.assert_untouched()
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root: the attack is on code that runs as root")
+@needs_root("the attack is on code that runs as root")
 class DeliverAsRootLinkTest(HostmailTestCase):
     """`hostmail deliver` run as root (by an MTA) writes into virtual_base,
     which is vmail's: a mailbox that vmail replaced by a link to a folder of

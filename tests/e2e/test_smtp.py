@@ -5,6 +5,7 @@ send (smuggling attempts)."""
 import asyncio
 import json
 import os
+import pwd
 import re
 import resource
 import shutil
@@ -17,7 +18,7 @@ import threading
 import time
 import unittest
 
-from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase
+from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, scaled
 
 MESSAGE = (
     "From: Sender <sender@elsewhere.example>\r\n"
@@ -42,21 +43,6 @@ def set_limit(config, key, value):
 
 
 class SmtpTestCase(HostmailTestCase):
-    def why_not_delivered(self):
-        """What the queue and the server's log say, for a failure message."""
-        queued = self.run_hm("queue", "list")
-        return "queue:\n%s\nserve.log (end):\n%s" % (queued.out + queued.err,
-                                                      self.server_log()[-3000:])
-
-    def wait_for_maildir(self, mailbox, count, timeout=10):
-        """The files in a mailbox's new/ once there are `count` of them."""
-        deadline = time.time() + timeout
-        while True:
-            files = self.maildir_files(mailbox)
-            if len(files) >= count or time.time() > deadline:
-                return files
-            time.sleep(0.05)
-
     def setUp(self):
         super().setUp()
         self.ok("domain", "add", "example.org")
@@ -91,6 +77,21 @@ class SmtpTestCase(HostmailTestCase):
             self.assertEqual(self.reply(f)[0], code)
         return sock, f
 
+    def greeted(self, timeout=10):
+        """A connection that got its 220, waiting while earlier ones (the
+        start-up probe) still hold their slots."""
+        deadline = time.time() + timeout
+        while True:
+            sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+            self.addCleanup(sock.close)
+            f = sock.makefile("rb")
+            line = f.readline()
+            if line.startswith(b"220 ") or time.time() > deadline:
+                self.assertTrue(line.startswith(b"220 "), line)
+                return sock, f
+            sock.close()
+            time.sleep(0.1)
+
     @staticmethod
     def reply(f):
         """Reads one (possibly multi-line) reply; returns (code, text)."""
@@ -100,6 +101,26 @@ class SmtpTestCase(HostmailTestCase):
             lines.append(line)
             if len(line) < 4 or line[3] != "-":
                 return int(line[:3]), "".join(lines)
+
+
+class StartUpTest(SmtpTestCase):
+    """The harness itself: free_port() cannot reserve a port, so another
+    program may listen on it before the daemon binds. start_server() must
+    not take that program for the daemon, and must try again elsewhere."""
+
+    def test_a_port_taken_before_the_daemon_binds_is_retried_elsewhere(self):
+        squatter = socket.socket()
+        self.addCleanup(squatter.close)
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", self.ports["smtp"]))
+        squatter.listen(8)
+        taken = self.ports["smtp"]
+        self.start_server()
+        self.assertNotEqual(self.ports["smtp"], taken)
+        self.assertIn("the port is in use by another program", self.server_log())
+        self.assertEqual(self.smtp().sendmail("a@elsewhere.example", ["john@example.org"],
+                                              MESSAGE), {})
+        self.delivered("example.org/john", 1)
 
 
 class PostmasterTest(SmtpTestCase):
@@ -133,16 +154,68 @@ class PostmasterTest(SmtpTestCase):
                                   "postmaster@other.example"], MESSAGE)
         self.assertEqual(refused, {})
         # One message, one copy for john however many ways lead to him.
-        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        self.delivered("example.org/john", 1)
         s.sendmail("a@elsewhere.example", ["abuse@other.example"], MESSAGE)
-        self.assertEqual(len(self.wait_for_maildir("example.org/john", 2)), 2)
+        self.delivered("example.org/john", 2)
         self.assertEqual(self.ok("queue", "list", "--json").json(), [])
 
     def test_postmaster_address_takes_what_nothing_else_does(self):
         self.set_option("server", "postmaster_address", '"boss@other.example"')
         self.start_server()
         self.smtp().sendmail("", ["abuse@example.org"], MESSAGE)
-        self.assertEqual(len(self.wait_for_maildir("other.example/boss", 1)), 1)
+        self.delivered("other.example/boss", 1)
+
+
+@needs_root("the daemon drops privileges only when started as root")
+class StartUpOrderTest(SmtpTestCase):
+    """serve started as root reads its TLS key as root, drops privileges,
+    and only then accepts: a client waiting at the door when the port was
+    bound is served by the unprivileged daemon, never by root half-way
+    through the switch (which queued its mail on "Permission denied")."""
+
+    def config_value(self, table, key):
+        with open(self.config) as f:
+            text = f.read()
+        section = text[text.index("[%s]" % table):]
+        return re.search(r'(?m)^%s = "([^"]*)"' % key, section).group(1)
+
+    def test_a_key_only_root_may_read_works_and_no_client_meets_root(self):
+        key = self.config_value("tls", "key")
+        os.chown(key, 0, 0)
+        os.chmod(key, 0o400)
+        # Connect and send while the daemon starts: the first client waits in
+        # the listen queue until the daemon accepts.
+        for folder in ("", "state", "vmail", "vmail/domains"):
+            shutil.chown(os.path.join(self.dir, folder), VMAIL_USER, VMAIL_GROUP)
+        log = open(os.path.join(self.dir, "serve.log"), "a")
+        self.addCleanup(log.close)
+        self.server = subprocess.Popen([BIN, "--config", self.config, "serve"],
+                                       stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(self.stop_server)
+        deadline = time.time() + 20
+        while True:
+            try:
+                s = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=30)
+                break
+            except OSError:
+                if time.time() > deadline or self.server.poll() is not None:
+                    self.fail("hostmail serve did not listen: " + self.server_log())
+                time.sleep(0.005)
+        self.addCleanup(s.close)
+        s.ehlo("early.example")
+        self.assertIn("starttls", s.esmtp_features, self.server_log())
+        s.starttls(context=ssl._create_unverified_context())
+        s.ehlo("early.example")
+        s.sendmail("a@elsewhere.example", ["john@example.org"], MESSAGE)
+        s.quit()
+        path = os.path.join(self.maildirs, "example.org/john/new")
+        files = os.listdir(path)
+        self.assertEqual(len(files), 1, self.why_not_delivered())
+        owner = os.stat(os.path.join(path, files[0])).st_uid
+        self.assertEqual(owner, pwd.getpwnam(VMAIL_USER).pw_uid)
+        log_text = self.server_log()
+        self.assertLess(log_text.index("running as " + VMAIL_USER),
+                        log_text.index("smtp listening on"), log_text)
 
 
 class DeliveryTest(SmtpTestCase):
@@ -160,8 +233,7 @@ class DeliveryTest(SmtpTestCase):
         refused = s.sendmail("sender@elsewhere.example", ["John@Example.org"], MESSAGE)
         self.assertEqual(refused, {})
         s.quit()
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         text = files[0].decode()
         header, _, rest = text.partition("Received: ")
         self.assertEqual(header, "Return-Path: <sender@elsewhere.example>\n"
@@ -198,6 +270,8 @@ class DeliveryTest(SmtpTestCase):
     def test_alias_fans_out_and_shares_one_file(self):
         s = self.smtp()
         s.sendmail("a@elsewhere.example", ["team@example.org"], MESSAGE)
+        self.delivered("example.org/john", 1)
+        self.delivered("example.org/mary", 1)
         john = os.path.join(self.maildirs, "example.org/john/new")
         mary = os.path.join(self.maildirs, "example.org/mary/new")
         (j,), (m,) = os.listdir(john), os.listdir(mary)
@@ -211,8 +285,8 @@ class DeliveryTest(SmtpTestCase):
         s = self.smtp()
         s.sendmail("a@elsewhere.example", ["anything@other.example", "real@other.example"],
                    MESSAGE)
-        self.assertEqual(len(self.maildir_files("other.example/boss")), 1)
-        self.assertEqual(len(self.maildir_files("other.example/real")), 1)
+        self.delivered("other.example/boss", 1)
+        self.delivered("other.example/real", 1)
 
     def test_postmaster_and_abuse_always_accepted(self):
         s = self.smtp()
@@ -228,15 +302,14 @@ class DeliveryTest(SmtpTestCase):
         refused = s.sendmail("", ["postmaster", "postmaster@example.org", "abuse@example.org"],
                              MESSAGE)
         self.assertEqual(refused, {})
-        self.assertEqual(len(self.wait_for_maildir("example.org/mary", 1)), 1)
+        self.delivered("example.org/mary", 1)
 
     def test_recipient_delimiter(self):
         s = self.smtp()
         s.sendmail("a@elsewhere.example", ["john+lists@example.org"], MESSAGE)
-        # A 250 means the file is in new/ already, unless the delivery was
-        # queued after a Maildir error: then the queue and the log say why.
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1, self.why_not_delivered())
+        # A 250 means the file is in new/, unless the delivery was queued
+        # after a Maildir error: then the queue and the log say why.
+        files = self.delivered("example.org/john", 1)
         self.assertIn(b"Delivered-To: john+lists@example.org\n", files[0])
 
     def test_alias_loop_is_a_permanent_error(self):
@@ -275,11 +348,7 @@ class DeliveryTest(SmtpTestCase):
         self.assertIn("john@example.org", json.dumps(queued))
         os.unlink(blocker)
         self.ok("queue", "retry")
-        deadline = time.time() + 20
-        while time.time() < deadline and not self.maildir_files("example.org/john"):
-            time.sleep(0.2)
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1, timeout=20)
         self.assertIn(b"Delivered-To: john@example.org\n", files[0])
         deadline = time.time() + 10
         while time.time() < deadline and self.ok("queue", "list", "--json").json():
@@ -292,8 +361,7 @@ class DeliveryTest(SmtpTestCase):
                             "--header", "Subject: via swaks", "--body", "hello from swaks"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        files = self.maildir_files("example.org/mary")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/mary", 1)
         self.assertIn(b"Subject: via swaks\n", files[0])
         self.assertIn(b"hello from swaks", files[0])
 
@@ -304,8 +372,7 @@ class DeliveryTest(SmtpTestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("TLS started", r.stdout)
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         self.assertRegex(files[0].decode(), r"with ESMTPS id")
 
     def test_curl_smtp_with_ssl_reqd(self):
@@ -316,8 +383,7 @@ class DeliveryTest(SmtpTestCase):
                             "--mail-rcpt", "mary@example.org", "--upload-file", "-"],
                            input=body, capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        files = self.maildir_files("example.org/mary")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/mary", 1)
         self.assertIn(b"sent by curl", files[0])
 
     def test_curl_plain(self):
@@ -328,7 +394,7 @@ class DeliveryTest(SmtpTestCase):
                            input="Subject: plain\r\n\r\nbody\r\n", capture_output=True, text=True,
                            timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(self.maildir_files("example.org/john")), 1)
+        self.delivered("example.org/john", 1)
 
     def test_bdat_chunking(self):
         sock, f = self.raw()
@@ -343,8 +409,7 @@ class DeliveryTest(SmtpTestCase):
         sock.sendall(b"BDAT %d LAST\r\n" % len(part2) + part2)
         self.assertEqual(self.reply(f)[0], 250)
         sock.sendall(b"QUIT\r\n")
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         # BDAT data is not dot-stuffed: the leading dot stays.
         self.assertTrue(files[0].endswith(b"Subject: bdat\n\n.first\nsecond\n"), files[0])
 
@@ -360,7 +425,7 @@ class DeliveryTest(SmtpTestCase):
             sock.sendall(b"QUIT\r\n")
             self.assertEqual(self.reply(f)[0], 221)
         # Everything went to john as one message each; mary got nothing.
-        self.assertEqual(len(self.maildir_files("example.org/john")), 5)
+        self.delivered("example.org/john", 5)
         self.assertEqual(self.maildir_files("example.org/mary"), [])
 
     def test_syntax_and_sequence_errors(self):
@@ -390,20 +455,32 @@ class DeliveryTest(SmtpTestCase):
     def test_nul_bytes_and_overlong_command_lines_are_refused_and_the_session_goes_on(self):
         sock, f = self.raw()
         sock.sendall(b"EHLO raw\x00.example\r\n")
-        self.assertEqual(self.reply(f)[0] // 100, 5)
-        # A command line past the 1,000-octet limit: refused, session kept.
-        sock.sendall(b"NOOP " + b"x" * 2000 + b"\r\n")
         code, text = self.reply(f)
-        self.assertEqual(code, 500, text)
-        self.assertIn("5.5.2", text)
+        self.assertEqual((code, text[4:9]), (500, "5.5.2"), text)
+        self.assertIn("NUL", text)
+        sock.sendall(b"NOOP\r\n")
+        self.assertEqual(self.reply(f)[0], 250)
+        # Command lines past the 1,000-octet limit, just past it and far
+        # past it (with a NUL inside): each refused as too long, the
+        # session kept, and the server's buffer bounded.
+        for line in (b"NOOP " + b"x" * 1000, b"NOOP " + b"x\x00" * 512 * 1024):
+            sock.sendall(line + b"\r\n")
+            code, text = self.reply(f)
+            self.assertEqual((code, text[4:9]), (500, "5.5.2"), text)
+            self.assertIn("Line too long", text)
+            sock.sendall(b"NOOP\r\n")
+            self.assertEqual(self.reply(f)[0], 250)
         sock.sendall(b"EHLO raw.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
                      b"RCPT TO:<john@example.org>\r\nDATA\r\n")
-        for _ in range(3):
-            self.assertEqual(self.reply(f)[0], 250)
-        self.assertEqual(self.reply(f)[0], 354)
+        for code in (250, 250, 250, 354):
+            self.assertEqual(self.reply(f)[0], code)
+        # In a message a NUL becomes a space (Maildir files stay text).
         sock.sendall(b"Subject: nul\r\n\r\na\x00b\r\n.\r\n")
         self.assertEqual(self.reply(f)[0], 250)
         sock.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f)[0], 221)
+        files = self.delivered("example.org/john", 1)
+        self.assertTrue(files[0].endswith(b"Subject: nul\n\na b\n"), files[0])
         self.assertIsNone(self.server.poll())
 
     def test_long_content_lines_are_delivered_intact(self):
@@ -417,8 +494,7 @@ class DeliveryTest(SmtpTestCase):
         sock.sendall(body.replace("\r\n.", "\r\n..").encode() + b".\r\n")
         code, text = self.reply(f)
         self.assertEqual(code, 250, text)
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         self.assertTrue(files[0].endswith(("\n" + long_line + "\n" + dotted + "\nend\n").encode()))
         # Command lines keep their limit, and the refusal is logged.
         sock.sendall(b"NOOP " + b"x" * 2000 + b"\r\n")
@@ -432,8 +508,7 @@ class DeliveryTest(SmtpTestCase):
         r = self.run_hm("deliver", "--recipient", "team@example.org", "--sender",
                         "lda@elsewhere.example", stdin="Subject: lda\n\nvia deliver\n")
         self.assertEqual(r.code, 0, r)
-        files = self.maildir_files("example.org/mary")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/mary", 1)
         self.assertTrue(files[0].startswith(b"Return-Path: <lda@elsewhere.example>\n"
                                             b"Delivered-To: team@example.org\n"))
         self.assertTrue(files[0].endswith(b"Subject: lda\n\nvia deliver\n"))
@@ -457,16 +532,16 @@ class DuplicatesAndQuotaTest(SmtpTestCase):
         refused = self.smtp().sendmail("a@elsewhere.example", ["john@example.org"] * 1000
                                        + ["team@example.org"], body)
         self.assertEqual(refused, {})
-        self.assertEqual(len(self.wait_for_maildir("example.org/john", 1)), 1)
+        self.delivered("example.org/john", 1)
         time.sleep(0.3)  # a second copy would have been written with the first
-        self.assertEqual(len(self.maildir_files("example.org/john")), 1)
-        self.assertEqual(len(self.maildir_files("example.org/mary")), 1)
+        self.delivered("example.org/john", 1)
+        self.delivered("example.org/mary", 1)
 
     def test_quota_is_enforced_at_rcpt_and_at_delivery(self):
         message = "Subject: 15 KB\r\n\r\n" + ("y" * 998 + "\r\n") * 15
         s = self.smtp()
         self.assertEqual(s.sendmail("a@elsewhere.example", ["small@example.org"], message), {})
-        self.assertEqual(len(self.wait_for_maildir("example.org/small", 1)), 1)
+        self.delivered("example.org/small", 1)
         with open(os.path.join(self.maildirs, "example.org/small/maildirsize")) as f:
             lines = f.read().splitlines()
         self.assertEqual(lines[0], "20000S")
@@ -488,7 +563,7 @@ class DuplicatesAndQuotaTest(SmtpTestCase):
             self.assertEqual(self.reply(f)[0], want, line)
         sock.sendall(message.encode() + b".\r\n")
         self.assertEqual(self.reply(f)[0], 250)
-        self.assertEqual(len(self.maildir_files("example.org/small")), 1)
+        self.delivered("example.org/small", 1)
         queued = self.ok("queue", "list", "--json").json()
         self.assertEqual([(e["recipient"], e["state"]) for e in queued],
                          [("small@example.org", "deferred")])
@@ -548,9 +623,8 @@ class SessionLimitsTest(SmtpTestCase):
     def setUp(self):
         super().setUp()
         set_limit(self.config, "errors_per_session", 3)
-        set_limit(self.config, "connections_per_ip", 2)
-        set_limit(self.config, "command_timeout_s", 1)
-        set_limit(self.config, "data_timeout_s", 1)
+        set_limit(self.config, "command_timeout_s", scaled(1))
+        set_limit(self.config, "data_timeout_s", scaled(1))
         self.start_server()
 
     def test_too_many_errors_end_the_session(self):
@@ -564,33 +638,6 @@ class SessionLimitsTest(SmtpTestCase):
         code, text = self.reply(f)
         self.assertEqual(code, 421, text)
         self.assertEqual(f.readline(), b"")  # closed
-
-    def greeted(self, timeout=10):
-        """A connection that got its 220, waiting while earlier ones (the
-        start-up probe) still hold their slots."""
-        deadline = time.time() + timeout
-        while True:
-            sock = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
-            self.addCleanup(sock.close)
-            f = sock.makefile("rb")
-            line = f.readline()
-            if line.startswith(b"220 ") or time.time() > deadline:
-                self.assertTrue(line.startswith(b"220 "), line)
-                return sock, f
-            sock.close()
-            time.sleep(0.1)
-
-    def test_connections_per_address(self):
-        first, f1 = self.greeted()
-        second, f2 = self.greeted()
-        third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
-        self.addCleanup(third.close)
-        line = third.makefile("rb").readline()
-        self.assertTrue(line.startswith(b"421 4.7.0"), line)
-        first.sendall(b"QUIT\r\n")
-        self.assertEqual(self.reply(f1)[0], 221)
-        first.close()
-        self.greeted()  # a slot is free again once the server has seen the close
 
     @staticmethod
     def trickle(sock, data, interval):
@@ -615,12 +662,12 @@ class SessionLimitsTest(SmtpTestCase):
         self.assertLess(time.time() - start, within)
 
     def test_trickled_command_times_out(self):
-        # One byte every 0.25 s: each read comes well within the 1 s timeout,
+        # One byte every 0.25 s: each read comes well within the timeout,
         # but the command as a whole must arrive within it.
         sock, f = self.greeted()
         start = time.time()
         self.trickle(sock, b"NOOP " + b"x" * 30 + b"\r\n", 0.25)
-        self.assert_cut_off(f, start, within=4)
+        self.assert_cut_off(f, start, within=scaled(4))
 
     def test_trickled_data_times_out(self):
         # In DATA too: well below data_min_rate, the transfer is cut off
@@ -632,13 +679,13 @@ class SessionLimitsTest(SmtpTestCase):
             self.assertEqual(self.reply(f)[0], code)
         start = time.time()
         self.trickle(sock, b"Subject: slow\r\n\r\n" + b"y" * 40 + b"\r\n.\r\n", 0.25)
-        self.assert_cut_off(f, start, within=4)
+        self.assert_cut_off(f, start, within=scaled(4))
         self.assertEqual(self.maildir_files("example.org/john"), [])
 
     def test_idle_client_times_out(self):
         sock, f = self.raw()
         start = time.time()
-        self.assert_cut_off(f, start, within=10)
+        self.assert_cut_off(f, start, within=scaled(10))
 
     def test_stalled_tls_handshake_and_stalled_data_time_out(self):
         # STARTTLS accepted, then no ClientHello: the handshake has a
@@ -646,13 +693,14 @@ class SessionLimitsTest(SmtpTestCase):
         sock, f = self.greeted()
         sock.sendall(b"EHLO stall.example\r\n")
         code, text = self.reply(f)
-        if "STARTTLS" not in text:
-            self.skipTest("no certificate configured: STARTTLS is not offered")
+        # `hostmail init` made a certificate and the configuration names it:
+        # STARTTLS not offered is a failure of ours, not a reason to skip.
+        self.assertIn("STARTTLS", text)
         start = time.time()
         sock.sendall(b"STARTTLS\r\n")
         self.assertEqual(self.reply(f)[0], 220)
         self.assertEqual(f.readline(), b"")  # closed, without a TLS session
-        self.assertLess(time.time() - start, 10)
+        self.assertLess(time.time() - start, scaled(10))
         # Half a message and then silence: DATA has its own deadline.
         sock, f = self.greeted()
         sock.sendall(b"EHLO stall.example\r\nMAIL FROM:<a@elsewhere.example>\r\n"
@@ -662,7 +710,7 @@ class SessionLimitsTest(SmtpTestCase):
         sock.sendall(b"Subject: never finished\r\n\r\nhalf a line")
         code, text = self.reply(f)
         self.assertEqual(code, 421, text)
-        self.assertLess(time.time() - start, 10)
+        self.assertLess(time.time() - start, scaled(10))
         self.assertEqual(self.maildir_files("example.org/john"), [])
 
 
@@ -708,8 +756,7 @@ class LargeMessageTest(SmtpTestCase):
         self.assertLess(grown, 8 * 1024, "the daemon grew by %d kB while 24 MB arrived" % grown)
         self.assertEqual(len(spooled), 1, spooled)
         self.assertEqual(self.spool_files(), [])  # gone once delivered
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         self.assertTrue(files[0].endswith(b"Subject: big\n\n" + body.replace(b"\r\n", b"\n")))
 
     def test_large_bdat_is_spooled_and_delivered_intact(self):
@@ -728,10 +775,41 @@ class LargeMessageTest(SmtpTestCase):
         sock.sendall(b"BDAT %d LAST\r\n" % len(second) + second)
         code, text = self.reply(f)
         self.assertEqual(code, 250, text)
-        files = self.maildir_files("example.org/john")
-        self.assertEqual(len(files), 1)
+        files = self.delivered("example.org/john", 1)
         expected = (first + second).replace(b"\r\n", b"\n")
         self.assertTrue(files[0].endswith(expected))
+
+
+class ConnectionSlotTest(SmtpTestCase):
+    """Two connections per address, and a command timeout far longer than
+    the test: only the server seeing a client's QUIT or close gives its slot
+    back (a short timeout would free it anyway and prove nothing)."""
+
+    def setUp(self):
+        super().setUp()
+        set_limit(self.config, "connections_per_ip", 2)
+        set_limit(self.config, "command_timeout_s", 3600)
+        self.start_server()
+
+    def assert_refused(self):
+        third = socket.create_connection(("127.0.0.1", self.ports["smtp"]), timeout=30)
+        self.addCleanup(third.close)
+        line = third.makefile("rb").readline()
+        self.assertEqual(line, b"421 4.7.0 Too many connections from your address, "
+                               b"try again later\r\n")
+
+    def test_a_slot_is_free_again_once_the_server_has_seen_the_quit_or_the_close(self):
+        first, f1 = self.greeted()
+        second, f2 = self.greeted()
+        self.assert_refused()
+        first.sendall(b"QUIT\r\n")
+        self.assertEqual(self.reply(f1)[0], 221)
+        first.close()
+        self.greeted(timeout=scaled(5))  # the slot QUIT gave back
+        self.assert_refused()  # the second and the new one hold both slots
+        f2.close()  # the socket's file holds the descriptor too
+        second.close()  # gone without a QUIT
+        self.greeted(timeout=scaled(5))  # the slot the close gave back
 
 
 class SessionCapTest(SmtpTestCase):
@@ -820,8 +898,7 @@ class ReconnectingClientTest(SmtpTestCase):
         refused = []
         asyncio.run(self.run_all(refused))
         self.assertEqual(refused, [])
-        self.assertEqual(len(self.maildir_files("example.org/john")),
-                         self.SESSIONS * self.MESSAGES)
+        self.delivered("example.org/john", self.SESSIONS * self.MESSAGES)
 
 
 class ProcessCrashTest(SmtpTestCase):
@@ -946,7 +1023,7 @@ class ConcurrencyTest(SmtpTestCase):
                 senders += 1
             else:
                 self.assertEqual(codes, [250, 250, 250, 221], i)
-        self.assertEqual(len(self.maildir_files("example.org/john/")), senders)
+        self.delivered("example.org/john", senders)
         self.assertIsNone(self.server.poll())
         self.assertNotIn("accept failed", self.server_log())
 

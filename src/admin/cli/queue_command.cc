@@ -8,6 +8,7 @@
 #include "admin/cli/exit_status.h"
 #include "admin/cli/output.h"
 #include "queue/queue.h"
+#include "queue/queue_format.h"
 
 namespace hm::admin::cli {
 namespace {
@@ -58,7 +59,7 @@ int with_queue(const GlobalOptions& global, const std::function<Status(queue::Qu
 Table queue_table(const std::vector<queue::QueueEntry>& entries) {
   Table t;
   t.columns = {"id",    "sender",   "arrived",      "size",      "recipient",
-               "state", "attempts", "next_attempt", "last_error"};
+               "state", "attempts", "next_attempt", "transport", "last_error"};
   t.numeric_columns = {"size", "attempts"};
   t.nullable_columns = {"next_attempt"};
   for (const queue::QueueEntry& e : entries) {
@@ -68,7 +69,7 @@ Table queue_table(const std::vector<queue::QueueEntry>& entries) {
     for (const queue::QueuedRecipient& r : e.recipients) {
       t.rows.push_back({e.id, sender, iso_time(e.arrived), std::to_string(e.size), r.address,
                         std::string(state_word(r)), std::to_string(r.attempts), next_attempt(r),
-                        r.last_error});
+                        queue::format::route_word(r.route), r.last_error});
     }
   }
   return t;

@@ -1,12 +1,11 @@
 #include "auth/pam_auth.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
+
+#include "../common/local_account.h"
+#include "../common/needs_root.h"
 
 namespace hm::auth {
 namespace {
@@ -15,53 +14,19 @@ namespace {
 // (pam_unix), which is also what a service without its own file gets.
 constexpr std::string_view kService = "other";
 
-int run_shell(const std::string& command) {
-  int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using hm::testing::run_account_tool;
 
-// The shadow tools refuse to run while another one holds /etc/passwd's lock
-// (tests of this suite run in parallel under ctest), so try again a while.
-// `done_already` is the exit code that means an earlier try got through.
-int run_account_tool(const std::string& command, int done_already = -1) {
-  int rc = -1;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    rc = run_shell(command + " >/dev/null 2>&1");
-    if (rc == 0 || (attempt > 0 && rc == done_already)) return 0;
-    ::usleep(100 * 1000);
-  }
-  return rc;
-}
-
-// A throwaway local account, removed again in TearDown. Needs root.
+// A throwaway local account, removed again when the test ends.
 class PamAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) {
-      GTEST_SKIP() << "creating a test account and reading /etc/shadow needs root";
-    }
-    user_ = "hmtest_" + std::to_string(::getpid());
-    constexpr int kUserExists = 9;
-    ASSERT_EQ(run_account_tool("useradd -m -s /bin/sh " + user_, kUserExists), 0)
-        << "useradd " << user_ << " failed";
-    created_ = true;
-    set_password(kPassword);
-  }
-
-  void TearDown() override {
-    constexpr int kNoSuchUser = 6;
-    if (created_) run_account_tool("userdel -r " + user_, kNoSuchUser);
-  }
-
-  void set_password(const std::string& password) {
-    // The password has no quote in it; printf keeps it out of the process list.
-    ASSERT_EQ(run_account_tool("printf '%s:%s\\n' " + user_ + " '" + password + "' | chpasswd"), 0)
-        << "chpasswd failed";
+    HM_NEEDS_ROOT("creating a test account and reading /etc/shadow");
+    ASSERT_TRUE(account_.create(kPassword)) << "useradd or chpasswd " << user_ << " failed";
   }
 
   const std::string kPassword = "Tr0ub4dor&3 horse";
-  std::string user_;
-  bool created_ = false;
+  hm::testing::LocalAccount account_{"hmtest_"};
+  const std::string& user_ = account_.name();
 };
 
 TEST_F(PamAuthTest, RightPasswordIsAccepted) {

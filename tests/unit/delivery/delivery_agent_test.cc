@@ -126,6 +126,19 @@ class DeliveryAgentTest : public ::testing::Test {
     return entries ? *entries : std::vector<queue::QueueEntry>{};
   }
 
+  // A recipient as the queue holds it: `address` came from RCPT `address`.
+  static queue::QueuedRecipient waiting(const std::string& address, State state,
+                                        std::string error = {},
+                                        system_clock::time_point next = {}) {
+    queue::QueuedRecipient q;
+    q.address = address;
+    q.original = address;
+    q.state = state;
+    q.last_error = std::move(error);
+    q.next_attempt = next;
+    return q;
+  }
+
   static bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
   }
@@ -484,6 +497,190 @@ TEST_F(DeliveryAgentTest, OldEnvelopeWithAFailedRecipientIsBouncedOnTheNextRun) 
   // No second bounce for the same failure.
   must(agent_->run_queue(directory_, system_clock::now()));
   EXPECT_EQ(inbox("user1").size(), 1u);
+}
+
+// Issue 12: every queued recipient records how it is delivered.
+TEST_F(DeliveryAgentTest, QueuedRecipientsRecordTheirRoute) {
+  must(directory_.add_alias({"admin", ""}, {"fwd@example.org", {"friend@far-away.example"}}));
+  local_.result = Error(ErrorKind::kTemporary, "mailbox command busy");
+  auto report = agent_->deliver(
+      {"user1@example.org", {rcpt("bob@mx.example"), rcpt("fwd@example.org")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  ASSERT_EQ(entries[0].recipients.size(), 2u);
+  EXPECT_EQ(entries[0].recipients[0].address, "bob");
+  EXPECT_EQ(entries[0].recipients[0].route, (queue::Route{queue::Route::Kind::kLocal, ""}));
+  EXPECT_EQ(entries[0].recipients[1].address, "friend@far-away.example");
+  EXPECT_EQ(entries[0].recipients[1].route,
+            (queue::Route{queue::Route::Kind::kRemote, "far-away.example"}));
+}
+
+// A recipient for elsewhere is neither lost nor bounced while no relay
+// transport exists: it stays queued, no attempt is counted, and the log
+// says why. It is looked at again after kNoTransportWait, not every run.
+TEST_F(DeliveryAgentTest, ARemoteRecipientWithoutARelayTransportWaitsAndTheLogSaysWhy) {
+  auto report = agent_->deliver({"user1@example.org", {rcpt("x@remote.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  EXPECT_EQ(report->queued, 1u);
+  const auto now = system_clock::now();
+  ::testing::internal::CaptureStderr();
+  Status ran = agent_->run_queue(directory_, now);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  must(ran);
+  EXPECT_TRUE(contains(log,
+                       "to=x@remote.example: no relay transport is configured for route "
+                       "remote:remote.example; kept in the queue"))
+      << log;
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  const queue::QueuedRecipient& x = entries[0].recipients[0];
+  EXPECT_EQ(x.state, State::kDeferred);
+  EXPECT_EQ(x.attempts, 0u);
+  EXPECT_EQ(x.route, (queue::Route{queue::Route::Kind::kRemote, "remote.example"}));
+  EXPECT_GE(x.next_attempt,
+            std::chrono::floor<std::chrono::seconds>(now) + DeliveryAgent::kNoTransportWait);
+  EXPECT_TRUE(inbox("user1").empty());  // no bounce
+
+  // Not due again before then: the next run reads nothing.
+  const uint64_t reads = queue_->envelope_reads();
+  must(agent_->run_queue(directory_, now + std::chrono::minutes(30)));
+  EXPECT_EQ(queue_->envelope_reads(), reads);
+}
+
+// What the outbound relay will add: a transport for the remote kind, and
+// nothing else. It gets the due remote recipients with their next hop and
+// the message; the runner records its outcomes.
+TEST_F(DeliveryAgentTest, ARemoteTransportIsAllTheRelayAdds) {
+  struct Call {
+    std::string sender, address, next_hop, text;
+  };
+  struct FakeRelay : Transport {
+    explicit FakeRelay(std::vector<Call>& calls) : calls_(calls) {}
+    std::vector<TransportOutcome> deliver(const QueuedMessage& message,
+                                          const std::vector<const queue::QueuedRecipient*>& rcpts,
+                                          const TransportContext&) override {
+      std::vector<TransportOutcome> out;
+      for (const queue::QueuedRecipient* q : rcpts) {
+        auto text = message.text();
+        calls_.push_back({message.sender, q->address, q->route.next_hop,
+                          text ? std::string(*text) : std::string()});
+        if (q->address == "later@remote.example") {
+          out.push_back({TransportOutcome::kLater, "421 4.4.2 remote.example busy", {}});
+        } else {
+          out.push_back({});
+        }
+      }
+      return out;
+    }
+    std::vector<Call>& calls_;
+  };
+  std::vector<Call> calls;
+  agent_->set_transport(queue::Route::Kind::kRemote, std::make_unique<FakeRelay>(calls));
+  auto report = agent_->deliver(
+      {"user1@example.org", {rcpt("x@remote.example"), rcpt("later@remote.example")}}, kMessage);
+  ASSERT_TRUE(report) << report.error().describe();
+  must(agent_->run_queue(directory_, system_clock::now()));
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].sender, "user1@example.org");
+  EXPECT_EQ(calls[0].address, "x@remote.example");
+  EXPECT_EQ(calls[0].next_hop, "remote.example");
+  EXPECT_EQ(calls[0].text, kMessage);
+  auto entries = queued();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].recipients[0].state, State::kDelivered);
+  EXPECT_EQ(entries[0].recipients[1].state, State::kDeferred);
+  EXPECT_EQ(entries[0].recipients[1].attempts, 1u);
+  EXPECT_EQ(entries[0].recipients[1].last_error, "421 4.4.2 remote.example busy");
+}
+
+// The runner does not read every envelope on every run: only those its
+// schedule says are due. A queue of deferred messages that nothing is due
+// for costs no read at all; making one due (`hostmail queue retry`, from
+// another process) costs that one.
+TEST_F(DeliveryAgentTest, AQueueRunReadsOnlyTheEnvelopesThatAreDue) {
+  const queue::QueuedRecipient full =
+      waiting("user1@example.org", State::kDeferred, "452 4.2.2 mailbox full",
+              system_clock::now() + hours(2));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto id = queue_->enqueue("user2@example.org", {full}, kMessage);
+    ASSERT_TRUE(id) << id.error().describe();
+    ids.push_back(*id);
+  }
+  const auto now = system_clock::now();
+  must(agent_->run_queue(directory_, now));  // the first run scans: reads all 20 once
+  EXPECT_EQ(agent_->schedule().size(), 20u);
+  uint64_t reads = queue_->envelope_reads();
+  for (int minute = 1; minute <= 3; ++minute) {
+    agent_->queue_changed();  // a rescan too: it stats, reads nothing unchanged
+    must(agent_->run_queue(directory_, now + std::chrono::minutes(minute)));
+  }
+  EXPECT_EQ(queue_->envelope_reads(), reads);
+  EXPECT_TRUE(inbox("user1").empty());
+
+  auto other = queue::Queue::open(root_ + "/state", /*fsync=*/false);  // as another process
+  ASSERT_TRUE(other);
+  must(other->retry_now(ids[7]));
+  agent_->queue_changed();
+  must(agent_->run_queue(directory_, now + std::chrono::minutes(4)));
+  EXPECT_EQ(queue_->envelope_reads(), reads + 1);
+  EXPECT_EQ(inbox("user1").size(), 1u);
+  EXPECT_EQ(queued().size(), 19u);
+}
+
+// A message that another process queues (`hostmail deliver` writes into the
+// same queue) is picked up by the periodic rescan, without being told.
+TEST_F(DeliveryAgentTest, AMessageQueuedByAnotherProcessIsPickedUpByTheRescan) {
+  const auto now = system_clock::now();
+  must(agent_->run_queue(directory_, now));  // scanned: empty
+  auto other = queue::Queue::open(root_ + "/state", /*fsync=*/false);
+  ASSERT_TRUE(other);
+  auto id = other->enqueue("user2@example.org", {waiting("user1@example.org", State::kPending)},
+                           kMessage);
+  ASSERT_TRUE(id) << id.error().describe();
+  must(agent_->run_queue(directory_, now + std::chrono::seconds(1)));
+  EXPECT_TRUE(inbox("user1").empty());  // not rescanned yet
+  must(agent_->run_queue(directory_, now + DeliveryAgent::kRescanEvery));
+  EXPECT_EQ(inbox("user1").size(), 1u);
+  EXPECT_TRUE(queued().empty());
+  EXPECT_EQ(agent_->schedule().size(), 0u);
+}
+
+// A queue survives an upgrade: an envelope file written in version 1 (no
+// routes) is read and delivered; its address that is not hosted is routed
+// to the remote transport, where it waits.
+TEST_F(DeliveryAgentTest, AVersion1EnvelopeOnDiskIsStillDelivered) {
+  const std::string id = "1732540000.000000P1Q1R0000abcd";
+  const std::string active = root_ + "/state/queue/active/";
+  {
+    std::ofstream msg(active + id + ".msg", std::ios::binary);
+    msg << kMessage;
+  }
+  const auto arrived = std::chrono::floor<std::chrono::seconds>(system_clock::now());
+  {
+    std::ofstream env(active + id + ".env", std::ios::binary);
+    env << "hostmail-queue 1\n"
+        << "sender user2@example.org\n"
+        << "arrived "
+        << std::chrono::duration_cast<std::chrono::seconds>(arrived.time_since_epoch()).count()
+        << "\n"
+        << "rcpt deferred 1 0 user1@example.org user1@example.org 452 4.2.2 mailbox full\n"
+        << "rcpt deferred 1 0 x@remote.example x@remote.example 451 4.4.0 waiting\n"
+        << "\n";
+  }
+  must(agent_->run_queue(directory_, system_clock::now()));
+  EXPECT_EQ(inbox("user1").size(), 1u);
+  auto entry = queue_->get(id);
+  ASSERT_TRUE(entry) << entry.error().describe();  // x keeps it
+  EXPECT_EQ(entry->recipients[0].state, State::kDelivered);
+  EXPECT_EQ(entry->recipients[1].state, State::kDeferred);
+  EXPECT_EQ(entry->recipients[1].route,
+            (queue::Route{queue::Route::Kind::kRemote, "remote.example"}));
+  std::ifstream env(active + id + ".env");
+  std::string first;
+  std::getline(env, first);
+  EXPECT_EQ(first, "hostmail-queue 2");  // rewritten in the current version
 }
 
 }  // namespace

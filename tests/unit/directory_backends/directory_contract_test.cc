@@ -642,10 +642,10 @@ TEST_P(DirectoryContractTest, ConcurrentChangesFromManyThreadsAllLand) {
       for (int i = 0; i < kPerThread; ++i) {
         std::string address = "user" + std::to_string(t) + "-" + std::to_string(i) + "@example.org";
         if (!dir().add_account(actor_, account(address))) ++failures[t];
-        // Read-your-writes: the account just added is found, not merely
-        // looked up without an error.
+        // Read-your-writes: the account just added is found, with the
+        // fields it was added with, not merely looked up without an error.
         auto found = dir().find_account(address);
-        if (!found || !found->has_value()) ++failures[t];
+        if (!found || !found->has_value() || **found != account(address)) ++failures[t];
         if (!dir().add_alias(actor_, Alias{"@example.org", {address}})) ++failures[t];
       }
     });

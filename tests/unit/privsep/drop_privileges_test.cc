@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/needs_root.h"
 #include "base/unique_fd.h"
 
 namespace hm::privsep {
@@ -27,7 +28,7 @@ uid_t owner(const std::string& path) {
 // its own files and folders, never what a link or a second hard link leads
 // to, nor a FIFO or device.
 TEST(ChownIfRootOwnedTest, GivesFilesAndFoldersButNothingALinkReaches) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  HM_NEEDS_ROOT("to chown");
   const passwd* nobody = ::getpwnam("nobody");
   ASSERT_NE(nobody, nullptr);
   RunAs run_as{"nobody", "nogroup", nobody->pw_uid, nobody->pw_gid};

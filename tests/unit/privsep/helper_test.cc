@@ -2,14 +2,21 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <vector>
 
+#include "../common/local_account.h"
+#include "../common/needs_root.h"
 #include "base/unique_fd.h"
 
 #include "privsep/privsep_client.h"
@@ -84,6 +91,48 @@ TEST_F(HelperTest, PamCheckOfASystemAccountIsNoAndSlow) {
     EXPECT_FALSE(*r) << user;
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1900)) << user;
   }
+}
+
+// The helper's own work, done: a local user made for the test gets the
+// message in ~/Maildir/new/, written as that user, byte for byte, and the
+// helper says which file it wrote.
+TEST_F(HelperTest, DeliversToALocalUsersMaildirAsThatUser) {
+  HM_NEEDS_ROOT("to create a local user and deliver as it");
+  hm::testing::LocalAccount account("hmh");
+  ASSERT_TRUE(account.create("Helper pass 1")) << "useradd " << account.name() << " failed";
+  const passwd* pw = ::getpwnam(account.name().c_str());
+  ASSERT_NE(pw, nullptr);
+  const std::string text = "Return-Path: <a@example.org>\nDelivered-To: " + account.name() +
+                           "@localhost\n" + "Subject: via the helper\n\nbody\n";
+  auto name =
+      client_->deliver_local(account.name(), "a@example.org", account.name() + "@localhost", text);
+  ASSERT_TRUE(name) << name.error().describe();
+  const std::string maildir = std::string(pw->pw_dir) + "/Maildir";
+  const std::string path = maildir + "/new/" + *name;
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path;
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, pw->pw_uid);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(maildir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, pw->pw_uid);
+  EXPECT_TRUE(std::filesystem::is_empty(maildir + "/tmp"));
+}
+
+// And the helper's PAM check of an ordinary local user: yes for the right
+// password, no for a wrong one (not an error, not "try later").
+TEST_F(HelperTest, PamCheckOfALocalUserIsYesForTheRightPasswordOnly) {
+  HM_NEEDS_ROOT("to create a local user with a password");
+  hm::testing::LocalAccount account("hmp");
+  ASSERT_TRUE(account.create("Helper pass 2")) << "useradd " << account.name() << " failed";
+  auto right = client_->pam_check(account.name(), "Helper pass 2");
+  ASSERT_TRUE(right) << right.error().describe();
+  EXPECT_TRUE(*right);
+  auto wrong = client_->pam_check(account.name(), "Helper pass 3");
+  ASSERT_TRUE(wrong) << wrong.error().describe();
+  EXPECT_FALSE(*wrong);
 }
 
 // Sends `frame` on the helper's socket with `fds` beside it, as the client

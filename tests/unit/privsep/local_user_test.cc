@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "../common/needs_root.h"
 #include "privsep/privsep_client.h"
 #include "test_user.h"
 
@@ -189,7 +190,7 @@ TEST_F(DeliverToLocalUserTest, CommandTimeoutIsTemporary) {
 // there only in a child that already is the user, so a link to a folder of
 // root's reaches nothing the user could not write anyway.
 TEST_F(DeliverToLocalUserTest, AMaildirLinkedToRootsFolderGetsNothing) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to deliver as another user";
+  HM_NEEDS_ROOT("to deliver as another user");
   char tmpl[] = "/tmp/hm-privsep-root-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string root_only = tmpl;

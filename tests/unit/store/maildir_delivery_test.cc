@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/needs_root.h"
 #include "base/file_system.h"
 #include "support/fault_file_system.h"
 
@@ -235,7 +236,7 @@ TEST(MaildirDelivery, TheFirstTargetFailingDoesNotStopTheOthers) {
 }
 
 TEST(MaildirDelivery, AsRootFilesAndFoldersBelongToTheTarget) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give files away";
+  HM_NEEDS_ROOT("to give files away");
   TempDir dir;
   const uid_t kNobody = 65534;
   std::vector<MaildirTarget> targets = {{dir.path() + "/v/a", kNobody, kNobody},

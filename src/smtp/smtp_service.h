@@ -1,23 +1,21 @@
 #pragma once
-// The SMTP server (RFC 5321) for mail coming in on [listen] smtp: accepts
+// The SMTP service (RFC 5321) for mail coming in on [listen] smtp: accepts
 // mail for hosted domains, rejects unknown recipients at RCPT, never relays,
 // and hands each message to the DeliveryAgent, answering "250" only once it
-// is durable.
+// is durable. The net::Server runs it (loops, accept, limits, deadlines);
+// this is the protocol.
 //
-// Threads: one io_context per thread, each connection pinned to one of them
-// (its session code is single-threaded); directory lookups go to the
-// AsyncDirectory's workers and Maildir writes to a delivery pool, so no
-// event loop ever blocks. This header keeps Asio out of its includers.
+// Threads: directory lookups go to the AsyncDirectory's workers and
+// Maildir writes to the service's delivery pool, so no event loop ever
+// blocks. This header keeps Asio out of its includers.
 
 #include <chrono>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "base/result.h"
 #include "delivery/delivery_agent.h"
 #include "directory/async_directory.h"
-#include "net/listener.h"
+#include "net/server.h"
 
 namespace hm::smtp {
 
@@ -32,8 +30,6 @@ struct SmtpSettings {
   uint32_t connections_per_ip = 50;  // as Postfix's smtpd_client_connection_count_limit
   uint32_t max_sessions = 500;       // all clients together
   uint32_t errors_per_session = 10;
-  std::string tls_cert;  // PEM files; empty: no STARTTLS
-  std::string tls_key;
   size_t delivery_threads = 16;  // concurrent fsyncs: the disk's queue depth pays
   // A message past `spool_threshold` bytes goes to an unnamed file in
   // `spool_dir` (the queue's tmp/) instead of memory; empty: never.
@@ -44,23 +40,10 @@ struct SmtpSettings {
   size_t delivery_memory = 64ull * 1024 * 1024;
 };
 
-class SmtpServer {
- public:
-  SmtpServer(SmtpSettings settings, directory::AsyncDirectory& directory,
-             delivery::DeliveryAgent& agent);
-  ~SmtpServer();
-  SmtpServer(const SmtpServer&) = delete;
-  SmtpServer& operator=(const SmtpServer&) = delete;
-
-  // Adopts the listening sockets and starts `threads` event loops.
-  Status start(std::vector<net::BoundSocket> sockets, size_t threads);
-  // Stops accepting, closes sessions, joins the threads. Messages already
-  // acknowledged are on disk; a message in DATA is not acknowledged.
-  void stop();
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+// The service to register with a net::Server. With `starttls`, STARTTLS
+// is offered (the context loaded before privileges were dropped).
+net::ServicePtr make_smtp_service(SmtpSettings settings, std::shared_ptr<net::TlsContext> starttls,
+                                  directory::AsyncDirectory& directory,
+                                  delivery::DeliveryAgent& agent);
 
 }  // namespace hm::smtp
