@@ -1,8 +1,10 @@
 #include "base/file_system.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -76,6 +78,26 @@ Status sync_folder(int dir_fd, const std::string& name, const std::string& shown
   UniqueFd fd(file_system().open(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
   if (fd.get() < 0) return fail(sys_error(errno, "open folder", shown));
   if (file_system().fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", shown));
+  return ok();
+}
+
+Status sync_folder_beneath(int base_fd, const std::string& relative, const std::string& shown) {
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+  long fd = ::syscall(SYS_openat2, base_fd, relative.c_str(), &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS) return sync_folder(base_fd, relative, shown);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == EXDEV) {
+      return fail(ErrorKind::kPermission,
+                  fmt::format("{} is reached through a symbolic link; hostmail never follows "
+                              "links below the folder it was given: remove the link",
+                              shown));
+    }
+    return fail(sys_error(errno, "open folder", shown));
+  }
+  UniqueFd folder(static_cast<int>(fd));
+  if (file_system().fsync(folder.get()) != 0) return fail(sys_error(errno, "fsync folder", shown));
   return ok();
 }
 

@@ -80,6 +80,13 @@ Status sync_folder(int dir_fd, const std::string& name, const std::string& shown
 // ENOTDIR when something in the way is not a folder.
 Status make_folders(const std::string& path, mode_t mode, std::vector<std::string>& created);
 
+// The same for the folder `relative` below the folder open as `base_fd`,
+// reached without following any symbolic link and without leaving that
+// folder (openat2's RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH: one system call,
+// as the plain open). kPermission, saying so, when a link is on the way.
+// Where the kernel has no openat2 (before Linux 5.6) it opens as usual.
+Status sync_folder_beneath(int base_fd, const std::string& relative, const std::string& shown);
+
 // How write_new_file creates its file.
 struct NewFile {
   mode_t mode = 0600;

@@ -491,7 +491,11 @@ std::vector<Result<std::string>> deliver(const StoredMessage& message,
     if (options.fsync) {
       for (size_t i = 0; i < n; ++i) {
         if (!names[i]) continue;
-        if (Status s = fsync_dir(prepared[i].new_); !s) {
+        const MaildirTarget& t = targets[i];
+        Status s = t.base_fd >= 0
+                       ? fs::sync_folder_beneath(t.base_fd, t.relative + "/new", prepared[i].new_)
+                       : fsync_dir(prepared[i].new_);
+        if (!s) {
           remove_name(prepared[i].new_ + "/" + *names[i]);
           prepared[i].error = s.error();
           names[i].reset();

@@ -36,6 +36,13 @@ struct MaildirTarget {
   std::string path;  // the Maildir's root, e.g. "<virtual_base>/example.org/john/"
   uid_t uid = static_cast<uid_t>(-1);  // owner for created dirs/files; -1: leave as is
   gid_t gid = static_cast<gid_t>(-1);
+  // When set: `path` lies below the folder open as `base_fd`, at `relative`,
+  // and nothing on the way from there to new/ may be a symbolic link. The
+  // check is made where new/ is opened for its fsync anyway (no extra system
+  // call), so a delivery through a link fails and its name is taken back;
+  // with options.fsync off nothing is checked.
+  int base_fd = -1;
+  std::string relative{};
 };
 
 struct DeliveryOptions {

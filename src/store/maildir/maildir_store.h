@@ -2,12 +2,16 @@
 // MailStore over Maildir++ (store/mail_store.h): locations follow
 // store/mailbox_path.h; save() is maildir::deliver (maildir_delivery.h):
 // one file written and fsynced, hard-linked into every new/, folders
-// fsynced, before it returns.
+// fsynced, before it returns. Below virtual_base (opened once, at
+// construction, following a link there: the administrator's choice) a
+// virtual account's Maildir is never reached through a symbolic link: such
+// a delivery fails (kPermission) and leaves nothing.
 //
 // Thread-safe: its settings are fixed at construction.
 
 #include <string>
 
+#include "base/unique_fd.h"
 #include "store/mail_store.h"
 
 namespace hm::store::maildir {
@@ -23,7 +27,7 @@ struct MaildirStoreOptions {
 
 class MaildirStore final : public MailStore {
  public:
-  explicit MaildirStore(MaildirStoreOptions options) : options_(std::move(options)) {}
+  explicit MaildirStore(MaildirStoreOptions options);
 
   Result<Location> virtual_location(std::string_view address,
                                     std::string_view mailbox) const override;
@@ -33,6 +37,7 @@ class MaildirStore final : public MailStore {
 
  private:
   MaildirStoreOptions options_;
+  UniqueFd base_;  // virtual_base (O_PATH); invalid when it did not exist yet
 };
 
 }  // namespace hm::store::maildir

@@ -98,3 +98,40 @@ TEST(StoredMessage, FromWireConvertsOnceAndCountsTheLines) {
 
 }  // namespace
 }  // namespace hm::store
+
+namespace hm::store {
+namespace {
+
+// Below virtual_base nothing on the way to a Maildir may be a symbolic link
+// (the account's folder or its domain's): the save fails and leaves nothing,
+// wherever the link points, even inside the base.
+TEST_F(MailStoreTest, AMaildirReachedThroughALinkGetsNothing) {
+  stdfs::create_directories(base_ + "/elsewhere/new");
+  stdfs::create_directories(base_ + "/elsewhere/cur");
+  stdfs::create_directories(base_ + "/elsewhere/tmp");
+  stdfs::create_directories(base_ + "/example.org");
+  stdfs::create_symlink(base_ + "/elsewhere", base_ + "/example.org/john");
+  stdfs::create_directory_symlink(base_ + "/example.org", base_ + "/example.net");
+  stdfs::create_directories(base_ + "/example.org/mary");
+  for (auto [address, mailbox] : {std::pair{"john@example.org", "example.org/john/"},
+                                  std::pair{"mary@example.net", "example.net/mary/"}}) {
+    auto l = store_->virtual_location(address, mailbox);
+    ASSERT_TRUE(l) << l.error().describe();  // the rule of names holds
+    auto saved = store_->save(StoredMessage::from_wire("", "Subject: x\r\n\r\nx\r\n"), {*l});
+    ASSERT_FALSE(saved[0]) << mailbox;
+    EXPECT_EQ(saved[0].error().kind(), ErrorKind::kPermission);
+    EXPECT_NE(saved[0].error().message().find("symbolic link"), std::string::npos)
+        << saved[0].error().message();
+  }
+  EXPECT_TRUE(stdfs::is_empty(base_ + "/elsewhere/new"));
+  EXPECT_TRUE(stdfs::is_empty(base_ + "/elsewhere/tmp"));
+  EXPECT_FALSE(stdfs::exists(base_ + "/example.org/mary/new") &&
+               !stdfs::is_empty(base_ + "/example.org/mary/new"));
+  // The same Maildir reached by its real path takes mail.
+  auto real = store_->virtual_location("mary@example.org", "example.org/mary/");
+  ASSERT_TRUE(real);
+  EXPECT_TRUE(store_->save(StoredMessage::from_wire("", "x\r\n"), {*real})[0]);
+}
+
+}  // namespace
+}  // namespace hm::store
