@@ -15,8 +15,9 @@
 //
 // The policy (who may do what, recipient resolution, password checks, the
 // postmaster/abuse rule) lives above this interface, in resolver.h,
-// authenticator.h, authorizer.h and admin_service.h, so that every backend
-// behaves the same. Backends only store and find.
+// authenticator.h, and the administration component (admin/authorizer.h,
+// admin/admin_service.h), so that every backend behaves the same. Backends
+// only store and find.
 
 #include <memory>
 #include <optional>

@@ -1,6 +1,8 @@
 #pragma once
 // Who is acting: the result of a login, and the subject of every
-// authorization decision (authorizer.h).
+// authorization decision (admin/authorizer.h). Its roles are a reading taken
+// at one moment: the administration re-reads them for every operation
+// (admin/admin_service.h) instead of keeping a login's.
 
 #include <algorithm>
 #include <string>

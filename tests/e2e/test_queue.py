@@ -15,7 +15,7 @@ import unittest
 
 from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, needs_tools
 
-EX_DATAERR, EX_NOUSER = 65, 67
+EX_DATAERR, EX_NOUSER, EX_NOPERM = 65, 67, 77
 
 
 def encode(field, keep_spaces=False):
@@ -167,6 +167,78 @@ class QueueTest(HostmailTestCase):
         self.fails(EX_DATAERR, "queue", "delete", "../../hostmail.toml")
         self.assertTrue(os.path.exists(self.config))
 
+    def test_a_postmaster_sees_and_changes_only_the_mail_of_their_domains(self):
+        # Issue 12: `queue` goes through the administration service like
+        # every other command, so --as limits it as it limits the rest.
+        for domain in ("one.example", "two.example"):
+            self.ok("domain", "add", domain)
+        for address in ("pm@one.example", "joe@one.example", "ann@two.example"):
+            self.ok("account", "add", address, "--password-stdin", stdin="pw\n")
+        self.ok("postmaster", "grant", "one.example", "pm@one.example")
+        later = int(time.time()) + 3 * 3600
+
+        def waiting(address):
+            return ("deferred", 1, later, address, address, "451 later")
+
+        from_one = self.writer.add("joe@one.example", [waiting("x@far.example")], b"1")
+        to_both = self.writer.add("x@far.example",
+                                  [waiting("joe@one.example"), waiting("ann@two.example")], b"2")
+        to_two = self.writer.add("x@far.example", [waiting("ann@two.example")], b"3")
+
+        seen = self.ok("queue", "list", "--json", as_user="pm@one.example").json()
+        self.assertEqual(sorted((e["id"], e["recipient"]) for e in seen),
+                         sorted([(from_one, "x@far.example"), (to_both, "joe@one.example")]))
+        self.assertEqual(len(self.ok("queue", "list", "--json").json()), 4)
+
+        # Another domain's mail is "not in the queue" for them...
+        r = self.fails(EX_NOUSER, "queue", "delete", to_two, as_user="pm@one.example")
+        self.assertIn(f"no message {to_two} in the queue", r.err)
+        self.fails(EX_NOUSER, "queue", "retry", to_two, as_user="pm@one.example")
+        # ...and mail another domain still waits for is not theirs to delete.
+        self.fails(EX_NOPERM, "queue", "delete", to_both, as_user="pm@one.example")
+        self.ok("queue", "retry", as_user="pm@one.example")
+        self.assertIn(f" {later} ", self.writer.envelope(to_two))
+        self.assertNotIn(f" {later} ", self.writer.envelope(from_one))
+        self.ok("queue", "delete", from_one, as_user="pm@one.example")
+        self.assertEqual(sorted(e["id"] for e in self.ok("queue", "list", "--json").json()),
+                         sorted([to_both, to_both, to_two]))
+
+        # An account that administers nothing sees no queue at all.
+        self.fails(EX_NOPERM, "queue", "list", as_user="joe@one.example")
+        self.ok("postmaster", "revoke", "one.example", "pm@one.example")
+        self.fails(EX_NOPERM, "queue", "list", as_user="pm@one.example")
+
+
+class QueueAndDirectoryApartTest(HostmailTestCase):
+    """A command opens what it uses: the queue can be looked at while the
+    directory cannot be opened, and a directory command run as root leaves
+    the daemon's queue folder alone (pins the CLI's lazy opening, issue 12)."""
+
+    def paths(self):
+        with open(self.config, "rb") as f:
+            config = tomllib.load(f)
+        state_dir = os.path.join(self.dir, config["storage"]["state_dir"])
+        db = os.path.join(self.dir, config["directory"]["sqlite"]["path"])
+        return state_dir, db
+
+    def test_queue_list_needs_no_directory(self):
+        state_dir, db = self.paths()
+        ident = QueueWriter(state_dir).add("a@far.example",
+                                           [("pending", 0, 0, "b@far.example", "", "")], b"m")
+        os.rename(db, db + ".away")
+        self.fails(EX_NOUSER, "domain", "list")
+        self.assertEqual([e["id"] for e in self.ok("queue", "list", "--json").json()], [ident])
+        self.ok("queue", "retry")
+        # A postmaster's roles are in the directory, though.
+        self.assertNotEqual(self.run_hm("queue", "list", as_user="pm@one.example").code, 0)
+
+    def test_directory_commands_leave_the_queue_folder_alone(self):
+        state_dir, _ = self.paths()
+        self.ok("domain", "add", "one.example")
+        self.ok("account", "add", "a@one.example", "--password-stdin", stdin="pw\n")
+        self.ok("domain", "list")
+        self.assertFalse(os.path.exists(os.path.join(state_dir, "queue")))
+
 
 class QueueRunnerTest(HostmailTestCase):
     """The daemon's queue runner and what other processes write into its queue."""
@@ -229,8 +301,6 @@ class QueueFoldersDurableTest(HostmailTestCase):
         self.assertIn(os.path.join(state_dir, "queue"), synced)  # holds tmp/ and active/
         self.assertIn(state_dir, synced)                         # holds queue/
 
-
-EX_NOPERM = 77
 
 
 @needs_root("the attack is on code that runs as root")

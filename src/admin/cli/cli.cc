@@ -16,24 +16,10 @@
 #include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
-#include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 
 namespace hm::admin::cli {
 namespace {
-
-using directory::Account;
-using directory::Alias;
-using directory::Domain;
-
-// Runs a command that needs the directory, reporting its error.
-int with_context(const GlobalOptions& global, const std::function<Status(Context&)>& body) {
-  auto ctx = Context::open(global);
-  if (!ctx) return report(ctx.error());
-  Status s = body(**ctx);
-  if (!s) return report(s.error());
-  return 0;
-}
 
 Table accounts_table(const std::vector<Account>& accounts) {
   Table t;
@@ -172,19 +158,13 @@ int run(int argc, char** argv, const MailCommands& commands) {
   domain_list->callback([&] {
     action = [&] {
       return with_context(global, [&](Context& ctx) -> Status {
-        auto admin = ctx.admin();
-        auto domains = admin.list_domains();
+        auto domains = ctx.admin().list_domains();
         if (!domains) return Status(fail(domains.error()));
         Table t;
         t.columns = {"domain", "accounts", "aliases"};
         t.numeric_columns = {"accounts", "aliases"};
-        for (const Domain& d : *domains) {
-          auto accounts = ctx.directory().list_accounts(d.name);
-          auto aliases = ctx.directory().list_aliases(d.name);
-          if (!accounts) return Status(fail(accounts.error()));
-          if (!aliases) return Status(fail(aliases.error()));
-          t.rows.push_back(
-              {d.name, std::to_string(accounts->size()), std::to_string(aliases->size())});
+        for (const DomainSummary& d : *domains) {
+          t.rows.push_back({d.name, std::to_string(d.accounts), std::to_string(d.aliases)});
         }
         print_table(t, json);
         return ok();
@@ -257,17 +237,11 @@ int run(int argc, char** argv, const MailCommands& commands) {
   account_show->callback([&] {
     action = [&] {
       return with_context(global, [&](Context& ctx) -> Status {
-        auto admin = ctx.admin();
-        auto a = admin.show_account(address);
-        if (!a) return Status(fail(a.error()));
-        auto roles = ctx.directory().domains_administered_by(a->address);
-        if (!roles) return Status(fail(roles.error()));
-        const std::string& virtual_base = ctx.config().storage.virtual_base;
-        if (directory::home_differs(*a, virtual_base)) {
-          std::cerr << "hostmail: warning: "
-                    << directory::describe(directory::home_mismatches({*a}, virtual_base),
-                                           virtual_base)
-                    << "\n";
+        auto details = ctx.admin().show_account(address);
+        if (!details) return Status(fail(details.error()));
+        const Account* a = &details->account;
+        if (details->home_warning) {
+          std::cerr << "hostmail: warning: " << *details->home_warning << "\n";
         }
         Table t = accounts_table({*a});
         t.columns.insert(t.columns.end(), {"name", "home", "uid", "gid", "postmaster_of"});
@@ -275,7 +249,7 @@ int run(int argc, char** argv, const MailCommands& commands) {
         t.list_columns = {"postmaster_of"};
         t.rows[0].insert(t.rows[0].end(),
                          {a->name, a->home_directory, std::to_string(a->uid_number),
-                          std::to_string(a->gid_number), join(*roles, ", ")});
+                          std::to_string(a->gid_number), join(details->postmaster_of, ", ")});
         if (json) {
           print_table(t, true);
         } else {

@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "admin/cli/exit_status.h"
 #include "admin/cli/password_input.h"
 #include "auth/pam_auth.h"
 #include "directory/directory_factory.h"
@@ -36,20 +37,25 @@ directory::AuthenticatorOptions Context::authenticator_options() const {
   return o;
 }
 
-Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options) {
+Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options, Uses uses) {
   auto config = load_config(options);
   if (!config) return fail(std::move(config).error());
-  auto directory = directory::open_directory(*config);
-  if (!directory) return fail(std::move(directory).error());
 
   std::unique_ptr<Context> ctx(new Context());
   ctx->config_ = std::move(*config);
-  ctx->directory_ = std::move(*directory);
-  directory::Authenticator authenticator(*ctx->directory_, ctx->authenticator_options());
-  auto principal =
-      authenticator.principal_for(options.as.empty() ? ctx->config_.admin.superuser : options.as);
-  if (!principal) return fail(std::move(principal).error().prefix("--as"));
-  ctx->principal_ = std::move(*principal);
+  if (uses == Uses::kDirectory) HM_TRY(ctx->directory());
+  if (options.as.empty()) {
+    ctx->caller_ = Caller{directory::Principal::Kind::kSuperuser, ctx->config_.admin.superuser, {}};
+  } else {
+    // --as names who acts; its roles are not kept but read again by every
+    // call of the service.
+    auto dir = ctx->directory();
+    if (!dir) return fail(std::move(dir).error());
+    directory::Authenticator authenticator(**dir, ctx->authenticator_options());
+    auto principal = authenticator.principal_for(options.as);
+    if (!principal) return fail(std::move(principal).error().prefix("--as"));
+    ctx->caller_ = Caller::of(*principal);
+  }
   if (options.as_password_stdin) {
     if (options.as.empty()) {
       return fail(ErrorKind::kInvalid,
@@ -57,23 +63,48 @@ Result<std::unique_ptr<Context>> Context::open(const GlobalOptions& options) {
     }
     auto password = read_password(PasswordSource::kStdin, "");
     if (!password) return fail(std::move(password).error().prefix("--as-password-stdin"));
-    ctx->actor_password_ = std::move(*password);
+    // LDAP writes bind as the --as principal with it; without it they bind
+    // as the service, with the rights of whoever can run this command.
+    ctx->caller_.bind_password = std::move(*password);
   }
   return ctx;
 }
 
-directory::AdminService Context::admin() const {
-  directory::AdminOptions o;
+Result<directory::Directory*> Context::directory() {
+  if (!directory_) {
+    auto opened = directory::open_directory(config_);
+    if (!opened) return fail(std::move(opened).error());
+    directory_ = std::move(*opened);
+  }
+  return directory_.get();
+}
+
+Result<queue::Queue*> Context::queue() {
+  if (!queue_) {
+    auto opened = queue::Queue::open(config_.storage.state_dir);
+    if (!opened) return fail(std::move(opened).error());
+    queue_.emplace(std::move(*opened));
+  }
+  return &*queue_;
+}
+
+AdminService Context::admin() {
+  AdminOptions o;
   o.virtual_base = config_.storage.virtual_base;
   o.password_scheme = config_.auth.password_scheme;
   auto [uid, gid] = vmail_ids(config_);
   o.vmail_uid = uid;
   o.vmail_gid = gid;
-  // The CLI acts with the rights of the person running it on the database;
-  // LDAP writes bind as the service unless --as-password-stdin gave the --as
-  // principal's password, in which case they bind as that principal.
-  return directory::AdminService(*directory_, o, principal_,
-                                 directory::Actor{principal_.name, actor_password_});
+  return AdminService(*this, o, caller_);
+}
+
+int with_context(const GlobalOptions& global, const std::function<Status(Context&)>& body,
+                 Uses uses) {
+  auto ctx = Context::open(global, uses);
+  if (!ctx) return report(ctx.error());
+  Status s = body(**ctx);
+  if (!s) return report(s.error());
+  return 0;
 }
 
 }  // namespace hm::admin::cli

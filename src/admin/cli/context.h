@@ -1,15 +1,20 @@
 #pragma once
-// What every administrative command needs: the configuration, the open
-// directory, and the acting principal (the superuser, or --as NAME).
+// What every administrative command needs: the configuration, the calling
+// principal (the superuser, or --as NAME), and the administration service
+// over the directory and the queue, which this context opens for it.
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "admin/admin_service.h"
+#include "admin/resources.h"
 #include "base/result.h"
 #include "config/config.h"
-#include "directory/admin_service.h"
 #include "directory/authenticator.h"
 #include "directory/directory.h"
+#include "queue/queue.h"
 
 namespace hm::admin::cli {
 
@@ -22,21 +27,39 @@ struct GlobalOptions {
   bool as_password_stdin = false;
 };
 
-class Context {
+// What a command works on. The directory of a directory command is opened
+// at once, so that an error there comes before any password prompt; a
+// queue command opens it only to read a --as principal's roles, so the
+// superuser can see the queue while the directory is down.
+enum class Uses { kDirectory, kQueue };
+
+// The Resources of one command: each opened at first use, from the
+// configuration, and kept open until the command ends.
+class Context final : public Resources {
  public:
-  static Result<std::unique_ptr<Context>> open(const GlobalOptions& options);
+  static Result<std::unique_ptr<Context>> open(const GlobalOptions& options,
+                                               Uses uses = Uses::kDirectory);
 
   const config::Config& config() const { return config_; }
-  directory::Directory& directory() { return *directory_; }
-  directory::AdminService admin() const;
-  directory::AuthenticatorOptions authenticator_options() const;
+  // The administration service, acting for the calling principal.
+  AdminService admin();
+
+  Result<directory::Directory*> directory() override;
+  Result<queue::Queue*> queue() override;
 
  private:
+  directory::AuthenticatorOptions authenticator_options() const;
+
   config::Config config_;
   std::unique_ptr<directory::Directory> directory_;
-  directory::Principal principal_;
-  std::string actor_password_;  // from --as-password-stdin; empty: write as the service
+  std::optional<queue::Queue> queue_;
+  Caller caller_;
 };
+
+// Opens a context for the command and runs `body` in it, reporting its
+// error; returns the exit status.
+int with_context(const GlobalOptions& global, const std::function<Status(Context&)>& body,
+                 Uses uses = Uses::kDirectory);
 
 // Loads the configuration named by the options (or found by discovery).
 Result<config::Config> load_config(const GlobalOptions& options);

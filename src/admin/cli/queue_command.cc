@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "admin/cli/exit_status.h"
+#include "admin/cli/context.h"
 #include "admin/cli/output.h"
 #include "queue/queue.h"
 #include "queue/queue_format.h"
@@ -41,17 +41,6 @@ std::string_view state_word(const queue::QueuedRecipient& r) {
     case State::kFailed: return r.bounced ? "bounced" : "failed";
   }
   return "pending";
-}
-
-// Opens the queue named by the configuration and runs `body` on it.
-int with_queue(const GlobalOptions& global, const std::function<Status(queue::Queue&)>& body) {
-  auto config = load_config(global);
-  if (!config) return report(config.error());
-  auto q = queue::Queue::open(config->storage.state_dir);
-  if (!q) return report(q.error());
-  Status s = body(*q);
-  if (!s) return report(s.error());
-  return 0;
 }
 
 // One row per recipient, so that odd addresses (with commas or spaces) stay
@@ -92,12 +81,15 @@ void add_queue_commands(CLI::App& app, const GlobalOptions& global, std::functio
   list->add_flag("--json", opts->json, "Print JSON");
   list->callback([&global, &action, opts] {
     action = [&global, opts] {
-      return with_queue(global, [&](queue::Queue& q) -> Status {
-        auto entries = q.list();
-        if (!entries) return fail(entries.error());
-        print_table(queue_table(*entries), opts->json);
-        return ok();
-      });
+      return with_context(
+          global,
+          [&](Context& ctx) -> Status {
+            auto entries = ctx.admin().list_queue();
+            if (!entries) return fail(entries.error());
+            print_table(queue_table(*entries), opts->json);
+            return ok();
+          },
+          Uses::kQueue);
     };
   });
 
@@ -105,13 +97,16 @@ void add_queue_commands(CLI::App& app, const GlobalOptions& global, std::functio
   retry->add_option("ID", opts->id, "Only this message");
   retry->callback([&global, &action, opts] {
     action = [&global, opts] {
-      return with_queue(global, [&](queue::Queue& q) -> Status {
-        HM_TRY(q.retry_now(opts->id));
-        std::cerr << (opts->id.empty() ? std::string("every queued message")
-                                       : "message " + opts->id)
-                  << " will be retried at the next queue run\n";
-        return ok();
-      });
+      return with_context(
+          global,
+          [&](Context& ctx) -> Status {
+            HM_TRY(ctx.admin().retry_queued(opts->id));
+            std::cerr << (opts->id.empty() ? std::string("every queued message")
+                                           : "message " + opts->id)
+                      << " will be retried at the next queue run\n";
+            return ok();
+          },
+          Uses::kQueue);
     };
   });
 
@@ -119,11 +114,14 @@ void add_queue_commands(CLI::App& app, const GlobalOptions& global, std::functio
   del->add_option("ID", opts->id, "The message, as `hostmail queue list` shows it")->required();
   del->callback([&global, &action, opts] {
     action = [&global, opts] {
-      return with_queue(global, [&](queue::Queue& q) -> Status {
-        HM_TRY(q.remove(opts->id));
-        std::cerr << "message " << opts->id << " deleted from the queue\n";
-        return ok();
-      });
+      return with_context(
+          global,
+          [&](Context& ctx) -> Status {
+            HM_TRY(ctx.admin().delete_queued(opts->id));
+            std::cerr << "message " << opts->id << " deleted from the queue\n";
+            return ok();
+          },
+          Uses::kQueue);
     };
   });
 }

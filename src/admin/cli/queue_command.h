@@ -1,6 +1,7 @@
 #pragma once
 // `hostmail queue list [--json] | retry [ID] | delete ID`: the durable queue
-// (src/queue) seen from the command line. The queue lives under
+// (src/queue) seen from the command line, through AdminService, which shows
+// a --as postmaster only the mail of their domains. The queue lives under
 // [storage] state_dir and may be changed by the running daemon at the same
 // time; the queue's own entry locks make that safe.
 

@@ -1,7 +1,7 @@
 #pragma once
 // hm::directory::memory::MemoryDirectory: a Directory held in std::maps, for
-// tests of everything above the Directory interface (resolver, authorizer,
-// sessions). It has the semantics of SqliteDirectory, which the contract
+// tests of everything above the Directory interface (resolver,
+// administration, sessions). It has the semantics of SqliteDirectory, which the contract
 // tests in tests/unit/directory_backends check for both; nothing is kept
 // once the object is gone.
 // See sqlite_directory.h for what both do beyond directory.h.

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "directory/admin_service.h"
 #include "directory/snapshot.h"
 #include "test_tree.h"
 
@@ -230,27 +229,6 @@ TEST(LdifTree, RetiredMailboxesGoBothWays) {
       (std::vector<std::string>{"domain1.example/old/", "gone.example/bob/", "x.example/y/"}));
   ASSERT_EQ(report.warnings.size(), 1u);
   EXPECT_TRUE(report.warnings[0].starts_with("line 7: ")) << report.warnings[0];
-}
-
-TEST(LdifTree, RestoredDirectoryNeverHandsOutARetiredMailbox) {
-  memory::MemoryDirectory original;
-  AdminOptions options;
-  options.password_scheme = "SSHA";
-  Principal root{Principal::Kind::kSuperuser, "admin", {}};
-  AdminService admin(original, options, root, {"admin", ""});
-  ASSERT_TRUE(admin.add_domain("example.org", ""));
-  ASSERT_TRUE(admin.add_account("alice@example.org", std::nullopt, 0));
-  ASSERT_TRUE(admin.delete_account("alice@example.org"));
-  auto backup = admin.export_ldif(kDefaultLdifBase);
-  ASSERT_TRUE(backup) << backup.error().describe();
-
-  memory::MemoryDirectory restored;
-  AdminService again(restored, options, root, {"admin", ""});
-  ASSERT_TRUE(again.import_ldif(*backup));
-  EXPECT_TRUE(restored.is_mailbox_retired("example.org/alice/").value());
-  auto alice = again.add_account("alice@example.org", std::nullopt, 0);
-  ASSERT_TRUE(alice) << alice.error().describe();
-  EXPECT_EQ(alice->mailbox, "example.org/alice.2/");
 }
 
 TEST(LdifTree, ImportIntoDirectoryAndBack) {

@@ -1,6 +1,6 @@
 // The contract of hm::directory::Directory (directory.h), run unchanged over
 // every backend in directory_backends(). A behaviour tested here is one that
-// the resolver, authorizer and admin service may rely on whatever the
+// the resolver and the administration (src/admin) may rely on whatever the
 // backend; behaviour of one backend alone goes in its own test file.
 
 #include <gtest/gtest.h>

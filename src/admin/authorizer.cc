@@ -1,8 +1,8 @@
-#include "directory/authorizer.h"
+#include "admin/authorizer.h"
 
 #include <string>
 
-namespace hm::directory {
+namespace hm::admin {
 namespace {
 
 Error denied(const Principal& actor, Operation op, std::string_view domain, std::string why) {
@@ -31,6 +31,9 @@ std::string_view to_string(Operation op) {
     case Operation::kPostmasterList: return "list postmasters";
     case Operation::kTreeImport: return "import the directory";
     case Operation::kTreeExport: return "export the directory";
+    case Operation::kQueueList: return "list the queue";
+    case Operation::kQueueRetry: return "retry queued mail";
+    case Operation::kQueueDelete: return "delete queued mail";
   }
   return "do this";
 }
@@ -49,6 +52,18 @@ Status authorize(const Principal& actor, Operation op, std::string_view domain,
     case Operation::kDomainList:
       // Everyone may list; AdminService shows a postmaster only their domains.
       return ok();
+
+    case Operation::kQueueList:
+    case Operation::kQueueRetry:
+    case Operation::kQueueDelete:
+      // A tenant's view of the queue is the mail of their domains, which
+      // AdminService picks out entry by entry; an account that administers
+      // no domain has none.
+      if (domain.empty()) {
+        if (!actor.postmaster_of.empty()) return ok();
+        return fail(denied(actor, op, {}, "only the superuser and postmasters can"));
+      }
+      break;
 
     case Operation::kAccountPassword:
     case Operation::kAccountShow:
@@ -77,4 +92,4 @@ Status authorize(const Principal& actor, Operation op, std::string_view domain,
   return ok();
 }
 
-}  // namespace hm::directory
+}  // namespace hm::admin

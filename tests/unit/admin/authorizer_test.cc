@@ -1,8 +1,8 @@
-#include "directory/authorizer.h"
+#include "admin/authorizer.h"
 
 #include <gtest/gtest.h>
 
-namespace hm::directory {
+namespace hm::admin {
 namespace {
 
 Principal superuser() { return {Principal::Kind::kSuperuser, "admin", {}}; }
@@ -10,7 +10,7 @@ Principal postmaster() { return {Principal::Kind::kVirtual, "pm@one.example", {"
 Principal user() { return {Principal::Kind::kVirtual, "joe@one.example", {}}; }
 
 TEST(Authorizer, SuperuserMayDoEverything) {
-  for (int op = 0; op <= static_cast<int>(Operation::kTreeExport); ++op) {
+  for (int op = 0; op <= static_cast<int>(Operation::kQueueDelete); ++op) {
     EXPECT_TRUE(authorize(superuser(), static_cast<Operation>(op), "any.example", "x@any.example"));
     EXPECT_TRUE(authorize(superuser(), static_cast<Operation>(op), ""));
   }
@@ -54,5 +54,16 @@ TEST(Authorizer, UserMayOnlyChangeOwnPassword) {
   EXPECT_FALSE(authorize(user(), Operation::kAccountDelete, "one.example", "joe@one.example"));
 }
 
+TEST(Authorizer, QueueForTheSuperuserAndPostmastersOnly) {
+  for (Operation op : {Operation::kQueueList, Operation::kQueueRetry, Operation::kQueueDelete}) {
+    EXPECT_TRUE(authorize(postmaster(), op, "")) << to_string(op);
+    EXPECT_TRUE(authorize(postmaster(), op, "one.example")) << to_string(op);
+    EXPECT_FALSE(authorize(postmaster(), op, "two.example")) << to_string(op);
+    auto refused = authorize(user(), op, "");
+    ASSERT_FALSE(refused) << to_string(op);
+    EXPECT_EQ(refused.error().kind(), ErrorKind::kPermission);
+  }
+}
+
 }  // namespace
-}  // namespace hm::directory
+}  // namespace hm::admin

@@ -1,16 +1,16 @@
-#include "directory/admin_service.h"
+#include "admin/admin_service.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "auth/password_scheme.h"
-#include "test_tree.h"
+#include "directory/memory/memory_directory.h"
 
-namespace hm::directory {
+namespace hm::admin {
 namespace {
 
-using testing::must;
+void must(const Status& s) { ASSERT_TRUE(s.has_value()) << s.error().describe(); }
 
 class AdminServiceTest : public ::testing::Test {
  protected:
@@ -27,15 +27,23 @@ class AdminServiceTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(base_); }
 
   AdminService as_superuser() {
-    return AdminService(dir_, options_, {Principal::Kind::kSuperuser, "admin", {}}, {"admin", ""});
+    return AdminService(resources_, options_, {Principal::Kind::kSuperuser, "admin", {}});
   }
+  // An account's identity only: its roles are read by every call.
   AdminService as(const std::string& address) {
-    auto domains = dir_.domains_administered_by(address).value();
-    return AdminService(dir_, options_, {Principal::Kind::kVirtual, address, domains},
-                        {address, ""});
+    return AdminService(resources_, options_, {Principal::Kind::kVirtual, address, {}});
+  }
+  // one.example with its postmaster pm@one.example, acting.
+  AdminService postmaster_of_one() {
+    auto admin = as_superuser();
+    EXPECT_TRUE(admin.add_domain("one.example", ""));
+    EXPECT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+    EXPECT_TRUE(admin.grant_postmaster("one.example", "pm@one.example"));
+    return as("pm@one.example");
   }
 
-  memory::MemoryDirectory dir_;
+  directory::memory::MemoryDirectory dir_;
+  OpenResources resources_{dir_};
   AdminOptions options_;
   std::filesystem::path base_;
 };
@@ -163,10 +171,7 @@ TEST_F(AdminServiceTest, PasswordChange) {
 // name. Addresses, in and out of their domain, stay theirs to give.
 TEST_F(AdminServiceTest, OnlyTheSuperuserMayAliasToLocalAccounts) {
   auto admin = as_superuser();
-  must(admin.add_domain("one.example", ""));
-  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
-  must(admin.grant_postmaster("one.example", "pm@one.example"));
-  auto pm = as("pm@one.example");
+  auto pm = postmaster_of_one();
   for (const char* local : {"root", "daemon", "alice"}) {
     auto refused = pm.add_alias("x@one.example", {local});
     ASSERT_FALSE(refused) << local;
@@ -296,5 +301,104 @@ TEST_F(AdminServiceTest, OutageIsTemporaryForAdminToo) {
   EXPECT_EQ(admin.add_domain("example.org", "").error().kind(), ErrorKind::kTemporary);
 }
 
+// Issue 12: the caller is an identity, and its roles are read again by every
+// call, so a session (a web login, one service object) never acts on rights
+// it has lost, and gets rights it was given at once.
+TEST_F(AdminServiceTest, RolesAreReadAgainOnEveryCall) {
+  auto admin = as_superuser();
+  must(admin.add_domain("one.example", ""));
+  ASSERT_TRUE(admin.add_account("pm@one.example", std::string("pw"), 0));
+  auto pm = as("pm@one.example");  // "logged in" before holding any role
+  EXPECT_EQ(pm.add_account("a@one.example", std::string("pw"), 0).error().kind(),
+            ErrorKind::kPermission);
+
+  must(admin.grant_postmaster("one.example", "pm@one.example"));
+  ASSERT_TRUE(pm.add_account("a@one.example", std::string("pw"), 0));
+  EXPECT_EQ(pm.list_domains().value().size(), 1u);
+
+  must(admin.revoke_postmaster("one.example", "pm@one.example"));
+  auto refused = pm.add_account("b@one.example", std::string("pw"), 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.delete_account("a@one.example").error().kind(), ErrorKind::kPermission);
+  EXPECT_TRUE(pm.list_domains().value().empty());
+  EXPECT_FALSE(dir_.find_account("b@one.example").value().has_value());
+  // What any account may do to itself stays.
+  must(pm.set_password("pm@one.example", "new"));
+}
+
+TEST_F(AdminServiceTest, DeletedAccountKeepsNoRight) {
+  auto admin = as_superuser();
+  auto pm = postmaster_of_one();
+  ASSERT_TRUE(pm.principal());
+  EXPECT_EQ(pm.principal()->postmaster_of, (std::vector<std::string>{"one.example"}));
+  must(admin.delete_account("pm@one.example"));
+  EXPECT_EQ(pm.principal().error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.list_accounts("one.example").error().kind(), ErrorKind::kPermission);
+  EXPECT_EQ(pm.set_password("pm@one.example", "x").error().kind(), ErrorKind::kPermission);
+}
+
+TEST_F(AdminServiceTest, RolesCannotBeReadWhileTheDirectoryIsDown) {
+  auto pm = postmaster_of_one();
+  dir_.set_unavailable(true);
+  EXPECT_EQ(pm.list_accounts("one.example").error().kind(), ErrorKind::kTemporary);
+}
+
+TEST_F(AdminServiceTest, DomainListCountsAccountsAndAliases) {
+  auto admin = as_superuser();
+  must(admin.add_domain("one.example", ""));
+  must(admin.add_domain("two.example", ""));
+  ASSERT_TRUE(admin.add_account("a@one.example", std::string("pw"), 0));
+  must(admin.add_alias("x@one.example", {"a@one.example"}));
+  auto domains = admin.list_domains();
+  ASSERT_TRUE(domains) << domains.error().describe();
+  ASSERT_EQ(domains->size(), 2u);
+  EXPECT_EQ((*domains)[0].name, "one.example");
+  EXPECT_EQ((*domains)[0].accounts, 1u);
+  EXPECT_EQ((*domains)[0].aliases, 3u);  // postmaster@, abuse@, x@
+  EXPECT_EQ((*domains)[1].accounts, 0u);
+  EXPECT_EQ((*domains)[1].aliases, 2u);
+}
+
+TEST_F(AdminServiceTest, ShowAccountNamesItsRolesAndAForeignHome) {
+  auto admin = as_superuser();
+  must(admin.add_domain("one.example", ""));
+  auto a = admin.add_account("pm@one.example", std::string("pw"), 0);
+  ASSERT_TRUE(a);
+  must(admin.grant_postmaster("one.example", "pm@one.example"));
+  auto shown = admin.show_account("PM@one.example");
+  ASSERT_TRUE(shown) << shown.error().describe();
+  EXPECT_EQ(shown->account, *a);
+  EXPECT_EQ(shown->postmaster_of, (std::vector<std::string>{"one.example"}));
+  EXPECT_FALSE(shown->home_warning);
+
+  directory::Account moved = *a;
+  moved.home_directory = "/elsewhere";
+  must(dir_.update_account({"admin", ""}, moved));
+  shown = as("pm@one.example").show_account("pm@one.example");
+  ASSERT_TRUE(shown);
+  ASSERT_TRUE(shown->home_warning);
+  EXPECT_NE(shown->home_warning->find("pm@one.example: /elsewhere"), std::string::npos)
+      << *shown->home_warning;
+}
+
+TEST_F(AdminServiceTest, RestoredDirectoryNeverHandsOutARetiredMailbox) {
+  auto admin = as_superuser();
+  ASSERT_TRUE(admin.add_domain("example.org", ""));
+  ASSERT_TRUE(admin.add_account("alice@example.org", std::nullopt, 0));
+  ASSERT_TRUE(admin.delete_account("alice@example.org"));
+  auto backup = admin.export_ldif(directory::kDefaultLdifBase);
+  ASSERT_TRUE(backup) << backup.error().describe();
+
+  directory::memory::MemoryDirectory restored;
+  OpenResources restored_resources(restored);
+  AdminService again(restored_resources, options_, {Principal::Kind::kSuperuser, "admin", {}});
+  ASSERT_TRUE(again.import_ldif(*backup));
+  EXPECT_TRUE(restored.is_mailbox_retired("example.org/alice/").value());
+  auto alice = again.add_account("alice@example.org", std::nullopt, 0);
+  ASSERT_TRUE(alice) << alice.error().describe();
+  EXPECT_EQ(alice->mailbox, "example.org/alice.2/");
+}
+
 }  // namespace
-}  // namespace hm::directory
+}  // namespace hm::admin

@@ -6,7 +6,12 @@
 //   - a postmaster role occupant of a domain may manage accounts, aliases and
 //     postmaster roles inside that domain only: never create or delete
 //     domains, never touch another domain, never import or export the tree;
+//     in the queue, they see and act on the mail of their domains only
+//     (admin_queue.h says which mail that is);
 //   - any account may see itself and change its own password.
+//
+// The principal given must be fresh: AdminService re-reads its roles from
+// the directory for every operation (admin_service.h).
 //
 // Pure functions: no I/O, thread-safe.
 
@@ -15,7 +20,9 @@
 #include "base/result.h"
 #include "directory/principal.h"
 
-namespace hm::directory {
+namespace hm::admin {
+
+using directory::Principal;
 
 enum class Operation {
   kDomainAdd,
@@ -34,14 +41,18 @@ enum class Operation {
   kPostmasterList,
   kTreeImport,
   kTreeExport,
+  kQueueList,
+  kQueueRetry,
+  kQueueDelete,
 };
 
 std::string_view to_string(Operation op);
 
-// domain: the domain the operation is about ("" for whole-tree operations);
+// domain: the domain the operation is about ("" for whole-tree operations,
+// and for the queue, which AdminService narrows to the caller's domains);
 // target: the address it changes, if any. kPermission with a message saying
 // who may do it instead.
 Status authorize(const Principal& actor, Operation op, std::string_view domain,
                  std::string_view target = {});
 
-}  // namespace hm::directory
+}  // namespace hm::admin
