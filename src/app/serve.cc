@@ -21,6 +21,7 @@
 #include "app/wiring.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "directory/async_directory.h"
@@ -115,13 +116,6 @@ class QueueRunner {
   bool stop_ = false;
   std::thread thread_;
 };
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 // The nearest folder of `path` that exists (virtual_base may be created on
 // first delivery).

@@ -28,36 +28,4 @@ Error& Error::prefix(std::string_view context) {
   return *this;
 }
 
-int Error::smtp_code() const {
-  switch (kind_) {
-    case ErrorKind::kTemporary: return 451;
-    case ErrorKind::kInternal: return 451;
-    case ErrorKind::kNotFound: return 550;
-    case ErrorKind::kPermission: return 554;
-    case ErrorKind::kAuthFailed: return 535;
-    case ErrorKind::kInvalid: return 501;
-    case ErrorKind::kLimit: return 550;
-    case ErrorKind::kOverQuota: return 552;
-    case ErrorKind::kLoop: return 550;
-    case ErrorKind::kExists: return 550;
-  }
-  return 451;
-}
-
-std::string_view Error::smtp_enhanced_code() const {
-  switch (kind_) {
-    case ErrorKind::kTemporary: return "4.3.0";
-    case ErrorKind::kInternal: return "4.3.0";
-    case ErrorKind::kNotFound: return "5.1.1";
-    case ErrorKind::kPermission: return "5.7.1";
-    case ErrorKind::kAuthFailed: return "5.7.8";
-    case ErrorKind::kInvalid: return "5.1.3";
-    case ErrorKind::kLimit: return "5.5.3";
-    case ErrorKind::kOverQuota: return "5.2.2";
-    case ErrorKind::kLoop: return "5.4.6";
-    case ErrorKind::kExists: return "5.1.0";
-  }
-  return "4.3.0";
-}
-
 }  // namespace hm

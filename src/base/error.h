@@ -3,7 +3,8 @@
 //
 // Every fallible call in hostmail returns hm::Result<T> (below) instead of
 // throwing. An Error has a kind, which decides how each protocol answers
-// (SMTP code and enhanced code, IMAP response code, CLI exit status), a
+// (SMTP code and enhanced code, IMAP response code, CLI exit status: each in
+// its own layer, as smtp/proto/error_status.h does for SMTP), a
 // message meant for the operator or client, and an optional detail that only
 // goes to the log (for instance the backend's own error text, or which of
 // "unknown user" and "wrong password" made a login fail).
@@ -46,15 +47,6 @@ class Error {
 
   // Adds context in front of the message ("reading hostmail.toml: ...").
   Error& prefix(std::string_view context);
-
-  // SMTP reply code and RFC 3463 enhanced status code for this error when it
-  // concerns a recipient (the usual case at RCPT and after DATA). The one
-  // mapping: the SMTP session's RCPT replies and the queue's records both use
-  // it. kInvalid is a bad address (5.1.3), kLimit an alias that expands to
-  // too many destinations (5.5.3, permanent: the transaction's own recipient
-  // limit is the session's 452 4.5.3).
-  int smtp_code() const;
-  std::string_view smtp_enhanced_code() const;
 
  private:
   ErrorKind kind_;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "smtp/proto/error_status.h"
+
 namespace hm::delivery {
 namespace {
 
@@ -52,7 +54,10 @@ std::string as_address(const std::string& destination, const std::string& hostna
   return destination + "@" + hostname;
 }
 
-bool expired(std::string_view status) { return status == "4.4.7"; }
+// Status of a recipient given up on after retries (the one table's).
+constexpr std::string_view kExpired = smtp::proto::kDeliveryExpired.enhanced;
+
+bool expired(std::string_view status) { return status == kExpired; }
 
 std::string boundary_base(std::string_view message_id) {
   std::string out;
@@ -77,11 +82,11 @@ std::string bounce_status(std::string_view error) {
     std::string_view token = error.substr(start, end - start);
     if (is_enhanced_code(token)) {
       if (token[0] == '5') return std::string(token);
-      if (token[0] == '4') return "4.4.7";
+      if (token[0] == '4') return std::string(kExpired);
       break;
     }
     if (token.size() == 3 && is_digit(token[0]) && is_digit(token[1]) && is_digit(token[2])) {
-      if (token[0] == '4') return "4.4.7";
+      if (token[0] == '4') return std::string(kExpired);
       start = end;
       continue;
     }

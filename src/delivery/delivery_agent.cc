@@ -11,14 +11,33 @@
 #include "base/log.h"
 #include "directory/address.h"
 #include "queue/queue_format.h"
+#include "smtp/proto/error_status.h"
 #include "store/maildir/maildir_quota.h"
 #include "store/maildir/maildir_store.h"
 
 namespace hm::delivery {
 namespace {
 
-constexpr std::string_view kWaitingForRelay =
-    "451 4.4.0 waiting for the outbound relay (not available in this version)";
+using smtp::proto::status_line;
+
+// What the queue records of each condition; the statuses are the one
+// table's (smtp/proto/error_status.h), which RCPT replies and bounces share.
+const std::string kWaitingForRelay =
+    status_line(smtp::proto::kWaitingForRelay,
+                "waiting for the outbound relay (not available in this version)");
+const std::string kExpiredUntried = status_line(
+    smtp::proto::kDeliveryExpired, "delivery time expired before a delivery attempt was possible");
+const std::string kPathRefused =
+    status_line(smtp::proto::kMailboxPathRefused, "the account's mailbox path is refused");
+// A full mailbox is temporary, as Postfix and Dovecot say it, so the message
+// waits for the owner to make room; one larger than the whole quota never fits.
+const std::string kMailboxFull = status_line(smtp::proto::kMailboxFullForNow, "mailbox full");
+const Error kLargerThanQuota(ErrorKind::kOverQuota, "message larger than the mailbox's quota");
+
+// Whether delivery tries `e` again later (deferred) or gives up (failed,
+// bounced): the class of its status in the table, so that what the queue
+// does agrees with the status it records.
+bool transient(const Error& e) { return smtp::proto::status_of(e).transient(); }
 
 // The copy for the mailbox: our two headers, then the message, in the
 // store's form (store/stored_message.h: one conversion, one copy).
@@ -28,10 +47,6 @@ store::StoredMessage with_delivery_headers(const std::string& sender, const std:
       fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n", sender, rcpt), message);
 }
 
-// The last error of a recipient given up on before it was ever tried.
-constexpr std::string_view kExpiredUntried =
-    "451 4.4.7 delivery time expired before a delivery attempt was possible";
-
 // What a bounce says of each failed recipient.
 std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient*>& failed) {
   std::vector<BouncedRecipient> out;
@@ -40,16 +55,6 @@ std::vector<BouncedRecipient> to_bounce(const std::vector<queue::QueuedRecipient
     out.push_back({q->original, q->address, q->last_error});
   }
   return out;
-}
-
-// How a queue entry records a full mailbox: temporary, as Postfix and
-// Dovecot say it, so the message waits for the owner to make room.
-constexpr std::string_view kMailboxFull = "452 4.2.2 mailbox full";
-constexpr std::string_view kLargerThanQuota = "552 5.2.2 message larger than the mailbox's quota";
-
-// "451 4.3.0 ..." / "550 5.1.1 ...": how a queue entry records an error.
-std::string smtp_text(const Error& e) {
-  return fmt::format("{} {} {}", e.smtp_code(), e.smtp_enhanced_code(), e.message());
 }
 
 // The route a destination is queued with: the transport that retries it.
@@ -78,7 +83,7 @@ class DeliveryAgent::LocalTransport : public Transport {
     for (const queue::QueuedRecipient* q : recipients) {
       auto text = message.text();
       if (!text) {
-        out.push_back({TransportOutcome::kLater, smtp_text(text.error()), {}});
+        out.push_back({TransportOutcome::kLater, status_line(text.error()), {}});
         continue;
       }
       store::StoredMessage copy = with_delivery_headers(message.sender, q->original, *text);
@@ -86,14 +91,14 @@ class DeliveryAgent::LocalTransport : public Transport {
       if (done) {
         log::info("delivered from queue id={} to={} local={}", message.id, q->address, *done);
         out.push_back({});
-      } else if (done.error().temporary()) {
+      } else if (transient(done.error())) {
         log::info("local delivery from queue id={} to={} deferred: {}", message.id, q->address,
                   done.error().describe());
-        out.push_back({TransportOutcome::kLater, smtp_text(done.error()), {}});
+        out.push_back({TransportOutcome::kLater, status_line(done.error()), {}});
       } else {
         log::error("local delivery from queue id={} to={} failed: {}", message.id, q->address,
                    done.error().describe());
-        out.push_back({TransportOutcome::kNever, smtp_text(done.error()), {}});
+        out.push_back({TransportOutcome::kNever, status_line(done.error()), {}});
       }
     }
     return out;
@@ -127,14 +132,14 @@ class DeliveryAgent::VirtualTransport : public Transport {
                        const TransportContext& context) {
     auto resolved = agent_.resolve_recipient(context.directory, q.address);
     if (!resolved) {
-      if (resolved.error().temporary()) {
+      if (transient(resolved.error())) {
         log::info("queue id={} to={} deferred: {}", message.id, q.address,
                   resolved.error().describe());
-        return {TransportOutcome::kLater, smtp_text(resolved.error()), {}};
+        return {TransportOutcome::kLater, status_line(resolved.error()), {}};
       }
       log::warning("queue id={} to={} failed: {}", message.id, q.address,
                    resolved.error().describe());
-      return {TransportOutcome::kNever, smtp_text(resolved.error()), {}};
+      return {TransportOutcome::kNever, status_line(resolved.error()), {}};
     }
     if (!resolved->hosted) {
       // Without the resolver, "no account" may still be an alias: left for
@@ -145,7 +150,7 @@ class DeliveryAgent::VirtualTransport : public Transport {
               {queue::Route::Kind::kRemote, std::string(directory::domain_of(q.address))}};
     }
     auto text = message.text();
-    if (!text) return {TransportOutcome::kLater, smtp_text(text.error()), {}};
+    if (!text) return {TransportOutcome::kLater, status_line(text.error()), {}};
     store::StoredMessage copy = with_delivery_headers(message.sender, q.original, *text);
     TransportOutcome worst;  // the outcome kinds are ordered: the worst wins
     for (const directory::Destination& d : resolved->destinations) {
@@ -155,8 +160,8 @@ class DeliveryAgent::VirtualTransport : public Transport {
         case directory::Destination::Kind::kLocal: {
           auto local = agent_.local_->deliver(d.address, message.sender, q.original, copy.text());
           if (!local) {
-            o = {local.error().temporary() ? TransportOutcome::kLater : TransportOutcome::kNever,
-                 smtp_text(local.error()),
+            o = {transient(local.error()) ? TransportOutcome::kLater : TransportOutcome::kNever,
+                 status_line(local.error()),
                  {}};
           }
           break;
@@ -164,7 +169,7 @@ class DeliveryAgent::VirtualTransport : public Transport {
         case directory::Destination::Kind::kExternal:
           // An alias that now leads elsewhere: one recipient, one outcome,
           // so it waits as a whole.
-          o = {TransportOutcome::kLater, std::string(kWaitingForRelay), {}};
+          o = {TransportOutcome::kLater, kWaitingForRelay, {}};
           break;
       }
       if (o.kind > worst.kind) worst = std::move(o);
@@ -288,44 +293,39 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             // The directory's mistake, which its administrator can mend:
             // the message waits in the queue meanwhile.
             log::error("{}; message queued", location.error().describe());
-            defer(d, r.rcpt, "451 4.3.5 the account's mailbox path is refused");
+            defer(d, r.rcpt, kPathRefused);
             continue;
           }
           if (d.quota_bytes > 0 && message.size() > d.quota_bytes) {
             // It could never fit: a permanent failure, bounced.
             log::warning("message larger than the quota of {}", d.address);
-            failed(d, r.rcpt, std::string(kLargerThanQuota));
+            failed(d, r.rcpt, status_line(kLargerThanQuota));
             ++report.failed;
-            if (!report.first_failure) {
-              report.first_failure =
-                  Error(ErrorKind::kOverQuota, "larger than the mailbox's quota");
-            }
+            if (!report.first_failure) report.first_failure = kLargerThanQuota;
             continue;
           }
           if (over_quota(d, location->path, message.size(), options_.vmail_uid,
                          options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
-            defer(d, r.rcpt, std::string(kMailboxFull));
+            defer(d, r.rcpt, kMailboxFull);
             continue;
           }
           targets.push_back(std::move(*location));
           target_destinations.push_back(&d);
           break;
         }
-        case directory::Destination::Kind::kExternal:
-          defer(d, r.rcpt, std::string(kWaitingForRelay));
-          break;
+        case directory::Destination::Kind::kExternal: defer(d, r.rcpt, kWaitingForRelay); break;
         case directory::Destination::Kind::kLocal: {
           auto done = local_->deliver(d.address, envelope.sender, r.rcpt, stored().text());
           if (done) {
             ++report.delivered;
             log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
-          } else if (done.error().temporary()) {
+          } else if (transient(done.error())) {
             log::warning("local delivery to {} deferred: {}", d.address, done.error().describe());
-            defer(d, r.rcpt, smtp_text(done.error()));
+            defer(d, r.rcpt, status_line(done.error()));
           } else {
             log::error("local delivery to {} failed: {}", d.address, done.error().describe());
-            failed(d, r.rcpt, smtp_text(done.error()));
+            failed(d, r.rcpt, status_line(done.error()));
             ++report.failed;
             if (!report.first_failure) report.first_failure = done.error();
           }
@@ -349,7 +349,8 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       } else {
         log::warning("delivery to {} failed, queued: {}", target_destinations[i]->address,
                      results[i].error().describe());
-        defer(*target_destinations[i], r.rcpt, "451 4.3.0 " + results[i].error().message());
+        defer(*target_destinations[i], r.rcpt,
+              status_line(smtp::proto::kMailboxWriteFailed, results[i].error().message()));
       }
     }
   }
@@ -431,18 +432,20 @@ TransportOutcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
   auto location = store_->virtual_location(d.address, d.mailbox);
   if (!location) {
     log::error("{}; kept in the queue", location.error().describe());
-    return {TransportOutcome::kLater, "451 4.3.5 the account's mailbox path is refused", {}};
+    return {TransportOutcome::kLater, kPathRefused, {}};
   }
   if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
-    return {TransportOutcome::kNever, std::string(kLargerThanQuota), {}};
+    return {TransportOutcome::kNever, status_line(kLargerThanQuota), {}};
   }
   const std::string& path = location->path;
   if (over_quota(d, path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
-    return {TransportOutcome::kLater, std::string(kMailboxFull), {}};
+    return {TransportOutcome::kLater, kMailboxFull, {}};
   }
   auto results = store_->save(copy, {*location});
   if (!results[0]) {
-    return {TransportOutcome::kLater, "451 4.3.0 " + results[0].error().message(), {}};
+    return {TransportOutcome::kLater,
+            status_line(smtp::proto::kMailboxWriteFailed, results[0].error().message()),
+            {}};
   }
   if (d.quota_bytes > 0) {
     (void)store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
@@ -585,7 +588,7 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
             entry.id, q.address, kind == RouteKind::kRemote ? "relay" : "delivery",
             queue::format::route_word(q.route));
         q.state = State::kDeferred;
-        if (q.last_error.empty()) q.last_error = std::string(kWaitingForRelay);
+        if (q.last_error.empty()) q.last_error = kWaitingForRelay;
         q.next_attempt = now + kNoTransportWait;
         handled[i] = true;
         changed = true;
@@ -602,7 +605,9 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
           n < outcomes.size()
               ? std::move(outcomes[n])
               : TransportOutcome{
-                    TransportOutcome::kLater, "451 4.3.0 the transport gave no outcome", {}};
+                    TransportOutcome::kLater,
+                    status_line(Error(ErrorKind::kInternal, "the transport gave no outcome")),
+                    {}};
       if (o.kind == TransportOutcome::kSkipped) {
         handled[batch[n]] = true;
         continue;
@@ -639,7 +644,7 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
     for (queue::QueuedRecipient& q : entry.recipients) {
       if (q.state != State::kPending && q.state != State::kDeferred) continue;
       q.state = State::kFailed;
-      if (q.last_error.empty()) q.last_error = std::string(kExpiredUntried);
+      if (q.last_error.empty()) q.last_error = kExpiredUntried;
       changed = true;
       log::warning("queue id={} to={} given up after {} days: {}", entry.id, q.address,
                    queue::Queue::kGiveUpAfter.count() / 24, q.last_error);
@@ -689,7 +694,7 @@ Status DeliveryAgent::send_bounce(const std::string& sender,
   }
   auto resolution = resolve_sender_(sender);
   if (!resolution) {
-    if (resolution.error().temporary()) {
+    if (transient(resolution.error())) {
       return fail(std::move(resolution).error().prefix("looking up the bounce's recipient"));
     }
     // Nobody to tell: a sender in our domains that does not exist (forged),

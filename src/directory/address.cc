@@ -5,81 +5,36 @@
 #include <memory>
 
 #include "base/strings.h"
+#include "mail/address_syntax.h"
 
 namespace hm::directory {
 namespace {
 
 constexpr size_t kMaxLocalPart = 64;  // RFC 5321 4.5.3.1.1
 constexpr size_t kMaxDomain = 253;    // RFC 1035, without the trailing dot
-constexpr size_t kMaxLabel = 63;
-constexpr size_t kMaxAddress = 254;  // RFC 5321 path limit less the brackets
-
-// atext, plus the UTF-8 bytes RFC 6531 allows (validated by the caller).
-bool is_local_part_char(unsigned char c) { return c >= 0x80 || hm::is_atext(c); }
-
-bool is_dot_atom(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '.') {
-      if (s[i - 1] == '.') return false;
-      continue;
-    }
-    if (!is_local_part_char(c)) return false;
-  }
-  return true;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if ((c >> 5) == 0x6) {
-      extra = 1;
-    } else if ((c >> 4) == 0xE) {
-      extra = 2;
-    } else if ((c >> 3) == 0x1E) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= extra) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
+constexpr size_t kMaxAddress = 254;   // RFC 5321 path limit less the brackets
 
 Result<std::string> check_ldh_labels(const std::string& domain) {
-  if (domain.size() > kMaxDomain) {
-    return fail(ErrorKind::kInvalid, "domain '" + domain + "' is longer than 253 characters");
-  }
-  for (const std::string& label : split(domain, '.')) {
-    if (label.empty()) {
+  mail::DomainSyntax syntax;
+  syntax.max_length = kMaxDomain;
+  char bad = 0;
+  switch (mail::check_domain(domain, syntax, &bad)) {
+    case mail::DomainError::kNone: return domain;
+    case mail::DomainError::kEmpty: return fail(ErrorKind::kInvalid, "empty domain name");
+    case mail::DomainError::kTooLong:
+      return fail(ErrorKind::kInvalid, "domain '" + domain + "' is longer than 253 characters");
+    case mail::DomainError::kEmptyLabel:
       return fail(ErrorKind::kInvalid, "domain '" + domain + "' has an empty label");
-    }
-    if (label.size() > kMaxLabel) {
+    case mail::DomainError::kLongLabel:
       return fail(ErrorKind::kInvalid,
                   "domain '" + domain + "' has a label longer than 63 characters");
-    }
-    if (label.front() == '-' || label.back() == '-') {
+    case mail::DomainError::kHyphenAtEdge:
       return fail(ErrorKind::kInvalid,
                   "domain '" + domain + "': a label may not begin or end with '-'");
-    }
-    for (char c : label) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ok) {
-        return fail(ErrorKind::kInvalid, "domain '" + domain + "' contains '" + std::string(1, c) +
-                                             "': only letters, digits and '-' are allowed");
-      }
-    }
+    case mail::DomainError::kBadCharacter: break;
   }
-  return domain;
+  return fail(ErrorKind::kInvalid, "domain '" + domain + "' contains '" + std::string(1, bad) +
+                                       "': only letters, digits and '-' are allowed");
 }
 
 }  // namespace
@@ -96,7 +51,7 @@ Result<std::string> normalize_domain(std::string_view input) {
   for (char c : d) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
   if (ascii) return check_ldh_labels(ascii_lower(d));
 
-  if (!is_valid_utf8(d)) {
+  if (!mail::is_valid_utf8(d)) {
     return fail(ErrorKind::kInvalid, "domain name is not valid UTF-8");
   }
   std::string u(d);
@@ -115,7 +70,7 @@ Result<std::string> normalize_domain(std::string_view input) {
 Result<Address> parse_address(std::string_view input) {
   std::string_view s = trim(input);
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
-  size_t at = s.rfind('@');
+  const size_t at = mail::local_part_end(s);
   if (at == std::string_view::npos) {
     return fail(ErrorKind::kInvalid,
                 "'" + std::string(s) + "' is not a mail address: expected local-part@domain");
@@ -125,41 +80,31 @@ Result<Address> parse_address(std::string_view input) {
   if (local.empty()) {
     return fail(ErrorKind::kInvalid, "'" + std::string(s) + "' has an empty local part");
   }
-  if (!is_valid_utf8(local)) {
+  if (!mail::is_valid_utf8(local)) {
     return fail(ErrorKind::kInvalid, "the local part of '" + std::string(s) + "' is not UTF-8");
   }
+  // UTF-8 local parts are stored as RFC 6531 allows them; the directory
+  // judges strictly (no empty atoms), unlike the SMTP parser.
+  constexpr bool kUtf8 = true;
   Address a;
   if (local.front() == '"') {
-    // Quoted-string (RFC 5321 4.1.2): qtext or backslash-quoted pairs.
-    if (local.size() < 2 || local.back() != '"') {
-      return fail(ErrorKind::kInvalid, "unbalanced quotes in '" + std::string(s) + "'");
-    }
     std::string content;
-    for (size_t i = 1; i + 1 < local.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(local[i]);
-      if (c == '\\') {
-        if (i + 2 >= local.size()) {
-          return fail(ErrorKind::kInvalid, "dangling backslash in '" + std::string(s) + "'");
-        }
-        // quoted-pairSMTP is a backslash and a printable ASCII character
-        // (RFC 5321 4.1.2): never a control character, which would reach
-        // Return-Path: and Delivered-To: raw.
-        unsigned char escaped = static_cast<unsigned char>(local[++i]);
-        if (escaped < 32 || escaped > 126) {
-          return fail(ErrorKind::kInvalid,
-                      "bad character after a backslash in '" + std::string(s) + "'");
-        }
-        content += static_cast<char>(escaped);
-      } else if (c == '"' || c < 32 || c == 127) {
+    switch (mail::check_quoted_string(local, kUtf8, &content)) {
+      case mail::QuotedError::kNone: break;
+      case mail::QuotedError::kUnbalanced:
+        return fail(ErrorKind::kInvalid, "unbalanced quotes in '" + std::string(s) + "'");
+      case mail::QuotedError::kDanglingBackslash:
+        return fail(ErrorKind::kInvalid, "dangling backslash in '" + std::string(s) + "'");
+      case mail::QuotedError::kBadEscape:
+        return fail(ErrorKind::kInvalid,
+                    "bad character after a backslash in '" + std::string(s) + "'");
+      case mail::QuotedError::kBadCharacter:
         return fail(ErrorKind::kInvalid,
                     "bad character in quoted local part of '" + std::string(s) + "'");
-      } else {
-        content += static_cast<char>(c);
-      }
     }
     // A quoted local part that needs no quotes is the same mailbox as the
     // unquoted one (RFC 5321 2.4): keep only one spelling.
-    if (is_dot_atom(content)) {
+    if (mail::is_dot_string(content, kUtf8, /*strict=*/true)) {
       a.local = ascii_lower(content);
     } else {
       std::string quoted = "\"";
@@ -170,7 +115,7 @@ Result<Address> parse_address(std::string_view input) {
       a.local = quoted + "\"";
     }
   } else {
-    if (!is_dot_atom(local)) {
+    if (!mail::is_dot_string(local, kUtf8, /*strict=*/true)) {
       return fail(ErrorKind::kInvalid,
                   "the local part of '" + std::string(s) +
                       "' is not valid: use letters, digits and !#$%&'*+-/=?^_`{|}~ separated "
@@ -229,16 +174,6 @@ bool is_local_name(std::string_view name) {
     if (!ok) return false;
   }
   return true;
-}
-
-std::string_view domain_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
-std::string_view local_part_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? address : address.substr(0, at);
 }
 
 }  // namespace hm::directory

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "mail/address_syntax.h"
 
 namespace hm::directory {
 
@@ -39,8 +40,9 @@ Result<std::string> normalize_maildrop(std::string_view input);
 // A local (shell) account name, POSIX portable: [a-z_][a-z0-9_.-]*, at most 32.
 bool is_local_name(std::string_view name);
 
-// The part after the last '@' ("" if none), and the part before it.
-std::string_view domain_of(std::string_view address);
-std::string_view local_part_of(std::string_view address);
+// The part after the last '@' ("" if none), and the part before it
+// (mail/address_syntax.h).
+using mail::domain_of;
+using mail::local_part_of;
 
 }  // namespace hm::directory

@@ -4,11 +4,6 @@
 
 namespace hm::directory::rules {
 
-std::string_view domain_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
-}
-
 Status check_domain_name(std::string_view name) {
   if (name.empty() || name.find('@') != std::string_view::npos) {
     return fail(ErrorKind::kInvalid, fmt::format("\"{}\" is not a valid domain name", name));

@@ -8,11 +8,13 @@
 
 #include "base/result.h"
 #include "directory/model.h"
+#include "mail/address_syntax.h"
 
 namespace hm::directory::rules {
 
-// The part after the last '@' ("" if none); "@example.org" gives "example.org".
-std::string_view domain_of(std::string_view address);
+// The part after the last '@' ("" if none); "@example.org" gives "example.org"
+// (mail/address_syntax.h).
+using mail::domain_of;
 
 Status check_domain_name(std::string_view name);
 Status check_account_address(std::string_view address);

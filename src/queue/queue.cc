@@ -16,6 +16,7 @@
 #include "base/file_system.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "queue/queue_format.h"
@@ -74,8 +75,7 @@ std::string new_id() {
 Status fsync_parents(const std::vector<std::string>& created) {
   std::vector<std::string> parents;
   for (auto it = created.rbegin(); it != created.rend(); ++it) {
-    const size_t slash = it->find_last_of('/');
-    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : it->substr(0, slash);
+    std::string parent = parent_of(*it);
     if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
       parents.push_back(std::move(parent));
     }

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "smtp/proto/command_parser.h"
 #include "smtp/proto/data_decoder.h"
+#include "smtp/proto/error_status.h"
 
 namespace hm::smtp {
 
@@ -23,25 +24,9 @@ std::string rfc5322_date() {
   return buf;
 }
 
-// Error kinds from the directory, as RCPT replies.
-// A recipient's error as the RCPT reply: the codes are Error's own (one
-// mapping, shared with the queue's records); the words say what the sender
-// may act on. A temporary error's message is written for the client ("mail
-// for postmaster has nowhere to go..."); every detail stays in the log.
-Reply rcpt_reply(const Error& e, const std::string& address) {
-  std::string text = "<" + address + ">: ";
-  switch (e.kind()) {
-    case ErrorKind::kNotFound: text += "Recipient address rejected: User unknown"; break;
-    case ErrorKind::kInvalid: text += "Bad recipient address syntax"; break;
-    case ErrorKind::kLoop: text += "Recipient address rejected: alias loop"; break;
-    case ErrorKind::kLimit: text += "Recipient expands to too many addresses"; break;
-    case ErrorKind::kPermission: text += "Recipient address rejected: access denied"; break;
-    case ErrorKind::kOverQuota: text += "Mailbox full"; break;
-    case ErrorKind::kTemporary: text += e.message(); break;
-    default: text += "Temporary lookup failure, try again later"; break;
-  }
-  return proto::make_reply(e.smtp_code(), e.smtp_enhanced_code(), text);
-}
+// A recipient's error as the RCPT reply: the status from the one table
+// (smtp/proto/error_status.h), which the queue's records and bounces share.
+using proto::rcpt_reply;
 
 }  // namespace
 

@@ -6,17 +6,9 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "mail/address_syntax.h"
 
 namespace hm::store {
-namespace {
-
-std::string_view domain_part(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
-}  // namespace
-
 Result<std::string> virtual_maildir_path(std::string_view virtual_base, std::string_view address,
                                          std::string_view mailbox) {
   auto refuse = [&](std::string_view why) {
@@ -25,7 +17,7 @@ Result<std::string> virtual_maildir_path(std::string_view virtual_base, std::str
                     " is refused: " + std::string(why),
                 "a virtual account's mailbox must be <its domain>/<name>/ below virtual_base");
   };
-  std::string_view domain = domain_part(address);
+  std::string_view domain = mail::domain_of(address);
   if (domain.empty()) return refuse("the account has no domain");
   if (mailbox.empty()) return refuse("it is empty");
   if (mailbox.front() == '/') return refuse("it is absolute");

@@ -11,6 +11,7 @@
 
 #include "base/strings.h"
 #include "ldif/dn.h"
+#include "mail/address_syntax.h"
 
 namespace hm::directory::ldap::detail {
 
@@ -18,10 +19,7 @@ namespace hm::directory::ldap::detail {
 // tried again this many times.
 inline constexpr int kRaceRetries = 5;
 
-inline std::string_view local_part_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  return at == std::string_view::npos ? address : address.substr(0, at);
-}
+using mail::local_part_of;
 
 inline bool contains_ci(const std::vector<std::string>& values, std::string_view v) {
   return std::any_of(values.begin(), values.end(),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "mail/address_syntax.h"
 
 namespace hm::smtp::proto {
 
@@ -18,8 +19,6 @@ using ParseResult = std::variant<Command, Reply>;
 
 // RFC 5321 4.5.3.1.3: a path is at most 256 octets, brackets included.
 constexpr size_t kMaxPath = 256;
-constexpr size_t kMaxLabel = 63;
-constexpr size_t kMaxDomain = 255;
 // 20 digits hold every unsigned 64-bit value.
 constexpr size_t kMaxDigits = 20;
 constexpr size_t kMaxSaslMech = 20;  // RFC 4422 3.1
@@ -35,24 +34,6 @@ bool has_non_ascii(std::string_view s) {
     if (c >= 0x80) return true;
   }
   return false;
-}
-
-// Length of the well-formed UTF-8 sequence (RFC 3629) at s[i], or 0. Only
-// multi-byte sequences are asked for: the callers handle ASCII themselves.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto at = [&](size_t k) -> unsigned { return static_cast<unsigned char>(s[k]); };
-  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
-    return k < s.size() && at(k) >= lo && at(k) <= hi;
-  };
-  const unsigned c = at(i);
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c == 0xE0) return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(i + 1) && cont(i + 2) ? 3 : 0;
-  if (c == 0xED) return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;  // no surrogates
-  if (c == 0xF0) return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c == 0xF4) return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  return 0;
 }
 
 // Whether the UTF-8 sequence at s[i] encodes a C1 control (U+0080-U+009F,
@@ -81,16 +62,6 @@ unsigned long long to_number(std::string_view s) {
   return n;
 }
 
-bool valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) continue;
-    const size_t len = utf8_sequence(s, i);
-    if (len == 0) return false;
-    i += len - 1;
-  }
-  return true;
-}
-
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
@@ -102,27 +73,10 @@ bool all_digits(std::string_view s) {
 // sub-domain *("." sub-domain) (RFC 5321 4.1.2), with U-labels (RFC 6531)
 // when `utf8`. `underscore` is a tolerance for HELO names of Windows hosts.
 bool valid_domain(std::string_view d, bool utf8, bool underscore) {
-  if (d.empty() || d.size() > kMaxDomain) return false;
-  size_t label_start = 0;
-  for (size_t i = 0; i <= d.size(); ++i) {
-    if (i == d.size() || d[i] == '.') {
-      const std::string_view label = d.substr(label_start, i - label_start);
-      if (label.empty() || label.size() > kMaxLabel) return false;
-      if (label.front() == '-' || label.back() == '-') return false;
-      label_start = i + 1;
-      continue;
-    }
-    const auto c = static_cast<unsigned char>(d[i]);
-    if (is_alnum(c) || c == '-' || (underscore && c == '_')) continue;
-    if (c >= 0x80 && utf8) {
-      const size_t len = utf8_sequence(d, i);
-      if (len == 0) return false;
-      i += len - 1;
-      continue;
-    }
-    return false;
-  }
-  return true;
+  mail::DomainSyntax syntax;
+  syntax.utf8 = utf8;
+  syntax.underscore = underscore;
+  return mail::check_domain(d, syntax) == mail::DomainError::kNone;
 }
 
 // address-literal (RFC 5321 4.1.3), brackets included.
@@ -159,56 +113,16 @@ bool valid_domain_or_literal(std::string_view d, bool utf8, bool underscore) {
 // ("a..b", "a.") as Postfix does: such addresses exist in the wild, and the
 // parser's job is to find the address, not to judge it.
 bool valid_local_part(std::string_view l, bool utf8) {
-  if (l.empty()) return false;
-  if (l.front() == '"') {
-    if (l.size() < 2 || l.back() != '"') return false;
-    for (size_t i = 1; i + 1 < l.size(); ++i) {
-      const auto c = static_cast<unsigned char>(l[i]);
-      if (c == '\\') {
-        if (i + 2 >= l.size()) return false;  // the escape would take the closing quote
-        const auto e = static_cast<unsigned char>(l[++i]);
-        if (e < 32 || e > 126) return false;
-      } else if (c == '"') {
-        return false;
-      } else if (c >= 0x80) {
-        const size_t len = utf8 ? utf8_sequence(l, i) : 0;
-        if (len == 0) return false;
-        i += len - 1;
-      } else if (c < 32 || c > 126) {
-        return false;
-      }
-    }
-    return true;
+  if (!l.empty() && l.front() == '"') {
+    return mail::check_quoted_string(l, utf8) == mail::QuotedError::kNone;
   }
-  if (l.front() == '.') return false;
-  for (size_t i = 0; i < l.size(); ++i) {
-    const auto c = static_cast<unsigned char>(l[i]);
-    if (hm::is_atext(c) || c == '.') continue;
-    if (c >= 0x80 && utf8) {
-      const size_t len = utf8_sequence(l, i);
-      if (len == 0) return false;
-      i += len - 1;
-      continue;
-    }
-    return false;
-  }
-  return true;
+  return mail::is_dot_string(l, utf8, /*strict=*/false);
 }
 
 // Mailbox = Local-part "@" ( Domain / address-literal ).
 bool valid_mailbox(std::string_view m, bool utf8) {
-  size_t at;
-  if (!m.empty() && m.front() == '"') {
-    // The closing quote is the first unescaped one; the "@" must follow it.
-    size_t i = 1;
-    while (i < m.size() && m[i] != '"') i += m[i] == '\\' ? 2 : 1;
-    if (i >= m.size()) return false;
-    at = i + 1;
-    if (at >= m.size() || m[at] != '@') return false;
-  } else {
-    at = m.find('@');
-    if (at == std::string_view::npos) return false;
-  }
+  const size_t at = mail::local_part_end(m);
+  if (at == std::string_view::npos) return false;
   return valid_local_part(m.substr(0, at), utf8) &&
          valid_domain_or_literal(m.substr(at + 1), utf8, false);
 }
@@ -385,7 +299,9 @@ ParseResult parse_path_command(Command cmd, std::string_view rest, const ParseOp
                           (mail ? " (add the SMTPUTF8 parameter to MAIL)" : " on MAIL"));
   }
   const std::string bad = std::string("Bad ") + std::string(what) + " address syntax";
-  if (!valid_utf8(inner)) return make_reply(501, address_code, bad + " (not valid UTF-8)");
+  if (!mail::is_valid_utf8(inner)) {
+    return make_reply(501, address_code, bad + " (not valid UTF-8)");
+  }
 
   std::string_view mailbox = inner;
   if (!mailbox.empty() && mailbox.front() == '@') {

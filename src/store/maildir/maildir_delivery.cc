@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "base/file_system.h"
+#include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "store/maildir/tmp_cleanup.h"
@@ -55,13 +56,6 @@ int make_dir(const std::string& path) {
   return fs::file_system().mkdir(AT_FDCWD, path.c_str(), kDirMode);
 }
 void remove_name(const std::string& path) { fs::file_system().unlink(AT_FDCWD, path.c_str()); }
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 std::string strip_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();

@@ -28,29 +28,6 @@ TEST(Error, OnlyTemporaryIsTemporary) {
   }
 }
 
-// The SMTP session and the queue turn errors into replies with these: a
-// temporary failure must never become a 5xx, and the recipient errors must
-// carry the RFC 3463 codes a sender's MTA acts on.
-TEST(Error, SmtpCodesFollowTheKind) {
-  struct Case {
-    ErrorKind kind;
-    int code;
-    std::string_view enhanced;
-  };
-  for (const Case& c :
-       {Case{ErrorKind::kTemporary, 451, "4.3.0"}, Case{ErrorKind::kInternal, 451, "4.3.0"},
-        Case{ErrorKind::kNotFound, 550, "5.1.1"}, Case{ErrorKind::kPermission, 554, "5.7.1"},
-        Case{ErrorKind::kAuthFailed, 535, "5.7.8"}, Case{ErrorKind::kLimit, 550, "5.5.3"},
-        Case{ErrorKind::kInvalid, 501, "5.1.3"},
-        Case{ErrorKind::kOverQuota, 552, "5.2.2"}, Case{ErrorKind::kLoop, 550, "5.4.6"}}) {
-    Error e(c.kind, "x");
-    EXPECT_EQ(e.smtp_code(), c.code) << to_string(c.kind);
-    EXPECT_EQ(e.smtp_enhanced_code(), c.enhanced) << to_string(c.kind);
-    // The class of the enhanced code agrees with the reply code's.
-    EXPECT_EQ(e.smtp_enhanced_code()[0] - '0', e.smtp_code() / 100) << to_string(c.kind);
-  }
-}
-
 Status fails_with(ErrorKind kind) { return fail(kind, "inner"); }
 
 Status passes_on(ErrorKind kind, bool& reached_end) {

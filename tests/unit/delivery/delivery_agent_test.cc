@@ -13,6 +13,7 @@
 
 #include "directory/memory/memory_directory.h"
 #include "queue/queue_format.h"
+#include "smtp/proto/error_status.h"
 
 namespace hm::delivery {
 namespace {
@@ -681,6 +682,55 @@ TEST_F(DeliveryAgentTest, AVersion1EnvelopeOnDiskIsStillDelivered) {
   std::string first;
   std::getline(env, first);
   EXPECT_EQ(first, "hostmail-queue 2");  // rewritten in the current version
+}
+
+// One table of SMTP statuses (issue 12): whatever status RCPT would answer
+// for an error is the status the queue records and the bounce reports for
+// the same error found at delivery. A permanent one (5xx) is bounced at once
+// with that very enhanced code; a transient one (4xx) waits in the queue
+// with it, never bounced as if delivery time had expired.
+TEST_F(DeliveryAgentTest, RcptAndBounceGiveTheSameStatusForTheSameError) {
+  for (ErrorKind kind :
+       {ErrorKind::kTemporary, ErrorKind::kNotFound, ErrorKind::kExists, ErrorKind::kPermission,
+        ErrorKind::kAuthFailed, ErrorKind::kInvalid, ErrorKind::kLimit, ErrorKind::kOverQuota,
+        ErrorKind::kLoop, ErrorKind::kInternal}) {
+    SCOPED_TRACE(std::string(to_string(kind)));
+    const Error error(kind, "scripted failure");
+    // What RCPT would have answered, had the directory said so then.
+    const smtp::proto::Reply at_rcpt = smtp::proto::rcpt_reply(error, "bob@mx.example");
+    const int code = at_rcpt.code;
+    const std::string enhanced = at_rcpt.enhanced;
+    const std::string status = std::to_string(code) + " " + enhanced;
+    local_.result = error;
+    // Each round's bounce alone in the sender's Maildir (file names need not
+    // sort by time within a second).
+    const std::string new_dir = root_ + "/vmail/example.org/user1/new";
+    if (std::filesystem::is_directory(new_dir)) {
+      for (const auto& f : std::filesystem::directory_iterator(new_dir)) {
+        std::filesystem::remove(f.path());
+      }
+    }
+    auto report = agent_->deliver({"user1@example.org", {rcpt("bob@mx.example")}}, kMessage);
+    ASSERT_TRUE(report) << report.error().describe();
+    if (code >= 500) {
+      EXPECT_EQ(report->bounced, 1u);
+      auto mail = inbox("user1");
+      ASSERT_EQ(mail.size(), 1u);
+      EXPECT_TRUE(contains(mail[0], "Status: " + enhanced + "\n")) << mail[0];
+      EXPECT_TRUE(contains(mail[0], "Diagnostic-Code: smtp; " + status + " scripted failure\n"))
+          << mail[0];
+      EXPECT_TRUE(queued().empty());
+    } else {
+      EXPECT_EQ(report->bounced, 0u);
+      EXPECT_TRUE(inbox("user1").empty());
+      auto entries = queued();
+      ASSERT_EQ(entries.size(), 1u);
+      ASSERT_EQ(entries[0].recipients.size(), 1u);
+      EXPECT_EQ(entries[0].recipients[0].state, State::kDeferred);
+      EXPECT_EQ(entries[0].recipients[0].last_error, status + " scripted failure");
+      must(queue_->remove(entries[0].id));
+    }
+  }
 }
 
 }  // namespace

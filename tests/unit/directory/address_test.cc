@@ -79,5 +79,27 @@ TEST(Address, Parts) {
   EXPECT_EQ(domain_of("local"), "");
 }
 
+// The directory and the SMTP parser share one address syntax (issue 12):
+// what one accepts as a local part, the other does too.
+TEST(Address, QuotedLocalPartsMayHoldAnAtSign) {
+  EXPECT_EQ(normalize_address("\"a@b\"@Example.org").value(), "\"a@b\"@example.org");
+  EXPECT_EQ(normalize_address("\"a@b\"@x@example.org").has_value(), false);
+  EXPECT_EQ(normalize_address("\"a\\\"@b\"@example.org").value(), "\"a\\\"@b\"@example.org");
+  EXPECT_EQ(local_part_of("\"a@b\"@example.org"), "\"a@b\"");
+  EXPECT_EQ(domain_of("\"a@b\"@example.org"), "example.org");
+}
+
+TEST(Address, Utf8LocalPartsMustBeWellFormed) {
+  EXPECT_EQ(normalize_address("Jörg@bücher.example").value(), "jörg@xn--bcher-kva.example");
+  EXPECT_EQ(normalize_address("\"jö rg\"@example.org").value(), "\"jö rg\"@example.org");
+  // RFC 3629: no overlong forms (C0 AE is a dot in disguise), no surrogates,
+  // nothing past U+10FFFF; the SMTP parser refuses all of them too.
+  for (const char* bad :
+       {"a\xc0\xae@example.org", "a\xed\xa0\x80@example.org", "a\xf4\x90\x80\x80@example.org",
+        "\"a\xc0\xae\"@example.org", "a\xc3@example.org"}) {
+    EXPECT_FALSE(normalize_address(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace hm::directory

@@ -51,8 +51,6 @@ TEST_F(ResolverTest, UnknownUserInHostedDomainIsNotFound) {
   auto r = resolver().resolve("nobody@domain1.example");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound);
-  EXPECT_EQ(r.error().smtp_code(), 550);
-  EXPECT_EQ(r.error().smtp_enhanced_code(), "5.1.1");
 }
 
 TEST_F(ResolverTest, ForeignDomainIsExternalAndNotHosted) {
@@ -107,7 +105,6 @@ TEST_F(ResolverTest, LoopsAreDetected) {
   auto r = resolver().resolve("a@domain1.example");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kLoop);
-  EXPECT_EQ(r.error().smtp_enhanced_code(), "5.4.6");
   EXPECT_NE(r.error().detail().find("a@domain1.example -> b@domain1.example"), std::string::npos);
 }
 
@@ -303,8 +300,6 @@ TEST_F(ResolverTest, DirectoryOutageIsTemporary) {
   auto r = resolver().resolve("user1@domain1.example");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind(), ErrorKind::kTemporary);
-  EXPECT_EQ(r.error().smtp_code(), 451);
-  EXPECT_EQ(r.error().smtp_enhanced_code(), "4.3.0");
 }
 
 TEST_F(ResolverTest, InvalidAddress) {

@@ -333,5 +333,32 @@ TEST(CommandParserTest, Bdat) {
   EXPECT_EQ(err("BDAT 99999999999999999999999"), "501 5.5.4");
 }
 
+// The parser and the directory share one address syntax (issue 12); these
+// pin what the parser accepts where the two might have differed.
+TEST(CommandParserTest, MailboxEdgeCases) {
+  // A quoted local part may hold "@" and ">"; the domain follows its closing quote.
+  EXPECT_EQ(ok("RCPT TO:<\"a@b>c\"@example.com>").path, "\"a@b>c\"@example.com");
+  EXPECT_EQ(ok("RCPT TO:<\"a\\\"@b\"@example.com>").path, "\"a\\\"@b\"@example.com");
+  EXPECT_EQ(err("RCPT TO:<\"a\"b@example.com>"), "501 5.1.3");
+  EXPECT_EQ(err("RCPT TO:<a@b@example.com>"), "501 5.1.3");
+  EXPECT_EQ(err("RCPT TO:<no-at-sign>"), "501 5.1.3");
+  EXPECT_EQ(err("RCPT TO:<.a@example.com>"), "501 5.1.3");
+  // A trailing dot in the local part is tolerated, in the domain it is not.
+  EXPECT_EQ(ok("RCPT TO:<a.@example.com>").path, "a.@example.com");
+  EXPECT_EQ(err("RCPT TO:<a@example.com.>"), "501 5.1.3");
+  // Domains: labels of at most 63 octets, no hyphen at either end, U-labels
+  // only with SMTPUTF8, underscores in HELO names only.
+  EXPECT_EQ(err("RCPT TO:<a@" + std::string(64, 'd') + ".example>"), "501 5.1.3");
+  EXPECT_EQ(ok("RCPT TO:<a@" + std::string(63, 'd') + ".example>").path.size(), 73u);
+  EXPECT_EQ(err("RCPT TO:<a@-x.example>"), "501 5.1.3");
+  EXPECT_EQ(err("RCPT TO:<a@x_y.example>"), "501 5.1.3");
+  EXPECT_EQ(ok("EHLO x_y.example").argument, "x_y.example");
+  EXPECT_EQ(ok("RCPT TO:<a@[192.0.2.1]>").path, "a@[192.0.2.1]");
+  ParseOptions ascii;
+  ascii.smtputf8 = false;
+  EXPECT_EQ(err("RCPT TO:<a@bücher.example>", ascii), "553 5.6.7");
+  EXPECT_EQ(ok("RCPT TO:<a@bücher.example>").path, "a@bücher.example");
+}
+
 }  // namespace
 }  // namespace hm::smtp::proto
