@@ -78,7 +78,7 @@ DeliveryOptions options() {
 
 // Puts a FaultFileSystem in place of the real one (base/file_system.h) and
 // restores the real one even when an assertion fails.
-struct FileOpsGuard {
+struct FaultGuard {
   hm::testing::FaultFileSystem faults;
   hm::fs::ScopedFileSystem use{faults};
   void reset() {
@@ -225,7 +225,7 @@ TEST(MaildirDelivery, TheFirstTargetFailingDoesNotStopTheOthers) {
   TempDir dir;
   std::string locked = dir.path() + "/locked";
   ASSERT_TRUE(deliver("first", {{locked}}, options())[0]);
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_link = by_path(link_refused_into_locked);
   auto results = deliver("second", {{locked}, {dir.path() + "/ok"}}, options());
   ASSERT_FALSE(results[0]);
@@ -276,7 +276,7 @@ int failing_file_fsync(int fd) {
 
 TEST(MaildirDelivery, FailedFileFsyncIsAnErrorAndLeavesNothing) {
   TempDir dir;
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_fsync = failing_file_fsync;
   auto results = deliver("lost?", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
   for (const auto& r : results) {
@@ -303,7 +303,7 @@ TEST(MaildirDelivery, FailedFolderFsyncTakesTheNameBack) {
   TempDir dir;
   std::string root = dir.path() + "/a";
   ASSERT_TRUE(deliver("first", {{root}}, options())[0]);  // the Maildir exists now
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_fsync = failing_dir_fsync;
   auto results = deliver("second", {{root}}, options());
   ASSERT_FALSE(results[0]);
@@ -333,7 +333,7 @@ TEST(MaildirDelivery, FailedFsyncOfANewMaildirsParentFailsTheDelivery) {
   std::string root = dir.path() + "/example.org/a";
   std::string other = dir.path() + "/example.net/b";
   g_failing_folder = fs::canonical(dir.path()).string() + "/example.org";
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_fsync = failing_fsync_of_one_folder;
   auto results = deliver("first", {{root}, {other}}, options());
   ASSERT_EQ(results.size(), 2u);
@@ -355,7 +355,7 @@ ssize_t full_disk_write(int, const void*, size_t) {
 
 TEST(MaildirDelivery, FullDiskIsTemporaryAndNamesThePath) {
   TempDir dir;
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_write = full_disk_write;
   auto results = deliver("x", {{dir.path() + "/a"}}, options());
   ASSERT_FALSE(results[0]);
@@ -376,7 +376,7 @@ ssize_t stuttering_write(int fd, const void* data, size_t size) {
 
 TEST(MaildirDelivery, ShortWritesAndInterruptsAreResumed) {
   TempDir dir;
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_write = stuttering_write;
   std::string message(1000, 'x');
   for (size_t i = 0; i < message.size(); ++i) message[i] = static_cast<char>('a' + i % 26);
@@ -394,7 +394,7 @@ int cross_device_link(const char*, const char*) {
 
 TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
   TempDir dir;
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_link = by_path(cross_device_link);
   auto results = deliver("copy me", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
   for (const char* m : {"/a", "/b"}) {
@@ -430,7 +430,7 @@ TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
 TEST(MaildirDelivery, OneTargetIsRenamedIntoNewAndLeavesOneName) {
   TempDir dir;
   std::string root = dir.path() + "/a";
-  FileOpsGuard guard;
+  FaultGuard guard;
   static int renames;
   static int links;
   renames = links = 0;
@@ -461,7 +461,7 @@ TEST(MaildirDelivery, WithoutNoReplaceRenamesItLinksAndNeverReplaces) {
   TempDir dir;
   std::string root = dir.path() + "/a";
   ASSERT_TRUE(deliver("first", {{root}}, options())[0]);
-  FileOpsGuard guard;
+  FaultGuard guard;
   // As on NFS: no RENAME_NOREPLACE.
   guard.faults.on_rename = rename_by_path([](const char*, const char*) {
     errno = EINVAL;
@@ -529,7 +529,7 @@ TEST(MaildirDelivery, ASecondDeliveryToAMaildirBeingCreatedMakesItsFoldersDurabl
   g_held_fsyncs = 0;
   g_release = std::promise<void>();
   g_released = g_release.get_future().share();
-  FileOpsGuard guard;
+  FaultGuard guard;
   guard.faults.on_fsync = holding_fsync_of_one_folder;
   std::thread first([&] { EXPECT_TRUE(deliver("first", {{root}}, options())[0]); });
   while (g_held_fsyncs.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -564,7 +564,7 @@ TEST(MaildirDelivery, ACrashAfterAnyStepLosesNothingAcknowledged) {
         if (existing) {
           for (const auto& r : deliver("before", to, options())) ASSERT_TRUE(r);
         }
-        FileOpsGuard guard;
+        FaultGuard guard;
         if (total == 0) {
           // First run: count the steps of a whole delivery.
           auto results = deliver(message, to, options());
