@@ -1,7 +1,6 @@
 #include "admin/admin_service.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <iterator>
 #include <system_error>
 
@@ -10,6 +9,7 @@
 #include "directory/home_directory.h"
 #include "directory/ldif_tree.h"
 #include "directory/snapshot.h"
+#include "store/mailbox_path.h"
 
 namespace hm::admin {
 
@@ -169,24 +169,11 @@ Result<std::vector<T>> AdminService::list_in(Call& call, std::string_view domain
 
 Result<std::string> AdminService::fresh_mailbox(Call& call, const std::string& address) {
   std::string domain(domain_of(address));
-  std::string local(local_part_of(address));
-  // The local part becomes a directory name: keep it to characters that are
-  // safe in a path, and never '/' or a leading '.' (Maildir++ folders).
-  std::string safe;
-  for (char c : local) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                c == '+' || c == '=' || static_cast<unsigned char>(c) >= 0x80 ||
-                (c == '.' && !safe.empty());
-    safe += keep ? c : '_';
-  }
   auto accounts = call.directory.list_accounts(domain);
   if (!accounts) return fail(std::move(accounts).error());
   for (int generation = 1; generation < 10000; ++generation) {
-    std::string mailbox = domain;
-    mailbox += '/';
-    mailbox += safe;
-    if (generation > 1) mailbox += "." + std::to_string(generation);
-    mailbox += '/';
+    // The store's rule (store/mailbox_path.h): a path it will accept.
+    std::string mailbox = store::new_mailbox_attribute(domain, local_part_of(address), generation);
     auto retired = call.directory.is_mailbox_retired(mailbox);
     if (!retired) return fail(std::move(retired).error());
     if (*retired) continue;
@@ -194,11 +181,7 @@ Result<std::string> AdminService::fresh_mailbox(Call& call, const std::string& a
                              [&](const Account& a) { return a.mailbox == mailbox; });
     if (taken) continue;
     // Mail left by an account deleted outside hostmail (by ldapdelete, say).
-    std::error_code ec;
-    if (!options_.virtual_base.empty() &&
-        std::filesystem::exists(std::filesystem::path(options_.virtual_base) / mailbox, ec)) {
-      continue;
-    }
+    if (store::mailbox_on_disk(options_.virtual_base, mailbox)) continue;
     return mailbox;
   }
   return fail(ErrorKind::kLimit, "no free mailbox path for " + address);

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "app/wiring.h"
+#include "base/line_ends.h"
 #include "directory/address.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
@@ -24,17 +25,6 @@ namespace {
 int failed(int status, const std::string& message) {
   std::fprintf(stderr, "hostmail: %s\n", message.c_str());
   return status;
-}
-
-// Messages from a pipe usually have Unix line ends; SMTP's form is CRLF.
-std::string to_crlf(const std::string& in) {
-  std::string out;
-  out.reserve(in.size() + in.size() / 32);
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out += '\r';
-    out += in[i];
-  }
-  return out;
 }
 
 // Waits for the privileged helper, which ends once the client's socket is
@@ -110,7 +100,7 @@ int deliver(const config::Config& config, const admin::cli::DeliverArguments& ar
   // When every destination fails, the exit status below tells the calling
   // MTA, which bounces; a bounce of ours would be a second one.
   envelope.caller_reports_total_failure = true;
-  auto report = mail->agent->deliver(envelope, to_crlf(message));
+  auto report = mail->agent->deliver(envelope, hm::with_crlf(message));
   if (!report) return failed(sysexits::kTempFail, report.error().message());
   if (report->failed > 0 && report->delivered == 0 && report->queued == 0) {
     const Error& e = *report->first_failure;

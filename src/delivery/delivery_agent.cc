@@ -12,9 +12,8 @@
 #include "directory/address.h"
 #include "queue/queue_format.h"
 #include "smtp/proto/error_status.h"
-#include "store/mailbox_path.h"
-#include "store/maildir/maildir_delivery.h"
 #include "store/maildir/maildir_quota.h"
+#include "store/maildir/maildir_store.h"
 
 namespace hm::delivery {
 namespace {
@@ -40,28 +39,12 @@ const Error kLargerThanQuota(ErrorKind::kOverQuota, "message larger than the mai
 // does agrees with the status it records.
 bool transient(const Error& e) { return smtp::proto::status_of(e).transient(); }
 
-// The Maildir copy: our two headers, then the message with Unix line ends,
-// the form Courier, Dovecot and mail readers expect in a Maildir file.
-std::string with_delivery_headers(const std::string& sender, const std::string& rcpt,
-                                  std::string_view message) {
-  std::string copy;
-  copy.reserve(message.size() + sender.size() + rcpt.size() + 40);
-  copy += "Return-Path: <";
-  copy += sender;
-  copy += ">\nDelivered-To: ";
-  copy += rcpt;
-  copy += "\n";
-  for (size_t start = 0; start < message.size();) {
-    size_t crlf = message.find("\r\n", start);
-    if (crlf == std::string_view::npos) {
-      copy.append(message.substr(start));
-      break;
-    }
-    copy.append(message.substr(start, crlf - start));
-    copy += '\n';
-    start = crlf + 2;
-  }
-  return copy;
+// The copy for the mailbox: our two headers, then the message, in the
+// store's form (store/stored_message.h: one conversion, one copy).
+store::StoredMessage with_delivery_headers(const std::string& sender, const std::string& rcpt,
+                                           std::string_view message) {
+  return store::StoredMessage::from_wire(
+      fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n", sender, rcpt), message);
 }
 
 // What a bounce says of each failed recipient.
@@ -103,8 +86,8 @@ class DeliveryAgent::LocalTransport : public Transport {
         out.push_back({TransportOutcome::kLater, status_line(text.error()), {}});
         continue;
       }
-      std::string copy = with_delivery_headers(message.sender, q->original, *text);
-      auto done = agent_.local_->deliver(q->address, message.sender, q->original, copy);
+      store::StoredMessage copy = with_delivery_headers(message.sender, q->original, *text);
+      auto done = agent_.local_->deliver(q->address, message.sender, q->original, copy.text());
       if (done) {
         log::info("delivered from queue id={} to={} local={}", message.id, q->address, *done);
         out.push_back({});
@@ -168,14 +151,14 @@ class DeliveryAgent::VirtualTransport : public Transport {
     }
     auto text = message.text();
     if (!text) return {TransportOutcome::kLater, status_line(text.error()), {}};
-    std::string copy = with_delivery_headers(message.sender, q.original, *text);
+    store::StoredMessage copy = with_delivery_headers(message.sender, q.original, *text);
     TransportOutcome worst;  // the outcome kinds are ordered: the worst wins
     for (const directory::Destination& d : resolved->destinations) {
       TransportOutcome o;
       switch (d.kind) {
         case directory::Destination::Kind::kVirtual: o = agent_.deliver_virtual(d, copy); break;
         case directory::Destination::Kind::kLocal: {
-          auto local = agent_.local_->deliver(d.address, message.sender, q.original, copy);
+          auto local = agent_.local_->deliver(d.address, message.sender, q.original, copy.text());
           if (!local) {
             o = {transient(local.error()) ? TransportOutcome::kLater : TransportOutcome::kNever,
                  status_line(local.error()),
@@ -207,7 +190,10 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
     : options_(std::move(options)),
       queue_(queue),
       local_(std::move(local)),
-      resolve_sender_(std::move(resolve_sender)) {
+      resolve_sender_(std::move(resolve_sender)),
+      store_(std::make_unique<store::maildir::MaildirStore>(store::maildir::MaildirStoreOptions{
+          options_.virtual_base, options_.hostname, options_.vmail_uid, options_.vmail_gid,
+          options_.fsync})) {
   if (!local_) {
     local_ = std::make_unique<UnavailableLocalDelivery>(
         "delivery to local accounts is not available in this process");
@@ -217,7 +203,9 @@ DeliveryAgent::DeliveryAgent(DeliveryOptions options, queue::Queue& queue,
 }
 
 Result<std::string> DeliveryAgent::maildir_path(const directory::Destination& d) const {
-  return store::virtual_maildir_path(options_.virtual_base, d.address, d.mailbox);
+  auto location = store_->virtual_location(d.address, d.mailbox);
+  if (!location) return fail(std::move(location).error());
+  return std::move(location->path);
 }
 
 Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t size) const {
@@ -277,7 +265,6 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
     queue_as(queue::QueuedRecipient::State::kFailed, d, original, std::move(why));
   };
 
-  store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
   // A mailbox reached twice (the same RCPT given twice, or two aliases that
   // meet) gets the message once, as Postfix does. One resolution has no
   // duplicates already (Resolver), so only several recipients need the set;
@@ -285,8 +272,14 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
   const bool several = envelope.recipients.size() > 1;
   std::set<std::pair<directory::Destination::Kind, std::string_view>> seen;
   for (const Recipient& r : envelope.recipients) {
-    std::optional<std::string> local_copy;  // made once per RCPT, when needed
-    std::vector<store::maildir::MaildirTarget> targets;
+    // The stored form, made once per RCPT when needed, for the local
+    // deliveries and the Maildirs alike.
+    std::optional<store::StoredMessage> copy;
+    auto stored = [&]() -> const store::StoredMessage& {
+      if (!copy) copy = with_delivery_headers(envelope.sender, r.rcpt, message);
+      return *copy;
+    };
+    std::vector<store::Location> targets;
     std::vector<const directory::Destination*> target_destinations;
     for (const directory::Destination& d : r.resolution.destinations) {
       if (several && !seen.emplace(d.kind, d.address).second) {
@@ -295,11 +288,11 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       }
       switch (d.kind) {
         case directory::Destination::Kind::kVirtual: {
-          auto path = maildir_path(d);
-          if (!path) {
+          auto location = store_->virtual_location(d.address, d.mailbox);
+          if (!location) {
             // The directory's mistake, which its administrator can mend:
             // the message waits in the queue meanwhile.
-            log::error("{}; message queued", path.error().describe());
+            log::error("{}; message queued", location.error().describe());
             defer(d, r.rcpt, kPathRefused);
             continue;
           }
@@ -311,19 +304,19 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
             if (!report.first_failure) report.first_failure = kLargerThanQuota;
             continue;
           }
-          if (over_quota(d, *path, message.size(), options_.vmail_uid, options_.vmail_gid)) {
+          if (over_quota(d, location->path, message.size(), options_.vmail_uid,
+                         options_.vmail_gid)) {
             log::warning("mailbox of {} is full; message queued", d.address);
             defer(d, r.rcpt, kMailboxFull);
             continue;
           }
-          targets.push_back({std::move(*path), options_.vmail_uid, options_.vmail_gid});
+          targets.push_back(std::move(*location));
           target_destinations.push_back(&d);
           break;
         }
         case directory::Destination::Kind::kExternal: defer(d, r.rcpt, kWaitingForRelay); break;
         case directory::Destination::Kind::kLocal: {
-          if (!local_copy) local_copy = with_delivery_headers(envelope.sender, r.rcpt, message);
-          auto done = local_->deliver(d.address, envelope.sender, r.rcpt, *local_copy);
+          auto done = local_->deliver(d.address, envelope.sender, r.rcpt, stored().text());
           if (done) {
             ++report.delivered;
             log::info("delivered to={} rcpt={} local={}", d.address, r.rcpt, *done);
@@ -341,14 +334,13 @@ Result<DeliveryReport> DeliveryAgent::deliver(const Envelope& envelope, std::str
       }
     }
     if (targets.empty()) continue;
-    std::string copy = with_delivery_headers(envelope.sender, r.rcpt, message);
-    auto results = store::maildir::deliver(copy, targets, maildir_options);
+    auto results = store_->save(stored(), targets);
     for (size_t i = 0; i < results.size(); ++i) {
       if (results[i]) {
         ++report.delivered;
         if (target_destinations[i]->quota_bytes > 0) {
           Status counted = store::maildir::record_quota_change(
-              targets[i].path, static_cast<int64_t>(copy.size()), 1,
+              targets[i].path, static_cast<int64_t>(copy->size()), 1,
               target_destinations[i]->quota_bytes, options_.vmail_uid, options_.vmail_gid);
           if (!counted) log::warning("quota not updated: {}", counted.error().describe());
         }
@@ -436,28 +428,27 @@ Result<directory::Resolution> DeliveryAgent::resolve_recipient(directory::Direct
 }
 
 TransportOutcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
-                                                const std::string& copy) {
-  auto path = maildir_path(d);
-  if (!path) {
-    log::error("{}; kept in the queue", path.error().describe());
+                                                const store::StoredMessage& copy) {
+  auto location = store_->virtual_location(d.address, d.mailbox);
+  if (!location) {
+    log::error("{}; kept in the queue", location.error().describe());
     return {TransportOutcome::kLater, kPathRefused, {}};
   }
   if (d.quota_bytes > 0 && copy.size() > d.quota_bytes) {
     return {TransportOutcome::kNever, status_line(kLargerThanQuota), {}};
   }
-  if (over_quota(d, *path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
+  const std::string& path = location->path;
+  if (over_quota(d, path, copy.size(), options_.vmail_uid, options_.vmail_gid)) {
     return {TransportOutcome::kLater, kMailboxFull, {}};
   }
-  store::maildir::DeliveryOptions maildir_options{options_.hostname, options_.fsync};
-  auto results = store::maildir::deliver(copy, {{*path, options_.vmail_uid, options_.vmail_gid}},
-                                         maildir_options);
+  auto results = store_->save(copy, {*location});
   if (!results[0]) {
     return {TransportOutcome::kLater,
             status_line(smtp::proto::kMailboxWriteFailed, results[0].error().message()),
             {}};
   }
   if (d.quota_bytes > 0) {
-    (void)store::maildir::record_quota_change(*path, static_cast<int64_t>(copy.size()), 1,
+    (void)store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
                                               d.quota_bytes, options_.vmail_uid,
                                               options_.vmail_gid);
   }

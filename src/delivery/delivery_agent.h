@@ -10,8 +10,9 @@
 // (fsynced). Anything else is a temporary failure for the whole message, so
 // the client retries and nothing is lost.
 //
-// Maildir files hold Unix line ends (LF), as Courier and Dovecot write them;
-// the message is given with CRLF as SMTP carries it.
+// The message is given with CRLF as SMTP carries it; the store decides its
+// form on disk (store/stored_message.h: LF, as Courier and Dovecot write
+// it) and where each mailbox lies (store/mail_store.h).
 //
 // Headers: every copy starts with "Return-Path: <sender>" and
 // "Delivered-To: <envelope recipient>" (the RCPT TO address as the client
@@ -47,7 +48,7 @@
 #include "directory/resolver.h"
 #include "queue/queue.h"
 #include "queue/queue_schedule.h"
-#include "store/maildir/maildir_delivery.h"
+#include "store/mail_store.h"
 
 namespace hm::delivery {
 
@@ -144,8 +145,9 @@ class DeliveryAgent {
   // can never fit (552 5.2.2). A quota that cannot be read is no refusal.
   Status admits(const directory::Resolution& resolution, uint64_t size) const;
 
-  // Maildir path of a virtual destination; kInvalid when its mailbox
-  // attribute would lead outside its own domain's folder (store/mailbox_path.h).
+  // Maildir path of a virtual destination, as the store places it; kInvalid
+  // when its mailbox attribute would lead outside its own domain's folder
+  // (store/mailbox_path.h).
   Result<std::string> maildir_path(const directory::Destination& d) const;
 
  private:
@@ -155,7 +157,8 @@ class DeliveryAgent {
   Result<directory::Resolution> resolve_recipient(directory::Directory& directory,
                                                   const std::string& address) const;
   // One copy into a virtual destination's Maildir, quota kept.
-  TransportOutcome deliver_virtual(const directory::Destination& d, const std::string& copy);
+  TransportOutcome deliver_virtual(const directory::Destination& d,
+                                   const store::StoredMessage& copy);
 
   class VirtualTransport;
   class LocalTransport;
@@ -182,6 +185,7 @@ class DeliveryAgent {
   queue::Queue& queue_;
   std::unique_ptr<LocalDelivery> local_;
   SenderResolver resolve_sender_;
+  std::unique_ptr<store::MailStore> store_;  // Maildir++ under options_.virtual_base
   std::atomic<uint64_t> bounce_counter_{0};  // for unique Message-IDs
   std::map<queue::Route::Kind, std::unique_ptr<Transport>> transports_;
   queue::Schedule schedule_;

@@ -18,7 +18,7 @@
 
 #include "base/unique_fd.h"
 #include "privsep/protocol.h"
-#include "store/maildir/maildir_delivery.h"
+#include "store/maildir/maildir_store.h"
 
 namespace hm::privsep {
 namespace {
@@ -101,12 +101,15 @@ Result<std::string> maildir_delivery(const LocalUser& user, int fd,
                                      const LocalDeliverySettings& settings) {
   auto text = read_message(fd);
   if (!text) return fail(std::move(text).error());
-  std::string path = user.home;
-  if (path.empty() || path.back() != '/') path += '/';
-  path += "Maildir/";
-  store::maildir::DeliveryOptions options{settings.hostname, settings.fsync};
-  auto results = store::maildir::deliver(
-      *text, {{path, static_cast<uid_t>(-1), static_cast<gid_t>(-1)}}, options);
+  // Only the helper's child, already the user, or a daemon that is the user
+  // itself gets here: what it creates belongs to the process's user.
+  store::maildir::MaildirStore store(
+      {{}, settings.hostname, static_cast<uid_t>(-1), static_cast<gid_t>(-1), settings.fsync});
+  auto location = store.local_location(user.home);
+  if (!location) return fail(ErrorKind::kTemporary, location.error().message());
+  const std::string& path = location->path;
+  // The daemon made the copy in the store's form (StoredMessage::from_wire).
+  auto results = store.save(store::StoredMessage::from_stored(std::move(*text)), {*location});
   if (results[0]) return std::move(results[0]);
   // Whatever went wrong in the user's own Maildir (permissions, space) is
   // for the administrator or the user to fix: retry, never drop.

@@ -13,8 +13,9 @@
 // in-process, and forks only to exec the mailbox command, doing nothing in
 // the child but async-signal-safe calls; that is safe from any thread.
 //
-// Durability of a Maildir delivery is store::maildir::deliver's: "done" only
-// once the file and new/ are fsynced. A mailbox command owns durability
+// Durability of a Maildir delivery is the store's (MailStore::save): "done"
+// only once the file and new/ are fsynced. Where ~/Maildir/ lies is the
+// store's rule too (store/mailbox_path.h). A mailbox command owns durability
 // itself: exit status 0 means it has the message.
 
 #include <sys/types.h>

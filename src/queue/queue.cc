@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/file_system.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
 #include "base/paths.h"
@@ -60,43 +60,12 @@ Status check_id(const std::string& id) {
               "\"" + id + "\" is not a queue id; `hostmail queue list` shows the ids");
 }
 
-uint32_t random32() {
-  uint32_t v = 0;
-  if (::getrandom(&v, sizeof v, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof v)) {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    v = static_cast<uint32_t>(ts.tv_nsec * 2654435761u);
-  }
-  return v;
-}
-
 // "<seconds>.<micro>P<pid>Q<counter>R<random>": unique per host; the queue is
 // one node's own, so no host name is needed.
 std::string new_id() {
-  static std::atomic<uint64_t> counter{0};
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return fmt::format("{}.{:06}P{}Q{}R{:08x}", ts.tv_sec, ts.tv_nsec / 1000, ::getpid(),
-                     counter.fetch_add(1, std::memory_order_relaxed) + 1, random32());
-}
-
-// Creates `path` and the folders above it that are missing; adds to
-// `created` each folder it made, outermost first.
-Status make_dirs(const std::string& path, std::vector<std::string>& created) {
-  if (::mkdir(path.c_str(), kDirMode) == 0) {
-    created.push_back(path);
-    return ok();
-  }
-  if (errno == EEXIST) return ok();
-  if (errno != ENOENT) return fail(sys_error(errno, "create folder", path));
-  size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos && slash > 0) HM_TRY(make_dirs(path.substr(0, slash), created));
-  if (::mkdir(path.c_str(), kDirMode) == 0) {
-    created.push_back(path);
-    return ok();
-  }
-  if (errno == EEXIST) return ok();
-  return fail(sys_error(errno, "create folder", path));
+  const fs::UniqueParts u = fs::unique_parts();
+  return fmt::format("{}.{:06}P{}Q{}R{:08x}", u.seconds, u.micros, u.pid, u.counter,
+                     static_cast<uint32_t>(u.random));
 }
 
 // Makes the names of newly created folders durable: each lives in its
@@ -111,16 +80,12 @@ Status fsync_parents(const std::vector<std::string>& created) {
       parents.push_back(std::move(parent));
     }
   }
-  for (const std::string& p : parents) {
-    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() < 0) return fail(sys_error(errno, "open folder", p));
-    if (::fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", p));
-  }
+  for (const std::string& p : parents) HM_TRY(fs::sync_folder(AT_FDCWD, p, p));
   return ok();
 }
 
 Status fsync_folder(int dir_fd, const std::string& shown) {
-  if (::fsync(dir_fd) != 0) return fail(sys_error(errno, "fsync folder", shown));
+  if (fs::file_system().fsync(dir_fd) != 0) return fail(sys_error(errno, "fsync folder", shown));
   return ok();
 }
 
@@ -129,21 +94,7 @@ Status fsync_folder(int dir_fd, const std::string& shown) {
 // blocking on a FIFO that someone put there in its place.
 Result<UniqueFd> open_entry_file(int dir_fd, const std::string& name, const std::string& shown,
                                  int flags) {
-  UniqueFd fd(::openat(dir_fd, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ELOOP) {
-      return fail(
-          ErrorKind::kPermission,
-          fmt::format("{} is a symbolic link; the queue never follows links: remove it", shown));
-    }
-    return fail(sys_error(errno, "open", shown));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return fail(sys_error(errno, "inspect", shown));
-  if (!S_ISREG(st.st_mode)) {
-    return fail(ErrorKind::kPermission, fmt::format("{} is not a regular file: remove it", shown));
-  }
-  return fd;
+  return fs::open_regular(dir_fd, name, shown, flags);
 }
 
 // Creates `name` in the folder `dir_fd` (it must not exist), writes `data`,
@@ -152,41 +103,19 @@ Result<UniqueFd> open_entry_file(int dir_fd, const std::string& name, const std:
 // the folder's path, for messages.
 Status write_new_file(int dir_fd, const std::string& dir_shown, const std::string& name,
                       std::string_view data, bool do_fsync) {
-  const std::string path = dir_shown + "/" + name;
-  // O_EXCL fails on any existing name, a symbolic link included.
-  UniqueFd fd(::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       kFileMode));
-  if (fd.get() < 0) return fail(sys_error(errno, "create", path));
+  fs::NewFile how;
+  how.mode = kFileMode;
+  how.fsync = do_fsync;
   if (::geteuid() == 0) {
     // `hostmail queue` run by root must leave files that the daemon, which
     // runs as the queue folder's owner (vmail), can read and rewrite.
     struct stat folder {};
-    if (::fstat(dir_fd, &folder) == 0 && folder.st_uid != 0 &&
-        ::fchown(fd.get(), folder.st_uid, folder.st_gid) != 0) {
-      int err = errno;
-      ::unlinkat(dir_fd, name.c_str(), 0);
-      return fail(sys_error(err, "chown", path));
+    if (::fstat(dir_fd, &folder) == 0 && folder.st_uid != 0) {
+      how.uid = folder.st_uid;
+      how.gid = folder.st_gid;
     }
   }
-  auto discard = [&](int err, std::string_view what) {
-    ::unlinkat(dir_fd, name.c_str(), 0);
-    return fail(sys_error(err, what, path));
-  };
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd.get(), p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return discard(errno, "write");
-    }
-    if (n == 0) return discard(EIO, "write");
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (do_fsync && ::fsync(fd.get()) != 0) return discard(errno, "fsync");
-  if (fd.close() != 0) return discard(errno, "close");
-  return ok();
+  return fs::write_new_file(dir_fd, name, data, how, dir_shown + "/" + name);
 }
 
 Result<std::string> read_whole(int dir_fd, const std::string& name, const std::string& shown) {
@@ -271,7 +200,7 @@ namespace {
 // in `parent_fd`'s entries, which the caller makes durable.
 Result<UniqueFd> queue_folder(int parent_fd, const std::string& name, const std::string& shown,
                               bool& made) {
-  if (::mkdirat(parent_fd, name.c_str(), kDirMode) == 0) {
+  if (fs::file_system().mkdir(parent_fd, name.c_str(), kDirMode) == 0) {
     made = true;
   } else if (errno != EEXIST) {
     return fail(sys_error(errno, "create folder", shown));
@@ -291,7 +220,7 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
   // The state folder is the administrator's choice, link or not; below it,
   // everything is the daemon's and is opened without following links.
   std::vector<std::string> created;
-  HM_TRY(make_dirs(state, created));
+  HM_TRY(fs::make_folders(state, kDirMode, created));
   if (fsync && !created.empty()) HM_TRY(fsync_parents(created));
   UniqueFd state_fd(::open(state.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (state_fd.get() < 0) return fail(sys_error(errno, "open folder", state));
@@ -321,7 +250,7 @@ Result<Queue> Queue::open(const std::string& state_dir, bool fsync) {
         continue;
       }
       if (!older_than(st, kStaleAfter) || !is_garbage(name)) continue;
-      if (::unlinkat(dir_fd, name.c_str(), 0) == 0) {
+      if (fs::file_system().unlink(dir_fd, name.c_str()) == 0) {
         log::info("queue: removed crash leftover {}/{}", shown, name);
       }
     }
@@ -358,23 +287,23 @@ Result<std::string> Queue::enqueue(const std::string& sender,
   // 1. Both files complete and fsynced under tmp/, where list() never looks.
   HM_TRY(write_new_file(tmp, tmp_dir, msg, message, fsync_));
   if (Status s = write_new_file(tmp, tmp_dir, env, format::write_envelope(entry), fsync_); !s) {
-    ::unlinkat(tmp, msg.c_str(), 0);
+    fs::file_system().unlink(tmp, msg.c_str());
     return fail(s.error());
   }
   // 2. The message first, then the envelope: an entry is listed only once
   // its .env is in active/, and by then its .msg is there too. rename is
   // safe here (unlike in shared Maildirs): the queue is this node's own and
   // the id is unique, so nothing else ever renames to this name.
-  if (::renameat(tmp, msg.c_str(), active, msg.c_str()) != 0) {
+  if (fs::file_system().rename(tmp, msg.c_str(), active, msg.c_str(), 0) != 0) {
     int err = errno;
-    ::unlinkat(tmp, msg.c_str(), 0);
-    ::unlinkat(tmp, env.c_str(), 0);
+    fs::file_system().unlink(tmp, msg.c_str());
+    fs::file_system().unlink(tmp, env.c_str());
     return fail(sys_error(err, "move into the queue", active_dir + "/" + msg));
   }
-  if (::renameat(tmp, env.c_str(), active, env.c_str()) != 0) {
+  if (fs::file_system().rename(tmp, env.c_str(), active, env.c_str(), 0) != 0) {
     int err = errno;
-    ::unlinkat(active, msg.c_str(), 0);
-    ::unlinkat(tmp, env.c_str(), 0);
+    fs::file_system().unlink(active, msg.c_str());
+    fs::file_system().unlink(tmp, env.c_str());
     return fail(sys_error(err, "move into the queue", active_dir + "/" + env));
   }
   // 3. fsync active/: the renames are changes of the folder. Only now is the
@@ -383,8 +312,8 @@ Result<std::string> Queue::enqueue(const std::string& sender,
   // without .msg, or a .msg without .env) — neither was acknowledged.
   if (fsync_) {
     if (Status s = fsync_folder(active, active_dir); !s) {
-      ::unlinkat(active, env.c_str(), 0);
-      ::unlinkat(active, msg.c_str(), 0);
+      fs::file_system().unlink(active, env.c_str());
+      fs::file_system().unlink(active, msg.c_str());
       return fail(s.error());
     }
   }
@@ -511,10 +440,10 @@ Status Queue::update(const QueueEntry& entry) {
   }
   if (!has_work(entry.recipients)) {
     // Done: the .env goes first (the commit point of removal), then the .msg.
-    if (::unlinkat(active, env.c_str(), 0) != 0) {
+    if (fs::file_system().unlink(active, env.c_str()) != 0) {
       return fail(sys_error(errno, "remove", active_dir + "/" + env));
     }
-    ::unlinkat(active, msg.c_str(), 0);
+    fs::file_system().unlink(active, msg.c_str());
     if (fsync_) HM_TRY(fsync_folder(active, active_dir));
     return ok();
   }
@@ -529,9 +458,9 @@ Status Queue::replace_envelope(const QueueEntry& entry) {
   const std::string env = entry.id + std::string(kEnvSuffix);
   const std::string tmp = entry.id + "." + new_id() + std::string(kEnvSuffix);
   HM_TRY(write_new_file(tmp_.get(), path_ + "/tmp", tmp, format::write_envelope(entry), fsync_));
-  if (::renameat(tmp_.get(), tmp.c_str(), active_.get(), env.c_str()) != 0) {
+  if (fs::file_system().rename(tmp_.get(), tmp.c_str(), active_.get(), env.c_str(), 0) != 0) {
     int err = errno;
-    ::unlinkat(tmp_.get(), tmp.c_str(), 0);
+    fs::file_system().unlink(tmp_.get(), tmp.c_str());
     return fail(sys_error(err, "replace", path_ + "/active/" + env));
   }
   return ok();
@@ -588,11 +517,11 @@ Status Queue::remove(const std::string& id) {
     return fail(lock.error());
   }
   // The .env first: once it is gone the entry is gone, whatever happens next.
-  if (::unlinkat(active, env.c_str(), 0) != 0) {
+  if (fs::file_system().unlink(active, env.c_str()) != 0) {
     if (errno == ENOENT) return fail(ErrorKind::kNotFound, "no message " + id + " in the queue");
     return fail(sys_error(errno, "remove", active_dir + "/" + env));
   }
-  ::unlinkat(active, msg.c_str(), 0);
+  fs::file_system().unlink(active, msg.c_str());
   if (fsync_) HM_TRY(fsync_folder(active, active_dir));
   return ok();
 }

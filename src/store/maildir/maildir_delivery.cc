@@ -1,7 +1,6 @@
 #include "store/maildir/maildir_delivery.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,26 +19,13 @@
 
 #include <fmt/format.h>
 
+#include "base/file_system.h"
 #include "base/paths.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
-#include "store/maildir/file_ops.h"
 #include "store/maildir/tmp_cleanup.h"
 
 namespace hm::store::maildir {
-
-namespace {
-int rename_noreplace(const char* from, const char* to) {
-  return ::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
-}
-}  // namespace
-
-FileOps real_file_ops() { return FileOps{::write, ::fsync, ::link, rename_noreplace}; }
-
-FileOps& file_ops() {
-  static FileOps ops = real_file_ops();
-  return ops;
-}
 
 namespace {
 
@@ -62,12 +48,14 @@ Status give_to_owner(const std::string& path, const MaildirTarget& t) {
   return ok();
 }
 
-Status fsync_dir(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return fail(sys_error(errno, "open folder", path));
-  if (file_ops().fsync(fd.get()) != 0) return fail(sys_error(errno, "fsync folder", path));
-  return ok();
+Status fsync_dir(const std::string& path) { return fs::sync_folder(AT_FDCWD, path, path); }
+
+// The file system's calls by path (the Maildir code works with paths: its
+// folders belong to the user it runs as).
+int make_dir(const std::string& path) {
+  return fs::file_system().mkdir(AT_FDCWD, path.c_str(), kDirMode);
 }
+void remove_name(const std::string& path) { fs::file_system().unlink(AT_FDCWD, path.c_str()); }
 
 std::string strip_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -96,61 +84,20 @@ std::string safe_hostname(const std::string& hostname) {
   return out;
 }
 
-uint64_t random64() {
-  uint64_t value = 0;
-  // GRND_NONBLOCK: early at boot the pool may not be ready; the name is then
-  // still unique through time, pid and counter, so do not wait for it.
-  ssize_t n;
-  do {
-    n = ::getrandom(&value, sizeof value, GRND_NONBLOCK);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof value)) {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    value = static_cast<uint64_t>(ts.tv_nsec) * 0x9e3779b97f4a7c15ULL ^
-            static_cast<uint64_t>(ts.tv_sec);
-  }
-  return value;
-}
-
 // ",S=" is the size of the file (Unix line ends, as stored); ",W=" the size
 // with CRLF line ends, which IMAP's RFC822.SIZE reports (Dovecot's
 // convention), so neither needs the file to be read.
-std::string full_name(const std::string& hostname, std::string_view message) {
-  size_t lines = 0;
-  for (const char *p = message.data(), *end = p + message.size();
-       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))); ++p) {
-    ++lines;
-  }
-  return unique_name(hostname) + fmt::format(",S={},W={}", message.size(), message.size() + lines);
+std::string full_name(const std::string& hostname, const StoredMessage& message) {
+  return unique_name(hostname) + fmt::format(",S={},W={}", message.size(), message.wire_size());
 }
 
 // mkdir -p for the folders above a Maildir, recording what it created.
 Status make_parents(const std::string& path, const MaildirTarget& t,
                     std::vector<std::string>& created) {
-  std::vector<std::string> missing;
-  std::string p = path;
-  for (;;) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return fail(sys_error(ENOTDIR, "create Maildir", path));
-      break;
-    }
-    if (errno != ENOENT) return fail(sys_error(errno, "create Maildir", path));
-    missing.push_back(p);
-    std::string up = parent_of(p);
-    if (up == p) break;
-    p = up;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), kDirMode) == 0) {
-      created.push_back(*it);
-      HM_TRY(give_to_owner(*it, t));
-    } else if (errno != EEXIST) {  // another process won the race: fine
-      return fail(sys_error(errno, "create folder", *it));
-    }
-  }
-  return ok();
+  const size_t before = created.size();
+  Status made = fs::make_folders(path, kDirMode, created);
+  for (size_t i = before; i < created.size(); ++i) HM_TRY(give_to_owner(created[i], t));
+  return made;
 }
 
 // A target after its folders are known to exist.
@@ -224,7 +171,7 @@ Status create_maildir(Prepared& p, const MaildirTarget& t) {
       creating_maildirs().add(p.root, parents);
       p.registered = true;
     }
-    if (::mkdir(sub->c_str(), kDirMode) == 0) {
+    if (make_dir(*sub) == 0) {
       created.push_back(*sub);
       HM_TRY(give_to_owner(*sub, t));
       continue;
@@ -232,7 +179,7 @@ Status create_maildir(Prepared& p, const MaildirTarget& t) {
     if (errno == EEXIST) continue;  // another delivery created it meanwhile
     if (errno != ENOENT) return fail(sys_error(errno, "create folder", *sub));
     HM_TRY(make_parents(p.root, t, created));
-    if (::mkdir(sub->c_str(), kDirMode) == 0) {
+    if (make_dir(*sub) == 0) {
       created.push_back(*sub);
       HM_TRY(give_to_owner(*sub, t));
     } else if (errno != EEXIST) {
@@ -313,52 +260,29 @@ class SyncedParents {
   bool done_ = false;  // written by run(), read after join() or on this thread
 };
 
-Status write_all(int fd, std::string_view data, const std::string& path) {
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = file_ops().write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(sys_error(errno, "write", path));
-    }
-    if (n == 0) return fail(sys_error(EIO, "write", path));  // no progress: never loop
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  return ok();
-}
-
 // Writes the message to a new file in `p.tmp` and makes its content durable.
 // Returns the base name (the same name goes into new/).
 //
 // O_EXCL: the name is claimed by creating it; on a shared file system this is
 // the one operation that has exactly one winner across nodes, so a clash is
 // detected, never silently overwritten. On EEXIST we draw a new name.
-Result<std::string> write_tmp(const Prepared& p, std::string_view message, const MaildirTarget& t,
-                              const DeliveryOptions& options) {
+Result<std::string> write_tmp(const Prepared& p, const StoredMessage& message,
+                              const MaildirTarget& t, const DeliveryOptions& options) {
+  fs::NewFile how;
+  how.mode = kFileMode;
+  if (wants_chown(t)) {
+    how.uid = t.uid;
+    how.gid = t.gid;
+  }
+  // Step 2: fsync the file. Its bytes must be on disk before any name in
+  // new/ points at it, or a crash could leave a visible but empty message.
+  how.fsync = options.fsync;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     std::string name = full_name(options.hostname, message);
     std::string path = p.tmp + "/" + name;
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
-    if (fd.get() < 0) {
-      if (errno == EEXIST) continue;
-      return fail(sys_error(errno, "create", path));
-    }
-    auto discard = [&](Error e) {
-      ::unlink(path.c_str());
-      return fail(std::move(e));
-    };
-    if (wants_chown(t) && ::fchown(fd.get(), t.uid, t.gid) != 0) {
-      return discard(sys_error(errno, "chown", path));
-    }
-    if (Status s = write_all(fd.get(), message, path); !s) return discard(s.error());
-    // Step 2: fsync the file. Its bytes must be on disk before any name in
-    // new/ points at it, or a crash could leave a visible but empty message.
-    if (options.fsync && file_ops().fsync(fd.get()) != 0) {
-      return discard(sys_error(errno, "fsync", path));
-    }
-    if (fd.close() != 0) return discard(sys_error(errno, "close", path));
+    Status written = fs::write_new_file(AT_FDCWD, path, message.text(), how, path);
+    if (!written && written.error().kind() == ErrorKind::kExists) continue;
+    if (!written) return fail(written.error());
     return name;
   }
   return fail(ErrorKind::kTemporary,
@@ -404,12 +328,13 @@ enum class Placed {
 // taken in this target.
 Result<Placed> place_in_new(const std::string& src, const Prepared& dst, std::string& name,
                             const MaildirTarget& t, const DeliveryOptions& options,
-                            std::string_view message, bool move) {
+                            const StoredMessage& message, bool move) {
   bool recreated = false;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
     std::string dest = dst.new_ + "/" + name;
-    int rc = move ? file_ops().rename_noreplace(src.c_str(), dest.c_str())
-                  : file_ops().link(src.c_str(), dest.c_str());
+    int rc = move ? fs::file_system().rename(AT_FDCWD, src.c_str(), AT_FDCWD, dest.c_str(),
+                                             RENAME_NOREPLACE)
+                  : fs::file_system().link(AT_FDCWD, src.c_str(), AT_FDCWD, dest.c_str());
     if (rc == 0) return move ? Placed::kMoved : Placed::kLinked;
     const int err = errno;
     if (err == EEXIST) {
@@ -444,7 +369,7 @@ Result<Placed> place_in_new(const std::string& src, const Prepared& dst, std::st
 // Delivers into one target by writing a copy into its own tmp/ (durably) and
 // linking that into its new/; used where one inode cannot serve (another file
 // system, another owner). Returns the name in new/.
-Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
+Result<std::string> deliver_copy(const Prepared& p, const StoredMessage& message,
                                  const MaildirTarget& t, const DeliveryOptions& options) {
   auto name = write_tmp(p, message, t, options);
   if (!name) return fail(name.error());
@@ -452,7 +377,7 @@ Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
   std::string final_name = *name;
   auto placed = place_in_new(tmp_path, p, final_name, t, options, message, /*move=*/false);
   // The tmp/ name has served its purpose whether or not the link worked.
-  ::unlink(tmp_path.c_str());
+  remove_name(tmp_path);
   if (!placed) return fail(placed.error());
   if (*placed == Placed::kCannotLink) {
     return fail(ErrorKind::kTemporary, "cannot link " + tmp_path + " into " + p.new_,
@@ -464,15 +389,18 @@ Result<std::string> deliver_copy(const Prepared& p, std::string_view message,
 }  // namespace
 
 std::string unique_name(const std::string& hostname) {
-  static std::atomic<uint64_t> counter{0};
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  uint64_t q = counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  return fmt::format("{}.M{}P{}Q{}R{:016x}.{}", ts.tv_sec, ts.tv_nsec / 1000, ::getpid(), q,
-                     random64(), safe_hostname(hostname));
+  const fs::UniqueParts u = fs::unique_parts();
+  return fmt::format("{}.M{}P{}Q{}R{:016x}.{}", u.seconds, u.micros, u.pid, u.counter, u.random,
+                     safe_hostname(hostname));
 }
 
 std::vector<Result<std::string>> deliver(std::string_view message,
+                                         const std::vector<MaildirTarget>& targets,
+                                         const DeliveryOptions& options) {
+  return deliver(StoredMessage::from_stored(std::string(message)), targets, options);
+}
+
+std::vector<Result<std::string>> deliver(const StoredMessage& message,
                                          const std::vector<MaildirTarget>& targets,
                                          const DeliveryOptions& options) {
   const size_t n = targets.size();
@@ -557,8 +485,12 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     if (options.fsync) {
       for (size_t i = 0; i < n; ++i) {
         if (!names[i]) continue;
-        if (Status s = fsync_dir(prepared[i].new_); !s) {
-          ::unlink((prepared[i].new_ + "/" + *names[i]).c_str());
+        const MaildirTarget& t = targets[i];
+        Status s = t.base_fd >= 0
+                       ? fs::sync_folder_beneath(t.base_fd, t.relative + "/new", prepared[i].new_)
+                       : fsync_dir(prepared[i].new_);
+        if (!s) {
+          remove_name(prepared[i].new_ + "/" + *names[i]);
           prepared[i].error = s.error();
           names[i].reset();
         }
@@ -570,7 +502,7 @@ std::vector<Result<std::string>> deliver(std::string_view message,
     // and clean up after 36 hours per the Maildir convention. The message is
     // already safe in new/, so an fsync here would cost a disk flush per
     // message and buy nothing.
-    if (!source_moved) ::unlink(source_path.c_str());
+    if (!source_moved) remove_name(source_path);
   }
 
   // Step 6: the folders created in step 1 are durable too. Where they are
@@ -582,7 +514,7 @@ std::vector<Result<std::string>> deliver(std::string_view message,
   for (size_t i = 0; i < n; ++i) {
     if (!parent_errors[i]) continue;
     if (names[i]) {
-      ::unlink((prepared[i].new_ + "/" + *names[i]).c_str());
+      remove_name(prepared[i].new_ + "/" + *names[i]);
       names[i].reset();
     }
     if (!prepared[i].error) prepared[i].error = parent_errors[i];

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/stored_message.h"
 
 namespace hm::store::maildir {
 
@@ -35,6 +36,13 @@ struct MaildirTarget {
   std::string path;  // the Maildir's root, e.g. "<virtual_base>/example.org/john/"
   uid_t uid = static_cast<uid_t>(-1);  // owner for created dirs/files; -1: leave as is
   gid_t gid = static_cast<gid_t>(-1);
+  // When set: `path` lies below the folder open as `base_fd`, at `relative`,
+  // and nothing on the way from there to new/ may be a symbolic link. The
+  // check is made where new/ is opened for its fsync anyway (no extra system
+  // call), so a delivery through a link fails and its name is taken back;
+  // with options.fsync off nothing is checked.
+  int base_fd = -1;
+  std::string relative{};
 };
 
 struct DeliveryOptions {
@@ -44,6 +52,12 @@ struct DeliveryOptions {
 
 // One entry per target, in order: the file name in new/ on success, or why
 // that target failed (kTemporary for I/O errors such as ENOSPC, kPermission...).
+// `message` is in its stored form (LF line ends). Every call of the file
+// system that changes the disk goes through base/file_system.h.
+std::vector<Result<std::string>> deliver(const StoredMessage& message,
+                                         const std::vector<MaildirTarget>& targets,
+                                         const DeliveryOptions& options);
+// The same for text already in the stored form (tests and tools); copies it.
 std::vector<Result<std::string>> deliver(std::string_view message,
                                          const std::vector<MaildirTarget>& targets,
                                          const DeliveryOptions& options);

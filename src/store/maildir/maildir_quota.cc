@@ -11,6 +11,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "base/file_system.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
 #include "store/maildir/maildir_delivery.h"
@@ -80,16 +81,6 @@ bool parse(std::string_view text, std::string_view wanted_definition, QuotaUsage
   return true;
 }
 
-Status write_all(int fd, std::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(sys_error(errno, "write", what));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return ok();
-}
-
 }  // namespace
 
 Result<QuotaUsage> quota_usage(const std::string& maildir, uint64_t quota_bytes, uid_t uid,
@@ -119,14 +110,20 @@ Result<QuotaUsage> quota_usage(const std::string& maildir, uint64_t quota_bytes,
   if (!usage) return usage;
   // Write the recount beside it in tmp/ and rename it into place.
   std::string tmp = maildir + "tmp/" + unique_name("maildirsize") + ".maildirsize";
-  UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (out.get() < 0) return usage;  // counting worked; the file waits for next time
-  std::string text = fmt::format("{}\n{} {}\n", wanted, usage->bytes, usage->messages);
-  bool written = static_cast<bool>(write_all(out.get(), text, tmp));
-  if (written && ::geteuid() == 0 && uid != static_cast<uid_t>(-1)) {
-    written = ::fchown(out.get(), uid, gid) == 0;
+  // maildirsize is a cache that a recount rebuilds (Maildir++), so it is
+  // not fsynced. Should anything fail, counting worked; the file waits for
+  // next time.
+  fs::NewFile how;
+  how.fsync = false;
+  if (::geteuid() == 0 && uid != static_cast<uid_t>(-1)) {
+    how.uid = uid;
+    how.gid = gid;
   }
-  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+  std::string text = fmt::format("{}\n{} {}\n", wanted, usage->bytes, usage->messages);
+  if (!fs::write_new_file(AT_FDCWD, tmp, text, how, tmp)) return usage;
+  if (fs::file_system().rename(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), 0) != 0) {
+    fs::file_system().unlink(AT_FDCWD, tmp.c_str());
+  }
   return usage;
 }
 
@@ -142,7 +139,7 @@ Status record_quota_change(const std::string& maildir, int64_t bytes, int64_t me
     }
     return fail(sys_error(errno, "update", path));
   }
-  return write_all(fd.get(), fmt::format("{} {}\n", bytes, messages), path);
+  return fs::write_all(fd.get(), fmt::format("{} {}\n", bytes, messages), path);
 }
 
 }  // namespace hm::store::maildir

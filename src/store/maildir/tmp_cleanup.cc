@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "base/file_system.h"
 #include "base/log.h"
 
 namespace hm::store::maildir {
@@ -39,7 +40,7 @@ size_t clean_tmp(const std::string& maildir, std::chrono::system_clock::time_poi
     if (!S_ISREG(st.st_mode)) continue;
     const auto touched = std::max({to_time(st.st_atim), to_time(st.st_mtim), to_time(st.st_ctim)});
     if (now - touched < kTmpStaleAfter) continue;
-    if (::unlinkat(dir_fd, e->d_name, 0) == 0) {
+    if (fs::file_system().unlink(dir_fd, e->d_name) == 0) {
       ++removed;
       log::info("maildir: removed {}/{}, left in tmp/ by a crash", tmp, name);
     }

@@ -23,7 +23,8 @@
 #include <cstring>
 
 #include "../common/needs_root.h"
-#include "store/maildir/file_ops.h"
+#include "base/file_system.h"
+#include "support/fault_file_system.h"
 
 namespace hm::store::maildir {
 namespace {
@@ -75,10 +76,31 @@ DeliveryOptions options() {
   return o;
 }
 
-// Restores the real system calls even when an assertion fails.
-struct FileOpsGuard {
-  ~FileOpsGuard() { file_ops() = real_file_ops(); }
+// Puts a FaultFileSystem in place of the real one (base/file_system.h) and
+// restores the real one even when an assertion fails.
+struct FaultGuard {
+  hm::testing::FaultFileSystem faults;
+  hm::fs::ScopedFileSystem use{faults};
+  void reset() {
+    faults.on_write = {};
+    faults.on_fsync = {};
+    faults.on_link = {};
+    faults.on_rename = {};
+  }
 };
+
+// A link(2) hook by paths (Maildir delivery names everything by path).
+using PathLink = int (*)(const char* from, const char* to);
+std::function<int(int, const char*, int, const char*)> by_path(PathLink f) {
+  return [f](int, const char* from, int, const char* to) { return f(from, to); };
+}
+// renameat2(2) with RENAME_NOREPLACE by paths, hooked likewise.
+int real_rename_noreplace(const char* from, const char* to) {
+  return ::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+std::function<int(int, const char*, int, const char*, unsigned)> rename_by_path(PathLink f) {
+  return [f](int, const char* from, int, const char* to, unsigned) { return f(from, to); };
+}
 
 TEST(MaildirDelivery, CreatesTheMaildirOnFirstDeliveryWithMode0700) {
   TempDir dir;
@@ -203,8 +225,8 @@ TEST(MaildirDelivery, TheFirstTargetFailingDoesNotStopTheOthers) {
   TempDir dir;
   std::string locked = dir.path() + "/locked";
   ASSERT_TRUE(deliver("first", {{locked}}, options())[0]);
-  FileOpsGuard guard;
-  file_ops().link = link_refused_into_locked;
+  FaultGuard guard;
+  guard.faults.on_link = by_path(link_refused_into_locked);
   auto results = deliver("second", {{locked}, {dir.path() + "/ok"}}, options());
   ASSERT_FALSE(results[0]);
   EXPECT_EQ(results[0].error().kind(), ErrorKind::kPermission);
@@ -254,8 +276,8 @@ int failing_file_fsync(int fd) {
 
 TEST(MaildirDelivery, FailedFileFsyncIsAnErrorAndLeavesNothing) {
   TempDir dir;
-  FileOpsGuard guard;
-  file_ops().fsync = failing_file_fsync;
+  FaultGuard guard;
+  guard.faults.on_fsync = failing_file_fsync;
   auto results = deliver("lost?", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
   for (const auto& r : results) {
     ASSERT_FALSE(r);
@@ -281,8 +303,8 @@ TEST(MaildirDelivery, FailedFolderFsyncTakesTheNameBack) {
   TempDir dir;
   std::string root = dir.path() + "/a";
   ASSERT_TRUE(deliver("first", {{root}}, options())[0]);  // the Maildir exists now
-  FileOpsGuard guard;
-  file_ops().fsync = failing_dir_fsync;
+  FaultGuard guard;
+  guard.faults.on_fsync = failing_dir_fsync;
   auto results = deliver("second", {{root}}, options());
   ASSERT_FALSE(results[0]);
   EXPECT_NE(results[0].error().message().find(root + "/new"), std::string::npos);
@@ -311,8 +333,8 @@ TEST(MaildirDelivery, FailedFsyncOfANewMaildirsParentFailsTheDelivery) {
   std::string root = dir.path() + "/example.org/a";
   std::string other = dir.path() + "/example.net/b";
   g_failing_folder = fs::canonical(dir.path()).string() + "/example.org";
-  FileOpsGuard guard;
-  file_ops().fsync = failing_fsync_of_one_folder;
+  FaultGuard guard;
+  guard.faults.on_fsync = failing_fsync_of_one_folder;
   auto results = deliver("first", {{root}, {other}}, options());
   ASSERT_EQ(results.size(), 2u);
   ASSERT_FALSE(results[0]);
@@ -321,7 +343,7 @@ TEST(MaildirDelivery, FailedFsyncOfANewMaildirsParentFailsTheDelivery) {
   ASSERT_TRUE(results[1]) << results[1].error().describe();  // fails alone
   EXPECT_EQ(entries(other + "/new").size(), 1u);
   // Once the folder can be fsynced, the Maildir, which exists now, takes mail.
-  file_ops() = real_file_ops();
+  guard.reset();
   EXPECT_TRUE(deliver("again", {{root}}, options())[0]);
   EXPECT_EQ(entries(root + "/new").size(), 1u);
 }
@@ -333,8 +355,8 @@ ssize_t full_disk_write(int, const void*, size_t) {
 
 TEST(MaildirDelivery, FullDiskIsTemporaryAndNamesThePath) {
   TempDir dir;
-  FileOpsGuard guard;
-  file_ops().write = full_disk_write;
+  FaultGuard guard;
+  guard.faults.on_write = full_disk_write;
   auto results = deliver("x", {{dir.path() + "/a"}}, options());
   ASSERT_FALSE(results[0]);
   EXPECT_EQ(results[0].error().kind(), ErrorKind::kTemporary);
@@ -354,8 +376,8 @@ ssize_t stuttering_write(int fd, const void* data, size_t size) {
 
 TEST(MaildirDelivery, ShortWritesAndInterruptsAreResumed) {
   TempDir dir;
-  FileOpsGuard guard;
-  file_ops().write = stuttering_write;
+  FaultGuard guard;
+  guard.faults.on_write = stuttering_write;
   std::string message(1000, 'x');
   for (size_t i = 0; i < message.size(); ++i) message[i] = static_cast<char>('a' + i % 26);
   auto results = deliver(message, {{dir.path() + "/a"}}, options());
@@ -372,25 +394,25 @@ int cross_device_link(const char*, const char*) {
 
 TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
   TempDir dir;
-  FileOpsGuard guard;
-  file_ops().link = cross_device_link;
+  FaultGuard guard;
+  guard.faults.on_link = by_path(cross_device_link);
   auto results = deliver("copy me", {{dir.path() + "/a"}, {dir.path() + "/b"}}, options());
   for (const char* m : {"/a", "/b"}) {
     EXPECT_TRUE(entries(dir.path() + m + "/tmp").empty()) << m;
   }
   // With no link at all even the first target cannot move tmp -> new.
   for (const auto& r : results) EXPECT_FALSE(r);
-  file_ops() = real_file_ops();
+  guard.reset();
 
   // Only links between two Maildirs fail (as if each were its own file
   // system): the second target gets a copy.
-  file_ops().link = [](const char* from, const char* to) {
+  guard.faults.on_link = by_path([](const char* from, const char* to) {
     if (fs::path(from).parent_path().parent_path() == fs::path(to).parent_path().parent_path()) {
       return ::link(from, to);
     }
     errno = EXDEV;
     return -1;
-  };
+  });
   results = deliver("copy me", {{dir.path() + "/c"}, {dir.path() + "/d"}}, options());
   ASSERT_TRUE(results[0]);
   ASSERT_TRUE(results[1]) << results[1].error().message();
@@ -408,18 +430,18 @@ TEST(MaildirDelivery, CopiesWhereLinkingIsImpossible) {
 TEST(MaildirDelivery, OneTargetIsRenamedIntoNewAndLeavesOneName) {
   TempDir dir;
   std::string root = dir.path() + "/a";
-  FileOpsGuard guard;
+  FaultGuard guard;
   static int renames;
   static int links;
   renames = links = 0;
-  file_ops().rename_noreplace = [](const char* from, const char* to) {
+  guard.faults.on_rename = rename_by_path([](const char* from, const char* to) {
     ++renames;
-    return real_file_ops().rename_noreplace(from, to);
-  };
-  file_ops().link = [](const char* from, const char* to) {
+    return real_rename_noreplace(from, to);
+  });
+  guard.faults.on_link = by_path([](const char* from, const char* to) {
     ++links;
     return ::link(from, to);
-  };
+  });
   auto r = deliver("one", {{root}}, options());
   ASSERT_TRUE(r[0]);
   EXPECT_EQ(renames, 1);
@@ -439,12 +461,12 @@ TEST(MaildirDelivery, WithoutNoReplaceRenamesItLinksAndNeverReplaces) {
   TempDir dir;
   std::string root = dir.path() + "/a";
   ASSERT_TRUE(deliver("first", {{root}}, options())[0]);
-  FileOpsGuard guard;
+  FaultGuard guard;
   // As on NFS: no RENAME_NOREPLACE.
-  file_ops().rename_noreplace = [](const char*, const char*) {
+  guard.faults.on_rename = rename_by_path([](const char*, const char*) {
     errno = EINVAL;
     return -1;
-  };
+  });
   auto r = deliver("second", {{root}}, options());
   ASSERT_TRUE(r[0]) << r[0].error().describe();
   EXPECT_EQ(read_all(root + "/new/" + *r[0]), "second");
@@ -452,15 +474,15 @@ TEST(MaildirDelivery, WithoutNoReplaceRenamesItLinksAndNeverReplaces) {
   // A name that is taken is never replaced: a fresh one is drawn.
   static std::string taken;
   taken = root + "/new/" + *r[0];
-  file_ops() = real_file_ops();
-  file_ops().rename_noreplace = [](const char* from, const char* to) {
+  guard.reset();
+  guard.faults.on_rename = rename_by_path([](const char* from, const char* to) {
     static bool once = true;
     if (once) {
       once = false;
-      return real_file_ops().rename_noreplace(from, taken.c_str());  // EEXIST
+      return real_rename_noreplace(from, taken.c_str());  // EEXIST
     }
-    return real_file_ops().rename_noreplace(from, to);
-  };
+    return real_rename_noreplace(from, to);
+  });
   auto third = deliver("third", {{root}}, options());
   ASSERT_TRUE(third[0]);
   EXPECT_EQ(read_all(taken), "second");
@@ -507,8 +529,8 @@ TEST(MaildirDelivery, ASecondDeliveryToAMaildirBeingCreatedMakesItsFoldersDurabl
   g_held_fsyncs = 0;
   g_release = std::promise<void>();
   g_released = g_release.get_future().share();
-  FileOpsGuard guard;
-  file_ops().fsync = holding_fsync_of_one_folder;
+  FaultGuard guard;
+  guard.faults.on_fsync = holding_fsync_of_one_folder;
   std::thread first([&] { EXPECT_TRUE(deliver("first", {{root}}, options())[0]); });
   while (g_held_fsyncs.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   // The first delivery now waits in the fsync of example.org, which holds
@@ -522,6 +544,59 @@ TEST(MaildirDelivery, ASecondDeliveryToAMaildirBeingCreatedMakesItsFoldersDurabl
   // Once the first is done, later deliveries cost no folder fsync but new/'s.
   ASSERT_TRUE(deliver("third", {{root}}, options())[0]);
   EXPECT_EQ(g_held_fsyncs.load(), 2);
+}
+
+// A crash after any step of a delivery, followed by a power loss (what was
+// not fsynced is gone): a delivery that returned success is whole in new/ of
+// every target; one that did not leaves no partial message visible. Run for
+// a first delivery (Maildirs created) and a later one, one and two targets.
+TEST(MaildirDelivery, ACrashAfterAnyStepLosesNothingAcknowledged) {
+  const std::string message = "Subject: durable\n\nbody\n";
+  for (bool existing : {false, true}) {
+    for (size_t targets : {1u, 2u}) {
+      int total = 0;
+      for (int step = 0; total == 0 || step <= total; ++step) {
+        TempDir dir;
+        std::vector<MaildirTarget> to;
+        for (size_t i = 0; i < targets; ++i) {
+          to.push_back({dir.path() + "/example.org/u" + std::to_string(i)});
+        }
+        if (existing) {
+          for (const auto& r : deliver("before", to, options())) ASSERT_TRUE(r);
+        }
+        FaultGuard guard;
+        if (total == 0) {
+          // First run: count the steps of a whole delivery.
+          auto results = deliver(message, to, options());
+          for (const auto& r : results) ASSERT_TRUE(r);
+          total = guard.faults.steps();
+          ASSERT_GT(total, 3);
+          continue;
+        }
+        guard.faults.crash_after(step);
+        auto results = deliver(message, to, options());
+        guard.faults.lose_unsynced(dir.path());
+        for (size_t i = 0; i < targets; ++i) {
+          const std::string new_dir = to[i].path + "/new";
+          size_t whole = 0;
+          for (const std::string& name : entries(new_dir)) {
+            const std::string content = read_all(new_dir + "/" + name);
+            if (content == "before") continue;
+            EXPECT_EQ(content, message) << "step " << step << ": a partial message is visible";
+            ++whole;
+          }
+          if (results[i]) {
+            EXPECT_EQ(whole, 1u) << "step " << step << " of " << total << ", target " << i
+                                 << (existing ? ", existing Maildir" : ", new Maildir")
+                                 << ": acknowledged but lost";
+          }
+        }
+        if (step >= total) {
+          for (const auto& r : results) EXPECT_TRUE(r) << "step " << step;
+        }
+      }
+    }
+  }
 }
 
 TEST(MaildirDelivery, NoTargetsIsNoWork) { EXPECT_TRUE(deliver("x", {}, options()).empty()); }
