@@ -219,11 +219,11 @@ Status DeliveryAgent::admits(const directory::Resolution& resolution, uint64_t s
     const auto used = static_cast<uint64_t>(std::max<int64_t>(usage->bytes, 0));
     if (size > d.quota_bytes) {
       return fail(
-          ErrorKind::kLimit, "message is larger than the mailbox's quota",
+          ErrorKind::kOverQuota, "message is larger than the mailbox's quota",
           fmt::format("{} bytes for {} with a quota of {}", size, d.address, d.quota_bytes));
     }
     if (used >= d.quota_bytes || (size > 0 && used + size > d.quota_bytes)) {
-      return fail(ErrorKind::kOverQuota, "mailbox full",
+      return fail(ErrorKind::kTemporary, "mailbox full",
                   fmt::format("{} uses {} of its {} bytes", d.address, used, d.quota_bytes));
     }
   }
@@ -448,9 +448,12 @@ TransportOutcome DeliveryAgent::deliver_virtual(const directory::Destination& d,
             {}};
   }
   if (d.quota_bytes > 0) {
-    (void)store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
-                                              d.quota_bytes, options_.vmail_uid,
-                                              options_.vmail_gid);
+    // Delivered whatever this says: the next recount (maildirsize grown
+    // past its limit, or deleted) corrects the figure.
+    Status counted =
+        store::maildir::record_quota_change(path, static_cast<int64_t>(copy.size()), 1,
+                                            d.quota_bytes, options_.vmail_uid, options_.vmail_gid);
+    if (!counted) log::warning("quota not updated: {}", counted.error().describe());
   }
   return {};
 }

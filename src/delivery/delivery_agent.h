@@ -141,8 +141,9 @@ class DeliveryAgent {
 
   // Whether every virtual mailbox of `resolution` with a quota has room for
   // `size` more bytes (0: any room at all), as SMTP asks at RCPT. kOverQuota:
-  // full for now (452 4.2.2); kLimit: `size` exceeds the whole quota, so it
-  // can never fit (552 5.2.2). A quota that cannot be read is no refusal.
+  // `size` exceeds the whole quota, so it can never fit (552 5.2.2, as the
+  // table says of kOverQuota); kTemporary: full for now (452 4.2.2, the
+  // owner may make room). A quota that cannot be read is no refusal.
   Status admits(const directory::Resolution& resolution, uint64_t size) const;
 
   // Maildir path of a virtual destination, as the store places it; kInvalid

@@ -207,7 +207,8 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
     co_return;
   }
   if (recipients_.size() >= ctx_.settings.max_recipients) {
-    reply(452, "4.5.3", "Too many recipients");
+    reply(proto::kTooManyRecipients.code, proto::kTooManyRecipients.enhanced,
+          "Too many recipients");
     co_return;
   }
   const std::string address = c.path;
@@ -252,12 +253,14 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   // while its owner makes room, instead of the message bouncing later.
   // Reads the small maildirsize file, and only for accounts with a quota.
   if (Status room = ctx_.agent.admits(*resolution, announced_size_); !room) {
-    // Larger than the whole quota, it can never fit; else it may later.
-    const bool never = room.error().kind() == ErrorKind::kLimit;
+    // Larger than the whole quota, it can never fit (the table's status);
+    // else it may later.
+    const bool never = room.error().kind() == ErrorKind::kOverQuota;
     const Reply refusal =
-        never ? proto::make_reply(552, "5.2.2",
-                                  "<" + address + ">: Message is larger than the mailbox's quota")
-              : proto::make_reply(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+        never
+            ? proto::rcpt_reply(room.error(), address)
+            : proto::make_reply(proto::kMailboxFullForNow.code, proto::kMailboxFullForNow.enhanced,
+                                "<" + address + ">: Mailbox full, try again later");
     // Logged here with the reason rather than by reply().
     log::info("smtp refused [{}]: {} {} rcpt=<{}>: {}", peer_ip_, refusal.code, refusal.enhanced,
               address, room.error().describe());

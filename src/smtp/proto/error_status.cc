@@ -37,9 +37,11 @@ Reply rcpt_reply(const Error& e, std::string_view address) {
     case ErrorKind::kLoop: text += "Recipient address rejected: alias loop"; break;
     case ErrorKind::kLimit: text += "Recipient expands to too many addresses"; break;
     case ErrorKind::kPermission: text += "Recipient address rejected: access denied"; break;
-    case ErrorKind::kOverQuota: text += "Mailbox full"; break;
+    case ErrorKind::kOverQuota: text += "Message is larger than the mailbox's quota"; break;
     case ErrorKind::kTemporary: text += e.message(); break;
-    default: text += "Temporary lookup failure, try again later"; break;
+    case ErrorKind::kInternal: text += "Temporary lookup failure, try again later"; break;
+    // Not what a lookup says of a recipient; worded by class, never "temporary" beside a 5xx.
+    default: text += "Recipient address rejected"; break;
   }
   const SmtpStatus status = status_of(e);
   return make_reply(status.code, status.enhanced, text);

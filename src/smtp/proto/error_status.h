@@ -42,6 +42,9 @@ inline constexpr SmtpStatus kMailboxPathRefused{451, "4.3.5"};  // the directory
 inline constexpr SmtpStatus kMailboxWriteFailed{451, "4.3.0"};  // Maildir write failed
 inline constexpr SmtpStatus kWaitingForRelay{451, "4.4.0"};     // no outbound relay yet
 inline constexpr SmtpStatus kDeliveryExpired{451, "4.4.7"};     // given up after retries
+// The transaction's own recipient limit (RFC 5321 4.5.3.1.8): the client
+// sends the rest in another transaction.
+inline constexpr SmtpStatus kTooManyRecipients{452, "4.5.3"};
 
 // "550 5.1.1 text": a status and its text on one line, the form in which the
 // queue records a recipient's last error and bounce_status() reads it back.

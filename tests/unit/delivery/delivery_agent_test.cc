@@ -318,7 +318,10 @@ TEST_F(DeliveryAgentTest, QuotaIsKeptInMaildirsizeAndEnforced) {
   EXPECT_EQ(entries[0].recipients[0].last_error, "452 4.2.2 mailbox full");
   auto room = agent_->admits(rcpt("user1@example.org").resolution, 1500);
   ASSERT_FALSE(room);
-  EXPECT_EQ(room.error().kind(), ErrorKind::kOverQuota);
+  EXPECT_EQ(room.error().kind(), ErrorKind::kTemporary);  // full for now: 452 4.2.2
+  auto never = agent_->admits(rcpt("user1@example.org").resolution, 5000);
+  ASSERT_FALSE(never);
+  EXPECT_EQ(never.error().kind(), ErrorKind::kOverQuota);  // can never fit: 552 5.2.2
   // Without a quota nothing is counted or refused.
   EXPECT_TRUE(agent_->admits(rcpt("user2@example.org").resolution, 1u << 30));
 }

@@ -74,6 +74,15 @@ TEST(ErrorStatus, RcptReplyTakesItsStatusFromTheTable) {
             "<nobody@example.org>: Recipient address rejected: User unknown");
   EXPECT_EQ(rcpt_reply(Error(ErrorKind::kTemporary, "directory down, try later"), "a@b").lines[0],
             "<a@b>: directory down, try later");
+  // A permanent refusal never tells the sender to try again later.
+  for (int k = 0; k <= static_cast<int>(ErrorKind::kInternal); ++k) {
+    const Error e(static_cast<ErrorKind>(k), "x");
+    if (status_of(e).transient()) continue;
+    EXPECT_EQ(rcpt_reply(e, "a@b").lines[0].find("later"), std::string::npos)
+        << to_string(e.kind());
+  }
+  EXPECT_EQ(rcpt_reply(Error(ErrorKind::kOverQuota, "x"), "a@b").lines[0],
+            "<a@b>: Message is larger than the mailbox's quota");
 }
 
 }  // namespace
