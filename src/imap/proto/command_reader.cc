@@ -86,7 +86,12 @@ std::string_view CommandReader::current_line() const {
 
 CommandReader::Step CommandReader::fail(size_t consumed, Status status, std::string_view code,
                                         std::string text, bool skip_rest) {
-  error_ = make_response(tag_of(command_), status, code, text);
+  // The tag is read from the first line as far as the line limit: a "tag"
+  // that fills it whole was cut and is not echoed.
+  const std::string_view head = std::string_view(command_).substr(0, limits_.max_line_length);
+  std::string_view tag = tag_of(head);
+  if (tag.size() == head.size()) tag = {};
+  error_ = make_response(tag, status, code, text);
   command_.clear();
   line_start_ = 0;
   if (skip_rest) {
@@ -152,27 +157,26 @@ CommandReader::Step CommandReader::feed(std::string_view in) {
       case State::kLine: {
         const size_t lf = in.find('\n', i);
         const size_t end = lf == std::string_view::npos ? in.size() : lf;
-        command_.append(in.data() + i, end - i);
-        i = end;
-        // One byte of slack for the CR of a CRLF not yet seen whole.
+        // Never hold more than the limits plus the byte that shows they
+        // are passed (and one of slack for the CR of a CRLF not yet seen
+        // whole): the excess of an over-long line is skipped, not stored.
+        const size_t line_room = limits_.max_line_length + 2 - (command_.size() - line_start_);
+        const size_t command_room = limits_.max_command_size + 1 - command_.size();
+        const size_t take = std::min({end - i, line_room, command_room});
+        command_.append(in.data() + i, take);
+        i += take;
         const size_t length = command_.size() - line_start_;
         const bool over = length > limits_.max_line_length + 1 ||
                           (length == limits_.max_line_length + 1 && command_.back() != '\r');
-        if (over) {
+        if (over || command_.size() > limits_.max_command_size) {
           tail_.assign(current_line().substr(current_line().size() - std::min(kTailKeep, length)));
           (void)fail(
               i, Status::kBad, "",
-              "Command line longer than " + std::to_string(limits_.max_line_length) + " octets",
+              over ? "Command line longer than " + std::to_string(limits_.max_line_length) +
+                         " octets"
+                   : "Command longer than " + std::to_string(limits_.max_command_size) + " octets",
               true);
           plain_line_ = false;
-          state_ = State::kDiscardLine;
-          break;
-        }
-        if (command_.size() > limits_.max_command_size) {
-          tail_.clear();
-          (void)fail(i, Status::kBad, "",
-                     "Command longer than " + std::to_string(limits_.max_command_size) + " octets",
-                     true);
           state_ = State::kDiscardLine;
           break;
         }

@@ -96,6 +96,33 @@ TEST(CommandReaderTest, OverlongLineIsSkippedWithoutBuffering) {
   EXPECT_EQ(format(r.error()), "a1 BAD Command line longer than 16 octets\r\n");
 }
 
+TEST(CommandReaderTest, OverlongLineInOneFeedIsNotBuffered) {
+  ReaderLimits limits;
+  limits.max_line_length = 16;
+  CommandReader r(limits);
+  const std::string in = "a1 SELECT " + std::string(100000, 'x');
+  const auto s = r.feed(in);
+  EXPECT_EQ(s.event, Event::kNeedMore);
+  EXPECT_EQ(s.consumed, in.size());
+  EXPECT_EQ(r.buffered(), 0u);
+}
+
+TEST(CommandReaderTest, SameErrorWhateverTheChunking) {
+  // Found by imap_command_fuzz: a tag cut by the line limit was echoed as
+  // far as the first feed reached, so the response depended on chunking.
+  ReaderLimits limits;
+  limits.max_line_length = 8;
+  const std::string in = std::string(20, 'U') + " NOOP\r\n";
+  CommandReader whole(limits);
+  ASSERT_EQ(whole.feed(in).event, Event::kError);
+  CommandReader bytes(limits);
+  Event last = Event::kNeedMore;
+  for (char c : in) last = bytes.feed(std::string_view(&c, 1)).event;
+  ASSERT_EQ(last, Event::kError);
+  EXPECT_EQ(format(whole.error()), format(bytes.error()));
+  EXPECT_EQ(format(whole.error()), "* BAD Command line longer than 8 octets\r\n");
+}
+
 TEST(CommandReaderTest, LineExactlyAtLimitIsAccepted) {
   ReaderLimits limits;
   limits.max_line_length = 7;
