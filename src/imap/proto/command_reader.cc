@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "imap/proto/lexer.h"
+
 namespace hm::imap::proto {
 
 namespace {
@@ -46,21 +48,9 @@ std::optional<Literal> trailing_literal(std::string_view line) {
   return literal;
 }
 
-bool is_tag_char(unsigned char c) {
-  // ASTRING-CHAR minus "+": ATOM-CHAR or "]", but no "+" (RFC 3501 9).
-  if (c <= 0x20 || c >= 0x7f) return false;
-  switch (c) {
-    case '(':
-    case ')':
-    case '{':
-    case '%':
-    case '*':
-    case '"':
-    case '\\':
-    case '+': return false;
-    default: return true;
-  }
-}
+// tag = 1*<any ASTRING-CHAR except "+"> (RFC 3501 9); ASTRING-CHAR is
+// ATOM-CHAR or "]".
+bool is_tag_char(unsigned char c) { return (is_atom_char(c) || c == ']') && c != '+'; }
 
 }  // namespace
 

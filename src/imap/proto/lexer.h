@@ -71,6 +71,7 @@ class Lexer {
   std::string error_;
 };
 
+// ATOM-CHAR: any CHAR except atom-specials ( ) { SP CTL % * " \ ] (RFC 3501 9).
 bool is_atom_char(unsigned char c);
 int32_t days_from_civil(int64_t y, unsigned m, unsigned d);
 std::string upper(std::string_view s);

@@ -2,26 +2,11 @@
 
 #include <cstdio>
 
+#include "imap/proto/lexer.h"
+
 namespace hm::imap::proto {
 
 namespace {
-
-// ATOM-CHAR: any CHAR except atom-specials: ( ) { SP CTL % * " \ ]
-// (RFC 3501 9). Used for what is written as a bare atom.
-bool is_atom_char(unsigned char c) {
-  if (c <= 0x20 || c >= 0x7f) return false;
-  switch (c) {
-    case '(':
-    case ')':
-    case '{':
-    case '%':
-    case '*':
-    case '"':
-    case '\\':
-    case ']': return false;
-    default: return true;
-  }
-}
 
 // Text of a status response must not end the line early (response
 // injection): CR, LF and NUL become spaces.

@@ -11,15 +11,14 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "escapes.h"
 #include "smtp/proto/command_parser.h"
+#include "transcripts.h"
 
 namespace hm::smtp::proto {
 namespace {
@@ -85,28 +84,7 @@ std::string run(std::istream& in) {
 }
 
 TEST(TranscriptTest, CommandTranscriptsMatchReferences) {
-  const std::filesystem::path dir = std::filesystem::path(HM_TEST_DATA_DIR) / "smtp_proto";
-  const bool update = std::getenv("HM_UPDATE_REF") != nullptr;
-  size_t count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".in") continue;
-    ++count;
-    std::ifstream in(entry.path(), std::ios::binary);
-    ASSERT_TRUE(in) << entry.path();
-    const std::string actual = run(in);
-    std::filesystem::path ref_path = entry.path();
-    ref_path.replace_extension(".ref");
-    if (update) {
-      std::ofstream(ref_path, std::ios::binary) << actual;
-      continue;
-    }
-    std::ifstream ref(ref_path, std::ios::binary);
-    ASSERT_TRUE(ref) << "missing " << ref_path << " (run with HM_UPDATE_REF=1 to create it)";
-    const std::string expected((std::istreambuf_iterator<char>(ref)),
-                               std::istreambuf_iterator<char>());
-    EXPECT_EQ(actual, expected) << "transcript " << entry.path().filename();
-  }
-  EXPECT_GT(count, 0u) << "no .in files in " << dir;
+  test_support::check_transcripts(std::filesystem::path(HM_TEST_DATA_DIR) / "smtp_proto", run);
 }
 
 }  // namespace
