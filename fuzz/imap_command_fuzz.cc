@@ -5,7 +5,8 @@
 // give the same events; the reader never holds more than its limits allow;
 // a response is one CRLF-terminated line starting with a tag or "*"; a
 // parsed command's mailbox names are valid UTF-8 that encode back to
-// modified UTF-7 and decode to themselves.
+// modified UTF-7 and decode to themselves; LOGIN's strings written back by
+// the response writer's quoting parse to the same strings.
 // The normal build replays fuzz/corpus/imap_command through this file.
 
 #include <cstddef>
@@ -49,6 +50,19 @@ void check_mailbox(const std::string& name) {
   if (!decoded || *decoded != name) die("mailbox name does not round-trip");
 }
 
+// What the writer quotes, the parser reads back as it was.
+void check_round_trip(const std::string& user, const std::string& password) {
+  std::string line = "t LOGIN ";
+  append_astring(line, user);
+  line += ' ';
+  append_string(line, password);
+  const auto parsed = parse_command(line);
+  const auto* c = std::get_if<Command>(&parsed);
+  if (c == nullptr) die("a written astring/string does not parse");
+  const auto& a = std::get<LoginArgs>(c->args);
+  if (a.user != user || a.password != password) die("a written string reads back differently");
+}
+
 std::string summarize(const Command& c) {
   std::string out = c.tag + " " + std::string(to_string(c.name)) + (c.uid ? " uid" : "");
   if (const auto* m = std::get_if<MailboxArgs>(&c.args)) {
@@ -60,6 +74,7 @@ std::string summarize(const Command& c) {
     check_mailbox(m->to);
   }
   if (const auto* m = std::get_if<CopyArgs>(&c.args)) check_mailbox(m->mailbox);
+  if (const auto* l = std::get_if<LoginArgs>(&c.args)) check_round_trip(l->user, l->password);
   if (const auto* m = std::get_if<AppendArgs>(&c.args)) {
     check_mailbox(m->mailbox);
     if (m->messages.empty()) die("APPEND without a message");

@@ -64,6 +64,22 @@ std::string format(const Response& r) {
   return out;
 }
 
+std::string format_continuation(std::string_view text) {
+  std::string out = "+ ";
+  append_text(out, text.empty() ? std::string_view("OK") : text);
+  out += "\r\n";
+  return out;
+}
+
+void append_atom_list(std::string& out, const std::vector<std::string>& atoms) {
+  out += '(';
+  for (size_t i = 0; i < atoms.size(); ++i) {
+    if (i > 0) out += ' ';
+    out += atoms[i];
+  }
+  out += ')';
+}
+
 void append_literal(std::string& out, std::string_view s) {
   out += '{';
   out += std::to_string(s.size());

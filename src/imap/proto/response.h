@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hm::imap::proto {
 
@@ -31,6 +32,10 @@ Response make_response(std::string_view tag, Status status, std::string_view cod
 // The wire form, CRLF-terminated.
 std::string format(const Response& response);
 
+// A command continuation request: "+ <text>\r\n" (RFC 3501 7.5), sent for a
+// synchronizing literal, during AUTHENTICATE and when IDLE starts.
+std::string format_continuation(std::string_view text);
+
 // Data items. Each appends to `out`.
 //
 // A string as atom when every byte is an ATOM-CHAR (and it is not "NIL",
@@ -45,6 +50,9 @@ void append_string(std::string& out, std::string_view s);
 void append_nstring(std::string& out, const std::optional<std::string_view>& s);
 // A literal "{n}\r\n" + bytes, always.
 void append_literal(std::string& out, std::string_view s);
+// A parenthesised list of atoms as they are ("(\\Seen $Label)"), for flag
+// and capability lists; the caller passes only valid atoms or flags.
+void append_atom_list(std::string& out, const std::vector<std::string>& atoms);
 
 // RFC 3501 date-time, quoted: "\"02-Dec-2026 14:05:09 +0100\"". `t` is the
 // instant; `offset_minutes` the zone it is shown in (east of UTC positive).

@@ -58,6 +58,16 @@ TEST(ResponseTest, StringIsNeverAnAtom) {
   EXPECT_EQ(out, "NIL \"x\"");
 }
 
+TEST(ResponseTest, ContinuationAndAtomList) {
+  EXPECT_EQ(format_continuation("Ready for literal data"), "+ Ready for literal data\r\n");
+  EXPECT_EQ(format_continuation(""), "+ OK\r\n");
+  EXPECT_EQ(format_continuation("a\r\nb"), "+ a  b\r\n");
+  std::string out;
+  append_atom_list(out, {"\\Seen", "$Label"});
+  append_atom_list(out, {});
+  EXPECT_EQ(out, "(\\Seen $Label)()");
+}
+
 TEST(ResponseTest, DateTimeFormat) {
   std::string out;
   // 1996-07-17 09:44:25 UTC shown at -0700 (RFC 3501's example).

@@ -10,7 +10,9 @@
 // system flag is written \\Seen); lines starting with "#" are comments;
 // each line is sent followed by CRLF, or as "#! eol=lf|none|crlf" says.
 // "#! max_line=N", "#! max_literal=N", "#! max_command=N" start a new reader
-// with that limit; "#! chunk=N" feeds N bytes at a time (0 = a line at once).
+// with that limit; "#! chunk=N" feeds N bytes at a time (0 = a line at once);
+// "#! plain" takes the next line as a plain line (an AUTHENTICATE response,
+// IDLE's DONE), shown as "~ [line] done=yes|no".
 // .ref: "> <line>" then, for each event, "+ continuation for N octets",
 // "= <command>" or "< <response>".
 
@@ -43,6 +45,7 @@ std::string run(std::istream& in) {
   ReaderLimits limits;
   CommandReader reader(limits);
   size_t chunk = 0;
+  bool plain = false;
   std::string eol = "\r\n";
   std::string raw;
   while (std::getline(in, raw)) {
@@ -52,7 +55,10 @@ std::string run(std::istream& in) {
       const size_t eq = setting.find('=');
       const std::string key = setting.substr(0, eq);
       const std::string value = eq == std::string::npos ? "" : setting.substr(eq + 1);
-      if (key == "eol") {
+      if (key == "plain") {
+        reader.expect_plain_line();
+        plain = true;
+      } else if (key == "eol") {
         eol = value == "lf" ? "\n" : value == "none" ? "" : "\r\n";
       } else if (key == "chunk") {
         chunk = std::stoul(value);
@@ -84,6 +90,12 @@ std::string run(std::istream& in) {
             out << "< " << response_line(reader.error()) << "\n";
             break;
           case CommandReader::Event::kCommand: {
+            if (plain) {
+              plain = false;
+              out << "~ [" << escape(reader.command())
+                  << "] done=" << (is_idle_done(reader.command()) ? "yes" : "no") << "\n";
+              break;
+            }
             auto result = parse_command(reader.command());
             if (auto* r = std::get_if<Response>(&result)) {
               out << "< " << response_line(*r) << "\n";
