@@ -67,7 +67,6 @@ void CommandReader::start_command() {
   command_.clear();
   line_start_ = 0;
   state_ = State::kLine;
-  pending_error_ = false;
 }
 
 std::string_view CommandReader::current_line() const {
@@ -85,7 +84,6 @@ CommandReader::Step CommandReader::fail(size_t consumed, Status status, std::str
   command_.clear();
   line_start_ = 0;
   if (skip_rest) {
-    pending_error_ = true;
     return {Event::kNeedMore, consumed};  // the caller goes on skipping
   }
   state_ = State::kLine;
@@ -208,7 +206,6 @@ CommandReader::Step CommandReader::feed(std::string_view in) {
         // The command ends here (a synchronizing literal is never sent: the
         // client gets the error instead of "+").
         state_ = State::kLine;
-        pending_error_ = false;
         done_ = true;
         return {Event::kError, i};
       }

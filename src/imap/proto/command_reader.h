@@ -89,12 +89,10 @@ class CommandReader {
   std::string command_;
   size_t line_start_ = 0;  // where the current line begins in command_
   uint64_t literal_remaining_ = 0;
-  std::string tag_;  // of the command being discarded
   Response error_;
   // While discarding a line: its last few bytes, enough to recognise a
   // literal announcement "{4294967295+}" at its end.
   std::string tail_;
-  bool pending_error_ = false;  // an error is due when the discarded command ends
 };
 
 // The tag of a command line, as far as it is valid (RFC 3501 "tag":
