@@ -41,6 +41,7 @@ enum class CommandName {
   kNamespace,
   kGetQuota,
   kGetQuotaRoot,
+  kSetQuota,
   kIdle,
   // selected
   kCheck,
@@ -83,7 +84,9 @@ struct MailboxArgs {
     std::optional<std::pair<SequenceSet, SequenceSet>> seq_match;  // (known seqs, their uids)
   };
   std::optional<Qresync> qresync;
-  // CREATE (USE (\Sent ...)) of RFC 6154 is not parsed yet.
+  // CREATE ... (USE (\Sent \Archive)) (CREATE-SPECIAL-USE, RFC 6154 3):
+  // the special-use attributes as sent.
+  std::vector<std::string> special_use;
 };
 
 struct RenameArgs {
@@ -254,9 +257,17 @@ struct GetQuotaArgs {
   std::string root;
 };
 
-using Arguments = std::variant<std::monostate, LoginArgs, AuthenticateArgs, MailboxArgs, RenameArgs,
-                               ListArgs, StatusArgs, AppendArgs, FetchArgs, StoreArgs, SearchArgs,
-                               CopyArgs, ExpungeArgs, EnableArgs, IdArgs, GetQuotaArgs>;
+// SETQUOTA root (resource limit ...) (RFC 9208 4.5); resource names
+// upper-cased.
+struct SetQuotaArgs {
+  std::string root;
+  std::vector<std::pair<std::string, uint64_t>> limits;
+};
+
+using Arguments =
+    std::variant<std::monostate, LoginArgs, AuthenticateArgs, MailboxArgs, RenameArgs, ListArgs,
+                 StatusArgs, AppendArgs, FetchArgs, StoreArgs, SearchArgs, CopyArgs, ExpungeArgs,
+                 EnableArgs, IdArgs, GetQuotaArgs, SetQuotaArgs>;
 
 struct Command {
   std::string tag;

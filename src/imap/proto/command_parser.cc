@@ -37,6 +37,7 @@ constexpr NameEntry kNames[] = {
     {"APPEND", CommandName::kAppend},
     {"NAMESPACE", CommandName::kNamespace},
     {"GETQUOTA", CommandName::kGetQuota},
+    {"SETQUOTA", CommandName::kSetQuota},
     {"GETQUOTAROOT", CommandName::kGetQuotaRoot},
     {"IDLE", CommandName::kIdle},
     {"CHECK", CommandName::kCheck},
@@ -375,7 +376,49 @@ bool parse_arguments(Lexer& lex, CommandName name, bool uid, Arguments& args) {
       return lex.space(to_string(name)) && mailbox(lex, a.mailbox) && select_params(lex, a) &&
              lex.expect_end();
     }
-    case CommandName::kCreate:
+    case CommandName::kCreate: {
+      auto& a = args.emplace<MailboxArgs>();
+      if (!lex.space("CREATE") || !mailbox(lex, a.mailbox)) return false;
+      if (lex.consume(' ')) {
+        if (!lex.expect('(', "\"(\" to open the CREATE parameters")) return false;
+        if (!lex.keyword("USE"))
+          return lex.fail("Unknown CREATE parameter at " + lex.near() + " (expected USE)");
+        if (!lex.space("USE") || !lex.expect('(', "\"(\" after USE")) return false;
+        do {
+          std::string attr;
+          if (!lex.flag(attr, "USE")) return false;
+          if (attr[0] != '\\' || a.special_use.size() >= 16) {
+            return lex.fail("Expected special-use attributes such as \\Sent in USE");
+          }
+          a.special_use.push_back(std::move(attr));
+        } while (lex.consume(' '));
+        if (!lex.expect(')', "\")\" to close USE") ||
+            !lex.expect(')', "\")\" to close the CREATE parameters")) {
+          return false;
+        }
+      }
+      return lex.expect_end();
+    }
+    case CommandName::kSetQuota: {
+      auto& a = args.emplace<SetQuotaArgs>();
+      if (!lex.space("SETQUOTA") || !lex.astring(a.root, "the quota root") ||
+          !lex.space("the quota root") || !lex.expect('(', "\"(\" to open the quota limits")) {
+        return false;
+      }
+      if (!lex.consume(')')) {
+        do {
+          const std::string resource = upper(lex.atom());
+          uint64_t limit = 0;
+          if (resource.empty())
+            return lex.fail("Expected a quota resource name, found " + lex.near());
+          if (!lex.space(resource) || !lex.number64(limit, resource)) return false;
+          if (a.limits.size() >= 16) return lex.fail("Too many quota resources");
+          a.limits.emplace_back(resource, limit);
+        } while (lex.consume(' '));
+        if (!lex.expect(')', "\")\" to close the quota limits")) return false;
+      }
+      return lex.expect_end();
+    }
     case CommandName::kDelete:
     case CommandName::kSubscribe:
     case CommandName::kUnsubscribe:

@@ -46,6 +46,7 @@ struct Visitor {
   std::string operator()(const MailboxArgs& a) const {
     std::string out = " mailbox=" + q(a.mailbox);
     if (a.condstore) out += " CONDSTORE";
+    if (!a.special_use.empty()) out += " use=" + list(a.special_use);
     if (a.qresync) {
       out += " QRESYNC uidvalidity=" + std::to_string(a.qresync->uidvalidity) +
              " modseq=" + std::to_string(a.qresync->modseq);
@@ -117,6 +118,11 @@ struct Visitor {
     return out + ")";
   }
   std::string operator()(const GetQuotaArgs& a) const { return " root=" + q(a.root); }
+  std::string operator()(const SetQuotaArgs& a) const {
+    std::string out = " root=" + q(a.root) + " (";
+    for (const auto& [r, l] : a.limits) out += r + "=" + std::to_string(l) + " ";
+    return out + ")";
+  }
 };
 
 }  // namespace
