@@ -136,6 +136,16 @@ class FaultFileSystem : public fs::FileSystem {
     return rc;
   }
 
+  int rmdir(int dir_fd, const char* name) override {
+    if (!step()) return -1;
+    int rc = real().rmdir(dir_fd, name);
+    if (rc == 0) {
+      std::lock_guard lock(mutex_);
+      unsynced_.erase(entry(dir_fd, name));
+    }
+    return rc;
+  }
+
   // The path of an open descriptor.
   static std::string path_of_fd(int fd) {
     char buf[PATH_MAX];
