@@ -35,10 +35,11 @@ bool same_time(const timespec& a, const timespec& b) {
 int64_t now_seconds() { return static_cast<int64_t>(::time(nullptr)); }
 
 // A fresh UIDVALIDITY: the time, as Courier and Dovecot do, so a folder
-// deleted and created again gets another value.
-uint32_t new_uid_validity() {
-  int64_t now = now_seconds();
-  return now > 0 && now <= static_cast<int64_t>(kMaxUid) ? static_cast<uint32_t>(now) : 1;
+// deleted and created again gets another value; above `above` (the value a
+// damaged list may have had).
+uint32_t new_uid_validity(int64_t above) {
+  int64_t value = std::max(now_seconds(), above + 1);
+  return value > 0 && value <= static_cast<int64_t>(kMaxUid) ? static_cast<uint32_t>(value) : 1;
 }
 
 int64_t mtime_of(int dir_fd, const std::string& name) {
@@ -184,10 +185,12 @@ Status MaildirFolder::sync_locked(bool& changed) {
       if (read.error().kind() != ErrorKind::kInvalid) return fail(read.error());
       log::warning("{}; its messages get new UIDs under a new UIDVALIDITY", read.error().message());
     }
+    // A damaged list's UIDVALIDITY was the time it was first written, so
+    // no later than its mtime: the new one lies above both, never equal.
+    int64_t above = list_.uid_validity;
+    if (!read) above = std::max(above, mtime_of(root_.get(), kUidListName));
     UidList fresh;
-    fresh.uid_validity = new_uid_validity();
-    // Never the value the damaged list had, if it was made this second.
-    if (fresh.uid_validity == list_.uid_validity) ++fresh.uid_validity;
+    fresh.uid_validity = new_uid_validity(above);
     list_ = std::move(fresh);
     changed = true;
   }

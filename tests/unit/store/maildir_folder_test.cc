@@ -1,0 +1,354 @@
+#include "store/maildir/maildir_folder.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "base/file_system.h"
+#include "maildir_fixture.h"
+#include "store/maildir/maildir_delivery.h"
+#include "support/fault_file_system.h"
+
+namespace hm::store::maildir {
+namespace {
+
+using testing::make_maildir;
+using testing::name_at;
+using testing::put_file;
+using testing::read_file;
+using testing::TempDir;
+
+FolderOptions fast() {
+  FolderOptions o;
+  o.fsync = false;
+  return o;
+}
+
+std::unique_ptr<MaildirFolder> open_ok(const std::string& path, FolderOptions o = fast()) {
+  auto f = MaildirFolder::open(path, o);
+  EXPECT_TRUE(f) << (f ? "" : f.error().describe());
+  return f ? std::move(*f) : nullptr;
+}
+
+std::map<std::string, uint32_t> uids_by_base(const MaildirFolder& f) {
+  std::map<std::string, uint32_t> out;
+  for (const MessageInfo& m : f.messages()) out[m.base] = m.uid;
+  return out;
+}
+
+std::string deliver_one(const std::string& maildir) {
+  DeliveryOptions o;
+  o.hostname = "test";
+  o.fsync = false;
+  auto r = deliver("Subject: x\n\nbody\n", {MaildirTarget{maildir}}, o);
+  EXPECT_TRUE(r[0]) << r[0].error().describe();
+  return r[0] ? *r[0] : std::string();
+}
+
+TEST(MaildirFolder, AssignsUidsInDeliveryOrder) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  // Listed in any order; delivered in this one.
+  put_file(md, "new", name_at(1700000002, 5, 3));
+  put_file(md, "new", name_at(1700000001, 900000, 2));
+  put_file(md, "cur", name_at(1700000001, 10, 1) + ":2,S");
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->messages().size(), 3u);
+  EXPECT_EQ(f->messages()[0].base, name_at(1700000001, 10, 1));
+  EXPECT_EQ(f->messages()[1].base, name_at(1700000001, 900000, 2));
+  EXPECT_EQ(f->messages()[2].base, name_at(1700000002, 5, 3));
+  EXPECT_EQ(f->messages()[0].uid, 1u);
+  EXPECT_EQ(f->messages()[2].uid, 3u);
+  EXPECT_EQ(f->uid_next(), 4u);
+  EXPECT_EQ(f->messages()[0].flags, "S");
+  EXPECT_EQ(f->messages()[0].size, 19u);
+  EXPECT_EQ(f->messages()[0].wire_size, 20u);
+  EXPECT_EQ(f->messages()[0].internal_date, 1700000001);
+  EXPECT_NE(f->uid_validity(), 0u);
+}
+
+TEST(MaildirFolder, UidsGrowAcrossSyncsAndAreNeverReused) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  const std::string a = deliver_one(md);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  const uint32_t validity = f->uid_validity();
+  EXPECT_EQ(uids_by_base(*f)[a], 1u);
+
+  // Delivered between two syncs: the next UID.
+  const std::string b = deliver_one(md);
+  auto changed = f->sync();
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(uids_by_base(*f)[b], 2u);
+
+  // Expunged by another tool: dropped, and its UID never comes back.
+  std::filesystem::remove(md + "/new/" + b);
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(f->messages().size(), 1u);
+  EXPECT_EQ(f->find(2), nullptr);
+  const std::string c = deliver_one(md);
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(uids_by_base(*f)[c], 3u);
+  EXPECT_EQ(f->uid_next(), 4u);
+
+  // Reopened (another session, or after a restart): same numbers.
+  auto again = open_ok(md);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->uid_validity(), validity);
+  EXPECT_EQ(uids_by_base(*again), uids_by_base(*f));
+  EXPECT_EQ(again->uid_next(), 4u);
+  // Even when every message is gone.
+  std::filesystem::remove(md + "/new/" + a);
+  std::filesystem::remove(md + "/new/" + c);
+  ASSERT_TRUE(again->sync());
+  EXPECT_TRUE(again->messages().empty());
+  deliver_one(md);
+  ASSERT_TRUE(again->sync());
+  EXPECT_EQ(again->messages().at(0).uid, 4u);
+}
+
+TEST(MaildirFolder, WritesTheListOnlyWhenSomethingChanged) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  deliver_one(md);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  const std::string list = md + "/" + kUidListName;
+  struct stat before {};
+  ASSERT_EQ(::stat(list.c_str(), &before), 0);
+  auto other = open_ok(md);  // a full sync: nothing new
+  ASSERT_TRUE(other);
+  auto changed = other->sync();
+  ASSERT_TRUE(changed);
+  EXPECT_FALSE(*changed);
+  struct stat after {};
+  ASSERT_EQ(::stat(list.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not replaced
+}
+
+TEST(MaildirFolder, SkipsTheListingWhenTheFoldersDidNotChange) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  const std::string a = deliver_one(md);
+  // Old enough mtimes to be trusted.
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  std::filesystem::last_write_time(md + "/new", old);
+  std::filesystem::last_write_time(md + "/cur", old);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  // A file renamed behind the folders' backs with their mtimes put back is
+  // not seen: proof that the listing was skipped...
+  std::filesystem::rename(md + "/new/" + a, md + "/cur/" + a + ":2,S");
+  std::filesystem::last_write_time(md + "/new", old);
+  std::filesystem::last_write_time(md + "/cur", old);
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(f->messages().at(0).flags, "");
+  // ...while a real change (mtime moves) is.
+  std::filesystem::last_write_time(md + "/cur", old + std::chrono::seconds(1));
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(f->messages().at(0).flags, "S");
+}
+
+TEST(MaildirFolder, RecentMtimesAreNotTrusted) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  const std::string a = deliver_one(md);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  // Same second as the delivery: the mtime could hide a change.
+  std::filesystem::rename(md + "/new/" + a, md + "/cur/" + a + ":2,F");
+  const auto t = std::filesystem::last_write_time(md + "/cur");
+  std::filesystem::last_write_time(md + "/new", t);
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(f->messages().at(0).flags, "F");
+}
+
+TEST(MaildirFolder, FlagsRoundTripAndBumpModseq) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  const std::string a = deliver_one(md);
+  put_file(md, "cur", name_at(1700000000, 1, 9) + ":2,Sab");  // with keywords
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  const uint32_t uid_a = uids_by_base(*f)[a];
+  const uint64_t modseq = f->highest_modseq();
+
+  ASSERT_TRUE(f->set_flags(uid_a, "SR"));
+  EXPECT_EQ(f->find(uid_a)->flags, "RS");
+  EXPECT_GT(f->find(uid_a)->modseq, modseq);
+  EXPECT_EQ(f->highest_modseq(), f->find(uid_a)->modseq);
+  EXPECT_TRUE(std::filesystem::exists(md + "/cur/" + a + ":2,RS"));
+  EXPECT_FALSE(std::filesystem::exists(md + "/new/" + a));
+  EXPECT_EQ(*f->file_of(uid_a), "cur/" + a + ":2,RS");
+
+  // Keywords stay; flags are replaced.
+  const uint32_t uid_k = f->messages().front().uid;
+  ASSERT_TRUE(f->set_flags(uid_k, "D"));
+  EXPECT_EQ(f->find(uid_k)->flags, "Dab");
+
+  // Seen by another session after reopening; the same flags again change
+  // nothing.
+  auto other = open_ok(md);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->find(uid_a)->flags, "RS");
+  const uint64_t before = other->highest_modseq();
+  ASSERT_TRUE(other->set_flags(uid_a, "RS"));
+  EXPECT_EQ(other->highest_modseq(), before);
+
+  // Set by another tool: noticed, MODSEQ bumped.
+  std::filesystem::rename(md + "/cur/" + a + ":2,RS", md + "/cur/" + a + ":2,T");
+  ASSERT_TRUE(other->sync());
+  EXPECT_EQ(other->find(uid_a)->flags, "T");
+  EXPECT_GT(other->find(uid_a)->modseq, before);
+
+  EXPECT_EQ(f->set_flags(uid_a, "X").error().kind(), ErrorKind::kInvalid);
+  EXPECT_EQ(f->set_flags(999, "S").error().kind(), ErrorKind::kNotFound);
+}
+
+TEST(MaildirFolder, CorruptListGetsNewUidValidity) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  deliver_one(md);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  const uint32_t validity = f->uid_validity();
+  std::ofstream(md + "/" + kUidListName) << "garbage\n";
+  auto again = open_ok(md);
+  ASSERT_TRUE(again);
+  EXPECT_NE(again->uid_validity(), validity);
+  EXPECT_EQ(again->messages().size(), 1u);
+}
+
+TEST(MaildirFolder, RefusesLinksAndMissingFolders) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  std::filesystem::create_directory_symlink(md, dir.path() + "/link");
+  EXPECT_EQ(MaildirFolder::open(dir.path() + "/link", fast()).error().kind(),
+            ErrorKind::kPermission);
+  EXPECT_EQ(MaildirFolder::open(dir.path() + "/none", fast()).error().kind(),
+            ErrorKind::kNotFound);
+}
+
+// Two processes sync the same folder while both deliver into it: every
+// message gets exactly one UID, the same in both, and no UID is given twice.
+TEST(MaildirFolder, ConcurrentProcessesAgreeOnUids) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  constexpr int kRounds = 60;
+  std::vector<pid_t> children;
+  for (int child = 0; child < 2; ++child) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // The child reports what it saw: "<uid> <base>" per line.
+      std::map<uint32_t, std::string> seen;
+      bool good = true;
+      for (int i = 0; i < kRounds && good; ++i) {
+        deliver_one(md);
+        auto f = MaildirFolder::open(md, fast());
+        if (!f) {
+          good = false;
+          break;
+        }
+        for (const MessageInfo& m : (*f)->messages()) {
+          auto [it, fresh] = seen.emplace(m.uid, m.base);
+          if (!fresh && it->second != m.base) good = false;
+        }
+        if (i % 3 == 0) good = good && (*f)->set_flags((*f)->messages().back().uid, "S");
+      }
+      std::ofstream out(dir.path() + "/seen" + std::to_string(child));
+      for (const auto& [uid, base] : seen) out << uid << ' ' << base << '\n';
+      out.close();
+      ::_exit(good ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->messages().size(), 2u * kRounds);
+  std::map<uint32_t, std::string> final_uids;
+  std::set<std::string> bases;
+  for (const MessageInfo& m : f->messages()) {
+    final_uids[m.uid] = m.base;
+    EXPECT_TRUE(bases.insert(m.base).second);
+  }
+  for (int child = 0; child < 2; ++child) {
+    std::ifstream in(dir.path() + "/seen" + std::to_string(child));
+    uint32_t uid = 0;
+    std::string base;
+    int lines = 0;
+    while (in >> uid >> base) {
+      ++lines;
+      EXPECT_EQ(final_uids[uid], base) << "UID " << uid;
+    }
+    EXPECT_GT(lines, kRounds - 1);
+  }
+}
+
+// A crash after any step of a sync or a flag change, followed by a power
+// loss: a reopen sees the old list or the new one, with the same
+// UIDVALIDITY, the old UIDs unchanged, and never a UID used twice.
+TEST(MaildirFolder, CrashAtAnyStepReusesNoUid) {
+  for (bool flags : {false, true}) {
+    bool finished = false;
+    for (int step = 0; !finished && step < 60; ++step) {
+      TempDir dir;
+      const std::string md = make_maildir(dir.path() + "/m");
+      deliver_one(md);
+      deliver_one(md);
+      std::map<std::string, uint32_t> before;
+      uint32_t validity = 0;
+      uint64_t next_before = 0;
+      {
+        auto f = open_ok(md, FolderOptions{});
+        ASSERT_TRUE(f);
+        before = uids_by_base(*f);
+        validity = f->uid_validity();
+        next_before = f->uid_next();
+      }
+      const std::string added = deliver_one(md);
+      hm::testing::FaultFileSystem fault;
+      {
+        fs::ScopedFileSystem use(fault);
+        fault.crash_after(step);
+        auto f = MaildirFolder::open(md, FolderOptions{});
+        finished = f.has_value();
+        if (f && flags) finished = (*f)->set_flags(1, "FS").has_value();
+        if (!finished) {
+          EXPECT_TRUE(fault.crashed());
+        }
+        fault.lose_unsynced(md);
+      }
+      auto after = open_ok(md, FolderOptions{});
+      ASSERT_TRUE(after) << "step " << step;
+      EXPECT_EQ(after->uid_validity(), validity) << "step " << step;
+      auto now = uids_by_base(*after);
+      for (const auto& [base, uid] : before) EXPECT_EQ(now[base], uid) << "step " << step;
+      EXPECT_EQ(now[added], next_before) << "step " << step;
+      std::set<uint32_t> uids;
+      for (const auto& [base, uid] : now) EXPECT_TRUE(uids.insert(uid).second);
+      EXPECT_EQ(now.size(), 3u);
+      if (finished && flags) {
+        EXPECT_EQ(after->find(1)->flags, "FS") << "step " << step;
+      }
+    }
+    EXPECT_TRUE(finished);
+  }
+}
+
+}  // namespace
+}  // namespace hm::store::maildir
