@@ -1,5 +1,6 @@
 #include "store/maildir/maildir_folder.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -308,15 +309,25 @@ TEST(MaildirFolder, CrashAtAnyStepReusesNoUid) {
     for (int step = 0; !finished && step < 60; ++step) {
       TempDir dir;
       const std::string md = make_maildir(dir.path() + "/m");
+      const std::string gone = deliver_one(md);
       deliver_one(md);
       deliver_one(md);
       std::map<std::string, uint32_t> before;
       uint32_t validity = 0;
       uint64_t next_before = 0;
       {
+        // A list that a rebuild could not imitate: an old UIDVALIDITY, and
+        // a gap where an expunged message was.
         auto f = open_ok(md, FolderOptions{});
         ASSERT_TRUE(f);
+        UidList list = *parse_uid_list(read_file(md + "/" + kUidListName));
+        list.uid_validity = 1000000000;
+        UniqueFd fd(::open(md.c_str(), O_RDONLY | O_DIRECTORY));
+        ASSERT_TRUE(write_uid_list(fd.get(), list, md));
+        std::filesystem::remove(md + "/new/" + gone);
+        ASSERT_TRUE(f->sync());
         before = uids_by_base(*f);
+        EXPECT_EQ(before.begin()->second + before.rbegin()->second, 5u);  // UIDs 2 and 3
         validity = f->uid_validity();
         next_before = f->uid_next();
       }
@@ -327,7 +338,7 @@ TEST(MaildirFolder, CrashAtAnyStepReusesNoUid) {
         fault.crash_after(step);
         auto f = MaildirFolder::open(md, FolderOptions{});
         finished = f.has_value();
-        if (f && flags) finished = (*f)->set_flags(1, "FS").has_value();
+        if (f && flags) finished = (*f)->set_flags(2, "FS").has_value();
         if (!finished) {
           EXPECT_TRUE(fault.crashed());
         }
@@ -343,7 +354,7 @@ TEST(MaildirFolder, CrashAtAnyStepReusesNoUid) {
       for (const auto& [base, uid] : now) EXPECT_TRUE(uids.insert(uid).second);
       EXPECT_EQ(now.size(), 3u);
       if (finished && flags) {
-        EXPECT_EQ(after->find(1)->flags, "FS") << "step " << step;
+        EXPECT_EQ(after->find(2)->flags, "FS") << "step " << step;
       }
     }
     EXPECT_TRUE(finished);
