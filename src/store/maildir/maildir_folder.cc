@@ -217,10 +217,11 @@ Status MaildirFolder::sync_locked(bool& changed) {
   // info means flags set elsewhere.
   std::vector<UidEntry> kept;
   kept.reserve(list_.entries.size());
+  bool expunged = false;
   for (UidEntry& e : list_.entries) {
     auto it = now.find(e.base);
     if (it == now.end()) {
-      changed = true;
+      expunged = true;
       continue;
     }
     std::string flags;
@@ -231,6 +232,11 @@ Status MaildirFolder::sync_locked(bool& changed) {
       changed = true;
     }
     kept.push_back(std::move(e));
+  }
+  // An expunge is a change too (CONDSTORE: HIGHESTMODSEQ grows with it).
+  if (expunged) {
+    ++list_.highest_modseq;
+    changed = true;
   }
   std::unordered_map<std::string_view, bool> listed;
   for (const UidEntry& e : kept) listed.emplace(e.base, true);

@@ -92,8 +92,10 @@ TEST(MaildirFolder, UidsGrowAcrossSyncsAndAreNeverReused) {
   EXPECT_EQ(uids_by_base(*f)[b], 2u);
 
   // Expunged by another tool: dropped, and its UID never comes back.
+  const uint64_t modseq = f->highest_modseq();
   std::filesystem::remove(md + "/new/" + b);
   ASSERT_TRUE(f->sync());
+  EXPECT_GT(f->highest_modseq(), modseq);
   EXPECT_EQ(f->messages().size(), 1u);
   EXPECT_EQ(f->find(2), nullptr);
   const std::string c = deliver_one(md);
@@ -235,8 +237,7 @@ TEST(MaildirFolder, RefusesLinksAndMissingFolders) {
   std::filesystem::create_directory_symlink(md, dir.path() + "/link");
   EXPECT_EQ(MaildirFolder::open(dir.path() + "/link", fast()).error().kind(),
             ErrorKind::kPermission);
-  EXPECT_EQ(MaildirFolder::open(dir.path() + "/none", fast()).error().kind(),
-            ErrorKind::kNotFound);
+  EXPECT_EQ(MaildirFolder::open(dir.path() + "/none", fast()).error().kind(), ErrorKind::kNotFound);
 }
 
 // Two processes sync the same folder while both deliver into it: every

@@ -54,10 +54,10 @@ TEST(UidList, RefusesWhatBreaksItsRules) {
     return t;
   };
   EXPECT_TRUE(refused(replaced("hostmail-uidlist 1", "hostmail-uidlist 2")));
-  EXPECT_TRUE(refused(replaced("uidnext 8", "uidnext 7")));  // UID 7 not below
-  EXPECT_TRUE(refused(replaced("7 12 FS", "3 12 FS")));      // not ascending
-  EXPECT_TRUE(refused(replaced("7 12 FS", "7 13 FS")));      // modseq above highest
-  EXPECT_TRUE(refused(replaced("7 12 FS", "7 12 SF")));      // not normal form
+  EXPECT_TRUE(refused(replaced("uidnext 8", "uidnext 7")));    // UID 7 not below
+  EXPECT_TRUE(refused(replaced("7 12 FS", "3 12 FS")));        // not ascending
+  EXPECT_TRUE(refused(replaced("7 12 FS", "7 13 FS")));        // modseq above highest
+  EXPECT_TRUE(refused(replaced("7 12 FS", "7 12 SF")));        // not normal form
   EXPECT_TRUE(refused(replaced("2.M1P1.h", "1.M1P1.h,S=3")));  // base twice
   EXPECT_TRUE(refused(replaced("2.M1P1.h", "2.M1P1.h:2,S")));  // info in the base
   EXPECT_TRUE(refused(replaced("end 2", "end 3")));
