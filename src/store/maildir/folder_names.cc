@@ -161,7 +161,7 @@ Result<std::string> folder_path(std::string_view root, const FolderName& name) {
 
 Result<std::vector<FolderName>> list_folders(std::string_view root) {
   const std::string r = root_of(root);
-  auto root_fd = open_folder_nofollow(AT_FDCWD, r, r);
+  auto root_fd = open_folder_nofollow(AT_FDCWD, r, r);  // its last part not followed either
   if (!root_fd) return fail(root_fd.error());
   auto entries = list_folder(root_fd->get(), r);
   if (!entries) return fail(entries.error());
