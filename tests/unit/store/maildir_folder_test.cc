@@ -1,6 +1,7 @@
 #include "store/maildir/maildir_folder.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -299,6 +302,72 @@ TEST(MaildirFolder, ConcurrentProcessesAgreeOnUids) {
     }
     EXPECT_GT(lines, kRounds - 1);
   }
+}
+
+// SIGKILL at a random moment while a process delivers, syncs and sets
+// flags: every file has exactly one UID afterwards, and every UID the killed
+// process was given still names the same message.
+TEST(MaildirFolder, SigkillNeverReassignsAUid) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  std::map<uint32_t, std::string> told;  // what the killed processes saw
+  for (int round = 0; round < 4; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      std::set<uint32_t> sent;
+      for (int i = 0;; ++i) {
+        deliver_one(md);
+        auto f = MaildirFolder::open(md, FolderOptions{});
+        if (!f) ::_exit(1);
+        for (const MessageInfo& m : (*f)->messages()) {
+          if (!sent.insert(m.uid).second) continue;
+          const std::string line = std::to_string(m.uid) + " " + m.base + "\n";
+          if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(1);
+        }
+        if (i % 2 == 0) (void)(*f)->set_flags((*f)->messages().back().uid, "S");
+      }
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 + 37 * round));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, n);
+    ::close(fds[0]);
+    std::istringstream in(text);
+    uint32_t uid = 0;
+    std::string base;
+    while (in >> uid >> base) {
+      auto [it, fresh] = told.emplace(uid, base);
+      EXPECT_EQ(it->second, base) << "UID " << uid << " given to two messages";
+    }
+
+    auto f = open_ok(md, FolderOptions{});
+    ASSERT_TRUE(f);
+    size_t files = 0;
+    for (const char* sub : {"new", "cur"}) {
+      for (const auto& e : std::filesystem::directory_iterator(md + "/" + sub)) {
+        (void)e;
+        ++files;
+      }
+    }
+    EXPECT_EQ(f->messages().size(), files);
+    for (const MessageInfo& m : f->messages()) {
+      auto it = told.find(m.uid);
+      if (it != told.end()) {
+        EXPECT_EQ(it->second, m.base) << "UID " << m.uid;
+      }
+    }
+    for (const auto& [u, b] : told) EXPECT_EQ(uids_by_base(*f)[b], u) << b;
+  }
+  EXPECT_GT(told.size(), 4u);
 }
 
 // A crash after any step of a sync or a flag change, followed by a power
