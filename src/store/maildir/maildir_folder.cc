@@ -152,15 +152,23 @@ Result<bool> MaildirFolder::sync() {
   if (!stamps) return fail(stamps.error());
   const int64_t looked_at = now_seconds();
 
-  const UidList old = list_;
+  // Worked on as a copy: what this folder tells its user (uid_next(),
+  // messages()) changes only once the list on disk says the same.
+  stamps_.reset();
+  UidList list;
+  std::unordered_map<std::string, Seen> seen;
   bool changed = false;
-  HM_TRY(sync_locked(changed));
-  if (changed) HM_TRY(write_list());
+  HM_TRY(sync_locked(list, seen, changed));
+  if (changed) HM_TRY(write_list(list));
+  const bool moved =
+      changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
+      list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
+  list_ = std::move(list);
+  seen_ = std::move(seen);
   rebuild_messages();
 
   // Remember the stamps, with the list's after our own write, unless a
   // folder changed too recently for its mtime to be trusted.
-  stamps_.reset();
   auto after = take_stamps();
   if (!after) return fail(after.error());
   const int64_t newest = std::max(stamps->new_mtime.tv_sec, stamps->cur_mtime.tv_sec);
@@ -169,15 +177,15 @@ Result<bool> MaildirFolder::sync() {
     after->cur_mtime = stamps->cur_mtime;
     stamps_ = *after;
   }
-  return changed || old.uid_validity != list_.uid_validity || old.uid_next != list_.uid_next ||
-         old.highest_modseq != list_.highest_modseq || old.entries.size() != list_.entries.size();
+  return moved;
 }
 
-Status MaildirFolder::sync_locked(bool& changed) {
+Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
+                                  bool& changed) const {
   // The list as on disk: another process may have written it since.
   auto read = read_uid_list(root_.get(), path_);
   if (read && *read) {
-    list_ = std::move(**read);
+    list = std::move(**read);
   } else {
     if (!read) {
       // Damaged: the UIDs it held cannot be trusted, so the folder starts
@@ -187,17 +195,17 @@ Status MaildirFolder::sync_locked(bool& changed) {
     }
     // A damaged list's UIDVALIDITY was the time it was first written, so
     // no later than its mtime: the new one lies above both, never equal.
-    int64_t above = list_.uid_validity;
+    int64_t above = list_.uid_validity;  // the last value this folder saw
     if (!read) above = std::max(above, mtime_of(root_.get(), kUidListName));
     UidList fresh;
     fresh.uid_validity = new_uid_validity(above);
-    list_ = std::move(fresh);
+    list = std::move(fresh);
     changed = true;
   }
 
   // new/ first, then cur/: a file another tool moves from new/ to cur/
   // meanwhile is then seen twice (cur/ wins) instead of not at all.
-  std::unordered_map<std::string, Seen> now;
+  now.clear();
   for (bool in_cur : {false, true}) {
     const int fd = in_cur ? cur_.get() : new_.get();
     auto names = list_folder(fd, path_ + (in_cur ? "/cur" : "/new"));
@@ -216,9 +224,9 @@ Status MaildirFolder::sync_locked(bool& changed) {
   // Entries whose files are gone were expunged by another tool; a changed
   // info means flags set elsewhere.
   std::vector<UidEntry> kept;
-  kept.reserve(list_.entries.size());
+  kept.reserve(list.entries.size());
   bool expunged = false;
-  for (UidEntry& e : list_.entries) {
+  for (UidEntry& e : list.entries) {
     auto it = now.find(e.base);
     if (it == now.end()) {
       expunged = true;
@@ -228,14 +236,14 @@ Status MaildirFolder::sync_locked(bool& changed) {
     if (auto parsed = parse_maildir_name(it->second.name)) flags = parsed->flags;
     if (flags != e.flags) {
       e.flags = std::move(flags);
-      e.modseq = ++list_.highest_modseq;
+      e.modseq = ++list.highest_modseq;
       changed = true;
     }
     kept.push_back(std::move(e));
   }
   // An expunge is a change too (CONDSTORE: HIGHESTMODSEQ grows with it).
   if (expunged) {
-    ++list_.highest_modseq;
+    ++list.highest_modseq;
     changed = true;
   }
   std::unordered_map<std::string_view, bool> listed;
@@ -258,21 +266,21 @@ Status MaildirFolder::sync_locked(bool& changed) {
     return std::tie(a.time.seconds, a.time.micros, *a.base) <
            std::tie(b.time.seconds, b.time.micros, *b.base);
   });
-  if (list_.uid_next + fresh.size() > kMaxUid + 1) {
+  if (list.uid_next + fresh.size() > kMaxUid + 1) {
     return fail(ErrorKind::kLimit,
                 fmt::format("{} has used all its UIDs; move its mail into a new folder", path_));
   }
   for (const Fresh& f : fresh) {
     UidEntry e;
-    e.uid = static_cast<uint32_t>(list_.uid_next++);
-    e.modseq = ++list_.highest_modseq;
+    e.uid = static_cast<uint32_t>(list.uid_next++);
+    e.modseq = ++list.highest_modseq;
     const Seen& seen = now[*f.base];
     if (auto parsed = parse_maildir_name(seen.name)) e.flags = parsed->flags;
     e.base = *f.base;
     kept.push_back(std::move(e));
     changed = true;
   }
-  list_.entries = std::move(kept);
+  list.entries = std::move(kept);
 
   for (auto& [base, seen] : now) {
     if (seen.internal_date != 0) continue;
@@ -282,12 +290,11 @@ Status MaildirFolder::sync_locked(bool& changed) {
       seen.internal_date = mtime_of(seen.in_cur ? cur_.get() : new_.get(), seen.name);
     }
   }
-  seen_ = std::move(now);
   return ok();
 }
 
-Status MaildirFolder::write_list() {
-  return write_uid_list(root_.get(), list_, path_, options_.fsync);
+Status MaildirFolder::write_list(const UidList& list) const {
+  return write_uid_list(root_.get(), list, path_, options_.fsync);
 }
 
 void MaildirFolder::rebuild_messages() {
@@ -333,14 +340,23 @@ Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
 
   // Twice at most: a file renamed by another tool between our listing and
   // our rename (it does not take our lock) is found again by a new listing.
+  // As in sync(), the folder's view changes only once the list is written.
   for (int attempt = 0;; ++attempt) {
+    UidList list;
+    std::unordered_map<std::string, Seen> now;
     bool changed = false;
-    HM_TRY(sync_locked(changed));
-    auto entry = std::find_if(list_.entries.begin(), list_.entries.end(),
-                              [&](const UidEntry& e) { return e.uid == uid; });
-    if (entry == list_.entries.end()) {
-      if (changed) HM_TRY(write_list());
+    HM_TRY(sync_locked(list, now, changed));
+    auto commit = [&]() -> Status {
+      if (changed) HM_TRY(write_list(list));
+      list_ = std::move(list);
+      seen_ = std::move(now);
       rebuild_messages();
+      return ok();
+    };
+    auto entry = std::find_if(list.entries.begin(), list.entries.end(),
+                              [&](const UidEntry& e) { return e.uid == uid; });
+    if (entry == list.entries.end()) {
+      HM_TRY(commit());
       return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
     }
     std::string keywords;
@@ -348,13 +364,10 @@ Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
       if (c >= 'a' && c <= 'z') keywords += c;
     }
     const std::string wanted = normalize_flags(std::string(flags) + keywords);
-    Seen& seen = seen_[entry->base];
+    Seen& seen = now[entry->base];
     const std::string target = cur_name(entry->base, wanted);
-    if (seen.in_cur && seen.name == target) {
-      if (changed) HM_TRY(write_list());
-      rebuild_messages();
-      return ok();
-    }
+    if (seen.in_cur && seen.name == target) return commit();
+
     const int from_fd = seen.in_cur ? cur_.get() : new_.get();
     // The rename is the change itself: the flags live in the file's name,
     // where every other Maildir reader sees them.
@@ -375,10 +388,9 @@ Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
     seen.in_cur = true;
     seen.name = target;
     entry->flags = wanted;
-    entry->modseq = ++list_.highest_modseq;
-    HM_TRY(write_list());
-    rebuild_messages();
-    return ok();
+    entry->modseq = ++list.highest_modseq;
+    changed = true;
+    return commit();
   }
 }
 

@@ -140,10 +140,12 @@ class MaildirFolder {
   MaildirFolder(std::string path, FolderOptions options);
   Result<Stamps> take_stamps() const;
   Result<Locked> lock() const;
-  // Reads the list and the folders and merges them; sets `changed` when the
-  // list must be written. Under the lock.
-  Status sync_locked(bool& changed);
-  Status write_list();
+  // Reads the list and the folders and merges them into `list` and `now`
+  // (where each message's file is); sets `changed` when the list must be
+  // written. Under the lock.
+  Status sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
+                     bool& changed) const;
+  Status write_list(const UidList& list) const;
   void rebuild_messages();
 
   std::string path_;

@@ -220,6 +220,36 @@ TEST(MaildirFolder, FlagsRoundTripAndBumpModseq) {
   EXPECT_EQ(f->set_flags(999, "S").error().kind(), ErrorKind::kNotFound);
 }
 
+// A list that cannot be written (a full disk) changes nothing the folder
+// reports: no UID is handed out that the disk does not hold.
+TEST(MaildirFolder, AFailedWriteChangesNothingSeen) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  deliver_one(md);
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  const std::string b = deliver_one(md);
+  {
+    hm::testing::FaultFileSystem full;
+    full.on_write = [](int, const void*, size_t) -> ssize_t {
+      errno = ENOSPC;
+      return -1;
+    };
+    fs::ScopedFileSystem use(full);
+    auto synced = f->sync();
+    ASSERT_FALSE(synced);
+    EXPECT_EQ(synced.error().kind(), ErrorKind::kTemporary);
+    EXPECT_EQ(f->uid_next(), 2u);
+    EXPECT_EQ(f->messages().size(), 1u);
+    EXPECT_FALSE(f->set_flags(1, "S"));
+    EXPECT_EQ(f->find(1)->flags, "");
+    EXPECT_EQ(f->uid_next(), 2u);
+  }
+  ASSERT_TRUE(f->sync());
+  EXPECT_EQ(uids_by_base(*f)[b], 2u);
+  EXPECT_EQ(f->find(1)->flags, "S");  // the rename was made; the list learns it now
+}
+
 TEST(MaildirFolder, CorruptListGetsNewUidValidity) {
   TempDir dir;
   const std::string md = make_maildir(dir.path() + "/m");
