@@ -246,7 +246,12 @@ Status delete_folder(std::string_view root, const FolderName& name, FolderChange
     return fail(sys_error(errno, "rename", r + "/" + target, ErrorKind::kNotFound));
   }
   HM_TRY(sync_root(root_fd->get(), r, how));
-  HM_TRY(remove_tree(root_fd->get(), doomed, r + "/" + doomed));
+  // From here the folder is deleted for every reader; what cannot be
+  // removed now is a leftover that the next delete sweeps.
+  if (Status s = remove_tree(root_fd->get(), doomed, r + "/" + doomed); !s) {
+    log::warning("the deleted folder {}/{} is left as {}: {}", r, target, doomed,
+                 s.error().describe());
+  }
   // What earlier deletes or creates left when they crashed.
   if (auto entries = list_folder(root_fd->get(), r)) {
     for (const std::string& e : *entries) {
@@ -284,6 +289,16 @@ Status rename_folder(std::string_view root, const FolderName& from, const Folder
     renamed.insert(renamed.end(), f.begin() + static_cast<std::ptrdiff_t>(from.size()), f.end());
     HM_TRY(check_folder_name(renamed));
     moves.emplace_back(f, std::move(renamed));
+  }
+  // Every new name free before the first rename, so that a taken one does
+  // not leave the hierarchy half moved (another process may still take one
+  // meanwhile: then the renames up to it stay done, each folder whole).
+  for (const auto& [old_name, new_name] : moves) {
+    struct stat st {};
+    const std::string target = dir_name(new_name);
+    if (::fstatat(root_fd->get(), target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      return fail(ErrorKind::kExists, fmt::format("{}/{} exists already", r, target));
+    }
   }
   for (const auto& [old_name, new_name] : moves) {
     HM_TRY(rename_noreplace(root_fd->get(), dir_name(old_name), dir_name(new_name), r));

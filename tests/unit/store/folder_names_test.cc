@@ -121,6 +121,12 @@ TEST(FolderNames, RenameTakesSubfoldersAlong) {
   put_file(root + "/.A.B", "new", "1700000000.M1P1Q1R1.h");
 
   EXPECT_EQ(rename_folder(root, {"A"}, {"Taken"}, fast()).error().kind(), ErrorKind::kExists);
+  // A subfolder's new name taken: nothing moves.
+  ASSERT_TRUE(create_folder(root, {"E", "B"}, fast()));
+  EXPECT_EQ(rename_folder(root, {"A"}, {"E"}, fast()).error().kind(), ErrorKind::kExists);
+  EXPECT_TRUE(sfs::exists(root + "/.A"));
+  EXPECT_FALSE(sfs::exists(root + "/.E"));
+  ASSERT_TRUE(delete_folder(root, {"E", "B"}, fast()));
   EXPECT_EQ(rename_folder(root, {"A"}, {"A", "C"}, fast()).error().kind(), ErrorKind::kInvalid);
   EXPECT_EQ(rename_folder(root, {"None"}, {"X"}, fast()).error().kind(), ErrorKind::kNotFound);
   EXPECT_EQ(rename_folder(root, {}, {"X"}, fast()).error().kind(), ErrorKind::kInvalid);
