@@ -60,7 +60,7 @@ MaildirFolder::Locked::~Locked() {
   struct flock fl {};
   fl.l_type = F_UNLCK;
   fl.l_whence = SEEK_SET;
-  if (::fcntl(fd_, F_OFD_SETLK, &fl) != 0) (void)::fcntl(fd_, F_SETLK, &fl);
+  (void)::fcntl(fd_, cmd_, &fl);  // closing the descriptor would release it too
 }
 
 MaildirFolder::MaildirFolder(std::string path, FolderOptions options)
@@ -103,7 +103,7 @@ Result<MaildirFolder::Locked> MaildirFolder::lock() const {
   int cmd = F_OFD_SETLK;
   const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
   while (true) {
-    if (::fcntl(lock_file_.get(), cmd, &fl) == 0) return Locked(lock_file_.get());
+    if (::fcntl(lock_file_.get(), cmd, &fl) == 0) return Locked(lock_file_.get(), cmd);
     if (errno == EINVAL && cmd == F_OFD_SETLK) {
       cmd = F_SETLK;
       continue;

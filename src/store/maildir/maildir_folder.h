@@ -126,8 +126,9 @@ class MaildirFolder {
   // The folder's lock while it lives.
   class Locked {
    public:
-    explicit Locked(int fd) : fd_(fd) {}
-    Locked(Locked&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    // `cmd`: the fcntl command that took the lock (F_OFD_SETLK or F_SETLK).
+    Locked(int fd, int cmd) : fd_(fd), cmd_(cmd) {}
+    Locked(Locked&& o) noexcept : fd_(o.fd_), cmd_(o.cmd_) { o.fd_ = -1; }
     Locked(const Locked&) = delete;
     Locked& operator=(const Locked&) = delete;
     Locked& operator=(Locked&&) = delete;
@@ -135,6 +136,7 @@ class MaildirFolder {
 
    private:
     int fd_;
+    int cmd_;
   };
 
   MaildirFolder(std::string path, FolderOptions options);
