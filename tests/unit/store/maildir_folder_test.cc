@@ -334,6 +334,40 @@ TEST(MaildirFolder, ConcurrentProcessesAgreeOnUids) {
   }
 }
 
+// The same with two threads of one process, each with its own folder: the
+// lock holds between them too (open-file-description locks).
+TEST(MaildirFolder, ConcurrentThreadsAgreeOnUids) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  constexpr int kRounds = 50;
+  std::map<uint32_t, std::string> seen[2];
+  auto work = [&](int t) {
+    for (int i = 0; i < kRounds; ++i) {
+      deliver_one(md);
+      auto f = MaildirFolder::open(md, fast());
+      ASSERT_TRUE(f);
+      for (const MessageInfo& m : (*f)->messages()) {
+        auto [it, fresh] = seen[t].emplace(m.uid, m.base);
+        EXPECT_EQ(it->second, m.base);
+      }
+      if (i % 3 == 0) {
+        EXPECT_TRUE((*f)->set_flags((*f)->messages().back().uid, "F"));
+      }
+    }
+  };
+  std::thread a(work, 0), b(work, 1);
+  a.join();
+  b.join();
+  auto f = open_ok(md);
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->messages().size(), 2u * kRounds);
+  std::map<uint32_t, std::string> final_uids;
+  for (const MessageInfo& m : f->messages()) final_uids[m.uid] = m.base;
+  for (const auto& s : seen) {
+    for (const auto& [uid, base] : s) EXPECT_EQ(final_uids[uid], base) << "UID " << uid;
+  }
+}
+
 // SIGKILL at a random moment while a process delivers, syncs and sets
 // flags: every file has exactly one UID afterwards, and every UID the killed
 // process was given still names the same message.
