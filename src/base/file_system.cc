@@ -32,6 +32,9 @@ int FileSystem::rename(int from_dir, const char* from, int to_dir, const char* t
   return ::renameat2(from_dir, from, to_dir, to, flags);
 }
 int FileSystem::unlink(int dir_fd, const char* name) { return ::unlinkat(dir_fd, name, 0); }
+int FileSystem::rmdir(int dir_fd, const char* name) {
+  return ::unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
 
 namespace {
 

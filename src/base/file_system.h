@@ -45,6 +45,7 @@ class FileSystem {
   // promise that: NFS).
   virtual int rename(int from_dir, const char* from, int to_dir, const char* to, unsigned flags);
   virtual int unlink(int dir_fd, const char* name);
+  virtual int rmdir(int dir_fd, const char* name);  // unlinkat(AT_REMOVEDIR)
 };
 
 // The file system in use: the real one unless a test installed another.

@@ -8,8 +8,11 @@
 //     died at that step;
 //   - a power loss: lose_unsynced() takes away what a real crash could lose,
 //     names whose folder was not fsynced since they appeared (new files,
-//     links, renames, folders) and the bytes of files not fsynced since they
-//     were written, so a test can check that nothing acknowledged is lost.
+//     links, folders) and the bytes of files not fsynced since they were
+//     written, so a test can check that nothing acknowledged is lost. A
+//     rename whose new name was not made durable is undone (the file is back
+//     under its old name), as a journaling file system does: a rename is one
+//     atomic change, never a loss of the file.
 // Thread-safe (the Maildir writer fsyncs folders on a second thread).
 
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -74,10 +78,18 @@ class FaultFileSystem : public fs::FileSystem {
         ::truncate(it->path().c_str(), 0);
       }
     }
-    for (const auto& [folder, name] : unsynced_) {
-      std::filesystem::remove_all(folder + "/" + name, ec);
+    // Renames undone first (their old names may be lost in turn below).
+    for (const Entry& e : unsynced_) {
+      auto from = renamed_.find(e);
+      if (from == renamed_.end()) continue;
+      std::filesystem::rename(e.first + "/" + e.second,
+                              from->second.first + "/" + from->second.second, ec);
+    }
+    for (const Entry& e : unsynced_) {
+      if (renamed_.count(e) == 0) std::filesystem::remove_all(e.first + "/" + e.second, ec);
     }
     unsynced_.clear();
+    renamed_.clear();
     dirty_.clear();
   }
 
@@ -123,12 +135,28 @@ class FaultFileSystem : public fs::FileSystem {
     const bool replaces = ::fstatat(to_dir, to, &st, AT_SYMLINK_NOFOLLOW) == 0;
     int rc = on_rename ? on_rename(from_dir, from, to_dir, to, flags)
                        : real().rename(from_dir, from, to_dir, to, flags);
-    if (rc == 0 && !replaces) added(to_dir, to);
+    if (rc == 0 && !replaces) {
+      added(to_dir, to);
+      Entry from_entry = entry(from_dir, from);
+      Entry to_entry = entry(to_dir, to);
+      std::lock_guard lock(mutex_);
+      renamed_[to_entry] = from_entry;
+    }
     return rc;
   }
   int unlink(int dir_fd, const char* name) override {
     if (!step()) return -1;
     int rc = on_unlink ? on_unlink(dir_fd, name) : real().unlink(dir_fd, name);
+    if (rc == 0) {
+      std::lock_guard lock(mutex_);
+      unsynced_.erase(entry(dir_fd, name));
+    }
+    return rc;
+  }
+
+  int rmdir(int dir_fd, const char* name) override {
+    if (!step()) return -1;
+    int rc = real().rmdir(dir_fd, name);
     if (rc == 0) {
       std::lock_guard lock(mutex_);
       unsynced_.erase(entry(dir_fd, name));
@@ -176,6 +204,7 @@ class FaultFileSystem : public fs::FileSystem {
   void added(int dir_fd, const char* name) {
     Entry e = entry(dir_fd, name);
     std::lock_guard lock(mutex_);
+    renamed_.erase(e);
     unsynced_.insert(std::move(e));
   }
 
@@ -205,6 +234,7 @@ class FaultFileSystem : public fs::FileSystem {
   int steps_ = 0;
   int crash_at_ = -1;
   std::set<Entry> unsynced_;
+  std::map<Entry, Entry> renamed_;  // new name -> old name, for the renames in unsynced_
   std::set<std::pair<dev_t, ino_t>> dirty_;
 };
 

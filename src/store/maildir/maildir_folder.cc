@@ -1,0 +1,397 @@
+#include "store/maildir/maildir_folder.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <thread>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "base/file_system.h"
+#include "base/folder_fd.h"
+#include "base/log.h"
+#include "base/sys_error.h"
+#include "store/maildir/maildir_name.h"
+
+namespace hm::store::maildir {
+
+namespace {
+
+// A folder's mtime is trusted to show a change only when it is this much
+// older than the moment it was read: a change within the same tick of the
+// file system's clock (or, on NFS, of another host's) would not move it.
+constexpr int64_t kSettleSeconds = 2;
+constexpr std::chrono::milliseconds kLockPoll{5};
+
+bool same_time(const timespec& a, const timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+int64_t now_seconds() { return static_cast<int64_t>(::time(nullptr)); }
+
+// A fresh UIDVALIDITY: the time, as Courier and Dovecot do, so a folder
+// deleted and created again gets another value; above `above` (the value a
+// damaged list may have had).
+uint32_t new_uid_validity(int64_t above) {
+  int64_t value = std::max(now_seconds(), above + 1);
+  return value > 0 && value <= static_cast<int64_t>(kMaxUid) ? static_cast<uint32_t>(value) : 1;
+}
+
+int64_t mtime_of(int dir_fd, const std::string& name) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec);
+}
+
+}  // namespace
+
+bool MaildirFolder::Stamps::operator==(const Stamps& o) const {
+  return same_time(new_mtime, o.new_mtime) && same_time(cur_mtime, o.cur_mtime) &&
+         same_time(list_mtime, o.list_mtime) && list_ino == o.list_ino && list_size == o.list_size;
+}
+
+MaildirFolder::Locked::~Locked() {
+  if (fd_ < 0) return;
+  struct flock fl {};
+  fl.l_type = F_UNLCK;
+  fl.l_whence = SEEK_SET;
+  (void)::fcntl(fd_, cmd_, &fl);  // closing the descriptor would release it too
+}
+
+MaildirFolder::MaildirFolder(std::string path, FolderOptions options)
+    : path_(std::move(path)), options_(options) {}
+
+MaildirFolder::~MaildirFolder() = default;
+
+Result<std::unique_ptr<MaildirFolder>> MaildirFolder::open(const std::string& path,
+                                                           FolderOptions options) {
+  std::string shown = path;
+  while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+  std::unique_ptr<MaildirFolder> folder(new MaildirFolder(shown, options));
+  auto root = open_folder_nofollow(AT_FDCWD, shown, shown);
+  if (!root) return fail(root.error());
+  folder->root_ = std::move(*root);
+  auto new_dir = open_folder_nofollow(folder->root_.get(), "new", shown + "/new");
+  if (!new_dir) return fail(new_dir.error());
+  folder->new_ = std::move(*new_dir);
+  auto cur_dir = open_folder_nofollow(folder->root_.get(), "cur", shown + "/cur");
+  if (!cur_dir) return fail(cur_dir.error());
+  folder->cur_ = std::move(*cur_dir);
+  // The lock file is created once and stays: removing it while another
+  // process waits on it would let two processes hold "the" lock.
+  int lock_fd = fs::file_system().open(folder->root_.get(), kUidLockName,
+                                       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return fail(sys_error(errno, "open the lock file of", shown));
+  folder->lock_file_.reset(lock_fd);
+  HM_TRY(folder->sync());
+  return folder;
+}
+
+Result<MaildirFolder::Locked> MaildirFolder::lock() const {
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;  // the whole file: l_start = l_len = 0
+  // Open-file-description locks belong to this descriptor, not to the
+  // process: two folders open in two threads exclude each other, and
+  // closing another descriptor of the file does not drop the lock (the
+  // trap of classic POSIX locks). Kernels before 3.15 have only those.
+  int cmd = F_OFD_SETLK;
+  const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
+  while (true) {
+    if (::fcntl(lock_file_.get(), cmd, &fl) == 0) return Locked(lock_file_.get(), cmd);
+    if (errno == EINVAL && cmd == F_OFD_SETLK) {
+      cmd = F_SETLK;
+      continue;
+    }
+    if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+      return fail(sys_error(errno, "lock the UID list of", path_));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(ErrorKind::kTemporary,
+                  fmt::format("the UID list of {} stayed locked by another process for {} ms",
+                              path_, options_.lock_timeout.count()),
+                  "another session or process is updating this folder; try again");
+    }
+    std::this_thread::sleep_for(kLockPoll);
+  }
+}
+
+Result<MaildirFolder::Stamps> MaildirFolder::take_stamps() const {
+  Stamps s;
+  struct stat st {};
+  if (::fstat(new_.get(), &st) != 0) return fail(sys_error(errno, "inspect", path_ + "/new"));
+  s.new_mtime = st.st_mtim;
+  if (::fstat(cur_.get(), &st) != 0) return fail(sys_error(errno, "inspect", path_ + "/cur"));
+  s.cur_mtime = st.st_mtim;
+  if (::fstatat(root_.get(), kUidListName, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    s.list_mtime = st.st_mtim;
+    s.list_ino = st.st_ino;
+    s.list_size = st.st_size;
+  } else if (errno != ENOENT) {
+    return fail(sys_error(errno, "inspect", path_ + "/" + kUidListName));
+  }
+  return s;
+}
+
+Result<bool> MaildirFolder::sync() {
+  auto before = take_stamps();
+  if (!before) return fail(before.error());
+  if (stamps_ && *stamps_ == *before) return false;
+
+  auto locked = lock();
+  if (!locked) return fail(locked.error());
+  // Taken again under the lock and before the folders are listed: a change
+  // made while they are listed moves an mtime past these, so the next sync
+  // looks again.
+  auto stamps = take_stamps();
+  if (!stamps) return fail(stamps.error());
+  const int64_t looked_at = now_seconds();
+
+  // Worked on as a copy: what this folder tells its user (uid_next(),
+  // messages()) changes only once the list on disk says the same.
+  stamps_.reset();
+  UidList list;
+  std::unordered_map<std::string, Seen> seen;
+  bool changed = false;
+  HM_TRY(sync_locked(list, seen, changed));
+  if (changed) HM_TRY(write_list(list));
+  const bool moved =
+      changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
+      list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
+  list_ = std::move(list);
+  seen_ = std::move(seen);
+  rebuild_messages();
+
+  // Remember the stamps, with the list's after our own write, unless a
+  // folder changed too recently for its mtime to be trusted.
+  auto after = take_stamps();
+  if (!after) return fail(after.error());
+  const int64_t newest = std::max(stamps->new_mtime.tv_sec, stamps->cur_mtime.tv_sec);
+  if (looked_at - newest >= kSettleSeconds) {
+    after->new_mtime = stamps->new_mtime;
+    after->cur_mtime = stamps->cur_mtime;
+    stamps_ = *after;
+  }
+  return moved;
+}
+
+Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
+                                  bool& changed) const {
+  // The list as on disk: another process may have written it since.
+  auto read = read_uid_list(root_.get(), path_);
+  if (read && *read) {
+    list = std::move(**read);
+  } else {
+    if (!read) {
+      // Damaged: the UIDs it held cannot be trusted, so the folder starts
+      // over under a new UIDVALIDITY (clients then fetch it again).
+      if (read.error().kind() != ErrorKind::kInvalid) return fail(read.error());
+      log::warning("{}; its messages get new UIDs under a new UIDVALIDITY", read.error().message());
+    }
+    // A damaged list's UIDVALIDITY was the time it was first written, so
+    // no later than its mtime: the new one lies above both, never equal.
+    int64_t above = list_.uid_validity;  // the last value this folder saw
+    if (!read) above = std::max(above, mtime_of(root_.get(), kUidListName));
+    UidList fresh;
+    fresh.uid_validity = new_uid_validity(above);
+    list = std::move(fresh);
+    changed = true;
+  }
+
+  // new/ first, then cur/: a file another tool moves from new/ to cur/
+  // meanwhile is then seen twice (cur/ wins) instead of not at all.
+  now.clear();
+  for (bool in_cur : {false, true}) {
+    const int fd = in_cur ? cur_.get() : new_.get();
+    auto names = list_folder(fd, path_ + (in_cur ? "/cur" : "/new"));
+    if (!names) return fail(names.error());
+    for (std::string& file : *names) {
+      auto parsed = parse_maildir_name(file);
+      if (!parsed) continue;
+      Seen seen{in_cur, std::move(file), 0};
+      if (auto old = seen_.find(parsed->base); old != seen_.end()) {
+        seen.internal_date = old->second.internal_date;
+      }
+      now[parsed->base] = std::move(seen);
+    }
+  }
+
+  // Entries whose files are gone were expunged by another tool; a changed
+  // info means flags set elsewhere.
+  std::vector<UidEntry> kept;
+  kept.reserve(list.entries.size());
+  bool expunged = false;
+  for (UidEntry& e : list.entries) {
+    auto it = now.find(e.base);
+    if (it == now.end()) {
+      expunged = true;
+      continue;
+    }
+    std::string flags;
+    if (auto parsed = parse_maildir_name(it->second.name)) flags = parsed->flags;
+    if (flags != e.flags) {
+      e.flags = std::move(flags);
+      e.modseq = ++list.highest_modseq;
+      changed = true;
+    }
+    kept.push_back(std::move(e));
+  }
+  // An expunge is a change too (CONDSTORE: HIGHESTMODSEQ grows with it).
+  if (expunged) {
+    ++list.highest_modseq;
+    changed = true;
+  }
+  std::unordered_map<std::string_view, bool> listed;
+  for (const UidEntry& e : kept) listed.emplace(e.base, true);
+
+  // New files get the next UIDs in the order they were delivered.
+  struct Fresh {
+    DeliveryTime time;
+    const std::string* base;
+  };
+  std::vector<Fresh> fresh;
+  for (auto& [base, seen] : now) {
+    if (listed.count(base)) continue;
+    const int fd = seen.in_cur ? cur_.get() : new_.get();
+    auto time = delivery_time_in_name(base);
+    if (!time) time = DeliveryTime{mtime_of(fd, seen.name), 0};
+    fresh.push_back({*time, &base});
+  }
+  std::sort(fresh.begin(), fresh.end(), [](const Fresh& a, const Fresh& b) {
+    return std::tie(a.time.seconds, a.time.micros, *a.base) <
+           std::tie(b.time.seconds, b.time.micros, *b.base);
+  });
+  if (list.uid_next + fresh.size() > kMaxUid + 1) {
+    return fail(ErrorKind::kLimit,
+                fmt::format("{} has used all its UIDs; move its mail into a new folder", path_));
+  }
+  for (const Fresh& f : fresh) {
+    UidEntry e;
+    e.uid = static_cast<uint32_t>(list.uid_next++);
+    e.modseq = ++list.highest_modseq;
+    const Seen& seen = now[*f.base];
+    if (auto parsed = parse_maildir_name(seen.name)) e.flags = parsed->flags;
+    e.base = *f.base;
+    kept.push_back(std::move(e));
+    changed = true;
+  }
+  list.entries = std::move(kept);
+
+  for (auto& [base, seen] : now) {
+    if (seen.internal_date != 0) continue;
+    if (auto time = delivery_time_in_name(base)) {
+      seen.internal_date = time->seconds;
+    } else {
+      seen.internal_date = mtime_of(seen.in_cur ? cur_.get() : new_.get(), seen.name);
+    }
+  }
+  return ok();
+}
+
+Status MaildirFolder::write_list(const UidList& list) const {
+  return write_uid_list(root_.get(), list, path_, options_.fsync);
+}
+
+void MaildirFolder::rebuild_messages() {
+  messages_.clear();
+  messages_.reserve(list_.entries.size());
+  for (const UidEntry& e : list_.entries) {
+    MessageInfo m;
+    m.uid = e.uid;
+    m.modseq = e.modseq;
+    m.flags = e.flags;
+    m.size = size_in_name(e.base);
+    m.wire_size = wire_size_in_name(e.base);
+    if (auto it = seen_.find(e.base); it != seen_.end()) m.internal_date = it->second.internal_date;
+    m.base = e.base;
+    messages_.push_back(std::move(m));
+  }
+}
+
+const MessageInfo* MaildirFolder::find(uint32_t uid) const {
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+                             [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
+  return it != messages_.end() && it->uid == uid ? &*it : nullptr;
+}
+
+Result<std::string> MaildirFolder::file_of(uint32_t uid) const {
+  const MessageInfo* m = find(uid);
+  auto it = m ? seen_.find(m->base) : seen_.end();
+  if (it == seen_.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+  }
+  return std::string(it->second.in_cur ? "cur/" : "new/") + it->second.name;
+}
+
+Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
+  for (char c : flags) {
+    if (std::string_view("DFPRST").find(c) == std::string_view::npos) {
+      return fail(ErrorKind::kInvalid, fmt::format("'{}' is not a Maildir flag", c));
+    }
+  }
+  auto locked = lock();
+  if (!locked) return fail(locked.error());
+  stamps_.reset();  // whatever happens, the next sync looks again
+
+  // Twice at most: a file renamed by another tool between our listing and
+  // our rename (it does not take our lock) is found again by a new listing.
+  // As in sync(), the folder's view changes only once the list is written.
+  for (int attempt = 0;; ++attempt) {
+    UidList list;
+    std::unordered_map<std::string, Seen> now;
+    bool changed = false;
+    HM_TRY(sync_locked(list, now, changed));
+    auto commit = [&]() -> Status {
+      if (changed) HM_TRY(write_list(list));
+      list_ = std::move(list);
+      seen_ = std::move(now);
+      rebuild_messages();
+      return ok();
+    };
+    auto entry = std::find_if(list.entries.begin(), list.entries.end(),
+                              [&](const UidEntry& e) { return e.uid == uid; });
+    if (entry == list.entries.end()) {
+      HM_TRY(commit());
+      return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+    }
+    std::string keywords;
+    for (char c : entry->flags) {
+      if (c >= 'a' && c <= 'z') keywords += c;
+    }
+    const std::string wanted = normalize_flags(std::string(flags) + keywords);
+    Seen& seen = now[entry->base];
+    const std::string target = cur_name(entry->base, wanted);
+    if (seen.in_cur && seen.name == target) return commit();
+
+    const int from_fd = seen.in_cur ? cur_.get() : new_.get();
+    // The rename is the change itself: the flags live in the file's name,
+    // where every other Maildir reader sees them.
+    if (fs::file_system().rename(from_fd, seen.name.c_str(), cur_.get(), target.c_str(), 0) != 0) {
+      const int err = errno;
+      if (err == ENOENT && attempt == 0) continue;
+      return fail(
+          sys_error(err, "rename", path_ + "/" + (seen.in_cur ? "cur/" : "new/") + seen.name));
+    }
+    // Both folders' entries changed: fsync them so the new name survives a
+    // crash before the list (and a client) hears of it. A crash before the
+    // list is written is harmless: the next sync finds the new info and
+    // bumps the MODSEQ then.
+    if (options_.fsync) {
+      HM_TRY(fs::sync_folder(cur_.get(), ".", path_ + "/cur"));
+      if (!seen.in_cur) HM_TRY(fs::sync_folder(new_.get(), ".", path_ + "/new"));
+    }
+    seen.in_cur = true;
+    seen.name = target;
+    entry->flags = wanted;
+    entry->modseq = ++list.highest_modseq;
+    changed = true;
+    return commit();
+  }
+}
+
+}  // namespace hm::store::maildir

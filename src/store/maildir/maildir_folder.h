@@ -1,0 +1,163 @@
+#pragma once
+// One Maildir folder (the INBOX or a Maildir++ ".Name" folder) opened as a
+// mailbox: its messages by UID with flags, size, internal date and MODSEQ,
+// and the folder's UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ, kept in its UID
+// list (uid_list.h, docs/store-format.md). It knows no IMAP syntax.
+//
+// Syncing: open() and sync() bring the UID list up to date with the files:
+// new/ and cur/ are listed; files not yet in the list get the next UIDs in
+// the order of their delivery time (from the name; the file's mtime for a
+// name without one); entries whose files are gone (expunged by another
+// tool) are dropped; a changed ":2," info (flags set by another tool) bumps
+// the entry's MODSEQ. The list is written back, atomically, only when
+// something changed. sync() costs three stat() calls when nothing changed:
+// it remembers the mtimes of new/ and cur/ and the list's identity, and
+// lists the folders only when one of them moved (or when the last look was
+// too soon after a change to trust a timestamp's granularity).
+//
+// Concurrency: every update of the list (sync, set_flags) happens under an
+// fcntl() lock on the folder's lock file "hostmail-uidlist.lock"
+// (open-file-description locks, so it holds between threads of a process
+// too, and across processes and hosts where the file system supports
+// POSIX locks: NFS, GlusterFS). Delivery never takes it: a message is
+// written to new/ as before (maildir_delivery.h) and gets its UID at the
+// next sync of any reader.
+//
+// Crash safety: the list is replaced atomically (write, fsync, rename,
+// fsync folder), UIDNEXT only grows, and a message's file is never touched
+// by a sync, so a crash (SIGKILL, power loss) at any step leaves the old
+// list or the new one, reuses no UID and loses no message. A corrupt list
+// (damaged by hand or by a disk) is rebuilt with a new UIDVALIDITY, which
+// tells clients to forget what they knew, as IMAP requires.
+//
+// Thread-safety: one MaildirFolder is used by one thread at a time; any
+// number of them, in any threads and processes, may have the same folder
+// open.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "store/maildir/uid_list.h"
+
+namespace hm::store::maildir {
+
+inline constexpr const char* kUidLockName = "hostmail-uidlist.lock";
+
+struct FolderOptions {
+  bool fsync = true;  // false only for tests and benchmarks that say so
+  // How long to wait for the folder's lock before kTemporary.
+  std::chrono::milliseconds lock_timeout{30000};
+};
+
+struct MessageInfo {
+  uint32_t uid = 0;
+  uint64_t modseq = 0;
+  std::string flags;             // normalized (maildir_name.h): D F P R S T, and keyword letters
+  std::optional<uint64_t> size;  // ",S=" of the name: bytes of the file
+  std::optional<uint64_t> wire_size;  // ",W=": with CRLF line ends (RFC822.SIZE)
+  int64_t internal_date = 0;          // unix seconds: delivery time in the name, else mtime
+  std::string base;                   // the Maildir base name
+};
+
+class MaildirFolder {
+ public:
+  // Opens the Maildir at `path` (holding cur/, new/ and tmp/; the last part
+  // of the path and cur/ and new/ are never followed if they are symbolic
+  // links: kPermission) and syncs it. kNotFound when it is not there.
+  static Result<std::unique_ptr<MaildirFolder>> open(const std::string& path,
+                                                     FolderOptions options = {});
+
+  MaildirFolder(const MaildirFolder&) = delete;
+  MaildirFolder& operator=(const MaildirFolder&) = delete;
+  ~MaildirFolder();
+
+  // Brings the messages up to date (above). True when anything changed
+  // since the last sync. Errors: kTemporary (I/O, the lock not got in
+  // time), kLimit (the folder has used all 2^32-1 UIDs: it must be
+  // recreated).
+  Result<bool> sync();
+
+  uint32_t uid_validity() const { return list_.uid_validity; }
+  uint64_t uid_next() const { return list_.uid_next; }
+  uint64_t highest_modseq() const { return list_.highest_modseq; }
+  // In ascending UID order, as of the last sync.
+  const std::vector<MessageInfo>& messages() const { return messages_; }
+  // nullptr when there is no such UID (as of the last sync).
+  const MessageInfo* find(uint32_t uid) const;
+
+  // Sets the standard flags of message `uid` to `flags` (letters of
+  // "DFPRST"; others are kInvalid), keeping its keyword letters: the file
+  // is renamed into cur/ with the new ":2," info, both folders fsynced, its
+  // MODSEQ bumped and the list written. Syncs first, under the lock.
+  // kNotFound when the message is gone (expunged meanwhile).
+  Status set_flags(uint32_t uid, std::string_view flags);
+
+  // The file of message `uid` relative to the folder: "new/<name>" or
+  // "cur/<name>", as of the last sync. kNotFound for an unknown UID.
+  Result<std::string> file_of(uint32_t uid) const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  // Where a message's file was seen.
+  struct Seen {
+    bool in_cur = false;
+    std::string name;  // the whole file name
+    int64_t internal_date = 0;
+  };
+  // What sync() compares to decide whether to list the folders.
+  struct Stamps {
+    timespec new_mtime{}, cur_mtime{}, list_mtime{};
+    ino_t list_ino = 0;
+    off_t list_size = -1;
+    bool operator==(const Stamps& o) const;
+  };
+
+  // The folder's lock while it lives.
+  class Locked {
+   public:
+    // `cmd`: the fcntl command that took the lock (F_OFD_SETLK or F_SETLK).
+    Locked(int fd, int cmd) : fd_(fd), cmd_(cmd) {}
+    Locked(Locked&& o) noexcept : fd_(o.fd_), cmd_(o.cmd_) { o.fd_ = -1; }
+    Locked(const Locked&) = delete;
+    Locked& operator=(const Locked&) = delete;
+    Locked& operator=(Locked&&) = delete;
+    ~Locked();
+
+   private:
+    int fd_;
+    int cmd_;
+  };
+
+  MaildirFolder(std::string path, FolderOptions options);
+  Result<Stamps> take_stamps() const;
+  Result<Locked> lock() const;
+  // Reads the list and the folders and merges them into `list` and `now`
+  // (where each message's file is); sets `changed` when the list must be
+  // written. Under the lock.
+  Status sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
+                     bool& changed) const;
+  Status write_list(const UidList& list) const;
+  void rebuild_messages();
+
+  std::string path_;
+  FolderOptions options_;
+  UniqueFd root_, new_, cur_;
+  UniqueFd lock_file_;
+  UidList list_;
+  std::unordered_map<std::string, Seen> seen_;  // by base name
+  std::vector<MessageInfo> messages_;
+  std::optional<Stamps> stamps_;  // of the last full sync, when they can be trusted
+};
+
+}  // namespace hm::store::maildir

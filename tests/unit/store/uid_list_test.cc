@@ -1,0 +1,129 @@
+#include "store/maildir/uid_list.h"
+
+#include <fcntl.h>
+
+#include <gtest/gtest.h>
+
+#include "base/file_system.h"
+#include "maildir_fixture.h"
+#include "support/fault_file_system.h"
+
+namespace hm::store::maildir {
+namespace {
+
+using testing::read_file;
+using testing::TempDir;
+
+UidList sample() {
+  UidList l;
+  l.uid_validity = 1700000000;
+  l.uid_next = 8;
+  l.highest_modseq = 12;
+  l.entries = {{3, 5, "", "1.M1P1.h,S=3"}, {7, 12, "FS", "2.M1P1.h"}};
+  return l;
+}
+
+TEST(UidList, FormatIsDocumented) {
+  EXPECT_EQ(format_uid_list(sample()),
+            "hostmail-uidlist 1\nuidvalidity 1700000000\nuidnext 8\nhighestmodseq 12\n"
+            "3 5 - 1.M1P1.h,S=3\n7 12 FS 2.M1P1.h\nend 2\n");
+}
+
+TEST(UidList, RoundTrips) {
+  auto parsed = parse_uid_list(format_uid_list(sample()));
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->uid_validity, 1700000000u);
+  EXPECT_EQ(parsed->uid_next, 8u);
+  EXPECT_EQ(parsed->highest_modseq, 12u);
+  ASSERT_EQ(parsed->entries.size(), 2u);
+  EXPECT_EQ(parsed->entries[1].flags, "FS");
+  EXPECT_EQ(parsed->entries[1].base, "2.M1P1.h");
+  EXPECT_EQ(parsed->entries[0].flags, "");
+}
+
+TEST(UidList, RefusesWhatBreaksItsRules) {
+  const std::string good = format_uid_list(sample());
+  auto refused = [](const std::string& text) { return !parse_uid_list(text).has_value(); };
+  EXPECT_TRUE(refused(""));
+  EXPECT_TRUE(refused(good.substr(0, good.size() - 1)));   // last line cut
+  EXPECT_TRUE(refused(good.substr(0, good.find("end"))));  // no end line
+  EXPECT_TRUE(refused(good + "x\n"));
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  EXPECT_TRUE(refused(replaced("hostmail-uidlist 1", "hostmail-uidlist 2")));
+  EXPECT_TRUE(refused(replaced("uidnext 8", "uidnext 7")));    // UID 7 not below
+  EXPECT_TRUE(refused(replaced("7 12 FS", "3 12 FS")));        // not ascending
+  EXPECT_TRUE(refused(replaced("7 12 FS", "7 13 FS")));        // modseq above highest
+  EXPECT_TRUE(refused(replaced("7 12 FS", "7 12 SF")));        // not normal form
+  EXPECT_TRUE(refused(replaced("2.M1P1.h", "1.M1P1.h,S=3")));  // base twice
+  EXPECT_TRUE(refused(replaced("2.M1P1.h", "2.M1P1.h:2,S")));  // info in the base
+  EXPECT_TRUE(refused(replaced("end 2", "end 3")));
+  EXPECT_TRUE(refused(replaced("uidvalidity 1700000000", "uidvalidity 0")));
+  EXPECT_TRUE(refused(replaced("uidnext 8", "uidnext 08")));
+}
+
+TEST(UidList, WritesAndReadsInAFolder) {
+  TempDir dir;
+  UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY));
+  auto none = read_uid_list(fd.get(), dir.path());
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  ASSERT_TRUE(write_uid_list(fd.get(), sample(), dir.path()));
+  auto back = read_uid_list(fd.get(), dir.path());
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->uid_next, 8u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/" + kUidListTmpName));
+  // A leftover temporary file of a crashed writer is replaced.
+  testing::put_file(dir.path(), ".", kUidListTmpName, "junk");
+  ASSERT_TRUE(write_uid_list(fd.get(), sample(), dir.path()));
+  EXPECT_EQ(read_file(dir.path() + "/" + kUidListName), format_uid_list(sample()));
+}
+
+TEST(UidList, CorruptListIsInvalid) {
+  TempDir dir;
+  testing::put_file(dir.path(), ".", kUidListName, "hostmail-uidlist 1\nuidvalidity 5\n");
+  UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY));
+  auto read = read_uid_list(fd.get(), dir.path());
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().kind(), ErrorKind::kInvalid);
+}
+
+// A crash (and a power loss) after any step of a write leaves the old list
+// or the new one, never a broken one.
+TEST(UidList, CrashAtAnyStepLeavesOldOrNew) {
+  UidList next = sample();
+  next.uid_next = 9;
+  next.highest_modseq = 13;
+  next.entries.push_back({8, 13, "", "3.M1P1.h"});
+  const std::string old_text = format_uid_list(sample());
+  const std::string new_text = format_uid_list(next);
+  bool finished = false;
+  for (int step = 0; !finished && step < 50; ++step) {
+    TempDir dir;
+    UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY));
+    ASSERT_TRUE(write_uid_list(fd.get(), sample(), dir.path()));
+    hm::testing::FaultFileSystem fault;
+    {
+      fs::ScopedFileSystem use(fault);
+      fault.crash_after(step);
+      Status s = write_uid_list(fd.get(), next, dir.path());
+      finished = s.has_value();
+      if (!finished) {
+        EXPECT_TRUE(fault.crashed()) << "step " << step;
+      }
+      fault.lose_unsynced(dir.path());
+    }
+    const std::string now = read_file(dir.path() + "/" + kUidListName);
+    EXPECT_TRUE(now == old_text || now == new_text) << "step " << step << ":\n" << now;
+    if (finished) {
+      EXPECT_EQ(now, new_text);
+    }
+  }
+  EXPECT_TRUE(finished);
+}
+
+}  // namespace
+}  // namespace hm::store::maildir
