@@ -10,9 +10,9 @@ namespace {
 struct Token {
   enum class Kind { kWord, kQuoted, kLiteral, kSpecial };
   Kind kind;
-  std::string text;      // unquoted for kQuoted; "[...]" for kLiteral; the char for kSpecial
-  bool blank_before;     // blank or comment before it (joins phrase words with a space)
-  std::string comment;   // the last comment just before it, if any
+  std::string text;     // unquoted for kQuoted; "[...]" for kLiteral; the char for kSpecial
+  bool blank_before;    // blank or comment before it (joins phrase words with a space)
+  std::string comment;  // the last comment just before it, if any
 };
 
 constexpr std::string_view kSpecials = "()<>@,;:\\\".[]";
@@ -56,7 +56,8 @@ std::vector<Token> tokenize(std::string_view s, std::string& trailing_comment) {
     } else if (c == '[') {
       const size_t end = s.find(']', i);
       const size_t stop = end == std::string_view::npos ? s.size() : end + 1;
-      out.push_back({Token::Kind::kLiteral, std::string(s.substr(i, stop - i)), blank, std::move(comment)});
+      out.push_back(
+          {Token::Kind::kLiteral, std::string(s.substr(i, stop - i)), blank, std::move(comment)});
       i = stop;
       blank = false;
       comment.clear();
@@ -71,7 +72,8 @@ std::vector<Token> tokenize(std::string_view s, std::string& trailing_comment) {
              s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
         ++i;
       }
-      out.push_back({Token::Kind::kWord, std::string(s.substr(start, i - start)), blank, std::move(comment)});
+      out.push_back(
+          {Token::Kind::kWord, std::string(s.substr(start, i - start)), blank, std::move(comment)});
       blank = false;
       comment.clear();
     }

@@ -76,7 +76,8 @@ void append_part(std::string& out, const Message& m, const Part& p, bool extende
   out.push_back(' ');
   append_imap_nstring(out, p.description);
   out.push_back(' ');
-  append_imap_string(out, p.encoding.empty() ? std::string_view("7bit") : std::string_view(p.encoding));
+  append_imap_string(out,
+                     p.encoding.empty() ? std::string_view("7bit") : std::string_view(p.encoding));
   out.push_back(' ');
   out += std::to_string(p.body.crlf_size);
   if (p.is_message_rfc822() && !p.children.empty()) {

@@ -24,9 +24,7 @@ void append_addresses(std::string& out, const std::optional<std::string>& value)
         append_imap_string(out, a.name);
         out += " NIL";
         break;
-      case Address::Kind::kGroupEnd:
-        out += "NIL NIL NIL NIL";
-        break;
+      case Address::Kind::kGroupEnd: out += "NIL NIL NIL NIL"; break;
       case Address::Kind::kMailbox:
         append_imap_nstring(out, a.name);
         out.push_back(' ');

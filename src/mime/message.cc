@@ -134,7 +134,6 @@ class Parser {
       p.type = "message";
       p.subtype = "rfc822";
     }
-    bool typed = false;
     if (auto v = h.raw("Content-Type")) {
       FieldWithParams ct = parse_field_with_params(unfold(*v));
       const std::string value = ascii_lower(ct.value);
@@ -145,10 +144,13 @@ class Parser {
         p.type = value.substr(0, slash);
         p.subtype = value.substr(slash + 1);
         p.params = std::move(ct.params);
-        typed = true;
       }
     }
-    if (!typed && p.type == "text") p.params = {{"charset", "us-ascii"}};
+    if (p.type == "text" && std::none_of(p.params.begin(), p.params.end(),
+                                         [](const Param& x) { return x.name == "charset"; })) {
+      // RFC 2045 5.2's default charset, sent explicitly as Dovecot does.
+      p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
+    }
     if (auto v = h.value("Content-ID")) p.id = *v;
     if (auto v = h.value("Content-Description")) p.description = *v;
     if (auto v = h.raw("Content-Transfer-Encoding")) p.encoding = first_token(unfold(*v));
@@ -170,7 +172,8 @@ class Parser {
   int delimiter(size_t pos, size_t end, std::string_view boundary, size_t& line_end) const {
     const size_t lf = text_.find('\n', pos);
     line_end = lf == std::string_view::npos || lf >= end ? end : lf + 1;
-    std::string_view rest = text_.substr(pos + 2 + boundary.size(), line_end - pos - 2 - boundary.size());
+    std::string_view rest =
+        text_.substr(pos + 2 + boundary.size(), line_end - pos - 2 - boundary.size());
     if (rest.substr(0, 2) == "--") return 2;
     // Only blanks may follow (RFC 2046 transport padding); a longer
     // boundary of a nested part that starts with ours is not ours.

@@ -38,8 +38,9 @@ struct Limits {
 struct Part {
   Span header;  // the header block with the empty line that ends it (BODY[x.MIME] / HEADER)
   Span body;    // the body (BODY[x] / TEXT); for a multipart, preamble to epilogue
-  // Content-Type, with defaults ("text"/"plain" charset us-ascii, or
-  // "message"/"rfc822" in a multipart/digest). Lower case.
+  // Content-Type, with defaults ("text"/"plain", or
+  // "message"/"rfc822" in a multipart/digest). Lower case. A text/* part
+  // without a charset gets charset=us-ascii first (RFC 2045 5.2).
   std::string type = "text";
   std::string subtype = "plain";
   std::vector<Param> params;

@@ -43,7 +43,8 @@ class Scanner {
   std::string token() {
     skip_blanks();
     const size_t start = pos_;
-    while (pos_ < s_.size() && std::string_view(" \t;=(\"").find(s_[pos_]) == std::string_view::npos) {
+    while (pos_ < s_.size() &&
+           std::string_view(" \t;=(\"").find(s_[pos_]) == std::string_view::npos) {
       ++pos_;
     }
     return std::string(s_.substr(start, pos_ - start));
@@ -102,8 +103,9 @@ struct Segment {
 };
 
 bool is_attribute_char(unsigned char c) {
-  return c > 0x20 && c < 0x7F && std::string_view("*'%()<>@,;:\\\"/[]?=").find(static_cast<char>(c)) ==
-                                     std::string_view::npos;
+  return c > 0x20 && c < 0x7F &&
+         std::string_view("*'%()<>@,;:\\\"/[]?=").find(static_cast<char>(c)) ==
+             std::string_view::npos;
 }
 
 std::string percent_encode(std::string_view s) {
