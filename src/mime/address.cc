@@ -144,20 +144,10 @@ class Parser {
     return out;
   }
 
-  // local-part words joined as written, kept apart from quoted text so the
-  // local part can be quoted again when needed.
-  std::string local_part() {
-    std::string out;
-    while (!at_end()) {
-      const Token& tok = t_[i_];
-      if (tok.kind == Token::Kind::kSpecial && tok.text[0] != '.') break;
-      out += tok.text;
-      ++i_;
-    }
-    return out;
-  }
-
-  std::string domain() {
+  // Words and dots joined as written, up to a special other than '.': a
+  // local part (kept apart from quoted text so that it can be quoted again
+  // when needed) or a domain.
+  std::string joined_words() {
     std::string out;
     while (!at_end()) {
       const Token& tok = t_[i_];
@@ -213,7 +203,7 @@ class Parser {
         while (special('@') || special(',')) {
           r += t_[i_].text;
           ++i_;
-          if (t_[i_ - 1].text[0] == '@') r += domain();
+          if (t_[i_ - 1].text[0] == '@') r += joined_words();
         }
         if (special(':')) {
           ++i_;
@@ -222,11 +212,11 @@ class Parser {
           i_ = save;
         }
       }
-      std::string local = local_part();
+      std::string local = joined_words();
       std::string host;
       if (special('@')) {
         ++i_;
-        host = domain();
+        host = joined_words();
       }
       while (!at_end() && !special('>') && !special(',')) ++i_;
       if (special('>')) ++i_;
@@ -241,11 +231,11 @@ class Parser {
     }
     // addr-spec: the words read were its local part; read them again as one.
     i_ = start;
-    std::string local = local_part();
+    std::string local = joined_words();
     std::string host;
     if (special('@')) {
       ++i_;
-      host = domain();
+      host = joined_words();
     }
     std::string name = comment;
     if (name.empty() && i_ < t_.size()) name = t_[i_].comment;
