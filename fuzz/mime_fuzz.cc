@@ -23,6 +23,7 @@
 #include "mime/envelope.h"
 #include "mime/header.h"
 #include "mime/message.h"
+#include "mime/transfer.h"
 
 namespace {
 
@@ -86,7 +87,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& f : header.fields()) {
     (void)hm::mime::decode_encoded_words(hm::mime::unfold(f.raw_value));
   }
+  for (bool negate : {false, true}) {
+    const std::string fields =
+        hm::mime::select_fields(m.text(m.root().header), {"subject", "from"}, negate);
+    if (fields.size() < 2 || fields.substr(fields.size() - 2) != "\r\n")
+      die("HEADER.FIELDS without its end");
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i] == '\n' && (i == 0 || fields[i - 1] != '\r')) die("a bare LF in HEADER.FIELDS");
+    }
+  }
+  (void)hm::mime::decode_transfer(m.root().encoding, m.text(m.root().body));
   for (const auto& p : m.root().children) {
+    (void)hm::mime::decode_transfer(p.encoding, m.text(p.body));
     for (const auto& name : {"filename", "name"})
       (void)hm::mime::param_utf8(p.disposition_params, name);
   }

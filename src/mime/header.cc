@@ -1,5 +1,8 @@
 #include "mime/header.h"
 
+#include <algorithm>
+
+#include "base/line_ends.h"
 #include "base/strings.h"
 
 namespace hm::mime {
@@ -31,7 +34,8 @@ Header::Header(std::string_view block, size_t max_bytes, size_t max_fields) {
       end = lf + 1;
       if (end >= block.size() || (block[end] != ' ' && block[end] != '\t')) break;
     }
-    std::string_view line = block.substr(pos, end - pos);
+    const std::string_view lines = block.substr(pos, end - pos);
+    std::string_view line = lines;
     pos = end;
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     size_t colon = line.find(':');
@@ -41,7 +45,7 @@ Header::Header(std::string_view block, size_t max_bytes, size_t max_fields) {
     // not a field at all.
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) continue;
-    fields_.push_back({name, line.substr(colon + 1)});
+    fields_.push_back({name, line.substr(colon + 1), lines});
   }
 }
 
@@ -56,6 +60,24 @@ std::optional<std::string> Header::value(std::string_view name) const {
   auto r = raw(name);
   if (!r) return std::nullopt;
   return std::string(trim(unfold(*r)));
+}
+
+std::string select_fields(std::string_view block, const std::vector<std::string>& names,
+                          bool negate) {
+  std::string out;
+  LineEndNormalizer crlf;
+  const Header header(block);
+  for (const auto& f : header.fields()) {
+    const bool named = std::any_of(names.begin(), names.end(),
+                                   [&](const std::string& n) { return iequals(n, f.name); });
+    if (named == negate) continue;
+    crlf.feed(f.lines, out);
+    // The last field of a block without an empty line may lack its line end.
+    if (f.lines.empty() || f.lines.back() != '\n') crlf.feed("\n", out);
+  }
+  crlf.finish(out);
+  out += "\r\n";
+  return out;
 }
 
 std::string unfold(std::string_view raw) {

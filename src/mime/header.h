@@ -23,6 +23,7 @@ size_t header_end(std::string_view entity);
 struct HeaderField {
   std::string_view name;       // as written, without the colon
   std::string_view raw_value;  // after the colon, folded, without the last line end
+  std::string_view lines;      // the whole field as written, with its last line end
 };
 
 class Header {
@@ -45,5 +46,12 @@ class Header {
 // followed by a blank (which a well-formed field cannot hold) becomes a space,
 // so no CR or LF survives.
 std::string unfold(std::string_view raw);
+
+// BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)]
+// (RFC 3501 6.4.5): the fields of `block` whose name is (or, with `negate`,
+// is not) one of `names` (ASCII case-insensitive), as written and in order,
+// followed by the empty line, all with CRLF line ends as IMAP sends them.
+std::string select_fields(std::string_view block, const std::vector<std::string>& names,
+                          bool negate);
 
 }  // namespace hm::mime

@@ -7,6 +7,8 @@
 //
 // The text may have LF (a Maildir file) or CRLF (as received) line ends, or
 // a mixture; every LF not preceded by CR counts as two bytes in CRLF terms.
+// A bare CR is not a line end and stays one byte (the FETCH code converts
+// bare LFs only, so what it sends matches the sizes given here).
 //
 // Hostile input degrades, never fails: nesting deeper than Limits::max_depth
 // and parts past Limits::max_parts are not parsed (the deepest part is then

@@ -54,6 +54,16 @@ TEST(Header, BoundsTheFieldsItKeeps) {
   EXPECT_EQ(Header(block, 70).fields().size(), 10u);
 }
 
+TEST(SelectFields, KeepsTheNamedFieldsAsWrittenWithCrlf) {
+  const std::string block = "From: a@b\nSubject: one\n two\nTo: c@d\nsubject: again\n\n";
+  EXPECT_EQ(select_fields(block, {"SUBJECT", "Cc"}, false),
+            "Subject: one\r\n two\r\nsubject: again\r\n\r\n");
+  EXPECT_EQ(select_fields(block, {"subject"}, true), "From: a@b\r\nTo: c@d\r\n\r\n");
+  EXPECT_EQ(select_fields(block, {"X-None"}, false), "\r\n");
+  // A last field without its line end still ends its line.
+  EXPECT_EQ(select_fields("A: 1\r\nB: 2", {"b"}, false), "B: 2\r\n\r\n");
+}
+
 TEST(Unfold, RemovesFoldingAndNeverLeavesALineEnd) {
   EXPECT_EQ(unfold(" a\r\n b"), " a b");
   EXPECT_EQ(unfold(" a\n\tb"), " a\tb");
