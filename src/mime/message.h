@@ -54,7 +54,10 @@ struct Part {
   std::vector<Param> disposition_params;
   std::vector<std::string> languages;  // Content-Language
   std::string location;                // Content-Location
-  size_t lines = 0;                    // lines of the body (text/* and message/rfc822)
+  // Lines of the body (text/* and message/rfc822): its line ends, plus one
+  // for a last line without one (the line end before a boundary belongs to
+  // the boundary, so a part's last line usually has none).
+  size_t lines = 0;
   // A multipart's parts; for message/rfc822 exactly one: the encapsulated
   // message (its header is the encapsulated header).
   std::vector<Part> children;
