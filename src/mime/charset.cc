@@ -3,6 +3,7 @@
 #include <iconv.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "base/strings.h"
 
@@ -104,7 +105,7 @@ void append_utf8(std::string_view charset, std::string_view bytes, std::string& 
     return;
   }
   iconv_t cd = iconv_open("UTF-8", cs.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  if (reinterpret_cast<intptr_t>(cd) == -1) {  // iconv_open reports failure as (iconv_t)-1
     append_valid_utf8(bytes, out);
     return;
   }
