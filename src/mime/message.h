@@ -13,8 +13,9 @@
 // Hostile input degrades, never fails: nesting deeper than Limits::max_depth
 // and parts past Limits::max_parts are not parsed (the deepest part is then
 // a leaf), a multipart without a boundary or any part becomes text/plain,
-// and header fields past Limits::max_header_bytes are ignored. Memory is
-// bounded by those limits, time is O(size x depth).
+// and header fields past Limits::max_header_bytes are ignored. The tree's
+// memory is bounded by those limits and never more than a small multiple of
+// the header text it copies from; time is O(size x depth).
 //
 // Thread-safety: a Message is immutable after parse() and may be read from
 // several threads.
