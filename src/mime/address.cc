@@ -82,30 +82,6 @@ std::vector<Token> tokenize(std::string_view s, std::string& trailing_comment) {
   return out;
 }
 
-bool is_dot_atom_text(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '.') {
-      if (s[i + 1] == '.') return false;
-    } else if (!is_atext(c) && c < 0x80) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string quote_local(std::string_view local) {
-  if (local.empty() || is_dot_atom_text(local)) return std::string(local);
-  std::string out = "\"";
-  for (char c : local) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 class Parser {
  public:
   Parser(std::vector<Token> tokens, std::string trailing_comment, size_t max)
@@ -144,9 +120,8 @@ class Parser {
     return out;
   }
 
-  // Words and dots joined as written, up to a special other than '.': a
-  // local part (kept apart from quoted text so that it can be quoted again
-  // when needed) or a domain.
+  // Words and dots joined as written, quoted text unquoted, up to a special
+  // other than '.': a local part or a domain.
   std::string joined_words() {
     std::string out;
     while (!at_end()) {
@@ -163,7 +138,7 @@ class Parser {
     Address a;
     a.name = std::move(name);
     a.route = std::move(route);
-    a.mailbox = local.empty() ? "MISSING_MAILBOX" : quote_local(local);
+    a.mailbox = local.empty() ? "MISSING_MAILBOX" : std::move(local);
     a.host = host.empty() ? "MISSING_DOMAIN" : std::move(host);
     out_.push_back(std::move(a));
   }

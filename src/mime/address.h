@@ -22,7 +22,7 @@ struct Address {
   Kind kind = Kind::kMailbox;
   std::string name;     // display name; for kGroupStart the group's name
   std::string route;    // obsolete source route "@a,@b", usually empty
-  std::string mailbox;  // local part; quoted again when it is not a dot-atom
+  std::string mailbox;  // local part, unquoted as Dovecot sends it ("a b" for "\"a b\"@c")
   std::string host;     // domain
 };
 

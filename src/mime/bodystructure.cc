@@ -38,9 +38,9 @@ void append_dsp_lang_loc(std::string& out, const Part& p) {
   out.push_back(' ');
   if (p.languages.empty()) {
     out += "NIL";
-  } else if (p.languages.size() == 1) {
-    append_imap_string(out, p.languages[0]);
   } else {
+    // Always a list, even of one, as Dovecot sends it (the grammar allows
+    // both).
     out.push_back('(');
     for (size_t i = 0; i < p.languages.size(); ++i) {
       if (i > 0) out.push_back(' ');

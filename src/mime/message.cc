@@ -49,11 +49,10 @@ class CrlfMap {
   bool any_ = false;
 };
 
+// Line ends, as Dovecot counts body lines: a last line without its own line
+// end (the usual case before a boundary) is not counted.
 size_t count_lines(std::string_view body) {
-  if (body.empty()) return 0;
-  size_t n = static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
-  if (body.back() != '\n') ++n;  // a last line without its line end is a line too
-  return n;
+  return static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
 }
 
 std::vector<std::string> parse_languages(std::string_view unfolded) {
@@ -148,8 +147,8 @@ class Parser {
     }
     if (p.type == "text" && std::none_of(p.params.begin(), p.params.end(),
                                          [](const Param& x) { return x.name == "charset"; })) {
-      // RFC 2045 5.2's default charset, sent explicitly as Dovecot does.
-      p.params.insert(p.params.begin(), Param{"charset", "us-ascii"});
+      // RFC 2045 5.2's default charset, sent explicitly (last) as Dovecot does.
+      p.params.push_back(Param{"charset", "us-ascii"});
     }
     if (auto v = h.value("Content-ID")) p.id = *v;
     if (auto v = h.value("Content-Description")) p.description = *v;

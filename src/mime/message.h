@@ -43,7 +43,7 @@ struct Part {
   Span body;    // the body (BODY[x] / TEXT); for a multipart, preamble to epilogue
   // Content-Type, with defaults ("text"/"plain", or
   // "message"/"rfc822" in a multipart/digest). Lower case. A text/* part
-  // without a charset gets charset=us-ascii first (RFC 2045 5.2).
+  // without a charset gets charset=us-ascii last (RFC 2045 5.2).
   std::string type = "text";
   std::string subtype = "plain";
   std::vector<Param> params;
@@ -55,9 +55,9 @@ struct Part {
   std::vector<Param> disposition_params;
   std::vector<std::string> languages;  // Content-Language
   std::string location;                // Content-Location
-  // Lines of the body (text/* and message/rfc822): its line ends, plus one
-  // for a last line without one (the line end before a boundary belongs to
-  // the boundary, so a part's last line usually has none).
+  // Lines of the body (text/* and message/rfc822): its line ends, as
+  // Dovecot counts them; the line end before a boundary belongs to the
+  // boundary, so a part's last line usually is not counted.
   size_t lines = 0;
   // A multipart's parts; for message/rfc822 exactly one: the encapsulated
   // message (its header is the encapsulated header).

@@ -54,10 +54,10 @@ TEST(Address, ObsoleteRoute) {
   EXPECT_EQ(show("<@a.example,@b.example:joe@c.example>"), "|@a.example,@b.example|joe|c.example");
 }
 
-TEST(Address, QuotedLocalPartIsQuotedAgain) {
-  EXPECT_EQ(show("\"john doe\"@example.com"), "||\"john doe\"|example.com");
+TEST(Address, QuotedLocalPartIsUnquoted) {
+  EXPECT_EQ(show("\"john doe\"@example.com"), "||john doe|example.com");
   EXPECT_EQ(show("\"plain\"@example.com"), "||plain|example.com");
-  EXPECT_EQ(show("\"a\\\"b\"@x"), "||\"a\\\"b\"|x");
+  EXPECT_EQ(show("\"a\\\"b\"@x"), "||a\"b|x");
 }
 
 TEST(Address, DomainLiteral) { EXPECT_EQ(show("a@[192.0.2.1]"), "||a|[192.0.2.1]"); }

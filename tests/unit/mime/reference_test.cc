@@ -70,14 +70,14 @@ TEST(Reference, Rfc3501EnvelopeExample) {
             R"~("<B27397-0100000@cac.washington.edu>"))~");
 }
 
-// A part body of `octets` octets in `lines` lines; the line end after the
-// last line belongs to the delimiter that follows (RFC 2046 5.1.1).
+// A part body of `octets` octets in `lines` CRLF-ended lines, then the line
+// end that belongs to the delimiter that follows (RFC 2046 5.1.1).
 std::string lines_of(size_t octets, size_t lines) {
   std::string out;
   const size_t per = octets / lines - 2;
   for (size_t i = 0; i + 1 < lines; ++i) out += std::string(per, 'a') + "\r\n";
-  out += std::string(octets - out.size(), 'a') + "\r\n";
-  return out;
+  out += std::string(octets - out.size() - 2, 'a') + "\r\n";
+  return out + "\r\n";
 }
 
 // RFC 3501 7.4.2's BODY example: a two-part message whose sizes and lines
