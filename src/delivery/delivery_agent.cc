@@ -123,6 +123,7 @@ class DeliveryAgent::VirtualTransport : public Transport {
       const QueuedMessage& message, const std::vector<const queue::QueuedRecipient*>& recipients,
       const TransportContext& context) override {
     std::vector<TransportOutcome> out;
+    out.reserve(recipients.size());
     for (const queue::QueuedRecipient* q : recipients) out.push_back(one(message, *q, context));
     return out;
   }
@@ -599,6 +600,7 @@ Status DeliveryAgent::run_entry(queue::QueueEntry& entry, directory::Directory& 
       continue;
     }
     std::vector<const queue::QueuedRecipient*> recipients;
+    recipients.reserve(batch.size());
     for (size_t i : batch) recipients.push_back(&entry.recipients[i]);
     std::vector<TransportOutcome> outcomes =
         transport->second->deliver(queued, recipients, context);

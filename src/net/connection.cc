@@ -6,12 +6,12 @@ namespace hm::net {
 
 using namespace asio::experimental::awaitable_operators;
 
-Connection::Connection(asio::any_io_executor executor, std::unique_ptr<Stream> stream,
+Connection::Connection(const asio::any_io_executor& executor, std::unique_ptr<Stream> stream,
                        std::string peer_ip, std::function<void()> release_address)
     : stream_(std::move(stream)),
       peer_ip_(std::move(peer_ip)),
       release_address_(std::move(release_address)),
-      watchdog_(std::move(executor)),
+      watchdog_(executor),
       deadline_(std::chrono::steady_clock::time_point::max()) {}
 
 Connection::~Connection() { release_address(); }

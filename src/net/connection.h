@@ -37,8 +37,8 @@ class Connection {
 
   // `release_address` gives back the connection's place in its service's
   // per-address limit; called once, by release_address() or at the end.
-  Connection(asio::any_io_executor executor, std::unique_ptr<Stream> stream, std::string peer_ip,
-             std::function<void()> release_address = nullptr);
+  Connection(const asio::any_io_executor& executor, std::unique_ptr<Stream> stream,
+             std::string peer_ip, std::function<void()> release_address = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
