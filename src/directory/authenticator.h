@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/credential_cache.h"
 #include "auth/login_throttle.h"
 #include "base/result.h"
 #include "directory/directory.h"
@@ -46,6 +47,13 @@ struct AuthenticatorOptions {
   LocalUserLookup local_user;      // default: system_local_user_lookup()
   uint32_t first_valid_uid = kDefaultFirstValidUid;
   auth::LoginThrottle::Options per_client;  // keyed by the client's address
+  // Logins proven against a stored hash are remembered this long (clients
+  // log in often, on several connections; a strong hash costs tens of
+  // milliseconds): see auth/credential_cache.h. max_entries = 0: never.
+  auth::CredentialCache::Options credential_cache;
+  // Checks a password against a stored hash; default auth::verify_password.
+  // A seam for tests, which count the slow checks.
+  std::function<Result<bool>(std::string_view hash, std::string_view password)> verify_hash;
   auth::LoginThrottle::Options per_login = {10, std::chrono::seconds(2), std::chrono::seconds(300),
                                             std::chrono::seconds(900), 100000};
 };
@@ -72,6 +80,7 @@ class Authenticator {
   AuthenticatorOptions options_;
   mutable auth::LoginThrottle per_client_;
   mutable auth::LoginThrottle per_login_;
+  mutable auth::CredentialCache proven_;
 };
 
 }  // namespace hm::directory

@@ -57,6 +57,53 @@ TEST_F(AuthenticatorTest, VirtualAccountWithRoles) {
   EXPECT_TRUE(p->is_postmaster_of("domain1.example"));
 }
 
+// Repeated logins pay for the strong hash once within the cache's time; a
+// wrong password, a new password and a deleted account are never taken from
+// the cache, and the service switches are read every time.
+TEST_F(AuthenticatorTest, AProvenLoginIsNotHashedAgainButEverythingElseIsChecked) {
+  int slow_checks = 0;
+  options_.verify_hash = [&](std::string_view hash, std::string_view password) {
+    ++slow_checks;
+    return auth::verify_password(hash, password);
+  };
+  Authenticator auth(dir_, options_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(auth.authenticate("user1@domain1.example", "right horse", Service::kImap));
+  }
+  EXPECT_EQ(slow_checks, 1);
+  EXPECT_FALSE(auth.authenticate("user1@domain1.example", "wrong horse", Service::kImap));
+  EXPECT_EQ(slow_checks, 2);
+  // A new password: the old one fails, checked the slow way.
+  Account a = *dir_.find_account("user1@domain1.example").value();
+  a.password_hash = auth::hash_password("new horse", "SSHA").value();
+  must(dir_.update_account(root_, a));
+  EXPECT_FALSE(auth.authenticate("user1@domain1.example", "right horse", Service::kImap));
+  EXPECT_EQ(slow_checks, 3);
+  ASSERT_TRUE(auth.authenticate("user1@domain1.example", "new horse", Service::kImap));
+  // IMAP switched off after a proven login: refused at once.
+  a = *dir_.find_account("user1@domain1.example").value();
+  a.disable_imap = true;
+  must(dir_.update_account(root_, a));
+  EXPECT_FALSE(auth.authenticate("user1@domain1.example", "new horse", Service::kImap));
+  // Deleted: refused though its proof is still in the cache.
+  must(dir_.delete_account(root_, "user1@domain1.example"));
+  EXPECT_FALSE(auth.authenticate("user1@domain1.example", "new horse", Service::kPop3));
+}
+
+TEST_F(AuthenticatorTest, TheCacheCanBeTurnedOff) {
+  int slow_checks = 0;
+  options_.verify_hash = [&](std::string_view hash, std::string_view password) {
+    ++slow_checks;
+    return auth::verify_password(hash, password);
+  };
+  options_.credential_cache.max_entries = 0;
+  Authenticator auth(dir_, options_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(auth.authenticate("user1@domain1.example", "right horse", Service::kImap));
+  }
+  EXPECT_EQ(slow_checks, 3);
+}
+
 TEST_F(AuthenticatorTest, FailuresLookAlikeToTheCallerButNotInTheLog) {
   Authenticator auth(dir_, options_);
   auto wrong = auth.authenticate("user1@domain1.example", "wrong", Service::kImap);
