@@ -1,27 +1,25 @@
 #include "mime/imap_string.h"
 
+#include <algorithm>
 #include <string>
+
+#include "imap/proto/response.h"
 
 namespace hm::mime {
 
 void append_imap_string(std::string& out, std::string_view s) {
-  bool literal = false;
-  for (unsigned char c : s) {
-    if (c >= 0x80 || c == '\r' || c == '\n' || c == '\0') literal = true;
-  }
-  if (!literal) {
-    out.push_back('"');
-    for (char c : s) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
+  // Quoting and literals are the IMAP writer's; only the header-text rule is
+  // this one's: text that held NUL, CR or LF goes as a literal, with those
+  // bytes as spaces (no literal may carry NUL).
+  constexpr std::string_view kUnsendable("\0\r\n", 3);
+  if (s.find_first_of(kUnsendable) == std::string_view::npos) {
+    imap::proto::append_string(out, s);
     return;
   }
-  out.push_back('{');
-  out += std::to_string(s.size());
-  out += "}\r\n";
-  for (char c : s) out.push_back(c == '\0' || c == '\r' || c == '\n' ? ' ' : c);
+  std::string clean(s);
+  std::replace_if(
+      clean.begin(), clean.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; }, ' ');
+  imap::proto::append_literal(out, clean);
 }
 
 void append_imap_nstring(std::string& out, std::string_view s) {

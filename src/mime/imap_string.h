@@ -1,10 +1,10 @@
 #pragma once
 // IMAP strings (RFC 3501 4.3, 9 "string"/"nstring") as ENVELOPE and
-// BODYSTRUCTURE write them: a quoted string when the text allows it (7-bit,
-// no CR, LF or NUL; '"' and '\' escaped), otherwise a literal {n}CRLF...
-// (8-bit header text: IMAP4rev1 has no 8-bit quoted strings). NUL cannot be
-// sent in a literal either, so it becomes a space; CR and LF, which
-// unfolding already removed, become spaces too.
+// BODYSTRUCTURE write them: imap::proto::append_string (quoted when the
+// text allows it, else a literal: 8-bit header text, as IMAP4rev1 has no
+// 8-bit quoted strings). Text with NUL (which no literal may carry), CR or
+// LF (which unfolding already removed) is sent as a literal with those
+// bytes as spaces.
 //
 // Thread-safety: pure functions.
 
