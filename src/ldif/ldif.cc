@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "base/base64.h"
 #include "base/strings.h"
-#include "ldif/base64.h"
 
 namespace hm::ldif {
 namespace {

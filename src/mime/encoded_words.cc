@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "base/base64.h"
+
 #include "mime/charset.h"
 
 namespace hm::mime {
@@ -55,7 +57,7 @@ std::optional<EncodedWord> parse_word(std::string_view text, size_t pos) {
   }
   EncodedWord w{q3 + 2, charset, {}};
   if (enc == 'B' || enc == 'b') {
-    w.bytes = decode_base64(payload);
+    w.bytes = base64_decode_lenient(payload);
   } else if (enc == 'Q' || enc == 'q') {
     w.bytes = decode_q(payload);
   } else {
@@ -65,38 +67,6 @@ std::optional<EncodedWord> parse_word(std::string_view text, size_t pos) {
 }
 
 }  // namespace
-
-std::string decode_base64(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 3);
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+') {
-      v = 62;
-    } else if (c == '/') {
-      v = 63;
-    } else if (c == '=') {
-      break;
-    } else {
-      continue;
-    }
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
 
 std::string decode_encoded_words(std::string_view text) {
   std::string out;

@@ -19,8 +19,4 @@ namespace hm::mime {
 // `text` should be unfolded (header.h unfold()).
 std::string decode_encoded_words(std::string_view text);
 
-// Decodes base64 leniently (characters outside the alphabet skipped, stops
-// at '='): transfer decoding for encoded words and, later, BINARY/SEARCH.
-std::string decode_base64(std::string_view in);
-
 }  // namespace hm::mime

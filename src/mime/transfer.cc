@@ -1,5 +1,6 @@
 #include "mime/transfer.h"
 
+#include "base/base64.h"
 #include "base/strings.h"
 #include "mime/encoded_words.h"
 
@@ -53,7 +54,7 @@ std::string decode_quoted_printable(std::string_view in) {
 std::optional<std::string> decode_transfer(std::string_view encoding, std::string_view body) {
   const std::string enc = ascii_lower(trim(encoding));
   if (enc.empty() || enc == "7bit" || enc == "8bit" || enc == "binary") return std::string(body);
-  if (enc == "base64") return decode_base64(body);
+  if (enc == "base64") return base64_decode_lenient(body);
   if (enc == "quoted-printable") return decode_quoted_printable(body);
   return std::nullopt;
 }

@@ -55,10 +55,5 @@ TEST(Charset, ValidUtf8PassesAndOverlongFormsDoNot) {
   EXPECT_EQ(out, "\xE2\x82\xAC\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
-TEST(Base64, DecodesAndSkipsJunk) {
-  EXPECT_EQ(decode_base64("aGVs\r\nbG8K"), "hello\n");
-  EXPECT_EQ(decode_base64("aGk=garbage"), "hi");
-}
-
 }  // namespace
 }  // namespace hm::mime

@@ -1,8 +1,8 @@
-#include "ldif/base64.h"
+#include "base/base64.h"
 
 #include <cstdint>
 
-namespace hm::ldif {
+namespace hm {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -73,4 +73,36 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace hm::ldif
+std::string base64_decode_lenient(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() / 4 * 3 + 3);
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else if (c == '=') {
+      break;
+    } else {
+      continue;
+    }
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace hm

@@ -1,8 +1,8 @@
-#include "ldif/base64.h"
+#include "base/base64.h"
 
 #include <gtest/gtest.h>
 
-namespace hm::ldif {
+namespace hm {
 namespace {
 
 TEST(Base64Test, Rfc4648Vectors) {
@@ -39,5 +39,10 @@ TEST(Base64Test, MalformedInputIsRejected) {
   }
 }
 
+TEST(Base64Test, LenientDecodingSkipsLineBreaksAndStopsAtPadding) {
+  EXPECT_EQ(base64_decode_lenient("aGVs\r\nbG8K"), "hello\n");
+  EXPECT_EQ(base64_decode_lenient("aGk=garbage"), "hi");
+}
+
 }  // namespace
-}  // namespace hm::ldif
+}  // namespace hm
