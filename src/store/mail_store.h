@@ -8,9 +8,9 @@
 //
 // Shape, and how it grows: a MailStore answers for all accounts; a Location
 // names one account's mail (its Maildir++ root, which holds the INBOX and,
-// later, its folders). Saving puts a StoredMessage into the INBOX of one or
-// more locations. IMAP will add opening a Location as a mailbox list
-// (folders, UIDs with UIDVALIDITY, flags) beside save().
+// its folders). Saving puts a StoredMessage into the INBOX of one or more
+// locations; readers (IMAP, POP3, the admin's quota view) open a Location
+// as its Mailboxes (store/mailbox.h).
 //
 // The rules for where a mailbox lies are store/mailbox_path.h; a MailStore
 // applies them with its own configuration (virtual_base, the vmail owner).
@@ -20,11 +20,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "store/mailbox.h"
 #include "store/stored_message.h"
 
 namespace hm::store {
@@ -59,6 +62,13 @@ class MailStore {
   // share it between locations.
   virtual std::vector<Result<std::string>> save(const StoredMessage& message,
                                                 const std::vector<Location>& to) = 0;
+
+  // The folders of the account whose mail is at `location`, for readers
+  // (store/mailbox.h), under a quota of `quota_bytes` (0: none). The first
+  // open of a new account creates its INBOX and the special-use folders
+  // Sent, Drafts, Trash, Junk and Archive.
+  virtual Result<std::unique_ptr<Mailboxes>> open_mailboxes(const Location& location,
+                                                            uint64_t quota_bytes) = 0;
 };
 
 }  // namespace hm::store

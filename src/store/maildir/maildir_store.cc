@@ -46,4 +46,11 @@ std::vector<Result<std::string>> MaildirStore::save(const StoredMessage& message
   return deliver(message, targets, DeliveryOptions{options_.hostname, options_.fsync});
 }
 
+// Placeholder until the Maildir mailboxes land (issue 13's store increment):
+// readers get a clear error, never a half-working store.
+Result<std::unique_ptr<Mailboxes>> MaildirStore::open_mailboxes(const Location& location,
+                                                                uint64_t /*quota_bytes*/) {
+  return fail(ErrorKind::kInternal, "reading mail from " + location.path + " is not built yet");
+}
+
 }  // namespace hm::store::maildir

@@ -34,6 +34,8 @@ class MaildirStore final : public MailStore {
   Result<Location> local_location(std::string_view home) const override;
   std::vector<Result<std::string>> save(const StoredMessage& message,
                                         const std::vector<Location>& to) override;
+  Result<std::unique_ptr<Mailboxes>> open_mailboxes(const Location& location,
+                                                    uint64_t quota_bytes) override;
 
  private:
   MaildirStoreOptions options_;
