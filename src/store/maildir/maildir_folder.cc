@@ -352,6 +352,16 @@ Result<std::string> MaildirFolder::file_of(uint32_t uid) const {
   return std::string(it->second.in_cur ? "cur/" : "new/") + it->second.name;
 }
 
+Result<MaildirFolder::FileRef> MaildirFolder::locate(uint32_t uid) const {
+  const MessageInfo* m = find(uid);
+  auto it = m ? seen_.find(m->base) : seen_.end();
+  if (it == seen_.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+  }
+  return FileRef{it->second.in_cur ? cur_.get() : new_.get(), it->second.name, cur_.get(),
+                 new_.get()};
+}
+
 Status MaildirFolder::commit(UidList& list, std::unordered_map<std::string, Seen>& now,
                              bool changed) {
   if (changed) HM_TRY(write_list(list));

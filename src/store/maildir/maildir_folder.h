@@ -145,7 +145,19 @@ class MaildirFolder {
   // "cur/<name>", as of the last sync. kNotFound for an unknown UID.
   Result<std::string> file_of(uint32_t uid) const;
 
+  // Where message `uid`'s file is, as of the last sync: its folder (cur/
+  // or new/, open here) and name, and both folders for a look-up again when
+  // another tool renamed it meanwhile. kNotFound for an unknown UID.
+  struct FileRef {
+    int dir_fd = -1;
+    std::string name;
+    int cur_fd = -1, new_fd = -1;
+  };
+  Result<FileRef> locate(uint32_t uid) const;
+
   const std::string& path() const { return path_; }
+  // The folder itself, open (for the files beside the messages).
+  int root_fd() const { return root_.get(); }
 
  private:
   // Where a message's file was seen.
