@@ -12,6 +12,9 @@ void MailboxContract::SetUp() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "hm-contract-XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
   dir_ = tmpl;
+  // A backend that cannot open an account fails every test here, before
+  // a test's body would use what it did not get.
+  ASSERT_TRUE(GetParam().make(dir_, 0)) << "the backend opens no account";
 }
 
 void MailboxContract::TearDown() {
