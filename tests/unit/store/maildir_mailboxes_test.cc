@@ -3,10 +3,12 @@
 // out, other tools' files, links, owners and crashes.
 #include "store/maildir/maildir_mailboxes.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -373,6 +375,32 @@ TEST(MaildirMailboxes, CrashAtAnyStepOfAnAppend) {
     EXPECT_GT(append_one(*boxes, {}, "third\n"), box->messages().back().uid);
   }
   EXPECT_TRUE(finished);
+}
+
+// A large folder's open mailbox stays small: the view is one MessageMeta
+// a message, and the folder under it keeps each name once.
+TEST(MaildirMailboxes, ALargeFolderStaysSmall) {
+  static_assert(sizeof(MessageMeta) <= 48);
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  constexpr int kMessages = 5000;
+  for (int i = 0; i < kMessages; ++i) {
+    std::ofstream(root + "/cur/" + std::to_string(1700000000 + i) + ".M" + std::to_string(i) +
+                  "P4711Q" + std::to_string(i) +
+                  "R0123456789abcdef.mx.example.org,S=1000,W=1020:2,S");
+  }
+  {
+    auto numbered = open_box(*boxes, {});  // numbers them: the list is written once
+    ASSERT_EQ(numbered->messages().size(), size_t{kMessages});
+  }
+  const size_t before = ::mallinfo2().uordblks;
+  auto box = open_box(*boxes, {});
+  ASSERT_EQ(box->messages().size(), size_t{kMessages});
+  const size_t used = ::mallinfo2().uordblks - before;
+  // About 350 bytes a message today (the names, once; the list's numbers;
+  // the view); a copy of the names more would pass the bound.
+  EXPECT_LT(used, size_t{kMessages} * 450) << used / kMessages << " bytes a message";
 }
 
 }  // namespace
