@@ -3,6 +3,7 @@
 // out, other tools' files, links, owners and crashes.
 #include "store/maildir/maildir_mailboxes.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "base/file_system.h"
 #include "maildir_fixture.h"
+#include "store/maildir/maildir_folder.h"
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_store.h"
 #include "store/maildir/uid_list.h"
@@ -375,6 +377,48 @@ TEST(MaildirMailboxes, CrashAtAnyStepOfAnAppend) {
     EXPECT_GT(append_one(*boxes, {}, "third\n"), box->messages().back().uid);
   }
   EXPECT_TRUE(finished);
+}
+
+// STATUS of a folder that has settled reads its UID list and three stat()s:
+// no lock, no listing. A folder changed since (or too recently) is synced.
+TEST(MaildirMailboxes, StatusOfASettledFolderTakesNoLock) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  MaildirAccount a = account_at(root);
+  a.lock_timeout = std::chrono::milliseconds(100);
+  auto boxes = open_account(a);
+  append_one(*boxes, {"Sent"}, "one\n", kFlagSeen);
+  append_one(*boxes, {"Sent"}, "two\n");
+  const std::string sent = root + "/.Sent";
+  auto age = [&](const std::string& path, int seconds) {
+    timespec times[2];
+    ::clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= seconds;
+    times[1] = times[0];
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+  };
+  age(sent + "/new", 10);
+  age(sent + "/cur", 10);
+  age(sent + "/" + kUidListName, 5);
+  // Another process holds the folder's lock.
+  UniqueFd lock_fd(::open((sent + "/" + kUidLockName).c_str(), O_RDWR));
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  ASSERT_EQ(::fcntl(lock_fd.get(), F_OFD_SETLK, &fl), 0);
+
+  auto s = boxes->status({"Sent"});
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(s->messages, 2u);
+  EXPECT_EQ(s->unseen, 1u);
+  EXPECT_EQ(s->size, 10u);
+  // A delivery since: the list is no longer enough, and the lock is needed.
+  age(sent + "/new", 0);
+  auto busy = boxes->status({"Sent"});
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().kind(), ErrorKind::kTemporary);
+  lock_fd.reset();
+  EXPECT_TRUE(boxes->status({"Sent"}));
 }
 
 // A large folder's open mailbox stays small: the view is one MessageMeta
