@@ -421,6 +421,31 @@ TEST(MaildirMailboxes, StatusOfASettledFolderTakesNoLock) {
   EXPECT_TRUE(boxes->status({"Sent"}));
 }
 
+// The quota is the account's: a recount (maildirsize missing, or too long)
+// adds up the INBOX and every folder, but no folder reached by a link.
+TEST(MaildirMailboxes, QuotaCountsEveryFolder) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  MaildirAccount a = account_at(root);
+  a.quota_bytes = 1000;
+  auto boxes = open_account(a);
+  append_one(*boxes, {}, std::string(100, 'i'));
+  append_one(*boxes, {"Sent"}, std::string(300, 's'));
+  ASSERT_TRUE(boxes->create({"A", "B"}, {}));
+  append_one(*boxes, {"A", "B"}, std::string(200, 'b'));
+  const std::string other = testing::make_maildir(dir.path() + "/other");
+  put_file(other, "cur", "1.M1P1.x,S=5000:2,S");
+  std::filesystem::create_directory_symlink(other, root + "/.Linked");
+  std::filesystem::remove(root + "/maildirsize");
+  auto q = boxes->quota();
+  ASSERT_TRUE(q) << q.error().describe();
+  EXPECT_EQ(q->used_messages, 3u);
+  EXPECT_EQ(q->used_bytes, 600u);
+  std::vector<AppendMessage> big(1);
+  big[0].text = std::string(500, 'x');
+  EXPECT_EQ(boxes->append({}, std::move(big)).error().kind(), ErrorKind::kOverQuota);
+}
+
 // A large folder's open mailbox stays small: the view is one MessageMeta
 // a message, and the folder under it keeps each name once.
 TEST(MaildirMailboxes, ALargeFolderStaysSmall) {
