@@ -19,6 +19,7 @@
 #include "store/maildir/maildir_folder.h"
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_store.h"
+#include "store/maildir/tmp_cleanup.h"
 #include "store/maildir/uid_list.h"
 #include "support/fault_file_system.h"
 
@@ -444,6 +445,22 @@ TEST(MaildirMailboxes, QuotaCountsEveryFolder) {
   std::vector<AppendMessage> big(1);
   big[0].text = std::string(500, 'x');
   EXPECT_EQ(boxes->append({}, std::move(big)).error().kind(), ErrorKind::kOverQuota);
+}
+
+// What a crashed APPEND left in a folder's tmp/ is cleaned as delivery
+// cleans the INBOX's: files untouched for 36 hours.
+TEST(MaildirMailboxes, AppendCleansStaleFilesInTmp) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  const std::string stale = root + "/.Sent/tmp/1600000000.M1P1.crashed,S=3,W=4";
+  std::ofstream(stale) << "old";
+  // 40 hours later (a file's ctime cannot be set back).
+  tmp_cleanup().now = [] { return std::chrono::system_clock::now() + std::chrono::hours(40); };
+  append_one(*boxes, {"Sent"}, "x\n");
+  tmp_cleanup().now = TmpCleanup::real_clock();
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_EQ(open_box(*boxes, {"Sent"})->messages().size(), 1u);
 }
 
 // A large folder's open mailbox stays small: the view is one MessageMeta
