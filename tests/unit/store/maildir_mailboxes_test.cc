@@ -463,6 +463,74 @@ TEST(MaildirMailboxes, AppendCleansStaleFilesInTmp) {
   EXPECT_EQ(open_box(*boxes, {"Sent"})->messages().size(), 1u);
 }
 
+// A crash (and power loss) after any step of a MOVE: the message is in
+// the source or the target (or, after a crash between the two halves,
+// both), never in neither; UIDs already given stay.
+TEST(MaildirMailboxes, CrashAtAnyStepOfAMove) {
+  bool finished = false;
+  for (int step = 0; !finished && step < 80; ++step) {
+    TempDir dir;
+    const std::string root = dir.path() + "/m";
+    const MaildirAccount a = account_at(root, true);
+    uint32_t kept = 0, moving = 0;
+    {
+      auto boxes = open_account(a);
+      kept = append_one(*boxes, {}, "kept\n");
+      moving = append_one(*boxes, {}, "moving\n", kFlagSeen);
+    }
+    {
+      auto boxes = open_account(a);
+      auto inbox = open_box(*boxes, {});
+      hm::testing::FaultFileSystem fault;
+      fs::ScopedFileSystem use(fault);
+      fault.crash_after(step);
+      auto r = boxes->move(*inbox, {moving}, {"Archive"});
+      finished = r.has_value();
+      if (!finished) {
+        EXPECT_TRUE(fault.crashed()) << "step " << step << ": " << r.error().describe();
+      }
+      fault.lose_unsynced(root);
+    }
+    auto boxes = open_account(a);
+    auto inbox = open_box(*boxes, {});
+    auto archive = open_box(*boxes, {"Archive"});
+    ASSERT_TRUE(inbox && archive) << "step " << step;
+    size_t copies = 0;
+    bool saw_kept = false;
+    for (const MessageMeta& m : inbox->messages()) {
+      auto text = inbox->read(m.uid);
+      ASSERT_TRUE(text);
+      if (*text == "kept\n") {
+        saw_kept = true;
+        EXPECT_EQ(m.uid, kept);
+      } else {
+        EXPECT_EQ(*text, "moving\n");
+        EXPECT_EQ(m.uid, moving) << "step " << step;
+        ++copies;
+      }
+    }
+    for (const MessageMeta& m : archive->messages()) {
+      EXPECT_EQ(*archive->read(m.uid), "moving\n");
+      EXPECT_EQ(m.flags, kFlagSeen);
+      ++copies;
+    }
+    EXPECT_TRUE(saw_kept) << "step " << step;
+    EXPECT_GE(copies, 1u) << "step " << step << ": the message is in neither folder";
+    EXPECT_LE(copies, 2u) << "step " << step;
+    if (finished) {
+      EXPECT_EQ(inbox->messages().size(), 1u) << "step " << step;
+      EXPECT_EQ(archive->messages().size(), 1u) << "step " << step;
+    }
+    if (inbox->messages().size() == 1) {
+      // Gone from the INBOX: QRESYNC hears of it.
+      auto vanished = inbox->expunged_since(1);
+      ASSERT_TRUE(vanished);
+      EXPECT_EQ(*vanished, std::vector<uint32_t>{moving}) << "step " << step;
+    }
+  }
+  EXPECT_TRUE(finished);
+}
+
 // A large folder's open mailbox stays small: the view is one MessageMeta
 // a message, and the folder under it keeps each name once.
 TEST(MaildirMailboxes, ALargeFolderStaysSmall) {
