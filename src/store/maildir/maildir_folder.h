@@ -8,20 +8,21 @@
 // new/ and cur/ are listed; files not yet in the list get the next UIDs in
 // the order of their delivery time (from the name; the file's mtime for a
 // name without one); entries whose files are gone (expunged by another
-// tool) are dropped and recorded as expunged (QRESYNC); a changed ":2," info (flags set by another
-// tool) bumps the entry's MODSEQ. The list is written back, atomically, only when something
-// changed. sync() costs three stat() calls when nothing changed: it remembers the mtimes of new/
-// and cur/ and the list's identity, and lists the folders only when one of them moved (or when the
-// last look was too soon after a change to trust a timestamp's granularity).
+// tool) are dropped and recorded as expunged (QRESYNC); a changed ":2,"
+// info (flags set by another tool) bumps the entry's MODSEQ. The list is
+// written back, atomically, only when something changed. sync() costs
+// three stat() calls when nothing changed: it remembers the mtimes of new/
+// and cur/ and the list's identity, and lists the folders only when one of
+// them moved (or when the last look was too soon after a change to trust a
+// timestamp's granularity).
 //
 // Concurrency: every update of the list (sync, set_flags, update_flags,
-// expunge, adopt) happens under an
-// fcntl() lock on the folder's lock file "hostmail-uidlist.lock"
-// (open-file-description locks, so it holds between threads of a process
-// too, and across processes and hosts where the file system supports
-// POSIX locks: NFS, GlusterFS). Delivery never takes it: a message is
-// written to new/ as before (maildir_delivery.h) and gets its UID at the
-// next sync of any reader.
+// expunge, adopt) happens under an fcntl() lock on the folder's lock file
+// "hostmail-uidlist.lock" (open-file-description locks, so it holds
+// between threads of a process too, and across processes and hosts where
+// the file system supports POSIX locks: NFS, GlusterFS). Delivery never
+// takes it: a message is written to new/ as before (maildir_delivery.h)
+// and gets its UID at the next sync of any reader.
 //
 // Crash safety: the list is replaced atomically (write, fsync, rename,
 // fsync folder), UIDNEXT only grows, and a message's file is never touched
