@@ -453,6 +453,8 @@ Result<std::vector<uint32_t>> MaildirFolder::update_flags(const std::vector<uint
                            [](const UidEntry& x, uint32_t u) { return x.uid < u; });
       if (e == list.entries.end()) break;
       if (e->uid != uid) continue;
+      // Renamed by the first attempt: decided already.
+      if (attempt > 0 && std::find(done.begin(), done.end(), uid) != done.end()) continue;
       auto target_flags = decide(*e);
       if (!target_flags) continue;
       Seen& seen = now[e->base];
