@@ -85,7 +85,13 @@ Status MaildirMailboxes::set_up() {
       }
     }
   }
-  // The special-use folders, once per account.
+  // The special-use folders, once per account: a look, usually (a session
+  // opens the account at each login); the lock only the first time.
+  struct stat done {};
+  if (::fstatat(AT_FDCWD, (root + "/" + kSpecialUseName).c_str(), &done, AT_SYMLINK_NOFOLLOW) ==
+      0) {
+    return ok();
+  }
   return change_account_files(*account_, [&](AccountFiles& files) -> Status {
     if (files.special_use.exists) return ok();
     for (const DefaultFolder& d : kDefaultFolders) {
