@@ -369,6 +369,15 @@ std::vector<Problem> check(const Config& c) {
                       c.auth.password_scheme, names));
   }
 
+  // A proven login stays good this long after the password changed in an
+  // LDAP directory that hostmail does not write to (its own changes drop
+  // the entry at once): a day is the most an administrator should accept.
+  if (c.auth.credential_cache_ttl_s > 86400) {
+    k.add("auth.credential_cache_ttl_s",
+          fmt::format("{} is too large; use at most 86400 (a day), or 0 to turn the cache off",
+                      c.auth.credential_cache_ttl_s));
+  }
+
   if (!one_of(c.log.level, {"debug", "info", "warning", "error"})) {
     k.add("log.level", fmt::format("unknown level \"{}\"; use one of {}", c.log.level,
                                    quoted_list({"debug", "info", "warning", "error"})));

@@ -310,6 +310,8 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
   {
     TableReader r(loader, top.table("auth"), "auth");
     r.string("password_scheme", c.auth.password_scheme);
+    r.integer("credential_cache_ttl_s", c.auth.credential_cache_ttl_s);
+    r.integer("credential_cache_entries", c.auth.credential_cache_entries);
     r.finish();
   }
   {

@@ -138,6 +138,10 @@ struct AddressingConfig {
 
 struct AuthConfig {
   std::string password_scheme = "CRYPT-YESCRYPT";  // for new hashes; see auth/password_scheme.h
+  // Proven logins remembered (auth/credential_cache.h): how long, and how
+  // many at most; 0 in either turns the cache off.
+  uint32_t credential_cache_ttl_s = 300;
+  uint32_t credential_cache_entries = 100000;
 };
 
 struct LogConfig {

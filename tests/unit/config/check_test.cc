@@ -277,6 +277,16 @@ TEST(ConfigCheck, PasswordSchemeKnown) {
   }
 }
 
+TEST(ConfigCheck, CredentialCacheTtlAtMostADay) {
+  Config c = valid();
+  for (uint32_t good : {0u, 300u, 86400u}) {
+    c.auth.credential_cache_ttl_s = good;
+    EXPECT_TRUE(check(c).empty()) << good;
+  }
+  c.auth.credential_cache_ttl_s = 86401;
+  EXPECT_EQ(keys(check(c)), std::vector<std::string>{"auth.credential_cache_ttl_s"});
+}
+
 TEST(ConfigCheck, LocalNeedsPamService) {
   Config c = valid();
   c.local.pam_service = "";

@@ -98,6 +98,8 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.limits.alias_depth, 20u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+");
   EXPECT_EQ(c.auth.password_scheme, "CRYPT-YESCRYPT");
+  EXPECT_EQ(c.auth.credential_cache_ttl_s, 300u);
+  EXPECT_EQ(c.auth.credential_cache_entries, 100000u);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.sink, "stderr");
 }
@@ -179,6 +181,8 @@ recipient_delimiter = "+-"
 
 [auth]
 password_scheme = "SSHA512"
+credential_cache_ttl_s = 60
+credential_cache_entries = 500
 
 [log]
 level = "debug"
@@ -236,6 +240,8 @@ sink = "syslog"
   EXPECT_EQ(c.limits.alias_depth, 7u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+-");
   EXPECT_EQ(c.auth.password_scheme, "SSHA512");
+  EXPECT_EQ(c.auth.credential_cache_ttl_s, 60u);
+  EXPECT_EQ(c.auth.credential_cache_entries, 500u);
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.log.sink, "syslog");
 }
