@@ -5,8 +5,10 @@
 #include <string>
 
 #include "admin/cli/exit_status.h"
+#include "base/line_ends.h"
 #include "directory/address.h"
 #include "dkim/key_store.h"
+#include "dkim/signer.h"
 #include "dkim/signing_key.h"
 
 namespace hm::admin::cli {
@@ -90,6 +92,47 @@ Status show(const GlobalOptions& global, const Options& opts) {
   return ok();
 }
 
+// Reads the message on stdin with any line ends made CRLF, at most
+// [limits] message_size.
+Result<std::string> read_message(const config::Config& config) {
+  std::string wire;
+  LineEndNormalizer crlf;
+  char buf[65536];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    crlf.feed(std::string_view(buf, static_cast<size_t>(std::cin.gcount())), wire);
+    if (wire.size() > config.limits.message_size) {
+      return fail(ErrorKind::kLimit, "the message is larger than [limits] message_size");
+    }
+  }
+  crlf.finish(wire);
+  return wire;
+}
+
+Status sign(const GlobalOptions& global, const Options& opts) {
+  auto t = target(global, opts);
+  if (!t) return fail(std::move(t).error());
+  // As the relay will: the whole store, with its checks, then the domain's key.
+  dkim::KeyStoreOptions o;
+  o.selector = t->selector;
+  o.daemon_uid = vmail_ids(t->config).first;
+  auto store = dkim::KeyStore::open(t->key_dir, o);
+  if (!store) return fail(std::move(store).error());
+  const dkim::SigningKey* key = store->find(t->domain);
+  if (!key || (!opts.selector.empty() && key->selector() != opts.selector)) {
+    std::string why = store->selector_problem(t->domain);
+    return fail(ErrorKind::kNotFound,
+                !why.empty() ? why
+                             : t->domain + " has no DKIM key of selector \"" + t->selector +
+                                   "\"; make one with `hostmail dkim keygen " + t->domain + "`");
+  }
+  auto message = read_message(t->config);
+  if (!message) return fail(std::move(message).error());
+  auto field = dkim::Signer().sign(*message, *key);
+  if (!field) return fail(std::move(field).error());
+  std::cout << *field << *message << std::flush;
+  return ok();
+}
+
 }  // namespace
 
 void add_dkim_commands(CLI::App& app, const GlobalOptions& global, std::function<int()>& action) {
@@ -117,6 +160,17 @@ void add_dkim_commands(CLI::App& app, const GlobalOptions& global, std::function
   show_cmd->callback([&global, &action, opts] {
     action = [&global, opts] {
       Status s = show(global, *opts);
+      return s ? 0 : report(s.error());
+    };
+  });
+
+  auto* sign_cmd = dkim_cmd->add_subcommand(
+      "sign", "Sign the message on stdin as the relay will, and print it signed (CRLF)");
+  sign_cmd->add_option("DOMAIN", opts->domain, "The signing domain")->required();
+  sign_cmd->add_option("--selector", opts->selector, "This selector's key; default: as the relay");
+  sign_cmd->callback([&global, &action, opts] {
+    action = [&global, opts] {
+      Status s = sign(global, *opts);
       return s ? 0 : report(s.error());
     };
   });
