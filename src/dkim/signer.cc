@@ -1,7 +1,5 @@
 #include "dkim/signer.h"
 
-#include <openssl/evp.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include "base/strings.h"
 #include "dkim/canonical.h"
 #include "dkim/header_reader.h"
+#include "dkim/openssl_util.h"
 
 namespace hm::dkim {
 namespace {
@@ -18,32 +17,7 @@ namespace {
 // RFC 5322 2.1.1: lines SHOULD be at most 78 characters without the CRLF.
 constexpr size_t kWidth = 78;
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
-// SHA-256, fed piece by piece.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    ok_ = ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1;
-  }
-  void update(std::string_view data) {
-    ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) == 1;
-  }
-  Result<std::string> finish() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), md, &size) != 1) {
-      return fail(ErrorKind::kInternal, "cannot compute SHA-256 for a DKIM signature");
-    }
-    return std::string(reinterpret_cast<char*>(md), size);
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx_;
-  bool ok_ = false;
-};
+using ossl::Sha256;
 
 // Writes a header field, folding before a word that would pass kWidth. The
 // fold (CRLF SP) stands where the syntax allows folding white space; the

@@ -13,35 +13,16 @@
 #include <algorithm>
 
 #include "base/base64.h"
+#include "dkim/openssl_util.h"
 
 namespace hm::dkim {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using ossl::Bio;
+using ossl::MdCtx;
+using ossl::PkeyCtx;
 
 std::shared_ptr<EVP_PKEY> own(EVP_PKEY* key) { return {key, EVP_PKEY_free}; }
-
-// OpenSSL's reason for the last failure, for the log; clears its queue so
-// that the next failure does not report this one.
-std::string openssl_reason() {
-  unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no reason given";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
 
 bool is_ldh(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
@@ -115,7 +96,7 @@ Result<SigningKey> SigningKey::generate(Algorithm algorithm, std::string domain,
                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{kRsaBits})
                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   if (!key) {
-    return fail(ErrorKind::kInternal, "cannot make a DKIM key", openssl_reason());
+    return fail(ErrorKind::kInternal, "cannot make a DKIM key", ossl::reason());
   }
   int bits = EVP_PKEY_get_bits(key);
   return SigningKey(own(key), algorithm, std::move(domain), std::move(selector), bits);
@@ -134,7 +115,7 @@ Result<SigningKey> SigningKey::from_pem(std::string_view pem, std::string domain
                 fmt::format("{} is not an unencrypted PEM private key; make a new one with "
                             "`hostmail dkim keygen`",
                             shown),
-                openssl_reason());
+                ossl::reason());
   }
   auto key = own(raw);
   int bits = EVP_PKEY_get_bits(raw);
@@ -163,7 +144,7 @@ Result<std::string> SigningKey::to_pem() const {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio ||
       PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return fail(ErrorKind::kInternal, "cannot write a DKIM key as PEM", openssl_reason());
+    return fail(ErrorKind::kInternal, "cannot write a DKIM key as PEM", ossl::reason());
   }
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
@@ -206,12 +187,12 @@ Result<std::string> SigningKey::sign_digest(std::string_view digest) const {
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
         EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1 ||
         EVP_PKEY_sign(ctx.get(), nullptr, &size, in, digest.size()) != 1) {
-      return fail(ErrorKind::kInternal, "cannot sign with an RSA DKIM key", openssl_reason());
+      return fail(ErrorKind::kInternal, "cannot sign with an RSA DKIM key", ossl::reason());
     }
     signature.resize(size);
     if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, in,
                       digest.size()) != 1) {
-      return fail(ErrorKind::kInternal, "cannot sign with an RSA DKIM key", openssl_reason());
+      return fail(ErrorKind::kInternal, "cannot sign with an RSA DKIM key", ossl::reason());
     }
     signature.resize(size);
     return signature;
@@ -221,12 +202,12 @@ Result<std::string> SigningKey::sign_digest(std::string_view digest) const {
   size_t size = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &size, in, digest.size()) != 1) {
-    return fail(ErrorKind::kInternal, "cannot sign with an Ed25519 DKIM key", openssl_reason());
+    return fail(ErrorKind::kInternal, "cannot sign with an Ed25519 DKIM key", ossl::reason());
   }
   signature.resize(size);
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, in,
                      digest.size()) != 1) {
-    return fail(ErrorKind::kInternal, "cannot sign with an Ed25519 DKIM key", openssl_reason());
+    return fail(ErrorKind::kInternal, "cannot sign with an Ed25519 DKIM key", ossl::reason());
   }
   signature.resize(size);
   return signature;
