@@ -194,7 +194,8 @@ Result<std::vector<SigningKey>> KeyStore::read_domain(const std::string& key_dir
   return out;
 }
 
-Status KeyStore::write_key(const std::string& key_dir, const SigningKey& key, bool replace) {
+Status KeyStore::write_key(const std::string& key_dir, const SigningKey& key, bool replace,
+                           const KeyStoreOptions& options) {
   fs::FileSystem& sys = fs::file_system();
   // mkdir's mode is cut by the umask; each folder made is set to 0700
   // exactly once it is open (never by path, which a link could redirect).
@@ -205,8 +206,7 @@ Status KeyStore::write_key(const std::string& key_dir, const SigningKey& key, bo
   if (!created.empty() && ::fchmod(dir->get(), 0700) != 0) {
     return fail(sys_error(errno, "set the mode of", key_dir));
   }
-  KeyStoreOptions owners;
-  HM_TRY(check_folder(dir->get(), key_dir, owners));
+  HM_TRY(check_folder(dir->get(), key_dir, options));
 
   const std::string& domain = key.domain();
   std::string domain_dir = key_dir + "/" + domain;
@@ -217,7 +217,7 @@ Status KeyStore::write_key(const std::string& key_dir, const SigningKey& key, bo
   if (made_domain && ::fchmod(ddir->get(), 0700) != 0) {
     return fail(sys_error(errno, "set the mode of", domain_dir));
   }
-  HM_TRY(check_folder(ddir->get(), domain_dir, owners));
+  HM_TRY(check_folder(ddir->get(), domain_dir, options));
 
   auto pem = key.to_pem();
   if (!pem) return fail(std::move(pem).error());

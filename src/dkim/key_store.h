@@ -67,8 +67,10 @@ class KeyStore {
   // the umask, creating the folders (mode 0700) as needed; the file appears
   // whole or not at all (written and fsynced under a temporary name, then
   // linked, or renamed over the old key when `replace`). kExists, naming
-  // --force, when the key exists and `replace` is false.
-  static Status write_key(const std::string& key_dir, const SigningKey& key, bool replace);
+  // --force, when the key exists and `replace` is false. Existing folders
+  // are checked as open() checks them (`options` names the daemon's user).
+  static Status write_key(const std::string& key_dir, const SigningKey& key, bool replace,
+                          const KeyStoreOptions& options = {});
 
   // The file a key lives in.
   static std::string key_path(const std::string& key_dir, std::string_view domain,

@@ -43,7 +43,8 @@ struct SignerOptions {
                                       "Subject",      "Date",         "Message-ID",
                                       "Reply-To",     "In-Reply-To",  "References",
                                       "MIME-Version", "Content-Type", "Content-Transfer-Encoding"};
-  // Named once more in h= than they occur (see above).
+  // Named once more in h= than they occur (see above); only names that
+  // `headers` lists too.
   std::vector<std::string> oversign = {"From"};
   // t= (the signing time); tests fix it.
   std::function<std::chrono::system_clock::time_point()> clock = [] {

@@ -62,7 +62,9 @@ Status keygen(const GlobalOptions& global, const Options& opts) {
   }
   auto key = dkim::SigningKey::generate(algorithm, t->domain, t->selector);
   if (!key) return fail(std::move(key).error());
-  HM_TRY(dkim::KeyStore::write_key(t->key_dir, *key, opts.force));
+  dkim::KeyStoreOptions o;
+  o.daemon_uid = vmail_ids(t->config).first;
+  HM_TRY(dkim::KeyStore::write_key(t->key_dir, *key, opts.force, o));
   std::cerr << "wrote " << dkim::KeyStore::key_path(t->key_dir, t->domain, t->selector) << " ("
             << (algorithm == dkim::Algorithm::kRsaSha256 ? "RSA, 2048 bits" : "Ed25519")
             << "); publish this DNS record before the key signs mail:\n";
