@@ -20,9 +20,9 @@ namespace stdfs = std::filesystem;
 class KeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/hm-dkim-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    std::string pattern = (stdfs::temp_directory_path() / "hm-dkim-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
     dir_ = root_ + "/keys";
   }
   void TearDown() override { stdfs::remove_all(root_); }
