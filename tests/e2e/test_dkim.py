@@ -226,6 +226,8 @@ class InteropTest(DkimCase):
             plain = self.signed(MESSAGES["plain"], selector)
             body_changed = plain.replace(b"at noon", b"at one")
             subject_changed = plain.replace(b"Subject: Lunch", b"Subject: Dinner")
+            # (dkimpy itself also checks for one From more than h= names;
+            # tests/unit/dkim/signer_test.cc pins our oversigning alone.)
             from_added = b"From: mallory@example.org\r\n" + plain
             empty = self.signed(MESSAGES["empty-body"], selector)
             body_added = empty + b"P.S. one more line\r\n"
