@@ -140,9 +140,8 @@ std::optional<std::string_view> MessageIndex::get(uint32_t uid, std::string_view
   return std::nullopt;
 }
 
-void MessageIndex::set(uint32_t uid, std::string_view base, std::string_view key,
+void MessageIndex::set(Entry& entry, std::string_view base, std::string_view key,
                        std::string_view value) {
-  Entry& entry = entries_[uid];
   if (entry.base != base) {
     // Another file under this UID (a UID list restored from elsewhere):
     // what was kept is not about it.
@@ -191,19 +190,27 @@ bool MessageIndex::apply_records(std::string_view payload) {
     }
     at += kValueRecordFixed + base + key + value;
   }
+  // Records of one message follow each other: one lookup for them all.
+  uint32_t last_uid = 0;
+  Entry* last = nullptr;
   for (size_t at = 0; at < payload.size();) {
     const auto type = static_cast<uint8_t>(payload[at]);
     const uint32_t uid = get_u32(payload, at + 1);
     if (type == kRecordForget) {
       drop(uid);
+      last = nullptr;
       at += kForgetRecordSize;
       continue;
+    }
+    if (last == nullptr || uid != last_uid) {
+      last = &entries_[uid];
+      last_uid = uid;
     }
     const size_t base = static_cast<unsigned char>(payload[at + 5]);
     const size_t key = static_cast<unsigned char>(payload[at + 6]);
     const size_t value = get_u32(payload, at + 7);
     const size_t data = at + kValueRecordFixed;
-    set(uid, payload.substr(data, base), payload.substr(data + base, key),
+    set(*last, payload.substr(data, base), payload.substr(data + base, key),
         payload.substr(data + base + key, value));
     at = data + base + key + value;
   }
@@ -223,7 +230,7 @@ void MessageIndex::put(uint32_t uid, std::string_view base, std::string_view key
   pending_ += record;
   const std::string_view kept = stash(record);
   const size_t data = kValueRecordFixed;
-  set(uid, kept.substr(data, base.size()), kept.substr(data + base.size(), key.size()),
+  set(entries_[uid], kept.substr(data, base.size()), kept.substr(data + base.size(), key.size()),
       kept.substr(data + base.size() + key.size()));
 }
 

@@ -22,9 +22,13 @@
 // "hostmail-index.tmp" and renames it over the index, so a reader sees
 // the old file or the new one. A sorted file with an offset table would
 // load without parsing, but every put would then rewrite it; loading the
-// log is one read and one pass (a 100,000-message index loads in tens of
-// milliseconds: bench/index_load_bench). It is read, not mmap()ed: a
-// writer may cut a torn tail short, which would be SIGBUS for a mapping.
+// log is one read and one pass (bench/index_load_bench: 100,000 messages
+// with an envelope, a body structure and two header fields, 72 MiB, load
+// in about 0.2 s on a loaded 2-core test machine). It is read, not
+// mmap()ed: a file cut short by a person or another tool while mapped
+// would be SIGBUS for the whole server. The loaded file stays in memory
+// (values are views into it), so a process should share one MessageIndex
+// per folder between its sessions rather than load one per session.
 //
 // Concurrency: writers append and compact under an fcntl() lock of their
 // own, on "hostmail-index.lock" (open-file-description locks, falling back
@@ -136,7 +140,7 @@ class MessageIndex {
   // Applies the records of one block's payload (checked); false if one
   // breaks the format (the block is then bad).
   bool apply_records(std::string_view payload);
-  void set(uint32_t uid, std::string_view base, std::string_view key, std::string_view value);
+  void set(Entry& entry, std::string_view base, std::string_view key, std::string_view value);
   void drop(uint32_t uid);
   // Reads the file from `offset` (0: all, header included) into a new
   // buffer and applies its good blocks; sets file_* below.
