@@ -232,6 +232,16 @@ void MessageIndex::put(uint32_t uid, std::string_view base, std::string_view key
   const size_t data = kValueRecordFixed;
   set(entries_[uid], kept.substr(data, base.size()), kept.substr(data + base.size(), key.size()),
       kept.substr(data + base.size() + key.size()));
+  bound_pending();
+}
+
+void MessageIndex::bound_pending() {
+  if (pending_.size() < options_.flush_at) return;
+  Status s = flush();
+  if (s || pending_.size() < options_.max_pending) return;
+  log::warning("the index of {} cannot be written, {} bytes of it are dropped: {}", shown_,
+               pending_.size(), s.error().describe());
+  pending_.clear();
 }
 
 std::optional<FileFacts> MessageIndex::file_facts(uint32_t uid, std::string_view base) const {
@@ -259,6 +269,7 @@ void MessageIndex::forget(const std::vector<uint32_t>& uids) {
     pending_.push_back(static_cast<char>(kRecordForget));
     put_u32(pending_, uid);
   }
+  bound_pending();
 }
 
 void MessageIndex::keep_only(const std::vector<uint32_t>& live) {

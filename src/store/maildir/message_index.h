@@ -73,6 +73,13 @@ struct IndexOptions {
   // Compaction once the file holds more than this many bytes beyond
   // twice the live records (dead records bounded, small files left be).
   uint64_t compact_slack = 1 << 20;
+  // put() flushes by itself once this many bytes wait, so that warming a
+  // large folder needs no flush between messages ...
+  size_t flush_at = 4 << 20;
+  // ... and, while flushes fail (a folder the process may not write),
+  // forgets what waits past this many bytes: memory stays bounded, and
+  // the values are still served from memory.
+  size_t max_pending = 64 << 20;
 };
 
 // What a file's name may not tell: RFC822.SIZE and INTERNALDATE.
@@ -84,9 +91,9 @@ struct FileFacts {
 class MessageIndex {
  public:
   // Opens the index of the folder open as `dir_fd` (`shown`: its path, for
-  // messages) for the folder's current `uid_validity`, and loads it. A
-  // missing or bad index is an empty one; errors only when the lock file
-  // cannot be made (kPermission, kTemporary).
+  // messages; the descriptor must stay open while the index lives) for the folder's current
+  // `uid_validity`, and loads it. A missing or bad index is an empty one; errors only when the lock
+  // file cannot be made (kPermission, kTemporary).
   static Result<std::unique_ptr<MessageIndex>> open(int dir_fd, std::string shown,
                                                     uint32_t uid_validity,
                                                     IndexOptions options = {});
@@ -99,7 +106,8 @@ class MessageIndex {
   // method.
   std::optional<std::string_view> get(uint32_t uid, std::string_view base,
                                       std::string_view key) const;
-  // Keeps `value` (seen by get at once, written by the next flush). A
+  // Keeps `value` (seen by get at once, written by the next flush, or by
+  // put itself past IndexOptions::flush_at). A
   // message's entry under another base name is dropped first. Ignored when
   // it passes the bounds above or `base` or `key` is empty.
   void put(uint32_t uid, std::string_view base, std::string_view key, std::string_view value);
@@ -126,6 +134,7 @@ class MessageIndex {
   size_t messages() const { return entries_.size(); }
   uint64_t live_bytes() const { return live_bytes_; }
   bool pending() const { return !pending_.empty(); }
+  size_t pending_bytes() const { return pending_.size(); }
 
  private:
   struct Value {
@@ -147,6 +156,8 @@ class MessageIndex {
   Status load(bool from_start);
   Status rewrite();
   Status append_pending();
+  // Flushes past flush_at; drops what waits past max_pending.
+  void bound_pending();
   Status lock();
   void unlock();
   // A stable copy of `bytes` in buffers_.

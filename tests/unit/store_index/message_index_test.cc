@@ -282,6 +282,32 @@ TEST_F(MessageIndexTest, PendingChangesSurviveAnotherWritersCompaction) {
   EXPECT_EQ(c->get(4, base(4), "envelope"), envelope(4));
 }
 
+TEST_F(MessageIndexTest, PutsFlushByThemselvesAndStayBoundedWhenWritesFail) {
+  IndexOptions o;
+  o.flush_at = 2000;
+  o.max_pending = 8000;
+  auto index = open_index(kValidity, o);
+  for (uint32_t uid = 1; uid <= 100; ++uid) {
+    index->put(uid, base(uid), "envelope", envelope(uid));
+  }
+  EXPECT_GT(open_index()->messages(), 50u);  // written without a flush()
+  ASSERT_TRUE(index->flush());
+  EXPECT_EQ(open_index()->messages(), 100u);
+
+  // A folder where the index cannot be written: the lock cannot be taken.
+  TempDir other;
+  std::filesystem::create_directory(other.path() + "/" + kIndexLockName);
+  UniqueFd other_fd(::open(other.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto stuck = MessageIndex::open(other_fd.get(), other.path(), kValidity, o);
+  ASSERT_TRUE(stuck);
+  for (uint32_t uid = 1; uid <= 1000; ++uid) {
+    (*stuck)->put(uid, base(uid), "envelope", envelope(uid));
+    ASSERT_LT((*stuck)->pending_bytes(), o.max_pending + 200);
+  }
+  EXPECT_FALSE((*stuck)->flush());
+  EXPECT_EQ((*stuck)->get(1000, base(1000), "envelope"), envelope(1000));  // still served
+}
+
 TEST_F(MessageIndexTest, ConcurrentWritersLoseNothing) {
   constexpr uint32_t kPerThread = 300;
   auto writer = [&](uint32_t first) {
