@@ -59,6 +59,7 @@ std::optional<size_t> MemoryMailbox::find(uint32_t uid) const {
 
 Result<MailboxChanges> MemoryMailbox::sync() {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   return sync_locked();
 }
 
@@ -105,6 +106,7 @@ Result<MailboxChanges> MemoryMailbox::sync_locked() {
 
 Result<std::string> MemoryMailbox::read(uint32_t uid) {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   if (folder_->removed) return fail(gone().error());
   auto it = folder_->messages.find(uid);
   if (it == folder_->messages.end()) {
@@ -115,6 +117,7 @@ Result<std::string> MemoryMailbox::read(uint32_t uid) {
 
 std::optional<std::string> MemoryMailbox::cached(uint32_t uid, CacheKey key) {
   std::lock_guard lock(account_->state().mutex);
+  if (!account_->state().usable()) return std::nullopt;
   auto it = folder_->cache.find(uid);
   if (it == folder_->cache.end()) return std::nullopt;
   auto value = it->second.find(key);
@@ -125,7 +128,7 @@ std::optional<std::string> MemoryMailbox::cached(uint32_t uid, CacheKey key) {
 void MemoryMailbox::cache(uint32_t uid, CacheKey key, std::string value) {
   if (!cacheable(key) || value.size() > kMaxCachedValue) return;
   std::lock_guard lock(account_->state().mutex);
-  if (folder_->removed || !folder_->messages.contains(uid)) return;
+  if (!account_->state().usable() || folder_->removed || !folder_->messages.contains(uid)) return;
   auto& values = folder_->cache[uid];
   auto it = values.find(key);
   if (it == values.end()) {
@@ -149,6 +152,7 @@ Result<FlagResult> MemoryMailbox::set_flags(const std::vector<uint32_t>& uids,
   if (read_only_) return fail(ErrorKind::kInvalid, "the mailbox is open read-only");
   HM_TRY(check_flags(change.flags));
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
 
@@ -216,6 +220,7 @@ Result<std::vector<uint32_t>> MemoryMailbox::expunge(const std::vector<uint32_t>
   std::vector<uint32_t> only;
   if (uids != nullptr) only = sorted(*uids);
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
   std::vector<uint32_t> doomed;
@@ -234,6 +239,7 @@ Result<std::vector<uint32_t>> MemoryMailbox::expunge(const std::vector<uint32_t>
 
 Result<std::vector<uint32_t>> MemoryMailbox::expunged_since(uint64_t modseq) {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   const MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
   std::vector<uint32_t> out;
