@@ -224,6 +224,7 @@ void MessageIndex::put(uint32_t uid, std::string_view base, std::string_view key
     return;
   }
   if (auto old = get(uid, base, key); old && *old == value) return;
+  if (live_bytes_ + record_size(base, key, value) > options_.max_file_bytes / 2) return;
   std::string record;
   record.reserve(record_size(base, key, value));
   value_record(record, uid, base, key, value);
@@ -314,6 +315,11 @@ Status MessageIndex::load(bool from_start) {
   file_ino_ = st.st_ino;
   file_dev_ = st.st_dev;
   file_size_ = st.st_size;
+  if (file_size_ > options_.max_file_bytes) {
+    // Not ours to read whole (something else, or grown past the bound).
+    file_bad_ = true;
+    return ok();
+  }
   if (file_size_ <= file_good_end_) {
     file_bad_ = file_size_ == 0;  // nothing after the good blocks; or not even a header
     return ok();

@@ -38,8 +38,9 @@
 // so the latest put of a value wins across processes.
 //
 // Bounds: a value up to kMaxIndexValue bytes, a key up to kMaxIndexKey, at
-// most kMaxIndexKeys values per message (more are not kept); forgotten
-// UIDs (forget, keep_only) leave the file at the next compaction.
+// most kMaxIndexKeys values per message (more are not kept), the file up to
+// IndexOptions::max_file_bytes; forgotten UIDs (forget, keep_only) leave
+// the file at the next compaction.
 //
 // Thread-safety: one MessageIndex is used by one thread at a time; any
 // number of them, in any processes, may work on one folder's index.
@@ -80,6 +81,9 @@ struct IndexOptions {
   // forgets what waits past this many bytes: memory stays bounded, and
   // the values are still served from memory.
   size_t max_pending = 64 << 20;
+  // A larger file is not read (treated as bad, so rewritten), and puts
+  // that would make the live records pass half of it are not kept.
+  uint64_t max_file_bytes = uint64_t{1} << 30;
 };
 
 // What a file's name may not tell: RFC822.SIZE and INTERNALDATE.

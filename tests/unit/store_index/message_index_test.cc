@@ -108,6 +108,25 @@ TEST_F(MessageIndexTest, Bounds) {
   EXPECT_EQ(open_index()->get(2, base(2), "body")->size(), kMaxIndexValue);
 }
 
+TEST_F(MessageIndexTest, FileAndLiveRecordsAreBounded) {
+  IndexOptions o;
+  o.max_file_bytes = 4000;
+  auto index = open_index(kValidity, o);
+  for (uint32_t uid = 1; uid <= 100; ++uid) {
+    index->put(uid, base(uid), "envelope", envelope(uid));
+  }
+  EXPECT_LE(index->live_bytes(), 2000u);
+  EXPECT_LT(index->messages(), 100u);
+  ASSERT_TRUE(index->flush());
+  EXPECT_LE(std::filesystem::file_size(path()), 4000u);
+  // A file over the bound is not read.
+  auto unbounded = open_index();
+  fill(*unbounded, 1, 100);
+  EXPECT_GT(std::filesystem::file_size(path()), 4000u);
+  EXPECT_EQ(open_index(kValidity, o)->messages(), 0u);
+  EXPECT_EQ(open_index()->messages(), 100u);
+}
+
 TEST_F(MessageIndexTest, TruncatedFileKeepsTheBlocksBeforeTheCut) {
   auto index = open_index();
   fill(*index, 1, 10);
