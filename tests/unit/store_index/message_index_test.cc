@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "base/unique_fd.h"
+#include "support/fault_file_system.h"
 #include "unit/store/maildir_fixture.h"
 
 namespace hm::store::maildir {
@@ -325,6 +326,47 @@ TEST_F(MessageIndexTest, PutsFlushByThemselvesAndStayBoundedWhenWritesFail) {
   }
   EXPECT_FALSE((*stuck)->flush());
   EXPECT_EQ((*stuck)->get(1000, base(1000), "envelope"), envelope(1000));  // still served
+}
+
+// A crash at every step of an append and of a compaction: what was
+// written before is still there, and nothing served is damaged.
+TEST_F(MessageIndexTest, CrashAtAnyStepOfAFlushKeepsWhatWasWritten) {
+  for (bool compaction : {false, true}) {
+    for (int step = 0; step < 8; ++step) {
+      std::filesystem::remove(path());
+      {
+        auto index = open_index();
+        fill(*index, 1, 20);
+      }
+      // A torn tail (an earlier crash) makes the flush compact.
+      if (compaction) std::ofstream(path(), std::ios::app) << "torn";
+      auto index = open_index();
+      for (uint32_t uid = 1; uid <= 30; ++uid) {
+        index->put(uid, base(uid), "envelope", envelope(uid, 1));
+      }
+      {
+        hm::testing::FaultFileSystem faults;
+        fs::ScopedFileSystem scoped(faults);
+        faults.crash_after(step);
+        // Fails at `step`, or succeeds when it has fewer.
+        const bool flushed = static_cast<bool>(index->flush());
+        if (step == 0) {
+          EXPECT_FALSE(flushed);
+        }
+      }
+      auto after = open_index();
+      EXPECT_GE(after->messages(), 20u) << compaction << " " << step;
+      for (uint32_t uid = 1; uid <= 30; ++uid) {
+        auto v = after->get(uid, base(uid), "envelope");
+        if (uid <= 20) {
+          ASSERT_TRUE(v) << compaction << " " << step << " " << uid;
+        }
+        if (v) {
+          EXPECT_TRUE(*v == envelope(uid, 0) || *v == envelope(uid, 1)) << *v;
+        }
+      }
+    }
+  }
 }
 
 TEST_F(MessageIndexTest, ConcurrentWritersLoseNothing) {
