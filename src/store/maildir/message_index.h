@@ -94,13 +94,13 @@ struct FileFacts {
 
 class MessageIndex {
  public:
-  // Opens the index of the folder open as `dir_fd` (`shown`: its path, for
-  // messages; the descriptor must stay open while the index lives) for the folder's current
-  // `uid_validity`, and loads it. A missing or bad index is an empty one; errors only when the lock
-  // file cannot be made (kPermission, kTemporary).
-  static Result<std::unique_ptr<MessageIndex>> open(int dir_fd, std::string shown,
-                                                    uint32_t uid_validity,
-                                                    IndexOptions options = {});
+  // Opens the index of the folder open as `dir_fd` (`shown`: its path,
+  // for messages; the descriptor must stay open while the index lives) for
+  // the folder's current `uid_validity`, and loads it. A missing, bad or
+  // unreadable index is an empty one (logged): the folder works without
+  // it.
+  static std::unique_ptr<MessageIndex> open(int dir_fd, std::string shown, uint32_t uid_validity,
+                                            IndexOptions options = {});
   ~MessageIndex();
   MessageIndex(const MessageIndex&) = delete;
   MessageIndex& operator=(const MessageIndex&) = delete;
@@ -162,8 +162,6 @@ class MessageIndex {
   Status append_pending();
   // Flushes past flush_at; drops what waits past max_pending.
   void bound_pending();
-  Status lock();
-  void unlock();
   // A stable copy of `bytes` in buffers_.
   std::string_view stash(std::string_view bytes);
 
@@ -171,8 +169,7 @@ class MessageIndex {
   std::string shown_;
   uint32_t uid_validity_;
   IndexOptions options_;
-  UniqueFd lock_file_;
-  int lock_cmd_ = 0;  // the fcntl command that holds the lock; 0: not held
+  UniqueFd lock_file_;  // opened at the first flush
 
   std::unordered_map<uint32_t, Entry> entries_;
   uint64_t live_bytes_ = 0;  // encoded size of the live records

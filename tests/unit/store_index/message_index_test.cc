@@ -27,9 +27,7 @@ class MessageIndexTest : public ::testing::Test {
   MessageIndexTest() : dir_(::open(tmp_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
 
   std::unique_ptr<MessageIndex> open_index(uint32_t validity = kValidity, IndexOptions o = {}) {
-    auto index = MessageIndex::open(dir_.get(), tmp_.path(), validity, o);
-    EXPECT_TRUE(index) << index.error().describe();
-    return std::move(*index);
+    return MessageIndex::open(dir_.get(), tmp_.path(), validity, o);
   }
   std::string path() const { return tmp_.path() + "/" + kIndexName; }
   std::string file() const { return read_file(path()); }
@@ -319,13 +317,12 @@ TEST_F(MessageIndexTest, PutsFlushByThemselvesAndStayBoundedWhenWritesFail) {
   std::filesystem::create_directory(other.path() + "/" + kIndexLockName);
   UniqueFd other_fd(::open(other.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   auto stuck = MessageIndex::open(other_fd.get(), other.path(), kValidity, o);
-  ASSERT_TRUE(stuck);
   for (uint32_t uid = 1; uid <= 1000; ++uid) {
-    (*stuck)->put(uid, base(uid), "envelope", envelope(uid));
-    ASSERT_LT((*stuck)->pending_bytes(), o.max_pending + 200);
+    stuck->put(uid, base(uid), "envelope", envelope(uid));
+    ASSERT_LT(stuck->pending_bytes(), o.max_pending + 200);
   }
-  EXPECT_FALSE((*stuck)->flush());
-  EXPECT_EQ((*stuck)->get(1000, base(1000), "envelope"), envelope(1000));  // still served
+  EXPECT_FALSE(stuck->flush());
+  EXPECT_EQ(stuck->get(1000, base(1000), "envelope"), envelope(1000));  // still served
 }
 
 // A crash at every step of an append and of a compaction: what was
@@ -375,15 +372,14 @@ TEST_F(MessageIndexTest, ConcurrentWritersLoseNothing) {
     IndexOptions o;
     o.compact_slack = 4096;  // compactions as well as appends
     auto index = MessageIndex::open(dir_.get(), tmp_.path(), kValidity, o);
-    ASSERT_TRUE(index);
     for (uint32_t uid = first; uid < first + kPerThread; ++uid) {
-      (*index)->put(uid, base(uid), "envelope", envelope(uid));
-      (*index)->put(first, base(first), "body", std::to_string(uid));  // replaced again and again
+      index->put(uid, base(uid), "envelope", envelope(uid));
+      index->put(first, base(first), "body", std::to_string(uid));  // replaced again and again
       if (uid % 7 == 0) {
-        ASSERT_TRUE((*index)->flush());
+        ASSERT_TRUE(index->flush());
       }
     }
-    ASSERT_TRUE((*index)->flush());
+    ASSERT_TRUE(index->flush());
   };
   std::thread t1(writer, 1), t2(writer, 1001), t3(writer, 2001);
   t1.join();
