@@ -44,9 +44,10 @@ std::string decode_header_value(std::string_view unfolded) {
     const mime::FieldWithParams field = mime::parse_field_with_params(unfolded);
     for (const auto& param : field.params) {
       if (param.name.empty() || param.name.back() != '*') continue;
-      if (auto value = mime::param_utf8(field.params, param.name)) {
+      const std::string_view base = std::string_view(param.name).substr(0, param.name.size() - 1);
+      if (auto value = mime::param_utf8(field.params, base)) {
         out += ' ';
-        out += std::string_view(param.name).substr(0, param.name.size() - 1);
+        out += base;
         out += '=';
         out += *value;
       }
