@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "base/line_ends.h"
 #include "fake_mailbox.h"
 #include "imap/message/fetch_section.h"
 #include "imap/proto/command_parser.h"
+#include "mime/message.h"
 
 namespace hm::imap {
 namespace {
@@ -365,6 +370,106 @@ TEST(FetchSetsSeen, BodyAndBinaryWithoutPeekAndRfc822AndRfc822Text) {
   EXPECT_FALSE(fetch_sets_seen(atts("(BODY.PEEK[] BINARY.PEEK[1] BINARY.SIZE[1])")));
   EXPECT_FALSE(fetch_sets_seen(atts("(ENVELOPE BODY BODYSTRUCTURE FLAGS RFC822.SIZE)")));
   EXPECT_FALSE(fetch_sets_seen(atts("ALL")));
+}
+
+}  // namespace
+}  // namespace hm::imap
+
+namespace hm::imap {
+namespace {
+
+// The part numbers of every part of `p` (RFC 3501 numbering), below
+// `prefix`.
+void part_paths(const mime::Part& p, std::vector<uint32_t> prefix,
+                std::vector<std::vector<uint32_t>>& out) {
+  const mime::Part* container = &p;
+  if (p.is_message_rfc822() && !p.children.empty()) container = &p.children[0];
+  if (!container->is_multipart()) {
+    if (prefix.empty() || container != &p) {
+      prefix.push_back(1);
+      out.push_back(prefix);
+    }
+    return;
+  }
+  for (uint32_t i = 0; i < container->children.size(); ++i) {
+    std::vector<uint32_t> path = prefix;
+    path.push_back(i + 1);
+    out.push_back(path);
+    part_paths(container->children[i], path, out);
+  }
+}
+
+// Checks that every literal's announced size is what follows it: after
+// {n}\r\n and n octets comes " " or ")".
+void expect_well_formed(const std::string& response) {
+  size_t pos = 0;
+  while ((pos = response.find("}\r\n", pos)) != std::string::npos) {
+    const size_t open = response.rfind('{', pos);
+    ASSERT_NE(open, std::string::npos);
+    const size_t n = std::stoul(response.substr(open + 1, pos - open - 1));
+    const size_t after = pos + 3 + n;
+    ASSERT_LT(after, response.size());
+    EXPECT_TRUE(response[after] == ' ' || response[after] == ')') << response;
+    pos = after;
+  }
+  EXPECT_EQ(response.substr(response.size() - 3), ")\r\n");
+}
+
+// Every part of every sample message, stored with LF and with CRLF line
+// ends: the same bytes go out, literals are as long as they say, and
+// BODY[part] is the part's body in CRLF form.
+TEST(FetchSamples, EveryPartTheSameWhateverTheStoredLineEnds) {
+  size_t samples = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(HM_TEST_DATA_DIR) + "/mime")) {
+    if (entry.path().extension() != ".eml") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    ++samples;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string lf = ss.str();
+    FakeMailbox box;
+    box.add(lf);
+    box.add(with_crlf(lf));
+    const mime::Message m = mime::Message::parse(lf);
+    std::vector<std::vector<uint32_t>> paths;
+    part_paths(m.root(), {}, paths);
+    std::vector<std::string> specs = {"BODY.PEEK[]",        "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]",
+                                      "BODY.PEEK[]<7.100>", "RFC822.HEADER",     "BINARY.PEEK[]",
+                                      "BODYSTRUCTURE",      "ENVELOPE"};
+    for (const auto& path : paths) {
+      std::string p;
+      for (uint32_t n : path) p += (p.empty() ? "" : ".") + std::to_string(n);
+      for (const char* suffix : {"", ".MIME", ".HEADER", ".TEXT"}) {
+        specs.push_back("BODY.PEEK[" + p + suffix + "]");
+        specs.push_back("BODY.PEEK[" + p + suffix + "]<3.50>");
+      }
+      specs.push_back("BINARY.PEEK[" + p + "]");
+      specs.push_back("BINARY.SIZE[" + p + "]");
+      const mime::Part* part = m.find(path);
+      ASSERT_NE(part, nullptr);
+      const std::string body = fetch(box, 1, "BODY.PEEK[" + p + "]");
+      const std::string want = with_crlf(m.text(part->body));
+      EXPECT_EQ(body, "* 1 FETCH (BODY[" + p + "] " +
+                          (want.empty() ? "\"\"" : literal(std::string(m.text(part->body)))) +
+                          ")\r\n");
+    }
+    for (const auto& spec : specs) {
+      SCOPED_TRACE(spec);
+      std::string from_lf, from_crlf;
+      Status a = write_fetch(box, 1, atts(spec), {}, from_lf);
+      Status b = write_fetch(box, 2, atts(spec), {}, from_crlf);
+      ASSERT_EQ(bool(a), bool(b));
+      if (!a) {
+        EXPECT_EQ(a.error().message().rfind(kUnknownCte, 0), 0u);
+        continue;
+      }
+      expect_well_formed(from_lf);
+      EXPECT_EQ(from_lf.substr(3), from_crlf.substr(3));  // after "* 1" and "* 2"
+    }
+  }
+  EXPECT_GE(samples, 10u);
 }
 
 }  // namespace
