@@ -111,16 +111,28 @@ void check_well_formed(const std::string& r) {
   }
 }
 
-void part_paths(const hm::mime::Part& p, std::string prefix, std::vector<std::string>& out) {
-  const hm::mime::Part* c = p.is_message_rfc822() && !p.children.empty() ? &p.children[0] : &p;
+std::string join(const std::string& prefix, size_t n) {
+  return (prefix.empty() ? "" : prefix + ".") + std::to_string(n);
+}
+
+// The numbers of the parts inside p, whose own number is `number` ("" for
+// a multipart root): a multipart's parts, or the message a message/rfc822
+// part holds (its parts, or itself as part 1 when it is no multipart).
+void part_paths(const hm::mime::Part& p, const std::string& number, std::vector<std::string>& out) {
+  const hm::mime::Part* c = &p;
+  if (p.is_message_rfc822() && !p.children.empty()) {
+    c = &p.children[0];
+  } else if (!p.is_multipart()) {
+    return;
+  }
   if (!c->is_multipart()) {
-    if (prefix.empty() || c != &p) out.push_back(prefix.empty() ? "1" : prefix + ".1");
+    out.push_back(join(number, 1));
+    part_paths(*c, out.back(), out);
     return;
   }
   for (size_t i = 0; i < c->children.size() && out.size() < 64; ++i) {
-    const std::string path = (prefix.empty() ? "" : prefix + ".") + std::to_string(i + 1);
-    out.push_back(path);
-    part_paths(c->children[i], path, out);
+    out.push_back(join(number, i + 1));
+    part_paths(c->children[i], out.back(), out);
   }
 }
 
@@ -144,7 +156,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                     "BODY[]<0.1>"};
   const auto m = hm::mime::Message::parse(text);
   std::vector<std::string> paths;
-  part_paths(m.root(), "", paths);
+  if (!m.root().is_multipart()) paths.push_back("1");  // a single part is its own part 1
+  part_paths(m.root(), paths.empty() ? "" : "1", paths);
   for (const auto& p : paths) {
     for (const char* suffix : {"", ".MIME", ".HEADER", ".TEXT", ".HEADER.FIELDS (SUBJECT)"}) {
       specs.push_back("BODY.PEEK[" + p + suffix + "]");

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/line_ends.h"
+#include "base/strings.h"
 #include "fake_mailbox.h"
 #include "imap/message/fetch_section.h"
 #include "imap/proto/command_parser.h"
@@ -378,25 +379,36 @@ TEST(FetchSetsSeen, BodyAndBinaryWithoutPeekAndRfc822AndRfc822Text) {
 namespace hm::imap {
 namespace {
 
-// The part numbers of every part of `p` (RFC 3501 numbering), below
-// `prefix`.
-void part_paths(const mime::Part& p, std::vector<uint32_t> prefix,
-                std::vector<std::vector<uint32_t>>& out) {
-  const mime::Part* container = &p;
-  if (p.is_message_rfc822() && !p.children.empty()) container = &p.children[0];
-  if (!container->is_multipart()) {
-    if (prefix.empty() || container != &p) {
-      prefix.push_back(1);
-      out.push_back(prefix);
-    }
+std::string join(const std::string& prefix, size_t n) {
+  return (prefix.empty() ? "" : prefix + ".") + std::to_string(n);
+}
+
+// The numbers of the parts inside p, whose own number is `number` ("" for
+// a multipart root): a multipart's parts, or the message a message/rfc822
+// part holds (its parts, or itself as part 1 when it is no multipart).
+void part_paths(const mime::Part& p, const std::string& number, std::vector<std::string>& out) {
+  const mime::Part* c = &p;
+  if (p.is_message_rfc822() && !p.children.empty()) {
+    c = &p.children[0];
+  } else if (!p.is_multipart()) {
     return;
   }
-  for (uint32_t i = 0; i < container->children.size(); ++i) {
-    std::vector<uint32_t> path = prefix;
-    path.push_back(i + 1);
-    out.push_back(path);
-    part_paths(container->children[i], path, out);
+  if (!c->is_multipart()) {
+    out.push_back(join(number, 1));
+    part_paths(*c, out.back(), out);
+    return;
   }
+  for (size_t i = 0; i < c->children.size(); ++i) {
+    out.push_back(join(number, i + 1));
+    part_paths(c->children[i], out.back(), out);
+  }
+}
+
+// The part path "1.2" as numbers.
+std::vector<uint32_t> numbers(const std::string& path) {
+  std::vector<uint32_t> out;
+  for (const auto& n : split(path, '.')) out.push_back(static_cast<uint32_t>(std::stoul(n)));
+  return out;
 }
 
 // Checks that every literal's announced size is what follows it: after
@@ -433,21 +445,20 @@ TEST(FetchSamples, EveryPartTheSameWhateverTheStoredLineEnds) {
     box.add(lf);
     box.add(with_crlf(lf));
     const mime::Message m = mime::Message::parse(lf);
-    std::vector<std::vector<uint32_t>> paths;
-    part_paths(m.root(), {}, paths);
+    std::vector<std::string> paths;
+    if (!m.root().is_multipart()) paths.push_back("1");
+    part_paths(m.root(), paths.empty() ? "" : "1", paths);
     std::vector<std::string> specs = {"BODY.PEEK[]",        "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]",
                                       "BODY.PEEK[]<7.100>", "RFC822.HEADER",     "BINARY.PEEK[]",
                                       "BODYSTRUCTURE",      "ENVELOPE"};
-    for (const auto& path : paths) {
-      std::string p;
-      for (uint32_t n : path) p += (p.empty() ? "" : ".") + std::to_string(n);
+    for (const auto& p : paths) {
       for (const char* suffix : {"", ".MIME", ".HEADER", ".TEXT"}) {
         specs.push_back("BODY.PEEK[" + p + suffix + "]");
         specs.push_back("BODY.PEEK[" + p + suffix + "]<3.50>");
       }
       specs.push_back("BINARY.PEEK[" + p + "]");
       specs.push_back("BINARY.SIZE[" + p + "]");
-      const mime::Part* part = m.find(path);
+      const mime::Part* part = m.find(numbers(p));
       ASSERT_NE(part, nullptr);
       const std::string body = fetch(box, 1, "BODY.PEEK[" + p + "]");
       const std::string want = with_crlf(m.text(part->body));
