@@ -374,13 +374,15 @@ void part_paths(const mime::Part& p, const std::string& number, std::vector<std:
     return;
   }
   if (!c->is_multipart()) {
-    out.push_back(join(number, 1));
-    part_paths(*c, out.back(), out);
+    const std::string path = join(number, 1);  // out.back() moves as out grows
+    out.push_back(path);
+    part_paths(*c, path, out);
     return;
   }
   for (size_t i = 0; i < c->children.size(); ++i) {
-    out.push_back(join(number, i + 1));
-    part_paths(c->children[i], out.back(), out);
+    const std::string path = join(number, i + 1);
+    out.push_back(path);
+    part_paths(c->children[i], path, out);
   }
 }
 
