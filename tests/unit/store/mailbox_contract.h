@@ -12,10 +12,9 @@
 // promises. Where store/mailbox.h leaves a choice, the suite makes it:
 // - a new account's Sent, Drafts, Trash, Junk and Archive are subscribed,
 //   and a default folder the user deleted is not made again;
-// - creating the INBOX fails (any kind); creating an existing folder, or
-//   renaming onto one (the INBOX included), is kExists;
-// - keywords are compared without regard to ASCII case, and a name that is
-//   no IMAP atom ("two words") is kInvalid;
+// - creating the INBOX, or renaming onto it, fails (any kind); creating an
+//   existing folder, or renaming onto one, is kExists;
+// - a keyword that is no IMAP atom ("two words") is kInvalid;
 // - \Recent: the first read-write view to sync a message gets it, read-only
 //   views never;
 // - MOVE within the account is never refused for quota (it takes no more
