@@ -532,6 +532,40 @@ TEST(MaildirMailboxes, CrashAtAnyStepOfAMove) {
   at_every_crash_step(prepare, act, check);
 }
 
+// Another tool renames a file (sets a flag) between our listing and our
+// rename: the change is made on the file as it is now, and reported once.
+TEST(MaildirMailboxes, AFlagChangeFollowsAnotherToolsRename) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", "1700000000.M1P1.other:2,S");
+  auto box = open_box(*boxes, {});
+  const uint32_t uid = box->messages()[0].uid;
+  hm::testing::FaultFileSystem fault;
+  bool raced = false;
+  fault.on_rename = [&](int from_dir, const char* from, int to_dir, const char* to,
+                        unsigned flags) {
+    if (!raced) {
+      raced = true;
+      // The other tool wins the race: the file now has another name.
+      EXPECT_EQ(::renameat(from_dir, from, from_dir, "1700000000.M1P1.other:2,PS"), 0);
+      errno = ENOENT;
+      return -1;
+    }
+    return hm::testing::FaultFileSystem::real().rename(from_dir, from, to_dir, to, flags);
+  };
+  fs::ScopedFileSystem use(fault);
+  FlagChange flagged;
+  flagged.flags = kFlagFlagged;
+  auto r = box->set_flags({uid}, flagged);
+  ASSERT_TRUE(r) << r.error().describe();
+  EXPECT_TRUE(raced);
+  EXPECT_EQ(r->changed, std::vector<uint32_t>{uid});
+  EXPECT_TRUE(r->failed.empty());
+  EXPECT_EQ(box->messages()[0].flags, kFlagFlagged | kFlagSeen);
+  EXPECT_EQ(files_in(root + "/cur"), std::vector<std::string>{"1700000000.M1P1.other:2,FPS"});
+}
+
 // A large folder's open mailbox stays small: the view is one MessageMeta
 // a message, and the folder under it keeps each name once.
 TEST(MaildirMailboxes, ALargeFolderStaysSmall) {
