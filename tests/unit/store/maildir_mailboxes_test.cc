@@ -53,6 +53,14 @@ std::unique_ptr<Mailbox> open_box(Mailboxes& boxes, const FolderName& name,
   return box ? std::move(*box) : nullptr;
 }
 
+// An account whose INBOX holds one file another tool put into cur/.
+std::unique_ptr<MaildirMailboxes> account_with_file(const std::string& root,
+                                                    const std::string& name) {
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", name);
+  return boxes;
+}
+
 std::vector<std::string> files_in(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -131,8 +139,7 @@ TEST(MaildirMailboxes, FlagsAndKeywordsAreInTheFileNames) {
 TEST(MaildirMailboxes, PassedIsKeptUntouched) {
   TempDir dir;
   const std::string root = dir.path() + "/m";
-  auto boxes = open_account(account_at(root));
-  put_file(root, "cur", "1700000000.M1P1.other:2,PS");
+  auto boxes = account_with_file(root, "1700000000.M1P1.other:2,PS");
   auto box = open_box(*boxes, {});
   ASSERT_EQ(box->messages().size(), 1u);
   EXPECT_EQ(box->messages()[0].flags, kFlagSeen);
@@ -537,8 +544,7 @@ TEST(MaildirMailboxes, CrashAtAnyStepOfAMove) {
 TEST(MaildirMailboxes, AFlagChangeFollowsAnotherToolsRename) {
   TempDir dir;
   const std::string root = dir.path() + "/m";
-  auto boxes = open_account(account_at(root));
-  put_file(root, "cur", "1700000000.M1P1.other:2,S");
+  auto boxes = account_with_file(root, "1700000000.M1P1.other:2,S");
   auto box = open_box(*boxes, {});
   const uint32_t uid = box->messages()[0].uid;
   hm::testing::FaultFileSystem fault;
