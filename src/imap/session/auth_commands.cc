@@ -46,7 +46,8 @@ asio::awaitable<void> Session::do_authenticate(const proto::Command& c) {
       if (text == "=") co_return std::string();  // an empty initial response
     } else {
       conn_.write(proto::format_continuation(base64_encode(challenge)));
-      Input in = co_await read_input(/*plain=*/true);
+      net::Connection::Transfer transfer = new_transfer();
+      Input in = co_await read_input(/*plain=*/true, transfer);
       if (in.kind != Input::Kind::kLine) {
         closing_ = true;
         co_return std::nullopt;

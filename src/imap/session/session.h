@@ -89,9 +89,9 @@ class Session {
   // The next command (parsed), or with `plain` the next line as it is (an
   // AUTHENTICATE response, IDLE's DONE). kEnd when the client left, timed
   // out or sent too many errors.
-  // With `transfer`, its deadline holds (IDLE keeps one over its ticks);
-  // with a `tick`, kTick comes after that long without a whole input.
-  asio::awaitable<Input> read_input(bool plain, net::Connection::Transfer* transfer = nullptr,
+  // `transfer`'s deadline holds (IDLE keeps one over its ticks); with a
+  // `tick`, kTick comes after that long without a whole input.
+  asio::awaitable<Input> read_input(bool plain, net::Connection::Transfer& transfer,
                                     std::chrono::milliseconds tick = {});
   net::Connection::Transfer new_transfer() const;
 

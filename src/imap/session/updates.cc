@@ -83,7 +83,7 @@ asio::awaitable<void> Session::do_idle(const proto::Command& c) {
   conn_.write(proto::format_continuation("idling"));
   net::Connection::Transfer transfer = new_transfer();
   for (;;) {
-    Input in = co_await read_input(/*plain=*/true, &transfer, ctx_.settings.idle_poll);
+    Input in = co_await read_input(/*plain=*/true, transfer, ctx_.settings.idle_poll);
     if (in.kind == Input::Kind::kTick) {
       if (state_ == State::kSelected) co_await announce_changes();
       continue;
