@@ -138,8 +138,8 @@ struct ImapConfig {
   // LOGIN/AUTHENTICATE without TLS: "loopback" (only from 127.0.0.0/8 and
   // ::1), "always" or "never".
   std::string login_on_plaintext = "loopback";
-  uint32_t idle_timeout_s = 1800;  // RFC 3501 5.4: at least 30 minutes
-  uint32_t line_length = 8192;     // octets of a command line, without literals
+  uint32_t idle_timeout_s = 1800;               // RFC 3501 5.4: at least 30 minutes
+  uint32_t line_length = 8192;                  // octets of a command line, without literals
   uint64_t append_limit = 50ull * 1024 * 1024;  // largest message APPEND takes (APPENDLIMIT)
   uint32_t max_sessions = 1000;                 // IMAP sessions in all
   uint32_t connections_per_ip = 50;

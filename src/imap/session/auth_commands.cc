@@ -38,8 +38,8 @@ asio::awaitable<void> Session::do_authenticate(const proto::Command& c) {
   // Empty optional: the client cancelled ("*") or left.
   std::optional<std::string> initial = args.initial_response;
   bool malformed = false;
-  auto response = [this, &initial, &malformed](std::string_view challenge)
-      -> asio::awaitable<std::optional<std::string>> {
+  auto response = [this, &initial, &malformed](
+                      std::string_view challenge) -> asio::awaitable<std::optional<std::string>> {
     std::string text;
     if (initial) {
       text = *std::exchange(initial, std::nullopt);

@@ -79,14 +79,16 @@ std::vector<uint32_t> Session::uids_of(const proto::SequenceSet& set, bool uid) 
 // 9: "*" or a number that exists); UIDs that do not exist are not.
 static bool seq_in_range(const proto::SequenceSet& set, size_t count) {
   for (const proto::SeqRange& r : set.ranges) {
-    if ((r.first != proto::kStar && r.first > count) || (r.last != proto::kStar && r.last > count)) {
+    if ((r.first != proto::kStar && r.first > count) ||
+        (r.last != proto::kStar && r.last > count)) {
       return false;
     }
   }
   return true;
 }
 
-void Session::announce_expunged(const std::vector<uint32_t>& uids, std::vector<uint32_t> positions) {
+void Session::announce_expunged(const std::vector<uint32_t>& uids,
+                                std::vector<uint32_t> positions) {
   if (uids.empty()) return;
   if (qresync_) {
     untagged("VANISHED " + proto::format_numbers(uids));
@@ -100,8 +102,8 @@ void Session::announce_expunged(const std::vector<uint32_t>& uids, std::vector<u
 asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
   const auto& args = std::get<proto::FetchArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   if (args.vanished && (!c.uid || !qresync_ || !args.changed_since)) {
@@ -109,9 +111,9 @@ asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
     co_return;
   }
   if (args.changed_since) condstore_ = true;
-  const bool modseq_item =
-      std::any_of(args.atts.begin(), args.atts.end(),
-                  [](const proto::FetchAtt& a) { return a.item == proto::FetchAtt::Item::kModseq; });
+  const bool modseq_item = std::any_of(
+      args.atts.begin(), args.atts.end(),
+      [](const proto::FetchAtt& a) { return a.item == proto::FetchAtt::Item::kModseq; });
   if (modseq_item) condstore_ = true;
 
   std::vector<uint32_t> uids = uids_of(args.set, c.uid);
@@ -208,8 +210,8 @@ asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
 asio::awaitable<void> Session::do_store(const proto::Command& c) {
   const auto& args = std::get<proto::StoreArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   if (box_->read_only()) {
@@ -241,7 +243,8 @@ asio::awaitable<void> Session::do_store(const proto::Command& c) {
   if (box_->keywords().size() != keywords_before) {
     // A new keyword: the client's list of flags grows (RFC 3501 7.2.6).
     untagged("FLAGS " + format_flag_list(box_->keywords(), false));
-    untagged("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) + "] Flags permitted");
+    untagged("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
+             "] Flags permitted");
   }
   std::vector<uint32_t> failed = result->failed;
   std::sort(failed.begin(), failed.end());
@@ -340,8 +343,8 @@ asio::awaitable<void> Session::do_search(const proto::Command& c) {
 asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
   const auto& args = std::get<proto::CopyArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   auto folder = folder_of(c, args.mailbox);

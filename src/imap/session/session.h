@@ -163,7 +163,7 @@ class Session {
   State state_ = State::kNotAuthenticated;
   unsigned errors_ = 0;
   bool closing_ = false;
-  std::string user_;  // who logged in, for the log
+  std::string user_;    // who logged in, for the log
   std::string tagged_;  // the current command's tagged response, not yet written
 
   std::unique_ptr<store::Mailboxes> boxes_;

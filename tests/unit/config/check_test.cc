@@ -330,11 +330,10 @@ TEST(ConfigCheck, ImapSection) {
   c.imap.max_sessions = 0;
   c.imap.connections_per_ip = 0;
   c.imap.errors_per_session = 0;
-  EXPECT_EQ(keys(check(c)),
-            (std::vector<std::string>{"imap.namespace", "imap.login_on_plaintext",
-                                      "imap.idle_timeout_s", "imap.line_length",
-                                      "imap.append_limit", "imap.max_sessions",
-                                      "imap.connections_per_ip", "imap.errors_per_session"}));
+  EXPECT_EQ(keys(check(c)), (std::vector<std::string>{
+                                "imap.namespace", "imap.login_on_plaintext", "imap.idle_timeout_s",
+                                "imap.line_length", "imap.append_limit", "imap.max_sessions",
+                                "imap.connections_per_ip", "imap.errors_per_session"}));
   // "never" without a certificate would lock every IMAP client out.
   c = valid();
   c.imap.login_on_plaintext = "never";
