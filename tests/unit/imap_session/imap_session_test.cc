@@ -1,0 +1,342 @@
+// The IMAP session driven in-process over a stream in memory: no socket, no
+// daemon; the real session code with the real Authenticator (over a
+// directory in memory) and the store in memory (store/memory). Transcripts in
+// tests/data/imap_session/*.txt say what a client sends and what the server
+// must answer; adding a case from a bug report is adding a file. Syntax, a
+// line each:
+//   C: <line>     the client sends the line and CRLF (escapes as in
+//                 escapes.h; "C+ " sends it without the CRLF)
+//   S: <line>     the next line the server sends, without its CRLF; "*"
+//                 matches any run of characters
+//   ! config <key> <value>   before the first C:/S: line: plaintext
+//                 (always|never|loopback), namespace (dovecot|courier),
+//                 append_limit, line_length, errors (errors_per_session),
+//                 idle_timeout (seconds), peer (the client's address)
+//   ! append <mailbox> <text>        another session appends a message
+//   ! flag <mailbox> <uid> <flag>    another session adds seen|flagged|deleted
+//   ! expunge <mailbox> <uid>        another session expunges that message
+//   ! folders <names...>             the account's folders are exactly these
+//   ! count <mailbox> <n>            the mailbox holds n messages
+//   ! silent <ms>                    the server sends nothing for that long
+//   ! close / ! closed               as in the SMTP transcripts
+// Mailboxes in "!" lines are the store's names, parts joined by '/', INBOX
+// for the INBOX. Consecutive C: lines go out together (pipelined).
+
+#include "imap/session/session.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "auth/password_scheme.h"
+#include "directory/authenticator.h"
+#include "directory/memory/memory_directory.h"
+#include "directory/resolver.h"
+#include "escapes.h"
+#include "memory_stream.h"
+#include "store/memory/memory_store.h"
+
+namespace hm::imap {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::MemoryPipe;
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  const size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == text;
+  if (text.substr(0, star) != pattern.substr(0, star)) return false;
+  const std::string_view rest = pattern.substr(star + 1);
+  for (size_t i = star; i <= text.size(); ++i) {
+    if (glob_match(rest, text.substr(i))) return true;
+  }
+  return false;
+}
+
+store::FolderName folder_of(const std::string& name) {
+  store::FolderName f;
+  if (name == "INBOX") return f;
+  std::stringstream in(name);
+  std::string part;
+  while (std::getline(in, part, '/')) f.push_back(part);
+  return f;
+}
+
+class ImapSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory::Actor admin{"admin", ""};
+    ASSERT_TRUE(directory_.add_domain(admin, {"example.org"}, {}));
+    auto hash = auth::hash_password("pw", "SSHA");
+    ASSERT_TRUE(hash);
+    for (const char* user : {"john", "mary", "noimap"}) {
+      directory::Account a;
+      a.address = std::string(user) + "@example.org";
+      a.mailbox = std::string("example.org/") + user + "/";
+      a.password_hash = *hash;
+      a.disable_imap = std::string(user) == "noimap";
+      ASSERT_TRUE(directory_.add_account(admin, a));
+    }
+    resolver_ = std::make_unique<directory::Resolver>(directory_, directory::ResolverOptions{});
+    authenticator_ =
+        std::make_unique<directory::Authenticator>(directory_, directory::AuthenticatorOptions{});
+    async_ = std::make_unique<directory::AsyncDirectory>(*resolver_, *authenticator_, 1,
+                                                         std::chrono::seconds(5));
+    settings_.hostname = "imap.test";
+    settings_.plaintext_login = PlaintextLogin::kAlways;
+    settings_.worker_threads = 1;
+    settings_.idle_poll = std::chrono::milliseconds(50);
+  }
+
+  void TearDown() override {
+    if (!session_done_) {
+      pipe_->close_input();
+      run_until([&] { return session_done_; });
+    }
+    io_.stop();
+    if (pool_) pool_->join();
+    context_.reset();
+    pool_.reset();
+  }
+
+  std::shared_ptr<store::memory::MemoryAccount> account(const std::string& name) {
+    auto& a = accounts_[name];
+    if (!a) a = store::memory::make_memory_account(quota_);
+    return a;
+  }
+
+  // Another session of the same account (as a second client or a delivery).
+  store::Mailboxes& other(const std::string& user = "john@example.org") {
+    auto& boxes = others_[user];
+    if (!boxes) boxes = store::memory::open(account(user));
+    return *boxes;
+  }
+
+  void start() {
+    pool_ = std::make_unique<net::asio::thread_pool>(1);
+    AccountOpener opener =
+        [this](const directory::Principal& who) -> Result<std::unique_ptr<store::Mailboxes>> {
+      std::lock_guard lock(accounts_mutex_);
+      return store::memory::open(account(who.name));
+    };
+    context_.reset(new SessionContext{settings_, *async_, std::move(opener), *pool_, nullptr});
+    pipe_ = std::make_shared<MemoryPipe>();
+    session_done_ = false;
+    net::asio::co_spawn(
+        io_,
+        [this]() -> net::asio::awaitable<void> {
+          net::Connection connection(io_.get_executor(), test_support::make_memory_stream(pipe_),
+                                     peer_);
+          Session session(*context_, connection);
+          co_await connection.run(session.run());
+        },
+        [this](std::exception_ptr) { session_done_ = true; });
+  }
+
+  template <typename Ready>
+  bool run_until(Ready ready, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!ready()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.run_one_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+  std::string next_line() {
+    bool complete = run_until(
+        [&] { return pipe_->output().find("\r\n", read_) != std::string::npos || session_done_; });
+    const size_t end = pipe_->output().find("\r\n", read_);
+    if (!complete || end == std::string::npos) {
+      ADD_FAILURE() << "no line from the server; it sent: " << pipe_->output().substr(read_);
+      return "";
+    }
+    std::string line = pipe_->output().substr(read_, end - read_);
+    read_ = end + 2;
+    return line;
+  }
+
+  void configure(const std::string& key, const std::string& value, const std::string& where) {
+    if (key == "plaintext") {
+      settings_.plaintext_login = value == "never"    ? PlaintextLogin::kNever
+                                  : value == "always" ? PlaintextLogin::kAlways
+                                                      : PlaintextLogin::kLoopback;
+    } else if (key == "namespace") {
+      settings_.namespace_style =
+          value == "courier" ? NamespaceStyle::kCourier : NamespaceStyle::kDovecot;
+    } else if (key == "append_limit") {
+      settings_.append_limit = std::stoull(value);
+    } else if (key == "line_length") {
+      settings_.line_length = static_cast<uint32_t>(std::stoul(value));
+    } else if (key == "errors") {
+      settings_.errors_per_session = static_cast<uint32_t>(std::stoul(value));
+    } else if (key == "idle_timeout") {
+      settings_.idle_timeout = std::chrono::seconds(std::stoul(value));
+    } else if (key == "peer") {
+      peer_ = value;
+    } else if (key == "quota") {
+      quota_ = std::stoull(value);
+    } else {
+      ADD_FAILURE() << where << ": unknown setting " << key;
+    }
+  }
+
+  uint32_t parse_flag(const std::string& name) {
+    if (name == "seen") return store::kFlagSeen;
+    if (name == "flagged") return store::kFlagFlagged;
+    if (name == "deleted") return store::kFlagDeleted;
+    return 0;
+  }
+
+  // Runs a store call of "another session" while the session's worker may
+  // be using its own objects of the account (allowed: mailbox.h).
+  void other_action(const std::string& verb, std::istringstream& words, const std::string& where) {
+    std::string mailbox;
+    words >> mailbox;
+    std::lock_guard lock(accounts_mutex_);
+    if (verb == "append") {
+      std::string text;
+      std::getline(words >> std::ws, text);
+      store::AppendMessage m;
+      m.text = test_support::unescape(text);
+      auto r = other().append(folder_of(mailbox), {m});
+      EXPECT_TRUE(r) << where << ": " << r.error().describe();
+      return;
+    }
+    uint32_t uid = 0;
+    std::string flag;
+    words >> uid >> flag;
+    auto box = other().open(folder_of(mailbox), false);
+    ASSERT_TRUE(box) << where << ": " << box.error().describe();
+    store::FlagChange change;
+    change.mode = store::FlagChange::Mode::kAdd;
+    change.flags = static_cast<uint8_t>(verb == "expunge" ? uint32_t{store::kFlagDeleted} : parse_flag(flag));
+    auto set = (*box)->set_flags({uid}, change);
+    ASSERT_TRUE(set) << where << ": " << set.error().describe();
+    if (verb == "expunge") {
+      std::vector<uint32_t> only{uid};
+      auto gone = (*box)->expunge(&only);
+      ASSERT_TRUE(gone) << where << ": " << gone.error().describe();
+      EXPECT_EQ(*gone, only) << where;
+    }
+  }
+
+  void check_folders(std::istringstream& words, const std::string& where) {
+    std::vector<std::string> want, got;
+    for (std::string w; words >> w;) want.push_back(w);
+    std::lock_guard lock(accounts_mutex_);
+    auto list = other().list();
+    ASSERT_TRUE(list) << where;
+    for (const store::FolderInfo& f : *list) {
+      std::string name;
+      for (const std::string& p : f.name) name += (name.empty() ? "" : "/") + p;
+      got.push_back(name);
+    }
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want) << where;
+  }
+
+  void play(const fs::path& file) {
+    std::ifstream in(file);
+    ASSERT_TRUE(in) << file;
+    std::string raw;
+    int number = 0;
+    while (std::getline(in, raw)) {
+      ++number;
+      const std::string where = file.filename().string() + ":" + std::to_string(number);
+      if (raw.empty() || raw[0] == '#') continue;
+      std::istringstream words(raw);
+      std::string bang, verb;
+      if (raw[0] == '!') words >> bang >> verb;
+      if (verb == "config") {
+        EXPECT_TRUE(session_done_) << where << ": config after the session started";
+        std::string key, value;
+        words >> key >> value;
+        configure(key, value, where);
+        continue;
+      }
+      if (session_done_ && pipe_ == nullptr) start();
+      if (raw == "C:") {
+        pipe_->send("\r\n");
+      } else if (raw.rfind("C: ", 0) == 0) {
+        pipe_->send(test_support::unescape(raw.substr(3)) + "\r\n");
+      } else if (raw.rfind("C+ ", 0) == 0) {
+        pipe_->send(test_support::unescape(raw.substr(3)));
+      } else if (raw.rfind("S: ", 0) == 0) {
+        const std::string want = raw.substr(3);
+        const std::string got = next_line();
+        EXPECT_TRUE(glob_match(want, got)) << where << ": expected \"" << want << "\", got \""
+                                           << test_support::escape(got) << "\"";
+      } else if (verb == "append" || verb == "flag" || verb == "expunge") {
+        other_action(verb, words, where);
+      } else if (verb == "folders") {
+        check_folders(words, where);
+      } else if (verb == "count") {
+        std::string mailbox;
+        uint32_t n = 0;
+        words >> mailbox >> n;
+        std::lock_guard lock(accounts_mutex_);
+        auto s = other().status(folder_of(mailbox));
+        ASSERT_TRUE(s) << where;
+        EXPECT_EQ(s->messages, n) << where << ": messages in " << mailbox;
+      } else if (verb == "silent") {
+        int ms = 0;
+        words >> ms;
+        const size_t before = pipe_->output().size();
+        run_until([] { return false; }, std::chrono::milliseconds(ms));
+        EXPECT_EQ(pipe_->output().substr(before), "") << where << ": unexpected output";
+      } else if (raw == "! close") {
+        pipe_->close_input();
+      } else if (raw == "! closed") {
+        EXPECT_TRUE(run_until([&] { return session_done_; })) << where << ": still open";
+        EXPECT_TRUE(pipe_->closed_by_server()) << where;
+        EXPECT_EQ(pipe_->output().substr(read_), "") << where << ": more output before the close";
+      } else {
+        ADD_FAILURE() << where << ": unknown transcript line " << raw;
+      }
+    }
+  }
+
+  directory::memory::MemoryDirectory directory_;
+  std::unique_ptr<directory::Resolver> resolver_;
+  std::unique_ptr<directory::Authenticator> authenticator_;
+  std::unique_ptr<directory::AsyncDirectory> async_;
+  std::mutex accounts_mutex_;
+  std::map<std::string, std::shared_ptr<store::memory::MemoryAccount>> accounts_;
+  std::map<std::string, std::unique_ptr<store::Mailboxes>> others_;
+  uint64_t quota_ = 0;
+  std::string peer_ = "192.0.2.7";
+  ImapSettings settings_;
+  net::asio::io_context io_;
+  std::unique_ptr<net::asio::thread_pool> pool_;
+  std::unique_ptr<SessionContext> context_;
+  std::shared_ptr<MemoryPipe> pipe_;
+  size_t read_ = 0;
+  bool session_done_ = true;
+};
+
+std::vector<std::string> transcripts() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(fs::path(HM_TEST_DATA_DIR) / "imap_session")) {
+    if (e.path().extension() == ".txt") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class ImapTranscriptTest : public ImapSessionTest,
+                           public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ImapTranscriptTest, Matches) {
+  play(fs::path(HM_TEST_DATA_DIR) / "imap_session" / (GetParam() + ".txt"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, ImapTranscriptTest, ::testing::ValuesIn(transcripts()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace hm::imap
