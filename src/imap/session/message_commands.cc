@@ -234,18 +234,13 @@ asio::awaitable<void> Session::do_store(const proto::Command& c) {
   change.keywords = std::move(flags->keywords);
   change.unchanged_since = args.unchanged_since;
   const std::vector<uint32_t> uids = uids_of(args.set, c.uid);
-  const size_t keywords_before = box_->keywords().size();
   auto result = co_await blocking([&] { return box_->set_flags(uids, change); });
   if (!result) {
     store_error(c, result.error());
     co_return;
   }
-  if (box_->keywords().size() != keywords_before) {
-    // A new keyword: the client's list of flags grows (RFC 3501 7.2.6).
-    untagged("FLAGS " + format_flag_list(box_->keywords(), false));
-    untagged("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
-             "] Flags permitted");
-  }
+  // A new keyword: the client's list of flags grows (RFC 3501 7.2.6).
+  if (box_->keywords().size() != keywords_announced_) conn_.write(keywords_update());
   std::vector<uint32_t> failed = result->failed;
   std::sort(failed.begin(), failed.end());
   std::vector<uint32_t> changed = result->changed;

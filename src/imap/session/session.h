@@ -155,6 +155,8 @@ class Session {
   asio::awaitable<void> do_idle(const proto::Command& c);
   // "* n FETCH (UID u FLAGS (...) [MODSEQ (m)])" for the message at `pos`.
   std::string flags_update(size_t pos, bool with_uid) const;
+  // "* FLAGS" and "* OK [PERMANENTFLAGS ...]" for the mailbox's keywords now.
+  std::string keywords_update();
 
   SessionContext& ctx_;
   net::Connection& conn_;
@@ -172,6 +174,9 @@ class Session {
   // HIGHESTMODSEQ the client has seen: VANISHED after a sync covers what
   // was expunged since.
   uint64_t seen_modseq_ = 0;
+  // How many keywords the client was last told of (FLAGS): a new keyword,
+  // ours or another session's, makes FLAGS and PERMANENTFLAGS go out again.
+  size_t keywords_announced_ = 0;
   bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1)
   bool qresync_ = false;    // QRESYNC enabled (implies CONDSTORE)
 };

@@ -23,6 +23,16 @@ std::string Session::flags_update(size_t pos, bool with_uid) const {
   return line;
 }
 
+std::string Session::keywords_update() {
+  keywords_announced_ = box_->keywords().size();
+  std::string out = "* FLAGS " + format_flag_list(box_->keywords(), false) + "\r\n";
+  if (!box_->read_only()) {
+    out += "* OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
+           "] Flags permitted\r\n";
+  }
+  return out;
+}
+
 asio::awaitable<void> Session::announce_changes() {
   if (!box_) co_return;
   auto lines = co_await blocking([this]() -> Result<std::string> {
@@ -33,7 +43,6 @@ asio::awaitable<void> Session::announce_changes() {
       before.reserve(box_->messages().size());
       for (const store::MessageMeta& m : box_->messages()) before.push_back(m.uid);
     }
-    const size_t keywords_before = box_->keywords().size();
     auto changes = box_->sync();
     if (!changes) return fail(std::move(changes).error());
     std::string out;
@@ -51,13 +60,7 @@ asio::awaitable<void> Session::announce_changes() {
         for (uint32_t p : positions) line(std::to_string(p) + " EXPUNGE");
       }
     }
-    if (changes->keywords_changed || box_->keywords().size() != keywords_before) {
-      line("FLAGS " + format_flag_list(box_->keywords(), false));
-      if (!box_->read_only()) {
-        line("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
-             "] Flags permitted");
-      }
-    }
+    if (box_->keywords().size() != keywords_announced_) out += keywords_update();
     if (changes->added > 0) {
       const auto& view = box_->messages();
       line(std::to_string(view.size()) + " EXISTS");
