@@ -6,7 +6,6 @@
 // in bounded pieces.
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "base/log.h"
 #include "imap/message/fetch_response.h"
@@ -87,16 +86,24 @@ static bool seq_in_range(const proto::SequenceSet& set, size_t count) {
   return true;
 }
 
-void Session::announce_expunged(const std::vector<uint32_t>& uids,
-                                std::vector<uint32_t> positions) {
-  if (uids.empty()) return;
-  if (qresync_) {
-    untagged("VANISHED " + proto::format_numbers(uids));
-    return;
+std::string Session::expunged_lines(std::vector<uint32_t> gone) const {
+  std::sort(gone.begin(), gone.end());
+  if (gone.empty()) return {};
+  if (qresync_) return "* VANISHED " + proto::format_numbers(gone) + "\r\n";
+  // A message's sequence number before it left the view: the messages below
+  // it then were those below it now and those expunged below it (added ones
+  // all come after). Highest first, so that each number is still right
+  // when the client reads it.
+  std::string out;
+  const auto& view = box_->messages();
+  for (size_t i = gone.size(); i-- > 0;) {
+    const auto below =
+        std::lower_bound(view.begin(), view.end(), gone[i],
+                         [](const store::MessageMeta& m, uint32_t u) { return m.uid < u; }) -
+        view.begin();
+    out += "* " + std::to_string(below + i + 1) + " EXPUNGE\r\n";
   }
-  // Highest first: each number is then still right when the client reads it.
-  std::sort(positions.begin(), positions.end(), std::greater<>());
-  for (uint32_t p : positions) untagged(std::to_string(p) + " EXPUNGE");
+  return out;
 }
 
 asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
@@ -353,12 +360,6 @@ asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
     ok(c, move ? "No messages to move" : "No messages to copy");
     co_return;
   }
-  std::unordered_map<uint32_t, uint32_t> position;  // uid -> sequence number before a MOVE
-  if (move) {
-    for (uint32_t uid : uids) {
-      if (auto pos = box_->find(uid)) position[uid] = static_cast<uint32_t>(*pos + 1);
-    }
-  }
   auto result = co_await blocking([&] {
     return move ? boxes_->move(*box_, uids, *folder) : boxes_->copy(*box_, uids, *folder);
   });
@@ -381,12 +382,7 @@ asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
   }
   // RFC 6851 4.3: COPYUID in an untagged OK before the expunges.
   if (!copyuid.empty()) untagged("OK [" + copyuid + "] Moved");
-  std::vector<uint32_t> positions;
-  for (uint32_t uid : result->source) {
-    if (auto p = position.find(uid); p != position.end()) positions.push_back(p->second);
-  }
-  announce_expunged(result->source, std::move(positions));
-  seen_modseq_ = box_->status().highest_modseq;
+  conn_.write(expunged_lines(result->source));
   ok(c, "MOVE completed");
 }
 
@@ -398,24 +394,12 @@ asio::awaitable<void> Session::do_expunge(const proto::Command& c) {
   const auto& args = std::get<proto::ExpungeArgs>(c.args);
   std::vector<uint32_t> only;
   if (args.set) only = uids_of(*args.set, true);
-  // The view's UIDs before: the expunged ones' sequence numbers.
-  std::vector<uint32_t> before;
-  before.reserve(box_->messages().size());
-  for (const store::MessageMeta& m : box_->messages()) before.push_back(m.uid);
   auto gone = co_await blocking([&] { return box_->expunge(args.set ? &only : nullptr); });
   if (!gone) {
     store_error(c, gone.error());
     co_return;
   }
-  std::vector<uint32_t> positions;
-  for (uint32_t uid : *gone) {
-    auto it = std::lower_bound(before.begin(), before.end(), uid);
-    if (it != before.end() && *it == uid) {
-      positions.push_back(static_cast<uint32_t>(it - before.begin() + 1));
-    }
-  }
-  announce_expunged(*gone, std::move(positions));
-  seen_modseq_ = box_->status().highest_modseq;
+  conn_.write(expunged_lines(*gone));
   ok(c, c.uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
 }
 

@@ -143,9 +143,9 @@ class Session {
   // The messages a sequence set names, as UIDs ascending (positions with
   // `seq`); unknown numbers are left out.
   std::vector<uint32_t> uids_of(const proto::SequenceSet& set, bool uid) const;
-  // EXPUNGE responses (or VANISHED with QRESYNC) for `uids`, which the
-  // view held at `positions` (1-based) before they left it.
-  void announce_expunged(const std::vector<uint32_t>& uids, std::vector<uint32_t> positions);
+  // EXPUNGE responses (or VANISHED with QRESYNC) for the UIDs `gone`,
+  // which have just left the view.
+  std::string expunged_lines(std::vector<uint32_t> gone) const;
 
   // ---- other sessions' changes (updates.cc)
   // Syncs the selected mailbox and sends what changed (EXISTS, EXPUNGE or
@@ -171,9 +171,6 @@ class Session {
   std::unique_ptr<store::Mailboxes> boxes_;
   std::unique_ptr<store::Mailbox> box_;  // the selected mailbox
   store::FolderName selected_folder_;
-  // HIGHESTMODSEQ the client has seen: VANISHED after a sync covers what
-  // was expunged since.
-  uint64_t seen_modseq_ = 0;
   // How many keywords the client was last told of (FLAGS): a new keyword,
   // ours or another session's, makes FLAGS and PERMANENTFLAGS go out again.
   size_t keywords_announced_ = 0;

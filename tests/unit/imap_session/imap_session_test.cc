@@ -214,7 +214,8 @@ class ImapSessionTest : public ::testing::Test {
     ASSERT_TRUE(box) << where << ": " << box.error().describe();
     store::FlagChange change;
     change.mode = store::FlagChange::Mode::kAdd;
-    change.flags = static_cast<uint8_t>(verb == "expunge" ? uint32_t{store::kFlagDeleted} : parse_flag(flag));
+    change.flags =
+        static_cast<uint8_t>(verb == "expunge" ? uint32_t{store::kFlagDeleted} : parse_flag(flag));
     auto set = (*box)->set_flags({uid}, change);
     ASSERT_TRUE(set) << where << ": " << set.error().describe();
     if (verb == "expunge") {
