@@ -110,17 +110,16 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
     Listed out;
     for (auto& [name, e] : all) {
       const std::string shown = ctx_.names.to_name(name);
-      bool match = false, child_match = false;
+      bool match = false;
       for (const std::string& p : patterns) {
         if (list_matches(p, shown, sep)) match = true;
-        if (list_matches_prefix(p, shown, sep)) child_match = true;
       }
       if (!match) continue;
       if (only_special && e.special_use.empty()) continue;
       if (only_subscribed && !e.subscribed) {
         // RFC 5258 3.5 (RECURSIVEMATCH) and RFC 3501 6.3.9 (LSUB with "%"):
         // a parent of a subscribed folder is listed, marked as such.
-        if (!(e.subscribed_child && (recursive || (lsub && child_match)))) continue;
+        if (!(e.subscribed_child && (recursive || lsub))) continue;
       }
       out.entries.push_back(e);
     }

@@ -339,5 +339,58 @@ TEST_P(ImapTranscriptTest, Matches) {
 INSTANTIATE_TEST_SUITE_P(Files, ImapTranscriptTest, ::testing::ValuesIn(transcripts()),
                          [](const auto& info) { return info.param; });
 
+// RFC 7162 3.2.5: a client reconnecting with its UIDVALIDITY, last MODSEQ
+// and the UIDs it knows learns what vanished among those and what changed.
+// (A test, not a transcript: the UIDVALIDITY is only known at run time.)
+TEST_F(ImapSessionTest, QresyncSelectSaysWhatVanishedAndWhatChanged) {
+  for (int i = 0; i < 4; ++i) {
+    store::AppendMessage m;
+    m.text = "Subject: " + std::to_string(i) + "\n\nx\n";
+    ASSERT_TRUE(other().append({}, {m}));
+  }
+  uint32_t validity = 0;
+  uint64_t modseq = 0;
+  {
+    auto box = other().open({}, true);
+    ASSERT_TRUE(box);
+    validity = (*box)->status().uid_validity;
+    modseq = (*box)->status().highest_modseq;
+  }
+  {
+    auto box = other().open({}, false);
+    ASSERT_TRUE(box);
+    store::FlagChange change;
+    change.flags = store::kFlagDeleted;
+    ASSERT_TRUE((*box)->set_flags({1, 3}, change));
+    ASSERT_TRUE((*box)->expunge(nullptr));
+    change.flags = store::kFlagSeen;
+    ASSERT_TRUE((*box)->set_flags({4}, change));
+  }
+  start();
+  next_line();
+  pipe_->send("a1 LOGIN john@example.org pw\r\na2 ENABLE QRESYNC\r\n");
+  EXPECT_TRUE(glob_match("a1 OK *", next_line()));
+  next_line();
+  EXPECT_EQ(next_line(), "a2 OK ENABLE completed");
+  // The client knew UIDs 1:2 (so 3's expunge is not its business).
+  pipe_->send("a3 SELECT INBOX (QRESYNC (" + std::to_string(validity) + " " +
+              std::to_string(modseq) + " 1:2))\r\n");
+  std::vector<std::string> lines;
+  for (std::string l = next_line(); !l.empty() && l.rfind("a3 ", 0) != 0; l = next_line()) {
+    lines.push_back(l);
+  }
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[lines.size() - 2], "* VANISHED (EARLIER) 1");
+  EXPECT_TRUE(glob_match("* 2 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (*))", lines.back()))
+      << lines.back();
+  // A wrong UIDVALIDITY: no VANISHED, no FETCH (the client must resync).
+  pipe_->send("a4 SELECT INBOX (QRESYNC (" + std::to_string(validity + 1) + " " +
+              std::to_string(modseq) + "))\r\n");
+  for (std::string l = next_line(); !l.empty() && l.rfind("a4 ", 0) != 0; l = next_line()) {
+    EXPECT_EQ(l.find("VANISHED"), std::string::npos) << l;
+    EXPECT_EQ(l.find("FETCH"), std::string::npos) << l;
+  }
+}
+
 }  // namespace
 }  // namespace hm::imap

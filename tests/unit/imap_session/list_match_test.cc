@@ -1,5 +1,4 @@
-// LIST patterns: '*', '%', the reference, INBOX in any case, and the
-// "could a child match" question RECURSIVEMATCH and LSUB ask.
+// LIST patterns: '*', '%', the reference, INBOX in any case.
 
 #include "imap/session/list_match.h"
 
@@ -21,13 +20,6 @@ TEST(ListMatch, StarAndPercent) {
   EXPECT_EQ(list_pattern("Archive/", "%"), "Archive/%");
   // Many wildcards stay cheap (no backtracking blow-up).
   EXPECT_FALSE(list_matches(std::string(500, '*') + "%x", std::string(255, 'a'), '/'));
-}
-
-TEST(ListMatch, ChildrenThatCouldMatch) {
-  EXPECT_TRUE(list_matches_prefix("*", "Archive", '/'));
-  EXPECT_TRUE(list_matches_prefix("%/%", "Archive", '/'));
-  EXPECT_FALSE(list_matches_prefix("%", "Archive", '/'));
-  EXPECT_FALSE(list_matches_prefix("Other/*", "Archive", '/'));
 }
 
 }  // namespace
