@@ -15,6 +15,7 @@
 //   ! append <mailbox> <text>        another session appends a message
 //   ! flag <mailbox> <uid> <flag>    another session adds seen|flagged|deleted
 //   ! expunge <mailbox> <uid>        another session expunges that message
+//   ! refused <tag>                  the last S: line was that tag's NO or BAD
 //   ! folders <names...>             the account's folders are exactly these
 //   ! count <mailbox> <n>            the mailbox holds n messages
 //   ! silent <ms>                    the server sends nothing for that long
@@ -270,10 +271,17 @@ class ImapSessionTest : public ::testing::Test {
       } else if (raw.rfind("S: ", 0) == 0) {
         const std::string want = raw.substr(3);
         const std::string got = next_line();
+        last_line_ = got;
         EXPECT_TRUE(glob_match(want, got)) << where << ": expected \"" << want << "\", got \""
                                            << test_support::escape(got) << "\"";
       } else if (verb == "append" || verb == "flag" || verb == "expunge") {
         other_action(verb, words, where);
+      } else if (verb == "refused") {
+        std::string tag;
+        words >> tag;
+        EXPECT_TRUE(last_line_.rfind(tag + " NO ", 0) == 0 ||
+                    last_line_.rfind(tag + " BAD ", 0) == 0)
+            << where << ": not refused: " << test_support::escape(last_line_);
       } else if (verb == "folders") {
         check_folders(words, where);
       } else if (verb == "count") {
@@ -317,6 +325,7 @@ class ImapSessionTest : public ::testing::Test {
   std::unique_ptr<SessionContext> context_;
   std::shared_ptr<MemoryPipe> pipe_;
   size_t read_ = 0;
+  std::string last_line_;  // the server's line the last S: took
   bool session_done_ = true;
 };
 
