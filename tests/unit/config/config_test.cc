@@ -256,7 +256,7 @@ TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
 TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
-  EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, limits, listen, "
+  EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, imap, limits, listen, "
                              "local, log, server, storage, tls"));
 }
 

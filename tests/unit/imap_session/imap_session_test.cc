@@ -38,6 +38,7 @@
 #include "directory/memory/memory_directory.h"
 #include "directory/resolver.h"
 #include "escapes.h"
+#include "imap/session/account_opener.h"
 #include "memory_stream.h"
 #include "store/memory/memory_store.h"
 
@@ -347,6 +348,70 @@ TEST_P(ImapTranscriptTest, Matches) {
 
 INSTANTIATE_TEST_SUITE_P(Files, ImapTranscriptTest, ::testing::ValuesIn(transcripts()),
                          [](const auto& info) { return info.param; });
+
+// A directory outage is no failed login: NO [UNAVAILABLE], and the client
+// may try again (no error counted towards the BYE).
+TEST_F(ImapSessionTest, ADirectoryOutageIsUnavailableNotAFailedLogin) {
+  settings_.errors_per_session = 1;
+  directory_.set_unavailable(true);
+  start();
+  next_line();
+  pipe_->send("a1 LOGIN john@example.org pw\r\n");
+  EXPECT_TRUE(glob_match("a1 NO [UNAVAILABLE] *", next_line()));
+  directory_.set_unavailable(false);
+  pipe_->send("a2 LOGIN john@example.org pw\r\n");
+  EXPECT_TRUE(glob_match("a2 OK [CAPABILITY *] Logged in", next_line()));
+}
+
+// The production opener: shell accounts and the superuser get a clear
+// refusal (their sessions need a process of their own), a virtual account
+// its Maildir at the place the store gives.
+TEST(AccountOpener, RefusesShellAccountsAndTheSuperuserAndOpensVirtualOnes) {
+  class FakeStore final : public store::MailStore {
+   public:
+    Result<store::Location> virtual_location(std::string_view address,
+                                             std::string_view mailbox) const override {
+      asked = std::string(address) + " " + std::string(mailbox);
+      return store::Location{"/nowhere/", static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+    }
+    Result<store::Location> local_location(std::string_view) const override {
+      return fail(ErrorKind::kInternal, "not used");
+    }
+    std::vector<Result<std::string>> save(const store::StoredMessage&,
+                                          const std::vector<store::Location>&) override {
+      return {};
+    }
+    Result<std::unique_ptr<store::Mailboxes>> open_mailboxes(const store::Location& l,
+                                                             uint64_t quota) override {
+      opened = l.path + " " + std::to_string(quota);
+      return store::memory::open(store::memory::make_memory_account(quota));
+    }
+    mutable std::string asked;
+    std::string opened;
+  };
+  directory::memory::MemoryDirectory directory;
+  directory::Actor admin{"admin", ""};
+  ASSERT_TRUE(directory.add_domain(admin, {"example.org"}, {}));
+  directory::Account a;
+  a.address = "john@example.org";
+  a.mailbox = "example.org/john/";
+  a.quota_bytes = 4096;
+  ASSERT_TRUE(directory.add_account(admin, a));
+  FakeStore store;
+  AccountOpener open = make_account_opener(directory, store);
+  directory::Principal local{directory::Principal::Kind::kLocal, "joe", {}};
+  auto refused = open(local);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kPermission);
+  EXPECT_NE(refused.error().message().find("shell accounts"), std::string::npos);
+  directory::Principal root{directory::Principal::Kind::kSuperuser, "admin", {}};
+  EXPECT_FALSE(open(root));
+  EXPECT_EQ(store.asked, "");
+  directory::Principal john{directory::Principal::Kind::kVirtual, "john@example.org", {}};
+  EXPECT_TRUE(open(john));
+  EXPECT_EQ(store.asked, "john@example.org example.org/john/");
+  EXPECT_EQ(store.opened, "/nowhere/ 4096");
+}
 
 // RFC 7162 3.2.5: a client reconnecting with its UIDVALIDITY, last MODSEQ
 // and the UIDs it knows learns what vanished among those and what changed.
