@@ -364,11 +364,7 @@ asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
     return move ? boxes_->move(*box_, uids, *folder) : boxes_->copy(*box_, uids, *folder);
   });
   if (!result) {
-    if (result.error().kind() == ErrorKind::kNotFound) {
-      no(c, "TRYCREATE", "No such mailbox; create it first");
-    } else {
-      store_error(c, result.error());
-    }
+    store_error(c, result.error(), /*target=*/true);
     co_return;
   }
   const std::string copyuid = result->source.empty()

@@ -78,8 +78,9 @@ class Session {
   // NO (or BAD) for a refused command; counts towards errors_per_session.
   void no(const proto::Command& c, std::string_view code, std::string_view text);
   void bad(const proto::Command& c, std::string_view text);
-  // NO for a store error: the right response code for its kind.
-  void store_error(const proto::Command& c, const Error& e);
+  // NO for a store error: the right response code for its kind. With
+  // `target` (APPEND, COPY, MOVE), a missing mailbox is [TRYCREATE].
+  void store_error(const proto::Command& c, const Error& e, bool target = false);
   asio::awaitable<bool> flush();
   bool count_error();  // false once the session must end
   std::string capability_list() const;

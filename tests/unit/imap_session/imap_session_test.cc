@@ -40,6 +40,7 @@
 #include "escapes.h"
 #include "imap/session/account_opener.h"
 #include "memory_stream.h"
+#include "session_fixture.h"
 #include "store/memory/memory_store.h"
 
 namespace hm::imap {
@@ -48,16 +49,7 @@ namespace {
 namespace fs = std::filesystem;
 using test_support::MemoryPipe;
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  const size_t star = pattern.find('*');
-  if (star == std::string_view::npos) return pattern == text;
-  if (text.substr(0, star) != pattern.substr(0, star)) return false;
-  const std::string_view rest = pattern.substr(star + 1);
-  for (size_t i = star; i <= text.size(); ++i) {
-    if (glob_match(rest, text.substr(i))) return true;
-  }
-  return false;
-}
+using test_support::glob_match;
 
 store::FolderName folder_of(const std::string& name) {
   store::FolderName f;
@@ -68,7 +60,7 @@ store::FolderName folder_of(const std::string& name) {
   return f;
 }
 
-class ImapSessionTest : public ::testing::Test {
+class ImapSessionTest : public test_support::SessionFixture {
  protected:
   void SetUp() override {
     directory::Actor admin{"admin", ""};
@@ -126,40 +118,10 @@ class ImapSessionTest : public ::testing::Test {
       return store::memory::open(account(who.name));
     };
     context_.reset(new SessionContext{settings_, *async_, std::move(opener), *pool_, nullptr});
-    pipe_ = std::make_shared<MemoryPipe>();
-    session_done_ = false;
-    net::asio::co_spawn(
-        io_,
-        [this]() -> net::asio::awaitable<void> {
-          net::Connection connection(io_.get_executor(), test_support::make_memory_stream(pipe_),
-                                     peer_);
-          Session session(*context_, connection);
-          co_await connection.run(session.run());
-        },
-        [this](std::exception_ptr) { session_done_ = true; });
-  }
-
-  template <typename Ready>
-  bool run_until(Ready ready, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!ready()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      io_.run_one_for(std::chrono::milliseconds(10));
-    }
-    return true;
-  }
-
-  std::string next_line() {
-    bool complete = run_until(
-        [&] { return pipe_->output().find("\r\n", read_) != std::string::npos || session_done_; });
-    const size_t end = pipe_->output().find("\r\n", read_);
-    if (!complete || end == std::string::npos) {
-      ADD_FAILURE() << "no line from the server; it sent: " << pipe_->output().substr(read_);
-      return "";
-    }
-    std::string line = pipe_->output().substr(read_, end - read_);
-    read_ = end + 2;
-    return line;
+    start_session(peer_, [this](net::Connection& connection) -> net::asio::awaitable<void> {
+      Session session(*context_, connection);
+      co_await connection.run(session.run());
+    });
   }
 
   void configure(const std::string& key, const std::string& value, const std::string& where) {
@@ -263,18 +225,8 @@ class ImapSessionTest : public ::testing::Test {
         continue;
       }
       if (session_done_ && pipe_ == nullptr) start();
-      if (raw == "C:") {
-        pipe_->send("\r\n");
-      } else if (raw.rfind("C: ", 0) == 0) {
-        pipe_->send(test_support::unescape(raw.substr(3)) + "\r\n");
-      } else if (raw.rfind("C+ ", 0) == 0) {
-        pipe_->send(test_support::unescape(raw.substr(3)));
-      } else if (raw.rfind("S: ", 0) == 0) {
-        const std::string want = raw.substr(3);
-        const std::string got = next_line();
-        last_line_ = got;
-        EXPECT_TRUE(glob_match(want, got)) << where << ": expected \"" << want << "\", got \""
-                                           << test_support::escape(got) << "\"";
+      if (play_common(raw, where)) {
+        continue;
       } else if (verb == "append" || verb == "flag" || verb == "expunge") {
         other_action(verb, words, where);
       } else if (verb == "refused") {
@@ -299,12 +251,6 @@ class ImapSessionTest : public ::testing::Test {
         const size_t before = pipe_->output().size();
         run_until([] { return false; }, std::chrono::milliseconds(ms));
         EXPECT_EQ(pipe_->output().substr(before), "") << where << ": unexpected output";
-      } else if (raw == "! close") {
-        pipe_->close_input();
-      } else if (raw == "! closed") {
-        EXPECT_TRUE(run_until([&] { return session_done_; })) << where << ": still open";
-        EXPECT_TRUE(pipe_->closed_by_server()) << where;
-        EXPECT_EQ(pipe_->output().substr(read_), "") << where << ": more output before the close";
       } else {
         ADD_FAILURE() << where << ": unknown transcript line " << raw;
       }
@@ -321,22 +267,12 @@ class ImapSessionTest : public ::testing::Test {
   uint64_t quota_ = 0;
   std::string peer_ = "192.0.2.7";
   ImapSettings settings_;
-  net::asio::io_context io_;
   std::unique_ptr<net::asio::thread_pool> pool_;
   std::unique_ptr<SessionContext> context_;
-  std::shared_ptr<MemoryPipe> pipe_;
-  size_t read_ = 0;
-  std::string last_line_;  // the server's line the last S: took
-  bool session_done_ = true;
 };
 
 std::vector<std::string> transcripts() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(HM_TEST_DATA_DIR) / "imap_session")) {
-    if (e.path().extension() == ".txt") names.push_back(e.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return test_support::transcript_names(fs::path(HM_TEST_DATA_DIR) / "imap_session");
 }
 
 class ImapTranscriptTest : public ImapSessionTest,
