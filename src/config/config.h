@@ -154,6 +154,20 @@ struct AddressingConfig {
 
 struct AuthConfig {
   std::string password_scheme = "CRYPT-YESCRYPT";  // for new hashes; see auth/password_scheme.h
+  // Proven logins remembered (auth/credential_cache.h): how long, and how
+  // many at most; 0 in either turns the cache off.
+  uint32_t credential_cache_ttl_s = 300;
+  uint32_t credential_cache_entries = 100000;
+};
+
+// DKIM signing of outgoing mail (src/dkim): where the keys are and which
+// selector signs. The keys are made by `hostmail dkim keygen`.
+struct DkimConfig {
+  // <key_dir>/<domain>/<selector>.key; empty: <storage.state_dir>/dkim
+  // (dkim_key_dir() below resolves it).
+  std::string key_dir;
+  // The selector new keys get and a domain signs with (dkim/key_store.h).
+  std::string selector = "default";
 };
 
 struct LogConfig {
@@ -174,8 +188,12 @@ struct Config {
   ImapConfig imap;
   AddressingConfig addressing;
   AuthConfig auth;
+  DkimConfig dkim;
   LogConfig log;
 };
+
+// [dkim] key_dir, or its default under [storage] state_dir.
+std::string dkim_key_dir(const Config& config);
 
 // One thing wrong with a configuration.
 struct Problem {

@@ -199,6 +199,10 @@ recipient_delimiter = "+"
 [auth]
 password_scheme = "CRYPT-YESCRYPT"  # for new passwords: {{CRYPT}}$y$, which slapd checks too
 
+[dkim]
+# Keys of `hostmail dkim keygen DOMAIN`, in key_dir (default: state_dir/dkim).
+selector = "default"
+
 [log]
 level = "info"  # debug, info, warning, error
 sink = "stderr"  # or "syslog"
