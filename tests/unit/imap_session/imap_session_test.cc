@@ -299,6 +299,45 @@ TEST_F(ImapSessionTest, ADirectoryOutageIsUnavailableNotAFailedLogin) {
   EXPECT_TRUE(glob_match("a2 OK [CAPABILITY *] Logged in", next_line()));
 }
 
+// A store that fails (I/O, a lock not got in time) is a temporary refusal,
+// with the detail in the log only; the session goes on.
+TEST_F(ImapSessionTest, AFailingStoreIsUnavailable) {
+  start();
+  next_line();
+  pipe_->send("a1 LOGIN john@example.org pw\r\n");
+  EXPECT_TRUE(glob_match("a1 OK *", next_line()));
+  account("john@example.org")->set_unavailable(true);
+  pipe_->send("a2 SELECT INBOX\r\na3 CREATE x\r\n");
+  EXPECT_EQ(next_line(), "a2 NO [UNAVAILABLE] Temporary failure; try again later");
+  EXPECT_EQ(next_line(), "a3 NO [UNAVAILABLE] Temporary failure; try again later");
+  account("john@example.org")->set_unavailable(false);
+  pipe_->send("a4 SELECT INBOX\r\n");
+  std::string line;
+  do {
+    line = next_line();
+  } while (!line.empty() && line.rfind("a4 ", 0) != 0);
+  EXPECT_EQ(line, "a4 OK [READ-WRITE] SELECT completed");
+}
+
+// Guessing is throttled by the Authenticator: past its limit a login is
+// refused for a while without a password check, and the client is told to
+// wait rather than that the password was wrong.
+TEST_F(ImapSessionTest, RepeatedFailedLoginsAreThrottled) {
+  settings_.errors_per_session = 1000;
+  start();
+  next_line();
+  std::string line;
+  for (int i = 0; i < 30 && line.find("[UNAVAILABLE]") == std::string::npos; ++i) {
+    pipe_->send("a LOGIN john@example.org wrong\r\n");
+    line = next_line();
+  }
+  EXPECT_TRUE(glob_match("a NO [UNAVAILABLE] too many failed logins; try again in * seconds", line))
+      << line;
+  // The right password is refused too while the throttle holds.
+  pipe_->send("b LOGIN john@example.org pw\r\n");
+  EXPECT_TRUE(glob_match("b NO [UNAVAILABLE] *", next_line()));
+}
+
 // The production opener: shell accounts and the superuser get a clear
 // refusal (their sessions need a process of their own), a virtual account
 // its Maildir at the place the store gives.
