@@ -246,6 +246,42 @@ class ImapBasics(ImapTestCase):
         lines, tagged = watcher.until("w1")
         self.assertEqual(tagged, "w1 OK IDLE terminated")
 
+    def test_qresync_reconnect_learns_exactly_the_changes(self):
+        """A client that comes back with its UIDVALIDITY and last MODSEQ
+        (RFC 7162 QRESYNC) hears exactly what vanished and what changed
+        while it was away, from the Maildir store's records."""
+        m = self.imap()
+        for i in range(5):
+            m.append("INBOX", None, None, b"Subject: %d\r\n\r\nx\r\n" % i)
+        r = self.raw()
+        r.cmd("LOGIN john@example.org pw")
+        r.cmd("ENABLE QRESYNC")
+        lines, tagged = r.cmd("SELECT INBOX")
+        validity = next(re.search(r"UIDVALIDITY (\d+)", l).group(1) for l in lines
+                        if "UIDVALIDITY" in l)
+        modseq = next(re.search(r"HIGHESTMODSEQ (\d+)", l).group(1) for l in lines
+                      if "HIGHESTMODSEQ" in l)
+        r.cmd("LOGOUT")
+        # While it is away: two messages go, one gets a flag.
+        m.select("INBOX")
+        m.store("2,4", "+FLAGS", r"(\Deleted)")
+        m.expunge()
+        m.uid("STORE", "5", "+FLAGS", r"(\Flagged)")
+        back = self.raw()
+        back.cmd("LOGIN john@example.org pw")
+        back.cmd("ENABLE QRESYNC")
+        lines, tagged = back.cmd("SELECT INBOX (QRESYNC (%s %s 1:5))" % (validity, modseq))
+        self.assertIn("OK [READ-WRITE]", tagged)
+        self.assertIn("* VANISHED (EARLIER) 2,4", lines)
+        fetches = [l for l in lines if " FETCH " in l]
+        self.assertEqual(len(fetches), 1, lines)
+        self.assertRegex(fetches[0], r"^\* 3 FETCH \(UID 5 FLAGS \(.*\\Flagged.*\) MODSEQ \(\d+\)\)$")
+        # And an expunge by another session now arrives as VANISHED.
+        m.store("1", "+FLAGS", r"(\Deleted)")
+        m.expunge()
+        lines, tagged = back.cmd("NOOP")
+        self.assertIn("* VANISHED 1", lines)
+
     def test_starttls_and_imaps(self):
         m = imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=scaled(30))
         self.addCleanup(self.quietly_logout, m)
