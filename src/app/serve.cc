@@ -75,7 +75,6 @@ imap::ImapSettings imap_settings(const config::Config& c) {
   s.idle_timeout = std::chrono::seconds(i.idle_timeout_s);
   s.line_length = i.line_length;
   s.append_limit = i.append_limit;
-  s.literal_timeout = std::chrono::seconds(c.limits.data_timeout_s);
   s.literal_min_rate = c.limits.data_min_rate;
   s.max_sessions = i.max_sessions;
   s.connections_per_ip = i.connections_per_ip;

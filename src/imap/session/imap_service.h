@@ -42,9 +42,9 @@ struct ImapSettings {
   uint32_t line_length = 8192;  // octets of one command line (RFC 7162 4: at least 8192)
   // Largest literal: a message in APPEND (APPENDLIMIT, [TOOBIG]).
   uint64_t append_limit = 50ull * 1024 * 1024;
-  // A literal's transfer: a minimum average rate after a grace time.
-  std::chrono::seconds literal_timeout{600};
-  uint32_t literal_min_rate = 500;  // bytes per second
+  // A command with its literals must arrive within idle_timeout plus one
+  // second per literal_min_rate octets (net::TransferLimits).
+  uint32_t literal_min_rate = 500;
   uint32_t max_sessions = 1000;
   uint32_t connections_per_ip = 50;
   uint32_t errors_per_session = 20;  // BAD or refused commands before BYE
