@@ -23,6 +23,8 @@ proto::ReaderLimits reader_limits(const ImapSettings& s) {
   return l;
 }
 
+constexpr size_t kKeepReaderBuffer = 64 * 1024;
+
 bool is_loopback(const std::string& ip) {
   in_addr v4{};
   if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
@@ -229,6 +231,12 @@ asio::awaitable<void> Session::run() {
     if (input.kind != Input::Kind::kCommand) break;
     if (allowed_now(input.command)) co_await handle(input.command);
     send_tagged();
+    // After a large command (an APPEND's literal) the reader's buffer would
+    // keep its size for the rest of the session: start afresh (between
+    // commands the reader holds nothing else).
+    if (reader_.buffered() > kKeepReaderBuffer) {
+      reader_ = proto::CommandReader(reader_limits(ctx_.settings));
+    }
   }
   co_await flush();
   conn_.close();
