@@ -294,8 +294,9 @@ class Hostmail(Server):
         return os.path.join(self.base, domain, local)
 
     def version(self):
-        r = subprocess.run([self.args.hostmail, "--version"], capture_output=True, text=True)
-        return (r.stdout or r.stderr).strip().splitlines()[0] if r.returncode == 0 else "?"
+        r = subprocess.run(["git", "-C", os.path.dirname(HERE), "describe", "--always",
+                            "--dirty"], capture_output=True, text=True)
+        return "(source %s)" % (r.stdout.strip() or "?")
 
     def start(self):
         nofile = self.args.nofile
@@ -471,34 +472,54 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def w_login(args, server, accounts):
+def login_load(args, port, accounts, seconds):
+    """The LOGIN+LOGOUT load against `port`: the workers' merged figures."""
     users = [(a, p) for a, p, _ in accounts if a.startswith("user")]
     start_at = time.time() + 1.0
-    jobs = [(server.port, users[i % len(users)][0], users[i % len(users)][1], start_at,
-             args.login_seconds) for i in range(args.login_clients)]
-    cpu_before = server.group.usage() if server.group.available else None
-    t0 = time.time()
-    with multiprocessing.Pool(args.login_clients) as pool:
+    jobs = [(port, users[i % len(users)][0], users[i % len(users)][1], start_at, seconds)
+            for i in range(args.login_clients)]
+    with multiprocessing.Pool(args.login_clients, initializer=worker_signals) as pool:
         results = pool.map(imap_client.login_worker, jobs)
-    elapsed = time.time() - t0 - 1.0
-    cpu_after = server.group.usage() if server.group.available else None
     done = sum(r[0] for r in results)
-    failed = sum(r[1] for r in results)
     latencies = sorted(x for r in results for x in r[3])
     client_cpu = sum(r[4] for r in results)
-    out = {
-        "logins": done, "failed": failed,
+    return {
+        "logins": done, "failed": sum(r[1] for r in results),
         "first_error": next((r[2] for r in results if r[2]), None),
-        "seconds": round(min(elapsed, args.login_seconds), 2),
-        "logins_per_s": round(done / args.login_seconds, 1),
+        "logins_per_s": round(done / seconds, 1),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
         "client_cpu_s": round(client_cpu, 2),
         "client_cpu_us_per_login": round(client_cpu / max(done, 1) * 1e6),
     }
+
+
+def client_ceiling(args, accounts):
+    """The LOGIN load against a trivial canned responder (its own process):
+    what the Python clients reach when the server costs next to nothing."""
+    import socket as socket_module
+    listener = socket_module.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    port = listener.getsockname()[1]
+    proc = multiprocessing.Process(target=imap_client.trivial_server, args=(listener,),
+                                   daemon=True)
+    proc.start()
+    listener.close()
+    try:
+        return login_load(args, port, accounts, min(args.login_seconds, 5))
+    finally:
+        proc.terminate()
+        proc.join(10)
+
+
+def w_login(args, server, accounts):
+    cpu_before = server.group.usage() if server.group.available else None
+    out = login_load(args, server.port, accounts, args.login_seconds)
     if cpu_before is not None:
-        out["server_cpu_s"] = round(cpu_after - cpu_before, 2)
-        out["server_cpu_us_per_login"] = round((cpu_after - cpu_before) / max(done, 1) * 1e6)
+        cpu = server.group.usage() - cpu_before
+        out["server_cpu_s"] = round(cpu, 2)
+        out["server_cpu_us_per_login"] = round(cpu / max(out["logins"], 1) * 1e6)
     return out
 
 
@@ -531,6 +552,13 @@ def w_idle(args, server, accounts, count):
         "rss_kb_per_conn": round((after["rss_kb"] - before["rss_kb"]) / n, 1),
         "pss_kb_per_conn": round((after["pss_kb"] - before["pss_kb"]) / n, 1),
     }
+
+
+def worker_signals():
+    """In a pool's worker: SIGTERM (the pool's end) ends it quietly; Ctrl-C
+    is the parent's to handle."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def deliver_folder(server, corpus, names, owner, address="big@" + DOMAIN):
@@ -697,17 +725,27 @@ def append_worker(job):
     return n, cpu
 
 
-def w_append(args, server, accounts):
+def w_append(args, server, accounts, work):
+    """APPEND load, between two measurements of the disk's own rate of
+    durable files with as many writers (the disk here moves by several
+    times within minutes, so the ratio uses the two beside it)."""
     address = "append@" + DOMAIN
     password = next(p for a, p, _ in accounts if a == address)
+    seconds = min(args.append_seconds, 10)
+    disk = [disk_rate(os.path.join(work, "disk-%s-before" % server.name), args.append_clients,
+                      seconds)]
     start_at = time.time() + 1.0
     jobs = [(server.port, address, password, start_at, args.append_seconds, k)
             for k in range(args.append_clients)]
-    with multiprocessing.Pool(args.append_clients) as pool:
+    with multiprocessing.Pool(args.append_clients, initializer=worker_signals) as pool:
         results = pool.map(append_worker, jobs)
+    disk.append(disk_rate(os.path.join(work, "disk-%s-after" % server.name), args.append_clients,
+                          seconds))
     n = sum(r[0] for r in results)
-    return {"appends": n, "appends_per_s": round(n / args.append_seconds, 1),
-            "client_cpu_s": round(sum(r[1] for r in results), 2)}
+    rate = n / args.append_seconds
+    return {"appends": n, "appends_per_s": round(rate, 1),
+            "client_cpu_s": round(sum(r[1] for r in results), 2),
+            "disk_files_per_s": disk, "vs_disk": round(rate / (sum(disk) / 2), 3)}
 
 
 # ---------------------------------------------------------------- report
@@ -808,6 +846,11 @@ def report(args, res):
                          lower_better=True))
         lines.append(row("client CPU per login (us)", res, "login", "client_cpu_us_per_login",
                          lower_better=True))
+        ceiling = res.get("client_ceiling")
+        if ceiling:
+            lines.append("  client ceiling (same clients, trivial responder): %.0f logins/s, "
+                         "client CPU %d us per login" %
+                         (ceiling["logins_per_s"], ceiling["client_cpu_us_per_login"]))
         for name in ("hostmail", "dovecot"):
             err = res.get(name, {}).get("login", {}).get("first_error")
             if err:
@@ -816,7 +859,7 @@ def report(args, res):
         lines.append("idle connections in IDLE, no TLS (ratio: dovecot/hostmail memory):")
         lines.append(row("connections", res, "idle", "connections"))
         lines.append(row("server processes after", res, "idle", "processes_after"))
-        lines.append(row("RSS before / after (MB): before", res, "idle", "rss_mb_before"))
+        lines.append(row("RSS before (MB)", res, "idle", "rss_mb_before"))
         lines.append(row("RSS after (MB)", res, "idle", "rss_mb_after"))
         lines.append(row("PSS before (MB)", res, "idle", "pss_mb_before"))
         lines.append(row("PSS after (MB)", res, "idle", "pss_mb_after"))
@@ -857,8 +900,12 @@ def report(args, res):
         lines.append(row("appends/s", res, "append", "appends_per_s"))
         lines.append(row("appends/s / disk's durable files/s", res, "append", "vs_disk",
                          digits=2))
-        lines.append("  disk: durable 5 KB files/s with %d writers: %s" %
-                     (args.append_clients, ", ".join(fmt(x) for x in res.get("disk", []))))
+        for name in ("hostmail", "dovecot"):
+            disk = res.get(name, {}).get("append", {}).get("disk_files_per_s")
+            if disk:
+                lines.append("  disk: durable 5 KB files/s with %d writers before and after "
+                             "%s's: %s" % (args.append_clients, name,
+                                           ", ".join(fmt(x) for x in disk)))
     lines.append("")
     lines.append("%-40s %12s %14s  %s" % ("target (hostmail)", "measured", "goal", "verdict"))
     for label, workload, get, op, threshold in targets(args):
@@ -875,7 +922,7 @@ def report(args, res):
 WORKLOADS = ["login", "idle", "folder", "search", "append"]
 
 
-def run_server(args, server, accounts, corpus, res, idle_count):
+def run_server(args, server, accounts, corpus, res, idle_count, work):
     """The workloads against one started server, each guarded: a failure is
     reported as that workload's error, not the end of the run."""
     out = res.setdefault(server.name, {})
@@ -915,7 +962,7 @@ def run_server(args, server, accounts, corpus, res, idle_count):
         if "folder" in args.only:
             guarded("cold", w_cold, args, server, accounts)
     if "append" in args.only:
-        guarded("append", w_append, args, server, accounts)
+        guarded("append", w_append, args, server, accounts, work)
 
 
 def main():
@@ -951,7 +998,7 @@ def main():
         for key, value in {"accounts": 10, "login_clients": 4, "login_seconds": 2,
                            "idle_hostmail": 50, "idle_dovecot": 20, "messages": 300,
                            "repeat": 2, "append_seconds": 2}.items():
-            if getattr(args, key) == p.get_default(key):
+            if "--" + key.replace("_", "-") not in " ".join(sys.argv):
                 setattr(args, key, value)
     args.only = [w.strip() for w in args.only.split(",") if w.strip()]
     for w in args.only:
@@ -990,9 +1037,10 @@ def main():
             res["corpus"] = {"messages": len(names), "mb": total / 1e6, "hits": hits}
             log("corpus: %d messages, %.0f MB in %.1f s" % (len(names), total / 1e6,
                                                           time.time() - t))
-        if "append" in args.only:
-            res["disk"] = [disk_rate(os.path.join(work, "disk-before"), args.append_clients,
-                                     min(args.append_seconds, 10))]
+        if "login" in args.only:
+            log("client ceiling: the LOGIN load against a trivial responder")
+            res["client_ceiling"] = client_ceiling(args, accounts)
+            log("client ceiling: %s" % json.dumps(res["client_ceiling"]))
         plan = [(Hostmail, args.idle_hostmail)]
         if args.peer == "dovecot":
             plan.append((Dovecot, args.idle_dovecot))
@@ -1004,7 +1052,7 @@ def main():
             res["versions"][server.name] = server.version()
             server.start()
             try:
-                run_server(args, server, accounts, corpus, res, idle_count)
+                run_server(args, server, accounts, corpus, res, idle_count, work)
             finally:
                 server.stop()
                 if corpus:
@@ -1012,14 +1060,6 @@ def main():
                     # cold run does not share the disk with it.
                     shutil.rmtree(os.path.join(server.maildir("big@" + DOMAIN), "cur"),
                                   ignore_errors=True)
-        if "append" in args.only:
-            res["disk"].append(disk_rate(os.path.join(work, "disk-after"), args.append_clients,
-                                         min(args.append_seconds, 10)))
-            disk = sum(res["disk"]) / len(res["disk"])
-            for name in ("hostmail", "dovecot"):
-                a = res.get(name, {}).get("append")
-                if a and "appends_per_s" in a:
-                    a["vs_disk"] = round(a["appends_per_s"] / disk, 2)
     except KeyboardInterrupt:
         log("interrupted")
         raise
