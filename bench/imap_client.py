@@ -237,6 +237,7 @@ def trivial_server(sock):
     against it measures the client's own ceiling."""
     import selectors
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sel = selectors.DefaultSelector()
     sock.setblocking(False)
     sel.register(sock, selectors.EVENT_READ)
