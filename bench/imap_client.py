@@ -205,30 +205,36 @@ def raise_nofile(want):
 
 
 def open_idle(port, accounts, count, sources, batch=100):
-    """`count` connections, each logged in (accounts taken in turn, source
-    addresses in turn) and in IDLE; returns the list of open Connections."""
+    """Up to `count` connections, each logged in (accounts taken in turn,
+    source addresses in turn) and in IDLE: (open Connections, None) or,
+    when the server refused one, (those opened before, why)."""
     raise_nofile(count + 1000)
     conns = []
     i = 0
     while i < count:
         group = []
-        for j in range(i, min(count, i + batch)):
-            c = Connection(port, source=sources[j % len(sources)], timeout=60)
-            user, password = accounts[j % len(accounts)]
-            group.append((c, c.start("LOGIN %s %s" % (quote(user), quote(password)))))
-        for c, tag in group:
-            c.finish(tag)
-        idle = [(c, c.start("IDLE")) for c, _ in group]
-        for c, _ in idle:
-            line = c.read_line()
-            while line.startswith(b"* "):
+        try:
+            for j in range(i, min(count, i + batch)):
+                c = Connection(port, source=sources[j % len(sources)], timeout=60)
+                group.append(c)
+                user, password = accounts[j % len(accounts)]
+                c.pending = c.start("LOGIN %s %s" % (quote(user), quote(password)))
+            for c in group:
+                c.finish(c.pending)
+                c.pending = c.start("IDLE")
+            for c in group:
                 line = c.read_line()
-            if not line.startswith(b"+"):
-                raise ImapError("IDLE: %r" % line[:200])
-        conns.extend(c for c, _ in group)
+                while line.startswith(b"* "):
+                    line = c.read_line()
+                if not line.startswith(b"+"):
+                    raise ImapError("IDLE: %r" % line[:200])
+        except (OSError, ImapError) as e:
+            for c in group:
+                c.close()
+            return conns, "after %d connections: %s: %s" % (len(conns), type(e).__name__, e)
+        conns.extend(group)
         i += batch
-    return conns
-
+    return conns, None
 
 
 def trivial_server(sock):

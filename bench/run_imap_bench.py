@@ -565,16 +565,18 @@ def w_idle(args, server, accounts, count):
     t = time.time()
     conns = []
     try:
-        conns = imap_client.open_idle(server.port, users, count, sources)
+        conns, error = imap_client.open_idle(server.port, users, count, sources)
         opened = time.time() - t
         time.sleep(2)  # let every process settle after its last reply
         after = memory_of(server.pids())
     finally:
         for c in conns:
             c.close()
-    n = max(len(conns), 1)
+    if not conns:
+        raise RuntimeError("no connection reached IDLE: %s" % error)
+    n = len(conns)
     return {
-        "connections": len(conns), "open_s": round(opened, 1),
+        "connections": len(conns), "open_s": round(opened, 1), "stopped_by": error,
         "processes_before": before["processes"], "processes_after": after["processes"],
         "rss_mb_before": round(before["rss_kb"] / 1024, 1),
         "pss_mb_before": round(before["pss_kb"] / 1024, 1),
@@ -864,6 +866,10 @@ def report(args, res):
     for name in ("hostmail", "dovecot"):
         if res.get(name, {}).get("unavailable"):
             lines.append("%s: IMAP not available: %s" % (name, res[name]["unavailable"]))
+    for name in ("hostmail", "dovecot"):
+        for key, value in sorted(res.get(name, {}).items()):
+            if isinstance(value, dict) and list(value) == ["error"]:
+                lines.append("%s: %s failed: %s" % (name, key, value["error"]))
     lines.append("")
     lines.append("  %-40s %14s %14s %9s" % ("", "hostmail", "dovecot", "ratio"))
     if "login" in res["workloads"]:
@@ -904,6 +910,10 @@ def report(args, res):
                          lower_better=True))
         lines.append(row("PSS per connection (KB)", res, "idle", "pss_kb_per_conn",
                          lower_better=True))
+        for name in ("hostmail", "dovecot"):
+            err = res.get(name, {}).get("idle", {}).get("stopped_by")
+            if err:
+                lines.append("  %s: stopped %s" % (name, err))
     if "folder" in res["workloads"]:
         lines.append("a %d-message folder, %.0f MB (ratio: dovecot/hostmail time; median of "
                      "%d):" % (args.messages, res["corpus"]["mb"], args.repeat))
