@@ -1077,7 +1077,10 @@ def main():
 
     # Ctrl-C and SIGTERM unwind through the finally below, which stops
     # every server by its PID.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def on_term(*_):
+        log("SIGTERM")
+        raise KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, on_term)
     work = tempfile.mkdtemp(prefix="hm-imap-bench-", dir=args.work_dir)
     os.chmod(work, 0o755)  # the unprivileged mail owner must reach its folders
     log("work folder " + work)
@@ -1119,9 +1122,6 @@ def main():
                 # thousands of files just before the next server's run would
                 # slow that server's file creation (docs/benchmarks.md, SMTP).
                 server.stop()
-    except KeyboardInterrupt:
-        log("interrupted")
-        raise
     finally:
         for server in servers:
             server.stop()
@@ -1142,4 +1142,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Every server was stopped by main's cleanup on the way out.
+        sys.exit("run_imap_bench: interrupted; every process it started is stopped")
