@@ -59,7 +59,8 @@ sys.path.insert(0, HERE)
 
 import imap_client  # noqa: E402
 import imap_messages  # noqa: E402
-from run_smtp_bench import CpuGroup, ensure_packages, free_port, log, machine  # noqa: E402
+from run_smtp_bench import (CpuGroup, ensure_packages, free_port, log, machine,  # noqa: E402
+                            remove_run)
 
 DOMAIN = "bench.example"
 # Idle connections per client source address (127.0.x.y): as from many
@@ -216,8 +217,35 @@ class Server:
     index_patterns = ()
     unavailable = None  # why the server cannot be measured
 
+    def __init__(self, args, work, group):
+        self.args, self.group = args, group
+        self.dir = os.path.join(work, self.name)
+        self.owner = mail_owner()
+        self.base = None  # the folder holding <domain>/<local>/ Maildirs
+
     def maildir(self, address):
-        raise NotImplementedError
+        local, domain = address.split("@")
+        return os.path.join(self.base, domain, local)
+
+    def spawn(self, command, output):
+        """Starts the server as our child, its output to the file `output`,
+        with the idle workload's file limit and in its cgroup."""
+        nofile = self.args.nofile
+
+        def prepare():
+            imap_client.raise_nofile(nofile)
+            if self.group.available:
+                self.group.join_in_child()()
+
+        self.log_file = open(output, "a")
+        self.proc = subprocess.Popen(command, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, preexec_fn=prepare)
+
+    def stop(self):
+        if self.proc:
+            stop_pid(self.proc, self.name)
+            self.proc = None
+            self.log_file.close()
 
     def pids(self):
         return process_tree(self.proc.pid) if self.proc and self.proc.poll() is None else []
@@ -243,9 +271,7 @@ class Hostmail(Server):
     index_patterns = (r"hostmail-index.*", r"hostmail-cache.*")
 
     def __init__(self, args, work, accounts, group, idle_max):
-        self.args, self.group = args, group
-        self.dir = os.path.join(work, "hostmail")
-        self.owner = mail_owner()
+        super().__init__(args, work, group)
         r = subprocess.run([args.hostmail, "init", "--dir", self.dir], capture_output=True,
                            text=True)
         if r.returncode != 0:
@@ -319,27 +345,13 @@ class Hostmail(Server):
         self.config_error = (r.stderr or r.stdout).strip()
         return r.returncode == 0
 
-    def maildir(self, address):
-        local, domain = address.split("@")
-        return os.path.join(self.base, domain, local)
-
     def version(self):
         r = subprocess.run(["git", "-C", os.path.dirname(HERE), "describe", "--always",
                             "--dirty"], capture_output=True, text=True)
         return "(source %s)" % (r.stdout.strip() or "?")
 
     def start(self):
-        nofile = self.args.nofile
-
-        def prepare():
-            imap_client.raise_nofile(nofile)
-            if self.group.available:
-                self.group.join_in_child()()
-
-        self.log_file = open(self.log_path, "a")
-        self.proc = subprocess.Popen([self.args.hostmail, "--config", self.config, "serve"],
-                                     stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=prepare)
+        self.spawn([self.args.hostmail, "--config", self.config, "serve"], self.log_path)
         # SMTP answers first (it is older); IMAP may not be there yet in
         # this build, which is what `unavailable` then says.
         why = wait_for_greeting(self.smtp_port, self.proc, what=b"220")
@@ -349,12 +361,6 @@ class Hostmail(Server):
         why = wait_for_greeting(self.port, self.proc, timeout=5)
         self.unavailable = ("nothing answers on [listen] imap (%s): this build of `hostmail "
                             "serve` does not serve IMAP yet" % why) if why else None
-
-    def stop(self):
-        if self.proc:
-            stop_pid(self.proc, "hostmail")
-            self.proc = None
-            self.log_file.close()
 
     def restart(self):
         self.stop()
@@ -367,9 +373,7 @@ class Dovecot(Server):
     index_patterns = (r"dovecot\.index.*", r"dovecot\.list\.index.*")
 
     def __init__(self, args, work, accounts, group, idle_max):
-        self.args, self.group = args, group
-        self.dir = os.path.join(work, "dovecot")
-        self.owner = mail_owner()
+        super().__init__(args, work, group)
         self.port = free_port()
         self.base = os.path.join(self.dir, "mail")
         self.config = os.path.join(self.dir, "dovecot.conf")
@@ -405,10 +409,6 @@ class Dovecot(Server):
         for sub in ("run", "state"):
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
 
-    def maildir(self, address):
-        local, domain = address.split("@")
-        return os.path.join(self.base, domain, local)
-
     def version(self):
         r = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)
         return r.stdout.strip()
@@ -417,30 +417,14 @@ class Dovecot(Server):
         r = subprocess.run(["doveconf", "-c", self.config, "-n"], capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("doveconf rejects %s: %s" % (self.config, r.stderr))
-        nofile = self.args.nofile
-
-        def prepare():
-            imap_client.raise_nofile(nofile)
-            if self.group.available:
-                self.group.join_in_child()()
-
-        self.log_file = open(os.path.join(self.dir, "dovecot.stderr"), "a")
         # -F: in the foreground, so that the master is our child and is
         # stopped by its PID (it stops all its processes as it exits).
-        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.config],
-                                     stdout=self.log_file, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=prepare)
+        self.spawn(["dovecot", "-F", "-c", self.config], os.path.join(self.dir, "dovecot.stderr"))
         why = wait_for_greeting(self.port, self.proc)
         if why:
             self.stop()
             raise RuntimeError("dovecot: %s; its log %s:\n%s" %
                                (why, self.log_path, tail(self.log_path)))
-
-    def stop(self):
-        if self.proc:
-            stop_pid(self.proc, "dovecot")
-            self.proc = None
-            self.log_file.close()
 
 
 DOVECOT_CONF = """\
@@ -1125,12 +1109,7 @@ def main():
     finally:
         for server in servers:
             server.stop()
-        for g in groups:
-            g.remove()
-        if args.keep:
-            log("kept " + work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_run(groups, work, args.keep)
     text = report(args, res)
     print(text)
     if args.json_out:
