@@ -953,6 +953,34 @@ def report(args, res):
 WORKLOADS = ["login", "idle", "folder", "search", "append"]
 
 
+def start_perf(args, server, workload):
+    """With --perf DIR: `perf record` of hostmail (all threads, call graphs
+    by DWARF: the release build keeps no frame pointers) for one workload,
+    into DIR/hostmail-<workload>.data; None otherwise."""
+    if not args.perf or not isinstance(server, Hostmail) or not server.proc:
+        return None
+    os.makedirs(args.perf, exist_ok=True)
+    path = os.path.join(args.perf, "hostmail-%s.data" % workload)
+    proc = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph", "dwarf", "-p",
+                             str(server.proc.pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return proc, path
+
+
+def stop_perf(perf):
+    if perf:
+        proc, path = perf
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log("perf profile in %s: perf report -i %s --no-children" % (path, path))
+
+
 def run_server(args, server, accounts, corpus, res, idle_count, work):
     """The workloads against one started server, each guarded: a failure is
     reported as that workload's error, not the end of the run."""
@@ -972,10 +1000,13 @@ def run_server(args, server, accounts, corpus, res, idle_count, work):
 
     def guarded(key, fn, *a):
         log("%s: %s" % (server.name, key))
+        perf = start_perf(args, server, key)
         try:
             out[key] = fn(*a)
         except (OSError, imap_client.ImapError, RuntimeError) as e:
             out[key] = {"error": "%s: %s" % (type(e).__name__, e)}
+        finally:
+            stop_perf(perf)
         log("%s: %s: %s" % (server.name, key, json.dumps(out[key])))
 
     if "login" in args.only:
@@ -1035,6 +1066,9 @@ def main():
     p.add_argument("--repeat", type=int, default=5, help="timings per warm figure (median)")
     p.add_argument("--append-clients", type=int, default=1)
     p.add_argument("--append-seconds", type=int, default=10)
+    p.add_argument("--perf", metavar="DIR",
+                   help="record a perf profile of hostmail during each workload into DIR "
+                   "(its figures then include perf's overhead)")
     p.add_argument("--hostmail-config-extra", default="",
                    help="TOML text appended to hostmail's configuration (\\n for newlines), "
                    "e.g. IMAP limits of its [imap] section")
