@@ -138,10 +138,12 @@ Result<MaildirFolder::Stamps> MaildirFolder::take_stamps() const {
   return s;
 }
 
-Result<bool> MaildirFolder::sync() {
+Result<bool> MaildirFolder::sync(bool claim_recent) {
+  last_claim_.reset();
   auto before = take_stamps();
   if (!before) return fail(before.error());
-  if (stamps_ && *stamps_ == *before) return false;
+  const bool to_claim = claim_recent && list_.recent_uid + uint64_t{1} < list_.uid_next;
+  if (stamps_ && *stamps_ == *before && !to_claim) return false;
 
   auto locked = lock();
   if (!locked) return fail(locked.error());
@@ -159,7 +161,14 @@ Result<bool> MaildirFolder::sync() {
   std::unordered_map<std::string, Seen> seen;
   bool changed = false;
   HM_TRY(sync_locked(list, seen, changed));
+  std::optional<std::pair<uint32_t, uint32_t>> claim;
+  if (claim_recent && list.recent_uid + uint64_t{1} < list.uid_next) {
+    claim.emplace(list.recent_uid, static_cast<uint32_t>(list.uid_next - 1));
+    list.recent_uid = claim->second;
+    changed = true;
+  }
   if (changed) HM_TRY(write_list(list));
+  last_claim_ = claim;
   const bool moved =
       changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
       list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
@@ -181,7 +190,7 @@ Result<bool> MaildirFolder::sync() {
 }
 
 Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
-                                  bool& changed) const {
+                                  bool& changed, const std::vector<std::string>* ours) const {
   // The list as on disk: another process may have written it since.
   auto read = read_uid_list(root_.get(), path_);
   if (read && *read) {
@@ -225,11 +234,11 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
   // info means flags set elsewhere.
   std::vector<UidEntry> kept;
   kept.reserve(list.entries.size());
-  bool expunged = false;
+  std::vector<uint32_t> gone;
   for (UidEntry& e : list.entries) {
     auto it = now.find(e.base);
     if (it == now.end()) {
-      expunged = true;
+      gone.push_back(e.uid);
       continue;
     }
     std::string flags;
@@ -241,9 +250,11 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
     }
     kept.push_back(std::move(e));
   }
-  // An expunge is a change too (CONDSTORE: HIGHESTMODSEQ grows with it).
-  if (expunged) {
+  // An expunge is a change too (CONDSTORE: HIGHESTMODSEQ grows with it),
+  // and is recorded for QRESYNC.
+  if (!gone.empty()) {
     ++list.highest_modseq;
+    record_expunged(list, list.highest_modseq, gone);
     changed = true;
   }
   std::unordered_map<std::string_view, bool> listed;
@@ -255,8 +266,17 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
     const std::string* base;
   };
   std::vector<Fresh> fresh;
+  std::unordered_map<std::string_view, size_t> our_order;
+  if (ours) {
+    for (size_t i = 0; i < ours->size(); ++i) our_order.emplace((*ours)[i], i);
+  }
+  std::vector<const std::string*> fresh_ours(our_order.size(), nullptr);
   for (auto& [base, seen] : now) {
     if (listed.count(base)) continue;
+    if (auto o = our_order.find(base); o != our_order.end()) {
+      fresh_ours[o->second] = &base;
+      continue;
+    }
     const int fd = seen.in_cur ? cur_.get() : new_.get();
     auto time = delivery_time_in_name(base);
     if (!time) time = DeliveryTime{mtime_of(fd, seen.name), 0};
@@ -266,6 +286,10 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
     return std::tie(a.time.seconds, a.time.micros, *a.base) <
            std::tie(b.time.seconds, b.time.micros, *b.base);
   });
+  // The caller's own new files last, in its order (APPEND's order).
+  for (const std::string* base : fresh_ours) {
+    if (base) fresh.push_back({DeliveryTime{}, base});
+  }
   if (list.uid_next + fresh.size() > kMaxUid + 1) {
     return fail(ErrorKind::kLimit,
                 fmt::format("{} has used all its UIDs; move its mail into a new folder", path_));
@@ -328,16 +352,59 @@ Result<std::string> MaildirFolder::file_of(uint32_t uid) const {
   return std::string(it->second.in_cur ? "cur/" : "new/") + it->second.name;
 }
 
+Result<MaildirFolder::FileRef> MaildirFolder::locate(uint32_t uid) const {
+  const MessageInfo* m = find(uid);
+  auto it = m ? seen_.find(m->base) : seen_.end();
+  if (it == seen_.end()) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+  }
+  return FileRef{it->second.in_cur ? cur_.get() : new_.get(), it->second.name, cur_.get(),
+                 new_.get()};
+}
+
+Status MaildirFolder::commit(UidList& list, std::unordered_map<std::string, Seen>& now,
+                             bool changed) {
+  if (changed) HM_TRY(write_list(list));
+  list_ = std::move(list);
+  seen_ = std::move(now);
+  rebuild_messages();
+  return ok();
+}
+
 Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
   for (char c : flags) {
     if (std::string_view("DFPRST").find(c) == std::string_view::npos) {
       return fail(ErrorKind::kInvalid, fmt::format("'{}' is not a Maildir flag", c));
     }
   }
+  bool present = false;
+  auto changed = update_flags({uid}, {}, [&](const UidEntry& e) -> std::optional<std::string> {
+    present = true;
+    std::string keywords;
+    for (char c : e.flags) {
+      if (c >= 'a' && c <= 'z') keywords += c;
+    }
+    return normalize_flags(std::string(flags) + keywords);
+  });
+  if (!changed) return fail(changed.error());
+  if (!present) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+  }
+  return ok();
+}
+
+Result<std::vector<uint32_t>> MaildirFolder::update_flags(const std::vector<uint32_t>& uids,
+                                                          const std::function<Status()>& prepare,
+                                                          const FlagDecider& decide) {
   auto locked = lock();
   if (!locked) return fail(locked.error());
   stamps_.reset();  // whatever happens, the next sync looks again
+  if (prepare) HM_TRY(prepare());
 
+  std::vector<uint32_t> wanted = uids;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  std::vector<uint32_t> done;  // renamed, over both attempts
   // Twice at most: a file renamed by another tool between our listing and
   // our rename (it does not take our lock) is found again by a new listing.
   // As in sync(), the folder's view changes only once the list is written.
@@ -346,52 +413,160 @@ Status MaildirFolder::set_flags(uint32_t uid, std::string_view flags) {
     std::unordered_map<std::string, Seen> now;
     bool changed = false;
     HM_TRY(sync_locked(list, now, changed));
-    auto commit = [&]() -> Status {
-      if (changed) HM_TRY(write_list(list));
-      list_ = std::move(list);
-      seen_ = std::move(now);
-      rebuild_messages();
-      return ok();
-    };
-    auto entry = std::find_if(list.entries.begin(), list.entries.end(),
-                              [&](const UidEntry& e) { return e.uid == uid; });
-    if (entry == list.entries.end()) {
-      HM_TRY(commit());
-      return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
+    bool retry = false, touched_new = false, touched_cur = false;
+    Status failed = ok();
+    auto e = list.entries.begin();
+    for (uint32_t uid : wanted) {
+      e = std::lower_bound(e, list.entries.end(), uid,
+                           [](const UidEntry& x, uint32_t u) { return x.uid < u; });
+      if (e == list.entries.end()) break;
+      if (e->uid != uid) continue;
+      auto target_flags = decide(*e);
+      if (!target_flags) continue;
+      Seen& seen = now[e->base];
+      const std::string target = cur_name(e->base, *target_flags);
+      if (seen.in_cur && seen.name == target) continue;
+      const int from_fd = seen.in_cur ? cur_.get() : new_.get();
+      // The rename is the change itself: the flags live in the file's name,
+      // where every other Maildir reader sees them.
+      if (fs::file_system().rename(from_fd, seen.name.c_str(), cur_.get(), target.c_str(), 0) !=
+          0) {
+        const int err = errno;
+        if (err == ENOENT && attempt == 0) {
+          retry = true;
+          continue;
+        }
+        if (err == ENOENT) continue;  // expunged meanwhile by another tool
+        failed = fail(
+            sys_error(err, "rename", path_ + "/" + (seen.in_cur ? "cur/" : "new/") + seen.name));
+        break;
+      }
+      touched_cur = true;
+      touched_new = touched_new || !seen.in_cur;
+      seen.in_cur = true;
+      seen.name = target;
+      e->flags = normalize_flags(*target_flags);
+      e->modseq = ++list.highest_modseq;
+      changed = true;
+      done.push_back(uid);
     }
-    std::string keywords;
-    for (char c : entry->flags) {
-      if (c >= 'a' && c <= 'z') keywords += c;
-    }
-    const std::string wanted = normalize_flags(std::string(flags) + keywords);
-    Seen& seen = now[entry->base];
-    const std::string target = cur_name(entry->base, wanted);
-    if (seen.in_cur && seen.name == target) return commit();
-
-    const int from_fd = seen.in_cur ? cur_.get() : new_.get();
-    // The rename is the change itself: the flags live in the file's name,
-    // where every other Maildir reader sees them.
-    if (fs::file_system().rename(from_fd, seen.name.c_str(), cur_.get(), target.c_str(), 0) != 0) {
-      const int err = errno;
-      if (err == ENOENT && attempt == 0) continue;
-      return fail(
-          sys_error(err, "rename", path_ + "/" + (seen.in_cur ? "cur/" : "new/") + seen.name));
-    }
-    // Both folders' entries changed: fsync them so the new name survives a
-    // crash before the list (and a client) hears of it. A crash before the
-    // list is written is harmless: the next sync finds the new info and
+    // Both folders' entries changed: fsync them so the new names survive a
+    // crash before the list (and a client) hears of them. A crash before
+    // the list is written is harmless: the next sync finds the new info and
     // bumps the MODSEQ then.
-    if (options_.fsync) {
+    if (options_.fsync && touched_cur) {
       HM_TRY(fs::sync_folder(cur_.get(), ".", path_ + "/cur"));
-      if (!seen.in_cur) HM_TRY(fs::sync_folder(new_.get(), ".", path_ + "/new"));
+      if (touched_new) HM_TRY(fs::sync_folder(new_.get(), ".", path_ + "/new"));
     }
-    seen.in_cur = true;
-    seen.name = target;
-    entry->flags = wanted;
-    entry->modseq = ++list.highest_modseq;
-    changed = true;
-    return commit();
+    if (retry && failed) continue;
+    HM_TRY(commit(list, now, changed));
+    if (!failed) return fail(failed.error());
+    std::sort(done.begin(), done.end());
+    done.erase(std::unique(done.begin(), done.end()), done.end());
+    return done;
   }
+}
+
+Result<std::vector<uint32_t>> MaildirFolder::expunge(
+    const std::vector<uint32_t>* uids, const std::function<bool(const UidEntry&)>& pick) {
+  auto locked = lock();
+  if (!locked) return fail(locked.error());
+  stamps_.reset();
+  UidList list;
+  std::unordered_map<std::string, Seen> now;
+  bool changed = false;
+  HM_TRY(sync_locked(list, now, changed));
+
+  std::vector<uint32_t> wanted;
+  if (uids) {
+    wanted = *uids;
+    std::sort(wanted.begin(), wanted.end());
+  }
+  std::vector<uint32_t> removed;
+  std::vector<UidEntry> kept;
+  kept.reserve(list.entries.size());
+  bool touched_new = false, touched_cur = false;
+  Status failed = ok();
+  for (UidEntry& e : list.entries) {
+    const bool asked = !uids || std::binary_search(wanted.begin(), wanted.end(), e.uid);
+    if (!failed || !asked || !pick(e)) {
+      kept.push_back(std::move(e));
+      continue;
+    }
+    const Seen& seen = now[e.base];
+    const int fd = seen.in_cur ? cur_.get() : new_.get();
+    if (fs::file_system().unlink(fd, seen.name.c_str()) != 0) {
+      // ENOENT: renamed (flags set) or removed by another tool meanwhile;
+      // it stays in the list, and the next sync tells which. Anything else
+      // stops the expunge here.
+      if (errno != ENOENT) {
+        failed = fail(
+            sys_error(errno, "remove", path_ + "/" + (seen.in_cur ? "cur/" : "new/") + seen.name));
+      }
+      kept.push_back(std::move(e));
+      continue;
+    }
+    touched_cur = touched_cur || seen.in_cur;
+    touched_new = touched_new || !seen.in_cur;
+    now.erase(e.base);
+    removed.push_back(e.uid);
+  }
+  // The unlinks must be durable before the list forgets the messages;
+  // otherwise a crash could bring back files without their UIDs.
+  if (options_.fsync) {
+    if (touched_cur) HM_TRY(fs::sync_folder(cur_.get(), ".", path_ + "/cur"));
+    if (touched_new) HM_TRY(fs::sync_folder(new_.get(), ".", path_ + "/new"));
+  }
+  list.entries = std::move(kept);
+  if (!removed.empty()) {
+    ++list.highest_modseq;
+    record_expunged(list, list.highest_modseq, removed);
+    changed = true;
+  }
+  HM_TRY(commit(list, now, changed));
+  if (!failed) return fail(failed.error());
+  return removed;
+}
+
+Result<std::vector<uint32_t>> MaildirFolder::adopt(const Placer& place) {
+  auto locked = lock();
+  if (!locked) return fail(locked.error());
+  stamps_.reset();
+  auto bases = place();
+  if (!bases) return fail(bases.error());
+  auto forget = [&](Error e) {
+    // The list cannot say who they are: take the files back, so that a
+    // caller told "failed" does not find them later under new UIDs.
+    for (const std::string& base : *bases) {
+      for (const UniqueFd* dir : {&cur_, &new_}) {
+        auto names = list_folder(dir->get(), path_);
+        if (!names) continue;
+        for (const std::string& n : *names) {
+          if (n == base || n.rfind(base + ":", 0) == 0) {
+            (void)fs::file_system().unlink(dir->get(), n.c_str());
+          }
+        }
+      }
+    }
+    return fail(std::move(e));
+  };
+  UidList list;
+  std::unordered_map<std::string, Seen> now;
+  bool changed = false;
+  if (Status s = sync_locked(list, now, changed, &*bases); !s) return forget(s.error());
+  if (Status s = commit(list, now, changed); !s) return forget(s.error());
+  std::unordered_map<std::string_view, uint32_t> by_base;
+  for (const UidEntry& e : list_.entries) by_base.emplace(e.base, e.uid);
+  std::vector<uint32_t> out;
+  out.reserve(bases->size());
+  for (const std::string& base : *bases) {
+    auto it = by_base.find(base);
+    if (it == by_base.end()) {
+      return fail(ErrorKind::kInternal, fmt::format("{}: a new message vanished", path_));
+    }
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 }  // namespace hm::store::maildir

@@ -36,6 +36,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,8 +85,16 @@ class MaildirFolder {
   // Brings the messages up to date (above). True when anything changed
   // since the last sync. Errors: kTemporary (I/O, the lock not got in
   // time), kLimit (the folder has used all 2^32-1 UIDs: it must be
-  // recreated).
-  Result<bool> sync();
+  // recreated). With `claim_recent`, the UIDs above the list's "recent"
+  // line are claimed as \Recent for this folder object (last_claim()) and
+  // the line raised to UIDNEXT-1: the next claimer gets none of them.
+  Result<bool> sync(bool claim_recent = false);
+
+  // The UIDs the last sync claimed as recent: (first, last], or nullopt.
+  std::optional<std::pair<uint32_t, uint32_t>> last_claim() const { return last_claim_; }
+  // The list as of the last sync (or change): its expunged record and
+  // recent line, for the layers above.
+  const UidList& list() const { return list_; }
 
   uint32_t uid_validity() const { return list_.uid_validity; }
   uint64_t uid_next() const { return list_.uid_next; }
@@ -102,11 +111,53 @@ class MaildirFolder {
   // kNotFound when the message is gone (expunged meanwhile).
   Status set_flags(uint32_t uid, std::string_view flags);
 
+  // Changes the flags of many messages under one lock and one write of the
+  // list. Under the lock, after the folder is synced: `prepare` (when set)
+  // runs first (e.g. to update the keyword file), then `decide` is asked,
+  // for each of `uids` the folder has, the message's new flags (normalized
+  // letters, keywords included) from its entry as on disk, or nullopt to
+  // leave it. Each message whose flags change is renamed, gets a new MODSEQ;
+  // returns their UIDs, ascending. The folder's messages() are then up to
+  // date (other changes found under the lock included).
+  using FlagDecider = std::function<std::optional<std::string>(const UidEntry& entry)>;
+  Result<std::vector<uint32_t>> update_flags(const std::vector<uint32_t>& uids,
+                                             const std::function<Status()>& prepare,
+                                             const FlagDecider& decide);
+
+  // Removes the messages among `uids` (every message when null) for which
+  // `pick` says so: their files are unlinked (the folders fsynced), then
+  // they leave the list, recorded as expunged under one new MODSEQ. Returns
+  // their UIDs, ascending. A crash in between loses nothing: the next sync
+  // finds the files gone and records them then.
+  Result<std::vector<uint32_t>> expunge(const std::vector<uint32_t>* uids,
+                                        const std::function<bool(const UidEntry&)>& pick);
+
+  // Adds messages: under the lock, `place` puts new files into cur/ or new/
+  // (durably: written, fsynced, linked, folder fsynced) and returns their
+  // base names in the order they should be numbered; they get the next
+  // UIDs in that order (after files delivered meanwhile), the list is
+  // written, and their UIDs are returned in the same order. When the list
+  // cannot be written, the placed files are removed again.
+  using Placer = std::function<Result<std::vector<std::string>>()>;
+  Result<std::vector<uint32_t>> adopt(const Placer& place);
+
   // The file of message `uid` relative to the folder: "new/<name>" or
   // "cur/<name>", as of the last sync. kNotFound for an unknown UID.
   Result<std::string> file_of(uint32_t uid) const;
 
+  // Where message `uid`'s file is, as of the last sync: its folder (cur/
+  // or new/, open here) and name, and both folders for a look-up again when
+  // another tool renamed it meanwhile. kNotFound for an unknown UID.
+  struct FileRef {
+    int dir_fd = -1;
+    std::string name;
+    int cur_fd = -1, new_fd = -1;
+  };
+  Result<FileRef> locate(uint32_t uid) const;
+
   const std::string& path() const { return path_; }
+  // The folder itself, open (for the files beside the messages).
+  int root_fd() const { return root_.get(); }
 
  private:
   // Where a message's file was seen.
@@ -145,8 +196,13 @@ class MaildirFolder {
   // Reads the list and the folders and merges them into `list` and `now`
   // (where each message's file is); sets `changed` when the list must be
   // written. Under the lock.
-  Status sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
-                     bool& changed) const;
+  // `ours` (when set): new base names that get their UIDs after every
+  // other new file, in this order.
+  Status sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now, bool& changed,
+                     const std::vector<std::string>* ours = nullptr) const;
+  // Makes `list` and `now` the folder's state, writing the list first when
+  // `changed`.
+  Status commit(UidList& list, std::unordered_map<std::string, Seen>& now, bool changed);
   Status write_list(const UidList& list) const;
   void rebuild_messages();
 
@@ -158,6 +214,7 @@ class MaildirFolder {
   std::unordered_map<std::string, Seen> seen_;  // by base name
   std::vector<MessageInfo> messages_;
   std::optional<Stamps> stamps_;  // of the last full sync, when they can be trusted
+  std::optional<std::pair<uint32_t, uint32_t>> last_claim_;
 };
 
 }  // namespace hm::store::maildir

@@ -4,6 +4,7 @@
 
 #include "store/mailbox_path.h"
 #include "store/maildir/maildir_delivery.h"
+#include "store/maildir/maildir_mailboxes.h"
 
 namespace hm::store::maildir {
 
@@ -46,11 +47,18 @@ std::vector<Result<std::string>> MaildirStore::save(const StoredMessage& message
   return deliver(message, targets, DeliveryOptions{options_.hostname, options_.fsync});
 }
 
-// Placeholder until the Maildir mailboxes land (issue 13's store increment):
-// readers get a clear error, never a half-working store.
 Result<std::unique_ptr<Mailboxes>> MaildirStore::open_mailboxes(const Location& location,
-                                                                uint64_t /*quota_bytes*/) {
-  return fail(ErrorKind::kInternal, "reading mail from " + location.path + " is not built yet");
+                                                                uint64_t quota_bytes) {
+  MaildirAccount account;
+  account.root = location.path;
+  account.uid = location.uid;
+  account.gid = location.gid;
+  account.quota_bytes = quota_bytes;
+  account.hostname = options_.hostname;
+  account.fsync = options_.fsync;
+  auto boxes = MaildirMailboxes::open(std::move(account));
+  if (!boxes) return fail(boxes.error());
+  return std::unique_ptr<Mailboxes>(std::move(*boxes));
 }
 
 }  // namespace hm::store::maildir

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <unordered_set>
@@ -17,7 +18,8 @@ namespace hm::store::maildir {
 
 namespace {
 
-constexpr std::string_view kMagic = "hostmail-uidlist 1";
+constexpr std::string_view kMagic = "hostmail-uidlist 2";
+constexpr std::string_view kMagicV1 = "hostmail-uidlist 1";
 // A list is read whole; a folder of a million messages has a list of about
 // 80 MB. Anything larger is not ours.
 constexpr size_t kMaxListBytes = size_t{1} << 30;
@@ -38,13 +40,94 @@ std::string_view next_word(std::string_view& line) {
   return word;
 }
 
+// "1:3,7" for {{1,3},{7,7}}.
+std::string format_ranges(const std::vector<std::pair<uint32_t, uint32_t>>& ranges) {
+  std::string out;
+  for (const auto& [first, last] : ranges) {
+    if (!out.empty()) out += ',';
+    out += first == last ? fmt::format("{}", first) : fmt::format("{}:{}", first, last);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::pair<uint32_t, uint32_t>>> parse_ranges(std::string_view text,
+                                                                       uint64_t uid_next) {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    size_t colon = item.find(':');
+    auto first = parse_number(item.substr(0, colon));
+    auto last = colon == std::string_view::npos ? first : parse_number(item.substr(colon + 1));
+    if (!first || !last || *first == 0 || *last < *first || *last >= uid_next) return std::nullopt;
+    if (!out.empty() && *first <= uint64_t{out.back().second} + 1) return std::nullopt;
+    out.emplace_back(static_cast<uint32_t>(*first), static_cast<uint32_t>(*last));
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+size_t range_count(const UidList& list) {
+  size_t n = 0;
+  for (const ExpungedRun& r : list.expunged) n += r.ranges.size();
+  return n;
+}
+
 }  // namespace
+
+void record_expunged(UidList& list, uint64_t modseq, const std::vector<uint32_t>& uids) {
+  if (uids.empty()) return;
+  ExpungedRun run{modseq, {}};
+  for (uint32_t uid : uids) {
+    if (!run.ranges.empty() && run.ranges.back().second + 1 == uid) {
+      run.ranges.back().second = uid;
+    } else {
+      run.ranges.emplace_back(uid, uid);
+    }
+  }
+  list.expunged.push_back(std::move(run));
+  // Bounded: the oldest runs go, and the record then answers only for
+  // MODSEQs from the newest dropped one on (the caller falls back to "every
+  // UID not in the view", which QRESYNC allows).
+  size_t total = range_count(list);
+  size_t drop = 0;
+  while (total > kMaxExpungedRanges && drop + 1 < list.expunged.size()) {
+    total -= list.expunged[drop].ranges.size();
+    list.expunged_floor = std::max(list.expunged_floor, list.expunged[drop].modseq);
+    ++drop;
+  }
+  list.expunged.erase(list.expunged.begin(), list.expunged.begin() + static_cast<long>(drop));
+  if (total > kMaxExpungedRanges) {
+    // One run alone is too large: keep none of it.
+    list.expunged_floor = std::max(list.expunged_floor, list.expunged.back().modseq);
+    list.expunged.clear();
+  }
+}
+
+std::optional<std::vector<uint32_t>> expunged_after(const UidList& list, uint64_t modseq) {
+  if (modseq < list.expunged_floor) return std::nullopt;
+  std::vector<uint32_t> out;
+  for (const ExpungedRun& run : list.expunged) {
+    if (run.modseq <= modseq) continue;
+    for (const auto& [first, last] : run.ranges) {
+      for (uint64_t uid = first; uid <= last; ++uid) out.push_back(static_cast<uint32_t>(uid));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 std::string format_uid_list(const UidList& list) {
   std::string out;
   out.reserve(80 + list.entries.size() * 72);
   out += fmt::format("{}\nuidvalidity {}\nuidnext {}\nhighestmodseq {}\n", kMagic,
                      list.uid_validity, list.uid_next, list.highest_modseq);
+  out += fmt::format("recent {}\nexpungedfloor {}\n", list.recent_uid, list.expunged_floor);
+  for (const ExpungedRun& run : list.expunged) {
+    out += fmt::format("expunged {} {}\n", run.modseq, format_ranges(run.ranges));
+  }
   for (const UidEntry& e : list.entries) {
     out += fmt::format("{} {} {} {}\n", e.uid, e.modseq, e.flags.empty() ? "-" : e.flags, e.base);
   }
@@ -74,7 +157,10 @@ Result<UidList> parse_uid_list(std::string_view text) {
   };
 
   std::string_view line;
-  if (!next_line(line) || line != kMagic) return bad("not a hostmail UID list of version 1");
+  if (!next_line(line) || (line != kMagic && line != kMagicV1)) {
+    return bad("not a hostmail UID list of version 1 or 2");
+  }
+  const bool v1 = line == kMagicV1;
   UidList list;
   auto validity = header("uidvalidity");
   if (!validity || *validity == 0 || *validity > kMaxUid) return bad("bad uidvalidity line");
@@ -85,12 +171,37 @@ Result<UidList> parse_uid_list(std::string_view text) {
   auto modseq = header("highestmodseq");
   if (!modseq || *modseq == 0) return bad("bad highestmodseq line");
   list.highest_modseq = *modseq;
+  if (v1) {
+    // Written before \Recent and expunges were recorded: nothing is recent,
+    // and the record of expunges starts now.
+    list.recent_uid = static_cast<uint32_t>(list.uid_next - 1);
+    list.expunged_floor = list.highest_modseq;
+  } else {
+    auto recent = header("recent");
+    if (!recent || *recent >= list.uid_next) return bad("bad recent line");
+    list.recent_uid = static_cast<uint32_t>(*recent);
+    auto floor = header("expungedfloor");
+    if (!floor || *floor > list.highest_modseq) return bad("bad expungedfloor line");
+    list.expunged_floor = *floor;
+  }
 
   std::unordered_set<std::string_view> bases;
   while (true) {
     if (!next_line(line)) return bad("the list is cut off (no end line)");
     std::string_view rest = line;
     std::string_view first = next_word(rest);
+    if (first == "expunged" && !v1 && list.entries.empty()) {
+      auto mod = parse_number(next_word(rest));
+      const uint64_t after =
+          list.expunged.empty() ? list.expunged_floor : list.expunged.back().modseq;
+      if (!mod || *mod <= after || *mod > list.highest_modseq) {
+        return bad("an expunged line's MODSEQ out of order");
+      }
+      auto ranges = parse_ranges(rest, list.uid_next);
+      if (!ranges) return bad("an expunged line's UIDs are not a UID set");
+      list.expunged.push_back({*mod, std::move(*ranges)});
+      continue;
+    }
     if (first == "end") {
       auto count = parse_number(rest);
       if (!count || *count != list.entries.size()) return bad("the end line's count is wrong");

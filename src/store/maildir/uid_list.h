@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -36,17 +37,44 @@ struct UidEntry {
   std::string base;   // the Maildir base name, without the info
 };
 
+// UIDs expunged together, under one MODSEQ (QRESYNC's VANISHED).
+struct ExpungedRun {
+  uint64_t modseq = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;  // first..last, ascending, disjoint
+};
+
+// How many UID ranges the expunged record keeps; older runs are dropped
+// (and expunged_floor raised) beyond it, so the list stays bounded.
+inline constexpr size_t kMaxExpungedRanges = 4096;
+
 struct UidList {
   uint32_t uid_validity = 0;
   uint64_t uid_next = 1;  // up to kMaxUid + 1: then the folder is out of UIDs
   uint64_t highest_modseq = 1;
-  std::vector<UidEntry> entries;  // strictly ascending UIDs
+  // The highest UID a read-write view has claimed as \Recent: messages
+  // above it are recent for the next view that claims them.
+  uint32_t recent_uid = 0;
+  // The record of expunges is complete for every MODSEQ above this one.
+  uint64_t expunged_floor = 0;
+  std::vector<ExpungedRun> expunged;  // ascending MODSEQ, each above expunged_floor
+  std::vector<UidEntry> entries;      // strictly ascending UIDs
 };
 
-// The text of `list` in the format of docs/store-format.md.
+// Adds `uids` (ascending) to the expunged record under `modseq` (the
+// list's highest_modseq after the expunge), dropping the oldest runs when
+// the record would pass kMaxExpungedRanges.
+void record_expunged(UidList& list, uint64_t modseq, const std::vector<uint32_t>& uids);
+
+// The UIDs expunged after `modseq`, ascending; nullopt when the record does
+// not go back that far (`modseq` below expunged_floor).
+std::optional<std::vector<uint32_t>> expunged_after(const UidList& list, uint64_t modseq);
+
+// The text of `list` in the format of docs/store-format.md (version 2).
 std::string format_uid_list(const UidList& list);
 
-// Parses that text. kInvalid, saying where, for anything that does not match
+// Parses that text, or a list of version 1 (which has no recent and
+// expunged lines: nothing is recent, and the expunged record starts at its
+// highestmodseq). kInvalid, saying where, for anything that does not match
 // the grammar or breaks its rules (UIDs not ascending or not below UIDNEXT,
 // a MODSEQ above HIGHESTMODSEQ, a base name twice, a missing end line).
 Result<UidList> parse_uid_list(std::string_view text);

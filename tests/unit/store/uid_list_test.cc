@@ -19,14 +19,65 @@ UidList sample() {
   l.uid_validity = 1700000000;
   l.uid_next = 8;
   l.highest_modseq = 12;
+  l.recent_uid = 3;
+  l.expunged_floor = 2;
+  l.expunged = {{4, {{1, 2}}}, {9, {{4, 4}, {6, 6}}}};
   l.entries = {{3, 5, "", "1.M1P1.h,S=3"}, {7, 12, "FS", "2.M1P1.h"}};
   return l;
 }
 
 TEST(UidList, FormatIsDocumented) {
   EXPECT_EQ(format_uid_list(sample()),
-            "hostmail-uidlist 1\nuidvalidity 1700000000\nuidnext 8\nhighestmodseq 12\n"
+            "hostmail-uidlist 2\nuidvalidity 1700000000\nuidnext 8\nhighestmodseq 12\n"
+            "recent 3\nexpungedfloor 2\nexpunged 4 1:2\nexpunged 9 4,6\n"
             "3 5 - 1.M1P1.h,S=3\n7 12 FS 2.M1P1.h\nend 2\n");
+}
+
+// Lists written before \Recent and expunges were recorded still open:
+// nothing in them is recent, and the expunged record starts at their
+// highest MODSEQ.
+TEST(UidList, ReadsVersion1) {
+  auto parsed = parse_uid_list(
+      "hostmail-uidlist 1\nuidvalidity 1700000000\nuidnext 8\nhighestmodseq 12\n"
+      "3 5 - 1.M1P1.h,S=3\n7 12 FS 2.M1P1.h\nend 2\n");
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->recent_uid, 7u);
+  EXPECT_EQ(parsed->expunged_floor, 12u);
+  EXPECT_TRUE(parsed->expunged.empty());
+  EXPECT_EQ(parsed->entries.size(), 2u);
+  EXPECT_FALSE(expunged_after(*parsed, 11));
+  EXPECT_EQ(*expunged_after(*parsed, 12), std::vector<uint32_t>{});
+}
+
+TEST(UidList, ExpungedRecordAnswersFromItsFloor) {
+  UidList l = sample();
+  EXPECT_FALSE(expunged_after(l, 1));
+  EXPECT_EQ(*expunged_after(l, 2), (std::vector<uint32_t>{1, 2, 4, 6}));
+  EXPECT_EQ(*expunged_after(l, 4), (std::vector<uint32_t>{4, 6}));
+  EXPECT_EQ(*expunged_after(l, 9), std::vector<uint32_t>{});
+}
+
+TEST(UidList, ExpungedRecordStaysBounded) {
+  UidList l;
+  l.uid_validity = 1;
+  l.uid_next = 3 * kMaxExpungedRanges + 10;
+  l.highest_modseq = 1;
+  // Every other UID, one expunge each: one range per run.
+  for (uint32_t uid = 1; uid < 2 * kMaxExpungedRanges + 4; uid += 2) {
+    record_expunged(l, ++l.highest_modseq, {uid});
+  }
+  size_t ranges = 0;
+  for (const ExpungedRun& r : l.expunged) ranges += r.ranges.size();
+  EXPECT_LE(ranges, kMaxExpungedRanges);
+  EXPECT_GT(l.expunged_floor, 2u);
+  EXPECT_FALSE(expunged_after(l, 1));
+  auto recent = expunged_after(l, l.highest_modseq - 1);
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->size(), 1u);
+  auto back = parse_uid_list(format_uid_list(l));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->expunged.size(), l.expunged.size());
+  EXPECT_EQ(back->expunged_floor, l.expunged_floor);
 }
 
 TEST(UidList, RoundTrips) {
@@ -53,7 +104,14 @@ TEST(UidList, RefusesWhatBreaksItsRules) {
     t.replace(t.find(from), from.size(), to);
     return t;
   };
-  EXPECT_TRUE(refused(replaced("hostmail-uidlist 1", "hostmail-uidlist 2")));
+  EXPECT_TRUE(refused(replaced("hostmail-uidlist 2", "hostmail-uidlist 3")));
+  EXPECT_TRUE(refused(replaced("recent 3", "recent 8")));                 // not below uidnext
+  EXPECT_TRUE(refused(replaced("expungedfloor 2", "expungedfloor 13")));  // above highest
+  EXPECT_TRUE(refused(replaced("expunged 4 1:2", "expunged 2 1:2")));     // not above the floor
+  EXPECT_TRUE(refused(replaced("expunged 9 4,6", "expunged 3 4,6")));     // not ascending
+  EXPECT_TRUE(refused(replaced("expunged 9 4,6", "expunged 9 6,4")));     // not a UID set
+  EXPECT_TRUE(refused(replaced("expunged 9 4,6", "expunged 9 4,9")));     // not below uidnext
+  EXPECT_TRUE(refused(replaced("expunged 9 4,6", "expunged 9 ")));
   EXPECT_TRUE(refused(replaced("uidnext 8", "uidnext 7")));    // UID 7 not below
   EXPECT_TRUE(refused(replaced("7 12 FS", "3 12 FS")));        // not ascending
   EXPECT_TRUE(refused(replaced("7 12 FS", "7 13 FS")));        // modseq above highest
