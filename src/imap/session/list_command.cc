@@ -93,20 +93,19 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
       e.subscribed = f.subscribed;
       e.special_use = std::move(f.special_use);
     }
+    // The INBOX's children: with the "INBOX." prefix every folder, else
+    // those named "INBOX/..." (whose level {"INBOX"} is the INBOX itself).
+    const bool courier = ctx_.names.style() == NamespaceStyle::kCourier;
+    const store::FolderName inbox_level = courier ? store::FolderName{} : store::FolderName{"INBOX"};
     for (auto& [name, e] : all) {
       e.folder = name;
-      for (auto it = all.upper_bound(name); it != all.end() && below(it->first, name); ++it) {
+      const store::FolderName& level = name.empty() ? inbox_level : name;
+      for (auto it = all.upper_bound(level); it != all.end() && below(it->first, level); ++it) {
         if (it->second.exists) e.children = true;
         if (it->second.subscribed) e.subscribed_child = true;
       }
     }
-    // With the "INBOX." prefix every folder lies below the INBOX.
-    if (ctx_.names.style() == NamespaceStyle::kCourier) {
-      for (const auto& [name, e] : all) {
-        if (!name.empty() && e.exists) all[{}].children = true;
-        if (!name.empty() && e.subscribed) all[{}].subscribed_child = true;
-      }
-    }
+    if (!courier) all.erase(inbox_level);
     Listed out;
     for (auto& [name, e] : all) {
       const std::string shown = ctx_.names.to_name(name);
