@@ -643,12 +643,14 @@ def w_cold(args, server, accounts):
     if why:
         return {"not_measured": why}
     c = session(server, accounts, address)
+    perf = start_perf(args, server, "cold")
     try:
         select_s, _ = c.timed("SELECT INBOX")
         envelope_s, data = c.timed("FETCH 1:* (ENVELOPE)")
         c.command("LOGOUT", check=False)
     finally:
         c.close()
+        stop_perf(perf)
     return {"index_files_removed": removed, "select_ms": round(select_s * 1000, 1),
             "envelope_ms": round(envelope_s * 1000, 1), "fetched": count_fetch(data)}
 
@@ -996,9 +998,9 @@ def run_server(args, server, accounts, corpus, res, idle_count, work):
         log("%s: IMAP not available: %s" % (server.name, out["unavailable"]))
         return
 
-    def guarded(key, fn, *a):
+    def guarded(key, fn, *a, profile=True):
         log("%s: %s" % (server.name, key))
-        perf = start_perf(args, server, key)
+        perf = start_perf(args, server, key) if profile else None
         try:
             out[key] = fn(*a)
         except (OSError, imap_client.ImapError, RuntimeError) as e:
@@ -1034,7 +1036,8 @@ def run_server(args, server, accounts, corpus, res, idle_count, work):
         if "search" in args.only:
             guarded("search", w_search, args, server, accounts)
         if "folder" in args.only:
-            guarded("cold", w_cold, args, server, accounts)
+            # It restarts the server, so it starts its profile itself.
+            guarded("cold", w_cold, args, server, accounts, profile=False)
     if "append" in args.only:
         guarded("append", w_append, args, server, accounts, work)
 
