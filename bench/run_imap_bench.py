@@ -304,6 +304,7 @@ class Hostmail(Server):
         if not self.write_config():
             raise RuntimeError("hostmail check-config refuses %s: %s" % (self.config,
                                                                          self.config_error))
+        self.base = os.path.join(self.dir, "vmail", "domains")
         ldif = [("dn: o=%s,o=hosting,dc=myhosting,dc=example\nobjectClass: top\n"
                  "objectClass: organization\no: %s\n" % (DOMAIN, DOMAIN))]
         for address, _, hashed in accounts:
@@ -311,8 +312,9 @@ class Hostmail(Server):
             ldif.append(
                 "dn: mail=%s,o=%s,o=hosting,dc=myhosting,dc=example\nobjectClass: top\n"
                 "objectClass: CourierMailAccount\nmail: %s\nuserPassword: %s\n"
-                "homeDirectory: /home/vmail/domains\nuidNumber: 65534\ngidNumber: 65534\n"
-                "mailbox: %s/%s/\n" % (address, DOMAIN, address, hashed, DOMAIN, local))
+                "homeDirectory: %s\nuidNumber: 65534\ngidNumber: 65534\n"
+                "mailbox: %s/%s/\n" % (address, DOMAIN, address, hashed, self.base, DOMAIN,
+                                        local))
         ldif_path = os.path.join(self.dir, "accounts.ldif")
         with open(ldif_path, "w") as f:
             f.write("\n".join(ldif))
@@ -320,7 +322,6 @@ class Hostmail(Server):
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("hostmail ldif import failed: " + r.stderr)
-        self.base = os.path.join(self.dir, "vmail", "domains")
         for address, _, _ in accounts:
             make_maildir(self.maildir(address), self.owner)
         if os.geteuid() == 0:
