@@ -823,7 +823,7 @@ def fmt(v, digits=1):
     return str(v)
 
 
-def row(label, res, *path, digits=1, lower_better=False, peer_path=None):
+def row(label, res, *path, digits=1, lower_better=False, peer_path=None, ratio=True):
     """A line of the table; `peer_path`: where Dovecot's figure is when
     not at the same place as hostmail's."""
     vals = []
@@ -834,7 +834,7 @@ def row(label, res, *path, digits=1, lower_better=False, peer_path=None):
         vals.append(v)
     a, b = vals
     r = None
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b:
+    if ratio and isinstance(a, (int, float)) and isinstance(b, (int, float)) and a and b:
         r = (b / a) if lower_better else (a / b)
     return "  %-40s %14s %14s %9s" % (label, fmt(a, digits), fmt(b, digits),
                                       ("%.2fx" % r) if r is not None else "-")
@@ -869,15 +869,15 @@ def report(args, res):
             lines.append(row("logins/s, hostmail's credential cache off", res,
                              "login_nocache", "logins_per_s",
                              peer_path=("login", "logins_per_s")))
-        lines.append(row("failed logins", res, "login", "failed"))
+        lines.append(row("failed logins", res, "login", "failed", ratio=False))
         lines.append(row("server CPU per login (us)", res, "login", "server_cpu_us_per_login",
                          lower_better=True))
         lines.append(row("client CPU per login (us)", res, "login", "client_cpu_us_per_login",
                          lower_better=True))
         ceiling = res.get("client_ceiling")
         if ceiling:
-            lines.append("  client ceiling (same clients, trivial responder): %.0f logins/s, "
-                         "client CPU %d us per login" %
+            lines.append("  client ceiling (same clients, trivial Python responder; a lower "
+                         "bound): %.0f logins/s, client CPU %d us per login" %
                          (ceiling["logins_per_s"], ceiling["client_cpu_us_per_login"]))
         for name in ("hostmail", "dovecot"):
             err = res.get(name, {}).get("login", {}).get("first_error")
@@ -885,12 +885,12 @@ def report(args, res):
                 lines.append("  %s: first failed login: %s" % (name, err))
     if "idle" in res["workloads"]:
         lines.append("idle connections in IDLE, no TLS (ratio: dovecot/hostmail memory):")
-        lines.append(row("connections", res, "idle", "connections"))
-        lines.append(row("server processes after", res, "idle", "processes_after"))
-        lines.append(row("RSS before (MB)", res, "idle", "rss_mb_before"))
-        lines.append(row("RSS after (MB)", res, "idle", "rss_mb_after"))
-        lines.append(row("PSS before (MB)", res, "idle", "pss_mb_before"))
-        lines.append(row("PSS after (MB)", res, "idle", "pss_mb_after"))
+        lines.append(row("connections", res, "idle", "connections", ratio=False))
+        lines.append(row("server processes after", res, "idle", "processes_after", ratio=False))
+        lines.append(row("RSS before (MB)", res, "idle", "rss_mb_before", lower_better=True))
+        lines.append(row("RSS after (MB)", res, "idle", "rss_mb_after", lower_better=True))
+        lines.append(row("PSS before (MB)", res, "idle", "pss_mb_before", lower_better=True))
+        lines.append(row("PSS after (MB)", res, "idle", "pss_mb_after", lower_better=True))
         lines.append(row("RSS per connection (KB)", res, "idle", "rss_kb_per_conn",
                          lower_better=True))
         lines.append(row("PSS per connection (KB)", res, "idle", "pss_kb_per_conn",
@@ -910,8 +910,8 @@ def report(args, res):
                            ("warm FETCH 1:* (FLAGS) (ms)", "warm_flags_ms"),
                            ("warm FETCH 1:* (ENVELOPE) (ms)", "warm_envelope_ms"),
                            ("ENVELOPE response (KB)", "envelope_response_kb")):
-            lines.append(row(label, res, "folder", key, digits=2,
-                             lower_better=key != "exists"))
+            lines.append(row(label, res, "folder", key, digits=2, lower_better=True,
+                             ratio=key not in ("exists", "envelope_response_kb")))
         for name in ("hostmail", "dovecot"):
             why = res.get(name, {}).get("cold", {}).get("not_measured")
             if why:
@@ -925,7 +925,7 @@ def report(args, res):
         for name, _, text, _ in imap_messages.SEARCH_TERMS:
             lines.append(row("%s \"%s\" (ms)" % (name, text), res, "search", name, "ms",
                              digits=2, lower_better=True))
-            lines.append(row("  hits", res, "search", name, "hits"))
+            lines.append(row("  hits", res, "search", name, "hits", ratio=False))
     if "append" in res["workloads"]:
         lines.append("APPEND of %d bytes, %d clients, %d s (ratio: hostmail/dovecot):" %
                      (len(APPEND_MESSAGE), args.append_clients, args.append_seconds))
