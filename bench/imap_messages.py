@@ -89,9 +89,10 @@ class Generator:
         self.hits = {name: 0 for name, _, _, _ in SEARCH_TERMS}
         self.base_time = 1_700_000_000
 
-    def _person(self, i, planted_from):
+    def _person(self, planted_from):
         if planted_from:
-            return "Quirinus %s" % self.rng.choice(LAST_NAMES), "quirinus@%s" % self.rng.choice(DOMAINS)
+            last = self.rng.choice(LAST_NAMES)
+            return "Quirinus %s" % last, "quirinus@%s" % self.rng.choice(DOMAINS)
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
         return "%s %s" % (first, last), "%s.%s@%s" % (first.lower(), last.lower(),
                                                        self.rng.choice(DOMAINS))
@@ -118,7 +119,7 @@ class Generator:
         rng = self.rng
         plant = {name: (i % every) == (every // 2) for name, _, _, every in SEARCH_TERMS}
         when = self.base_time + i * 1800 + rng.randrange(0, 1800)
-        from_name, from_addr = self._person(i, plant["FROM"])
+        from_name, from_addr = self._person(plant["FROM"])
         to_name, to_addr = "Bench User", "big@bench.example"
         headers = []
         hops = rng.randint(1, 3)
@@ -134,7 +135,7 @@ class Generator:
         headers.append("From: %s" % self._address(from_name, from_addr))
         headers.append("To: %s <%s>" % (to_name, to_addr))
         if rng.random() < 0.3:
-            cc = [self._person(i, False) for _ in range(rng.randint(1, 4))]
+            cc = [self._person(False) for _ in range(rng.randint(1, 4))]
             headers.append("Cc: " + ",\n ".join(self._address(n, a) for n, a in cc))
         words = [rng.choice(SUBJECT_WORDS) for _ in range(rng.randint(2, 7))]
         if plant["SUBJECT"]:

@@ -508,8 +508,7 @@ def login_load(args, port, accounts, seconds):
 def client_ceiling(args, accounts):
     """The LOGIN load against a trivial canned responder (its own process):
     what the Python clients reach when the server costs next to nothing."""
-    import socket as socket_module
-    listener = socket_module.socket()
+    listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1024)
     port = listener.getsockname()[1]
