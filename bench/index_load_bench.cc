@@ -81,18 +81,14 @@ int run(int argc, char** argv) {
   auto start = Clock::now();
   {
     auto index = MessageIndex::open(dir_fd.get(), dir, kValidity);
-    if (!index) {
-      std::fprintf(stderr, "%s\n", index.error().describe().c_str());
-      return 1;
-    }
     for (uint32_t uid = 1; uid <= messages; ++uid) {
       const std::string base = base_name(uid);
-      (*index)->put(uid, base, "envelope", envelope(uid));
-      (*index)->put(uid, base, "bodystructure", body_structure);
-      (*index)->put(uid, base, "header:LIST-ID", "<list.lists.example.org>");
-      (*index)->put(uid, base, "header:X-SPAM-FLAG", "NO");
+      index->put(uid, base, "envelope", envelope(uid));
+      index->put(uid, base, "bodystructure", body_structure);
+      index->put(uid, base, "header:LIST-ID", "<list.lists.example.org>");
+      index->put(uid, base, "header:X-SPAM-FLAG", "NO");
       if (uid % 10000 == 0 || uid == messages) {
-        if (auto s = (*index)->flush(); !s) {
+        if (auto s = index->flush(); !s) {
           std::fprintf(stderr, "%s\n", s.error().describe().c_str());
           return 1;
         }
@@ -108,14 +104,14 @@ int run(int argc, char** argv) {
     start = Clock::now();
     auto index = MessageIndex::open(dir_fd.get(), dir, kValidity);
     loads.push_back(ms_since(start));
-    if (!index || (*index)->messages() != messages) {
+    if (index->messages() != messages) {
       std::fprintf(stderr, "the index did not load whole\n");
       return 1;
     }
     start = Clock::now();
     size_t bytes = 0;
     for (uint32_t uid = 1; uid <= messages; ++uid) {
-      auto v = (*index)->get(uid, base_name(uid), "envelope");
+      auto v = index->get(uid, base_name(uid), "envelope");
       bytes += v ? v->size() : 0;
     }
     gets.push_back(ms_since(start));

@@ -336,6 +336,9 @@ int serve(const config::Config& config) {
   directory::AuthenticatorOptions auth_options;
   auth_options.local_enabled = config.local.enabled && privsep_client;
   auth_options.first_valid_uid = config.local.first_valid_uid;
+  auth_options.credential_cache.ttl = std::chrono::seconds(config.auth.credential_cache_ttl_s);
+  auth_options.credential_cache.max_entries =
+      config.auth.credential_cache_ttl_s == 0 ? 0 : config.auth.credential_cache_entries;
   if (privsep_client) {
     auth_options.local_check = [privsep_client](std::string_view user, std::string_view password) {
       return privsep_client->pam_check(user, password);

@@ -14,6 +14,7 @@
 #include "auth/password_scheme.h"
 #include "base/strings.h"
 #include "config/config.h"
+#include "dkim/signing_key.h"
 
 namespace hm::config {
 namespace {
@@ -395,6 +396,21 @@ std::vector<Problem> check(const Config& c) {
     k.add("auth.password_scheme",
           fmt::format("unknown scheme \"{}\"; use one of {} (upper case, without braces)",
                       c.auth.password_scheme, names));
+  }
+
+  // A proven login stays good this long after the password changed in an
+  // LDAP directory that hostmail does not write to (its own changes drop
+  // the entry at once): a day is the most an administrator should accept.
+  if (c.auth.credential_cache_ttl_s > 86400) {
+    k.add("auth.credential_cache_ttl_s",
+          fmt::format("{} is too large; use at most 86400 (a day), or 0 to turn the cache off",
+                      c.auth.credential_cache_ttl_s));
+  }
+
+  k.absolute_path("dkim.key_dir", c.dkim.key_dir);
+  // The selector's rule is the signer's own (a DNS label, and a file name).
+  if (auto selector = dkim::check_selector(c.dkim.selector); !selector) {
+    k.add("dkim.selector", selector.error().message());
   }
 
   if (!one_of(c.log.level, {"debug", "info", "warning", "error"})) {

@@ -323,6 +323,14 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
   {
     TableReader r(loader, top.table("auth"), "auth");
     r.string("password_scheme", c.auth.password_scheme);
+    r.integer("credential_cache_ttl_s", c.auth.credential_cache_ttl_s);
+    r.integer("credential_cache_entries", c.auth.credential_cache_entries);
+    r.finish();
+  }
+  {
+    TableReader r(loader, top.table("dkim"), "dkim");
+    r.path("key_dir", c.dkim.key_dir);
+    r.string("selector", c.dkim.selector);
     r.finish();
   }
   {
@@ -357,6 +365,11 @@ std::string default_hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
   return ascii_lower(buf);
+}
+
+std::string dkim_key_dir(const Config& config) {
+  if (!config.dkim.key_dir.empty()) return config.dkim.key_dir;
+  return (fs::path(config.storage.state_dir) / "dkim").string();
 }
 
 std::string format_problem(const Problem& p) {

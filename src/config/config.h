@@ -138,8 +138,8 @@ struct ImapConfig {
   // LOGIN/AUTHENTICATE without TLS: "loopback" (only from 127.0.0.0/8 and
   // ::1), "always" or "never".
   std::string login_on_plaintext = "loopback";
-  uint32_t idle_timeout_s = 1800;  // RFC 3501 5.4: at least 30 minutes
-  uint32_t line_length = 8192;     // octets of a command line, without literals
+  uint32_t idle_timeout_s = 1800;               // RFC 3501 5.4: at least 30 minutes
+  uint32_t line_length = 8192;                  // octets of a command line, without literals
   uint64_t append_limit = 50ull * 1024 * 1024;  // largest message APPEND takes (APPENDLIMIT)
   uint32_t max_sessions = 1000;                 // IMAP sessions in all
   uint32_t connections_per_ip = 50;
@@ -154,6 +154,20 @@ struct AddressingConfig {
 
 struct AuthConfig {
   std::string password_scheme = "CRYPT-YESCRYPT";  // for new hashes; see auth/password_scheme.h
+  // Proven logins remembered (auth/credential_cache.h): how long, and how
+  // many at most; 0 in either turns the cache off.
+  uint32_t credential_cache_ttl_s = 300;
+  uint32_t credential_cache_entries = 100000;
+};
+
+// DKIM signing of outgoing mail (src/dkim): where the keys are and which
+// selector signs. The keys are made by `hostmail dkim keygen`.
+struct DkimConfig {
+  // <key_dir>/<domain>/<selector>.key; empty: <storage.state_dir>/dkim
+  // (dkim_key_dir() below resolves it).
+  std::string key_dir;
+  // The selector new keys get and a domain signs with (dkim/key_store.h).
+  std::string selector = "default";
 };
 
 struct LogConfig {
@@ -174,8 +188,12 @@ struct Config {
   ImapConfig imap;
   AddressingConfig addressing;
   AuthConfig auth;
+  DkimConfig dkim;
   LogConfig log;
 };
+
+// [dkim] key_dir, or its default under [storage] state_dir.
+std::string dkim_key_dir(const Config& config);
 
 // One thing wrong with a configuration.
 struct Problem {

@@ -13,6 +13,7 @@
 #include "admin/cli/init_command.h"
 #include "admin/cli/output.h"
 #include "admin/cli/password_input.h"
+#include "admin/cli/dkim_command.h"
 #include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
@@ -383,6 +384,7 @@ int run(int argc, char** argv, const MailCommands& commands) {
   });
 
   add_queue_commands(app, global, action);
+  add_dkim_commands(app, global, action);
 
   // ---- ldif ----
   auto* ldif = app.add_subcommand("ldif", "The directory as LDIF (the seed's OpenLDAP tree)");

@@ -48,11 +48,19 @@ Status append_structure(MessageText& msg, Item item, std::string& out) {
   return ok();
 }
 
-void append_partial_origin(std::string& out, const proto::FetchAtt& att) {
-  if (!att.partial) return;
-  out += '<';
-  out += std::to_string(att.partial->first);
-  out += '>';
+// "BODY[1.MIME]<0> " (.PEEK is answered without it; a partial shows only
+// its origin, RFC 3501 7.4.2).
+void append_section_name(std::string& out, std::string_view name, const proto::FetchAtt& att) {
+  out += name;
+  out += '[';
+  out += section_spec(att.section);
+  out += ']';
+  if (att.partial) {
+    out += '<';
+    out += std::to_string(att.partial->first);
+    out += '>';
+  }
+  out += ' ';
 }
 
 proto::Section section_of(proto::Section::Text text) {
@@ -100,19 +108,10 @@ Status append_att(MessageText& msg, const store::MessageMeta& meta, const proto:
       out += "RFC822.TEXT ";
       return append_body_section(msg, section_of(proto::Section::Text::kText), std::nullopt, out);
     case Item::kBodySection:
-      // BODY.PEEK[...] is answered as BODY[...].
-      out += "BODY[";
-      out += section_spec(att.section);
-      out += ']';
-      append_partial_origin(out, att);
-      out += ' ';
+      append_section_name(out, "BODY", att);
       return append_body_section(msg, att.section, att.partial, out);
     case Item::kBinary:
-      out += "BINARY[";
-      out += section_spec(att.section);
-      out += ']';
-      append_partial_origin(out, att);
-      out += ' ';
+      append_section_name(out, "BINARY", att);
       return append_binary(msg, att.section, att.partial, out);
     case Item::kBinarySize: {
       auto size = binary_size(msg, att.section);

@@ -22,7 +22,7 @@ enum Cost { kMeta = 0, kHeader = 1, kText = 2 };
 // name upper-cased, its keyword looked up.
 struct Node {
   const proto::SearchKey* key = nullptr;
-  std::string needle;
+  FoldedNeedle needle{""};
   std::string field;
   bool valid_field = true;
   std::optional<size_t> keyword;  // bit in the mailbox's keyword masks
@@ -58,13 +58,13 @@ Node prepare(const proto::SearchKey& key, const std::vector<std::string>& keywor
     case Type::kBcc:
     case Type::kSubject:
       n.field = std::string(field_of(key.type));
-      n.needle = fold_for_search(key.text);
+      n.needle = FoldedNeedle(key.text);
       n.cost = kHeader;
       break;
     case Type::kHeader:
       n.field = proto::upper(key.field);
       n.valid_field = valid_field_name(key.field);
-      n.needle = fold_for_search(key.text);
+      n.needle = FoldedNeedle(key.text);
       n.cost = kHeader;
       break;
     case Type::kSentBefore:
@@ -75,7 +75,7 @@ Node prepare(const proto::SearchKey& key, const std::vector<std::string>& keywor
       break;
     case Type::kBody:
     case Type::kText:
-      n.needle = fold_for_search(key.text);
+      n.needle = FoldedNeedle(key.text);
       n.cost = kText;
       break;
     case Type::kKeyword:
@@ -157,9 +157,9 @@ class Evaluator {
       case Type::kSentBefore:
       case Type::kSentOn:
       case Type::kSentSince: {
-        auto values = text.raw_field(n.field);
-        if (!check(values) || values->empty()) return false;
-        const std::optional<int32_t> day = sent_day(values->front());
+        auto values = text.values(n.field);
+        if (!check(values) || (*values)->empty()) return false;
+        const std::optional<int32_t> day = sent_day((*values)->front());
         return day && compare_day(k.type, *day, k.date);
       }
       case Type::kFrom:
@@ -169,20 +169,21 @@ class Evaluator {
       case Type::kSubject:
       case Type::kHeader: {
         if (!n.valid_field) return false;
-        auto value = text.field(n.field);
-        if (!check(value) || !*value) return false;
-        return (**value).find(n.needle) != std::string_view::npos;
+        auto values = text.values(n.field);
+        if (!check(values)) return false;
+        return std::any_of((*values)->begin(), (*values)->end(),
+                           [&n](const std::string& v) { return value_contains(v, n.needle); });
       }
       case Type::kBody: {
         auto body = text.body();
-        return check(body) && body->find(n.needle) != std::string_view::npos;
+        return check(body) && body->find(n.needle.folded()) != std::string_view::npos;
       }
       case Type::kText: {
         auto header = text.header();
         if (!check(header)) return false;
-        if (header->find(n.needle) != std::string_view::npos) return true;
+        if (header->find(n.needle.folded()) != std::string_view::npos) return true;
         auto body = text.body();
-        return check(body) && body->find(n.needle) != std::string_view::npos;
+        return check(body) && body->find(n.needle.folded()) != std::string_view::npos;
       }
       case Type::kNot: return !matches(n.children[0], seq, m, text) && !failed_;
       case Type::kOr:

@@ -1,5 +1,7 @@
 #include "imap/message/search_text.h"
 
+#include <algorithm>
+
 #include "imap/message/text_match.h"
 #include "mime/charset.h"
 #include "mime/encoded_words.h"
@@ -44,9 +46,10 @@ std::string decode_header_value(std::string_view unfolded) {
     const mime::FieldWithParams field = mime::parse_field_with_params(unfolded);
     for (const auto& param : field.params) {
       if (param.name.empty() || param.name.back() != '*') continue;
-      if (auto value = mime::param_utf8(field.params, param.name)) {
+      const std::string_view base = std::string_view(param.name).substr(0, param.name.size() - 1);
+      if (auto value = mime::param_utf8(field.params, base)) {
         out += ' ';
-        out += std::string_view(param.name).substr(0, param.name.size() - 1);
+        out += base;
         out += '=';
         out += *value;
       }
@@ -59,28 +62,24 @@ void append_body_text(const mime::Message& m, std::string& out) {
   append_part_text(m, m.root(), out);
 }
 
-Result<std::optional<std::string_view>> SearchText::field(std::string_view name) {
+bool value_contains(std::string_view unfolded, const FoldedNeedle& needle) {
+  // Without 8-bit bytes, encoded words ("=?") or RFC 2231 parameters ("*")
+  // decoding changes nothing and folding is ASCII's.
+  const bool plain = std::none_of(unfolded.begin(), unfolded.end(),
+                                  [](char c) { return (c & 0x80) != 0 || c == '*'; }) &&
+                     unfolded.find("=?") == std::string_view::npos;
+  if (plain) return needle.found_in(unfolded);
+  return needle.found_in(decode_header_value(unfolded));
+}
+
+Result<const std::vector<std::string>*> SearchText::values(std::string_view name) {
   for (const auto& [n, v] : fields_) {
-    if (n == name) return v ? std::optional<std::string_view>(*v) : std::nullopt;
+    if (n == name) return &v;
   }
   auto values = msg_.header_values(name);
   if (!values) return fail(std::move(values).error());
-  std::optional<std::string> text;
-  if (!values->empty()) {
-    std::string joined;
-    for (const auto& v : *values) {
-      if (!joined.empty()) joined += '\n';
-      joined += decode_header_value(v);
-    }
-    text = fold_for_search(joined);
-  }
-  fields_.emplace_back(std::string(name), std::move(text));
-  const auto& v = fields_.back().second;
-  return v ? std::optional<std::string_view>(*v) : std::nullopt;
-}
-
-Result<std::vector<std::string>> SearchText::raw_field(std::string_view name) {
-  return msg_.header_values(name);
+  fields_.emplace_back(std::string(name), std::move(*values));
+  return &fields_.back().second;
 }
 
 Result<std::string_view> SearchText::header() {

@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "imap/message/message_text.h"
+#include "imap/message/text_match.h"
 #include "mime/message.h"
 
 namespace hm::imap {
@@ -28,22 +29,26 @@ std::string decode_header_value(std::string_view unfolded);
 // encapsulated message/rfc822, separated by line ends.
 void append_body_text(const mime::Message& m, std::string& out);
 
+// Whether the unfolded header value contains `needle` once decoded
+// (decode_header_value) and folded. Plain ASCII values, the usual case,
+// are matched in place without a copy.
+bool value_contains(std::string_view unfolded, const FoldedNeedle& needle);
+
 class SearchText {
  public:
   SearchText(store::Mailbox& box, uint32_t uid) : msg_(box, uid) {}
 
-  // The folded, decoded values of field `name` (upper case) joined by "\n",
-  // or nullopt when the message has no such field.
-  Result<std::optional<std::string_view>> field(std::string_view name);
-  // The raw values of field `name` (for Date:).
-  Result<std::vector<std::string>> raw_field(std::string_view name);
+  // The unfolded values of field `name` (upper case), empty when the
+  // message has no such field; from the cache when it has them
+  // (MessageText::header_values), kept for further keys.
+  Result<const std::vector<std::string>*> values(std::string_view name);
   // Folded decoded header block and body (TEXT = both, BODY = body).
   Result<std::string_view> header();
   Result<std::string_view> body();
 
  private:
   MessageText msg_;
-  std::vector<std::pair<std::string, std::optional<std::string>>> fields_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> fields_;
   std::optional<std::string> header_;
   std::optional<std::string> body_;
 };

@@ -3,8 +3,8 @@
 namespace hm::imap {
 
 AccountOpener make_account_opener(directory::Directory& directory, store::MailStore& store) {
-  return [&directory, &store](
-             const directory::Principal& who) -> Result<std::unique_ptr<store::Mailboxes>> {
+  return [&directory,
+          &store](const directory::Principal& who) -> Result<std::unique_ptr<store::Mailboxes>> {
     using Kind = directory::Principal::Kind;
     if (who.kind == Kind::kLocal) {
       return fail(ErrorKind::kPermission,

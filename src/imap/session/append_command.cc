@@ -34,11 +34,7 @@ asio::awaitable<void> Session::do_append(proto::Command& c) {
   }
   auto result = co_await blocking([&] { return boxes_->append(*folder, std::move(messages)); });
   if (!result) {
-    if (result.error().kind() == ErrorKind::kNotFound) {
-      no(c, "TRYCREATE", "No such mailbox; create it first");
-    } else {
-      store_error(c, result.error());
-    }
+    store_error(c, result.error(), /*target=*/true);
     co_return;
   }
   ok(c, "APPEND completed",

@@ -38,14 +38,16 @@ asio::awaitable<void> Session::do_authenticate(const proto::Command& c) {
   // Empty optional: the client cancelled ("*") or left.
   std::optional<std::string> initial = args.initial_response;
   bool malformed = false;
-  auto response = [this, &initial, &malformed](std::string_view challenge)
-      -> asio::awaitable<std::optional<std::string>> {
+  auto response = [this, &initial, &malformed](
+                      std::string_view challenge) -> asio::awaitable<std::optional<std::string>> {
     std::string text;
     if (initial) {
       text = *std::exchange(initial, std::nullopt);
       if (text == "=") co_return std::string();  // an empty initial response
     } else {
-      conn_.write(proto::format_continuation(base64_encode(challenge)));
+      // An empty challenge is "+ " and nothing else (RFC 3501 7.5).
+      conn_.write(challenge.empty() ? std::string("+ \r\n")
+                                    : proto::format_continuation(base64_encode(challenge)));
       net::Connection::Transfer transfer = new_transfer();
       Input in = co_await read_input(/*plain=*/true, transfer);
       if (in.kind != Input::Kind::kLine) {

@@ -1,8 +1,8 @@
 #include "imap/session/imap_service.h"
 
+#include "imap/session/session.h"
 #include "net/service.h"
 #include "net/tls.h"
-#include "imap/session/session.h"
 
 namespace hm::imap {
 namespace {
@@ -46,7 +46,8 @@ class ImapService final : public net::Service {
 }  // namespace
 
 net::ServicePtr make_imap_service(ImapSettings settings, std::shared_ptr<net::TlsContext> starttls,
-                                  directory::AsyncDirectory& directory, AccountOpener open_account) {
+                                  directory::AsyncDirectory& directory,
+                                  AccountOpener open_account) {
   return net::ServicePtr(new ImapService(std::move(settings), std::move(starttls), directory,
                                          std::move(open_account)));
 }

@@ -63,8 +63,8 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
   const bool only_subscribed = lsub || has(args.selection, "SUBSCRIBED");
   const bool only_special = has(args.selection, "SPECIAL-USE");
   const bool recursive = has(args.selection, "RECURSIVEMATCH");
-  const bool show_subscribed = !lsub && (has(args.selection, "SUBSCRIBED") ||
-                                         has(args.return_options, "SUBSCRIBED"));
+  const bool show_subscribed =
+      !lsub && (has(args.selection, "SUBSCRIBED") || has(args.return_options, "SUBSCRIBED"));
   const bool want_status = has(args.return_options, "STATUS");
   const bool extended =
       !args.selection.empty() || !args.return_options.empty() || args.patterns.size() > 1;
@@ -96,7 +96,8 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
     // The INBOX's children: with the "INBOX." prefix every folder, else
     // those named "INBOX/..." (whose level {"INBOX"} is the INBOX itself).
     const bool courier = ctx_.names.style() == NamespaceStyle::kCourier;
-    const store::FolderName inbox_level = courier ? store::FolderName{} : store::FolderName{"INBOX"};
+    const store::FolderName inbox_level =
+        courier ? store::FolderName{} : store::FolderName{"INBOX"};
     for (auto& [name, e] : all) {
       e.folder = name;
       const store::FolderName& level = name.empty() ? inbox_level : name;
@@ -109,17 +110,16 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
     Listed out;
     for (auto& [name, e] : all) {
       const std::string shown = ctx_.names.to_name(name);
-      bool match = false, child_match = false;
+      bool match = false;
       for (const std::string& p : patterns) {
         if (list_matches(p, shown, sep)) match = true;
-        if (list_matches_prefix(p, shown, sep)) child_match = true;
       }
       if (!match) continue;
       if (only_special && e.special_use.empty()) continue;
       if (only_subscribed && !e.subscribed) {
         // RFC 5258 3.5 (RECURSIVEMATCH) and RFC 3501 6.3.9 (LSUB with "%"):
         // a parent of a subscribed folder is listed, marked as such.
-        if (!(e.subscribed_child && (recursive || (lsub && child_match)))) continue;
+        if (!(e.subscribed_child && (recursive || lsub))) continue;
       }
       out.entries.push_back(e);
     }
@@ -141,7 +141,8 @@ asio::awaitable<void> Session::do_list(const proto::Command& c) {
     std::vector<std::string> attrs;
     // A level that is no folder: RFC 3501's \Noselect, LIST-EXTENDED's
     // \NonExistent (which implies it) when the client spoke that.
-    if (!e.exists) attrs.emplace_back(extended && !only_subscribed ? "\\NonExistent" : "\\Noselect");
+    if (!e.exists)
+      attrs.emplace_back(extended && !only_subscribed ? "\\NonExistent" : "\\Noselect");
     if (!lsub) attrs.emplace_back(e.children ? "\\HasChildren" : "\\HasNoChildren");
     if (show_subscribed && e.subscribed) attrs.emplace_back("\\Subscribed");
     if (!lsub) attrs.insert(attrs.end(), e.special_use.begin(), e.special_use.end());

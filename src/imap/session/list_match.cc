@@ -20,8 +20,7 @@ std::string fold_inbox(std::string_view pattern, char separator) {
 // Iterative matcher with memo over (pattern position, name position): both
 // are bounded (a mailbox name is at most 255 octets, a pattern by the line
 // length), and the table keeps "*%*%*..." from taking exponential time.
-// With `prefix`: whether a child of the name ("name<sep>...") could match.
-bool match(std::string_view p, std::string_view n, char sep, bool prefix) {
+bool match(std::string_view p, std::string_view n, char sep) {
   const size_t rows = p.size() + 1, cols = n.size() + 1;
   // can[i * cols + j]: p[i..] matches n[j..]
   std::vector<char> can(rows * cols, 0);
@@ -29,13 +28,7 @@ bool match(std::string_view p, std::string_view n, char sep, bool prefix) {
   for (size_t i = rows; i-- > 0;) {
     for (size_t j = cols; j-- > 0;) {
       bool r = false;
-      if (prefix && j == n.size()) {
-        // The name ended: a child "name<sep>..." matches what is left when
-        // that can begin with the separator ('%' may match nothing first).
-        size_t k = i;
-        while (k < p.size() && p[k] == '%') ++k;
-        r = k < p.size() && (p[k] == '*' || p[k] == sep);
-      } else if (i == p.size()) {
+      if (i == p.size()) {
         r = j == n.size();
       } else if (p[i] == '*') {
         r = at(i + 1, j) || (j < n.size() && at(i, j + 1));
@@ -59,11 +52,7 @@ std::string list_pattern(std::string_view reference, std::string_view pattern) {
 }
 
 bool list_matches(std::string_view pattern, std::string_view name, char separator) {
-  return match(fold_inbox(pattern, separator), name, separator, false);
-}
-
-bool list_matches_prefix(std::string_view pattern, std::string_view name, char separator) {
-  return match(fold_inbox(pattern, separator), name, separator, true);
+  return match(fold_inbox(pattern, separator), name, separator);
 }
 
 }  // namespace hm::imap

@@ -15,9 +15,4 @@ std::string list_pattern(std::string_view reference, std::string_view pattern);
 // Whether `name` (a mailbox name as LIST shows it) matches `pattern`.
 bool list_matches(std::string_view pattern, std::string_view name, char separator);
 
-// Whether some name below `name` (name + separator + ...) could match
-// `pattern`: RECURSIVEMATCH and "%" patterns that end inside a hierarchy
-// need it (RFC 5258 3.5: a parent listed for a matching child).
-bool list_matches_prefix(std::string_view pattern, std::string_view name, char separator);
-
 }  // namespace hm::imap

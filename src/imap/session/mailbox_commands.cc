@@ -16,11 +16,10 @@ namespace {
 // The special-use attributes CREATE ... (USE (...)) may give (RFC 6154 2).
 bool known_special_use(std::string_view attr) {
   for (std::string_view known : {"\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive"}) {
-    if (attr.size() == known.size() && std::equal(attr.begin(), attr.end(), known.begin(),
-                                                  [](char a, char b) {
-                                                    return std::tolower(static_cast<unsigned char>(
-                                                               a)) == std::tolower(b);
-                                                  })) {
+    if (attr.size() == known.size() &&
+        std::equal(attr.begin(), attr.end(), known.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(b);
+        })) {
       return true;
     }
   }
@@ -52,8 +51,9 @@ asio::awaitable<void> Session::do_create(const proto::Command& c) {
   }
   for (const std::string& attr : args.special_use) {
     if (!known_special_use(attr)) {
-      no(c, "USEATTR", "Unknown special-use attribute " + attr +
-                           " (use \\Sent, \\Drafts, \\Trash, \\Junk or \\Archive)");
+      no(c, "USEATTR",
+         "Unknown special-use attribute " + attr +
+             " (use \\Sent, \\Drafts, \\Trash, \\Junk or \\Archive)");
       co_return;
     }
   }
@@ -129,14 +129,22 @@ std::string Session::status_line(std::string_view name, const store::MailboxStat
     line += std::to_string(value);
   };
   for (const std::string& i : items) {
-    if (i == "MESSAGES") item(i, s.messages);
-    else if (i == "RECENT") item(i, s.recent);
-    else if (i == "UIDNEXT") item(i, s.uid_next);
-    else if (i == "UIDVALIDITY") item(i, s.uid_validity);
-    else if (i == "UNSEEN") item(i, s.unseen);
-    else if (i == "HIGHESTMODSEQ") item(i, s.highest_modseq);
-    else if (i == "SIZE") item(i, s.size);
-    else if (i == "APPENDLIMIT") item(i, ctx_.settings.append_limit);
+    if (i == "MESSAGES")
+      item(i, s.messages);
+    else if (i == "RECENT")
+      item(i, s.recent);
+    else if (i == "UIDNEXT")
+      item(i, s.uid_next);
+    else if (i == "UIDVALIDITY")
+      item(i, s.uid_validity);
+    else if (i == "UNSEEN")
+      item(i, s.unseen);
+    else if (i == "HIGHESTMODSEQ")
+      item(i, s.highest_modseq);
+    else if (i == "SIZE")
+      item(i, s.size);
+    else if (i == "APPENDLIMIT")
+      item(i, ctx_.settings.append_limit);
   }
   line += ')';
   return line;
@@ -199,8 +207,8 @@ asio::awaitable<void> Session::do_quota(const proto::Command& c) {
   }
   if (folder) {
     std::string line = "QUOTAROOT ";
-    proto::append_astring(line, proto::mutf7_encode(std::get<proto::MailboxArgs>(c.args).mailbox)
-                                    .value_or("INBOX"));
+    proto::append_astring(
+        line, proto::mutf7_encode(std::get<proto::MailboxArgs>(c.args).mailbox).value_or("INBOX"));
     if (quota->limit_bytes > 0) line += " \"\"";
     untagged(line);
   }

@@ -15,8 +15,8 @@ Status check_part(std::string_view part, char separator) {
                                          separator + "' in a row, or one at an end)");
   }
   if (part.size() > kMaxPart) {
-    return fail(ErrorKind::kInvalid,
-                "A level of the mailbox name is longer than " + std::to_string(kMaxPart) + " octets");
+    return fail(ErrorKind::kInvalid, "A level of the mailbox name is longer than " +
+                                         std::to_string(kMaxPart) + " octets");
   }
   if (part == "." || part == "..") {
     return fail(ErrorKind::kInvalid, "'.' and '..' are not mailbox names");
@@ -32,8 +32,8 @@ Status check_part(std::string_view part, char separator) {
       // The other separator: '.' separates levels on disk (Maildir++), '/'
       // would be a path.
       return fail(ErrorKind::kInvalid, std::string("Character not allowed in mailbox names: '") +
-                                           static_cast<char>(c) + "' (the hierarchy separator is '" +
-                                           separator + "')");
+                                           static_cast<char>(c) +
+                                           "' (the hierarchy separator is '" + separator + "')");
     }
   }
   return ok();

@@ -6,7 +6,6 @@
 // in bounded pieces.
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "base/log.h"
 #include "imap/message/fetch_response.h"
@@ -79,29 +78,39 @@ std::vector<uint32_t> Session::uids_of(const proto::SequenceSet& set, bool uid) 
 // 9: "*" or a number that exists); UIDs that do not exist are not.
 static bool seq_in_range(const proto::SequenceSet& set, size_t count) {
   for (const proto::SeqRange& r : set.ranges) {
-    if ((r.first != proto::kStar && r.first > count) || (r.last != proto::kStar && r.last > count)) {
+    if ((r.first != proto::kStar && r.first > count) ||
+        (r.last != proto::kStar && r.last > count)) {
       return false;
     }
   }
   return true;
 }
 
-void Session::announce_expunged(const std::vector<uint32_t>& uids, std::vector<uint32_t> positions) {
-  if (uids.empty()) return;
-  if (qresync_) {
-    untagged("VANISHED " + proto::format_numbers(uids));
-    return;
+std::string Session::expunged_lines(std::vector<uint32_t> gone) const {
+  std::sort(gone.begin(), gone.end());
+  if (gone.empty()) return {};
+  if (qresync_) return "* VANISHED " + proto::format_numbers(gone) + "\r\n";
+  // A message's sequence number before it left the view: the messages below
+  // it then were those below it now and those expunged below it (added ones
+  // all come after). Highest first, so that each number is still right
+  // when the client reads it.
+  std::string out;
+  const auto& view = box_->messages();
+  for (size_t i = gone.size(); i-- > 0;) {
+    const auto below =
+        std::lower_bound(view.begin(), view.end(), gone[i],
+                         [](const store::MessageMeta& m, uint32_t u) { return m.uid < u; }) -
+        view.begin();
+    out += "* " + std::to_string(below + i + 1) + " EXPUNGE\r\n";
   }
-  // Highest first: each number is then still right when the client reads it.
-  std::sort(positions.begin(), positions.end(), std::greater<>());
-  for (uint32_t p : positions) untagged(std::to_string(p) + " EXPUNGE");
+  return out;
 }
 
 asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
   const auto& args = std::get<proto::FetchArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   if (args.vanished && (!c.uid || !qresync_ || !args.changed_since)) {
@@ -109,9 +118,9 @@ asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
     co_return;
   }
   if (args.changed_since) condstore_ = true;
-  const bool modseq_item =
-      std::any_of(args.atts.begin(), args.atts.end(),
-                  [](const proto::FetchAtt& a) { return a.item == proto::FetchAtt::Item::kModseq; });
+  const bool modseq_item = std::any_of(
+      args.atts.begin(), args.atts.end(),
+      [](const proto::FetchAtt& a) { return a.item == proto::FetchAtt::Item::kModseq; });
   if (modseq_item) condstore_ = true;
 
   std::vector<uint32_t> uids = uids_of(args.set, c.uid);
@@ -208,8 +217,8 @@ asio::awaitable<void> Session::do_fetch(const proto::Command& c) {
 asio::awaitable<void> Session::do_store(const proto::Command& c) {
   const auto& args = std::get<proto::StoreArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   if (box_->read_only()) {
@@ -232,17 +241,13 @@ asio::awaitable<void> Session::do_store(const proto::Command& c) {
   change.keywords = std::move(flags->keywords);
   change.unchanged_since = args.unchanged_since;
   const std::vector<uint32_t> uids = uids_of(args.set, c.uid);
-  const size_t keywords_before = box_->keywords().size();
   auto result = co_await blocking([&] { return box_->set_flags(uids, change); });
   if (!result) {
     store_error(c, result.error());
     co_return;
   }
-  if (box_->keywords().size() != keywords_before) {
-    // A new keyword: the client's list of flags grows (RFC 3501 7.2.6).
-    untagged("FLAGS " + format_flag_list(box_->keywords(), false));
-    untagged("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) + "] Flags permitted");
-  }
+  // A new keyword: the client's list of flags grows (RFC 3501 7.2.6).
+  if (box_->keywords().size() != keywords_announced_) conn_.write(keywords_update());
   std::vector<uint32_t> failed = result->failed;
   std::sort(failed.begin(), failed.end());
   std::vector<uint32_t> changed = result->changed;
@@ -340,8 +345,8 @@ asio::awaitable<void> Session::do_search(const proto::Command& c) {
 asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
   const auto& args = std::get<proto::CopyArgs>(c.args);
   if (!c.uid && !seq_in_range(args.set, box_->messages().size())) {
-    bad(c, "Invalid sequence number (the mailbox has " +
-               std::to_string(box_->messages().size()) + " messages)");
+    bad(c, "Invalid sequence number (the mailbox has " + std::to_string(box_->messages().size()) +
+               " messages)");
     co_return;
   }
   auto folder = folder_of(c, args.mailbox);
@@ -355,21 +360,11 @@ asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
     ok(c, move ? "No messages to move" : "No messages to copy");
     co_return;
   }
-  std::unordered_map<uint32_t, uint32_t> position;  // uid -> sequence number before a MOVE
-  if (move) {
-    for (uint32_t uid : uids) {
-      if (auto pos = box_->find(uid)) position[uid] = static_cast<uint32_t>(*pos + 1);
-    }
-  }
   auto result = co_await blocking([&] {
     return move ? boxes_->move(*box_, uids, *folder) : boxes_->copy(*box_, uids, *folder);
   });
   if (!result) {
-    if (result.error().kind() == ErrorKind::kNotFound) {
-      no(c, "TRYCREATE", "No such mailbox; create it first");
-    } else {
-      store_error(c, result.error());
-    }
+    store_error(c, result.error(), /*target=*/true);
     co_return;
   }
   const std::string copyuid = result->source.empty()
@@ -383,12 +378,7 @@ asio::awaitable<void> Session::do_copy(const proto::Command& c, bool move) {
   }
   // RFC 6851 4.3: COPYUID in an untagged OK before the expunges.
   if (!copyuid.empty()) untagged("OK [" + copyuid + "] Moved");
-  std::vector<uint32_t> positions;
-  for (uint32_t uid : result->source) {
-    if (auto p = position.find(uid); p != position.end()) positions.push_back(p->second);
-  }
-  announce_expunged(result->source, std::move(positions));
-  seen_modseq_ = box_->status().highest_modseq;
+  conn_.write(expunged_lines(result->source));
   ok(c, "MOVE completed");
 }
 
@@ -400,24 +390,12 @@ asio::awaitable<void> Session::do_expunge(const proto::Command& c) {
   const auto& args = std::get<proto::ExpungeArgs>(c.args);
   std::vector<uint32_t> only;
   if (args.set) only = uids_of(*args.set, true);
-  // The view's UIDs before: the expunged ones' sequence numbers.
-  std::vector<uint32_t> before;
-  before.reserve(box_->messages().size());
-  for (const store::MessageMeta& m : box_->messages()) before.push_back(m.uid);
   auto gone = co_await blocking([&] { return box_->expunge(args.set ? &only : nullptr); });
   if (!gone) {
     store_error(c, gone.error());
     co_return;
   }
-  std::vector<uint32_t> positions;
-  for (uint32_t uid : *gone) {
-    auto it = std::lower_bound(before.begin(), before.end(), uid);
-    if (it != before.end() && *it == uid) {
-      positions.push_back(static_cast<uint32_t>(it - before.begin() + 1));
-    }
-  }
-  announce_expunged(*gone, std::move(positions));
-  seen_modseq_ = box_->status().highest_modseq;
+  conn_.write(expunged_lines(*gone));
   ok(c, c.uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
 }
 

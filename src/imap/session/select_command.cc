@@ -115,7 +115,7 @@ asio::awaitable<void> Session::do_select(const proto::Command& c) {
   conn_.write(opened->lines);
   box_ = std::move(opened->box);
   selected_folder_ = *folder;
-  seen_modseq_ = box_->status().highest_modseq;
+  keywords_announced_ = box_->keywords().size();
   state_ = State::kSelected;
   ok(c, examine ? "EXAMINE completed" : "SELECT completed",
      box_->read_only() ? "READ-ONLY" : "READ-WRITE");

@@ -83,7 +83,12 @@ void Session::bad(const proto::Command& c, std::string_view text) {
   count_error();
 }
 
-void Session::store_error(const proto::Command& c, const Error& e) {
+void Session::store_error(const proto::Command& c, const Error& e, bool target) {
+  if (target && e.kind() == ErrorKind::kNotFound) {
+    // RFC 3501 6.3.11, 6.4.7: the client may create it and try again.
+    no(c, "TRYCREATE", "No such mailbox; create it first");
+    return;
+  }
   std::string_view code;
   std::string text = e.message();
   switch (e.kind()) {

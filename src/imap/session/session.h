@@ -78,8 +78,9 @@ class Session {
   // NO (or BAD) for a refused command; counts towards errors_per_session.
   void no(const proto::Command& c, std::string_view code, std::string_view text);
   void bad(const proto::Command& c, std::string_view text);
-  // NO for a store error: the right response code for its kind.
-  void store_error(const proto::Command& c, const Error& e);
+  // NO for a store error: the right response code for its kind. With
+  // `target` (APPEND, COPY, MOVE), a missing mailbox is [TRYCREATE].
+  void store_error(const proto::Command& c, const Error& e, bool target = false);
   asio::awaitable<bool> flush();
   bool count_error();  // false once the session must end
   std::string capability_list() const;
@@ -143,9 +144,9 @@ class Session {
   // The messages a sequence set names, as UIDs ascending (positions with
   // `seq`); unknown numbers are left out.
   std::vector<uint32_t> uids_of(const proto::SequenceSet& set, bool uid) const;
-  // EXPUNGE responses (or VANISHED with QRESYNC) for `uids`, which the
-  // view held at `positions` (1-based) before they left it.
-  void announce_expunged(const std::vector<uint32_t>& uids, std::vector<uint32_t> positions);
+  // EXPUNGE responses (or VANISHED with QRESYNC) for the UIDs `gone`,
+  // which have just left the view.
+  std::string expunged_lines(std::vector<uint32_t> gone) const;
 
   // ---- other sessions' changes (updates.cc)
   // Syncs the selected mailbox and sends what changed (EXISTS, EXPUNGE or
@@ -155,6 +156,8 @@ class Session {
   asio::awaitable<void> do_idle(const proto::Command& c);
   // "* n FETCH (UID u FLAGS (...) [MODSEQ (m)])" for the message at `pos`.
   std::string flags_update(size_t pos, bool with_uid) const;
+  // "* FLAGS" and "* OK [PERMANENTFLAGS ...]" for the mailbox's keywords now.
+  std::string keywords_update();
 
   SessionContext& ctx_;
   net::Connection& conn_;
@@ -163,15 +166,15 @@ class Session {
   State state_ = State::kNotAuthenticated;
   unsigned errors_ = 0;
   bool closing_ = false;
-  std::string user_;  // who logged in, for the log
+  std::string user_;    // who logged in, for the log
   std::string tagged_;  // the current command's tagged response, not yet written
 
   std::unique_ptr<store::Mailboxes> boxes_;
   std::unique_ptr<store::Mailbox> box_;  // the selected mailbox
   store::FolderName selected_folder_;
-  // HIGHESTMODSEQ the client has seen: VANISHED after a sync covers what
-  // was expunged since.
-  uint64_t seen_modseq_ = 0;
+  // How many keywords the client was last told of (FLAGS): a new keyword,
+  // ours or another session's, makes FLAGS and PERMANENTFLAGS go out again.
+  size_t keywords_announced_ = 0;
   bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1)
   bool qresync_ = false;    // QRESYNC enabled (implies CONDSTORE)
 };

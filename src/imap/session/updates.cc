@@ -23,41 +23,25 @@ std::string Session::flags_update(size_t pos, bool with_uid) const {
   return line;
 }
 
+std::string Session::keywords_update() {
+  keywords_announced_ = box_->keywords().size();
+  std::string out = "* FLAGS " + format_flag_list(box_->keywords(), false) + "\r\n";
+  if (!box_->read_only()) {
+    out += "* OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
+           "] Flags permitted\r\n";
+  }
+  return out;
+}
+
 asio::awaitable<void> Session::announce_changes() {
   if (!box_) co_return;
   auto lines = co_await blocking([this]() -> Result<std::string> {
-    // With QRESYNC the expunged are named by UID (VANISHED), and the sync
-    // reports positions: keep the UIDs they stood for.
-    std::vector<uint32_t> before;
-    if (qresync_) {
-      before.reserve(box_->messages().size());
-      for (const store::MessageMeta& m : box_->messages()) before.push_back(m.uid);
-    }
-    const size_t keywords_before = box_->keywords().size();
     auto changes = box_->sync();
     if (!changes) return fail(std::move(changes).error());
     std::string out;
     auto line = [&out](const std::string& text) { out += "* " + text + "\r\n"; };
-    if (!changes->expunged.empty()) {
-      if (qresync_) {
-        std::vector<uint32_t> uids;
-        for (uint32_t p : changes->expunged) {
-          if (p >= 1 && p <= before.size()) uids.push_back(before[p - 1]);
-        }
-        if (!uids.empty()) line("VANISHED " + proto::format_numbers(std::move(uids)));
-      } else {
-        std::vector<uint32_t> positions = changes->expunged;
-        std::sort(positions.begin(), positions.end(), std::greater<>());
-        for (uint32_t p : positions) line(std::to_string(p) + " EXPUNGE");
-      }
-    }
-    if (changes->keywords_changed || box_->keywords().size() != keywords_before) {
-      line("FLAGS " + format_flag_list(box_->keywords(), false));
-      if (!box_->read_only()) {
-        line("OK [PERMANENTFLAGS " + format_flag_list(box_->keywords(), true) +
-             "] Flags permitted");
-      }
-    }
+    out += expunged_lines(changes->expunged);
+    if (box_->keywords().size() != keywords_announced_) out += keywords_update();
     if (changes->added > 0) {
       const auto& view = box_->messages();
       line(std::to_string(view.size()) + " EXISTS");
@@ -68,7 +52,6 @@ asio::awaitable<void> Session::announce_changes() {
     for (uint32_t uid : changes->changed) {
       if (auto pos = box_->find(uid)) line(flags_update(*pos, true));
     }
-    seen_modseq_ = box_->status().highest_modseq;
     return out;
   });
   if (!lines) {

@@ -131,7 +131,7 @@ class AccountLock {
     struct flock fl {};
     fl.l_type = F_UNLCK;
     fl.l_whence = SEEK_SET;
-    (void)::fcntl(fd_.get(), F_OFD_SETLK, &fl);
+    (void)::fcntl(fd_.get(), cmd_, &fl);
   }
   Status take(int root_fd, const MaildirAccount& account, const std::string& root) {
     int fd = fs::file_system().open(root_fd, kAccountLockName,
@@ -142,7 +142,11 @@ class AccountLock {
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
     const auto deadline = std::chrono::steady_clock::now() + account.lock_timeout;
-    while (::fcntl(fd_.get(), F_OFD_SETLK, &fl) != 0) {
+    while (::fcntl(fd_.get(), cmd_, &fl) != 0) {
+      if (errno == EINVAL && cmd_ == F_OFD_SETLK) {
+        cmd_ = F_SETLK;  // a kernel before 3.15: classic POSIX locks
+        continue;
+      }
       if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
         return fail(sys_error(errno, "lock", root + "/" + kAccountLockName));
       }
@@ -157,6 +161,7 @@ class AccountLock {
 
  private:
   UniqueFd fd_;
+  int cmd_ = F_OFD_SETLK;
 };
 
 }  // namespace

@@ -172,9 +172,7 @@ Result<bool> MaildirFolder::sync(bool claim_recent) {
   const bool moved =
       changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
       list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
-  list_ = std::move(list);
-  seen_ = std::move(seen);
-  rebuild_messages();
+  install(std::move(list), seen);
 
   // Remember the stamps, with the list's after our own write, unless a
   // folder changed too recently for its mtime to be trusted.
@@ -212,6 +210,14 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
     changed = true;
   }
 
+  // Dates that came from an mtime are kept (no stat again); those in a
+  // name are read from it.
+  std::unordered_map<std::string_view, int64_t> mtime_dates;
+  for (size_t i = 0; i < placed_.size(); ++i) {
+    if (placed_[i].dated_by_mtime) {
+      mtime_dates.emplace(list_.entries[i].base, placed_[i].internal_date);
+    }
+  }
   // new/ first, then cur/: a file another tool moves from new/ to cur/
   // meanwhile is then seen twice (cur/ wins) instead of not at all.
   now.clear();
@@ -223,8 +229,8 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
       auto parsed = parse_maildir_name(file);
       if (!parsed) continue;
       Seen seen{in_cur, std::move(file), 0};
-      if (auto old = seen_.find(parsed->base); old != seen_.end()) {
-        seen.internal_date = old->second.internal_date;
+      if (auto old = mtime_dates.find(parsed->base); old != mtime_dates.end()) {
+        seen.internal_date = old->second;
       }
       now[parsed->base] = std::move(seen);
     }
@@ -321,19 +327,40 @@ Status MaildirFolder::write_list(const UidList& list) const {
   return write_uid_list(root_.get(), list, path_, options_.fsync);
 }
 
+void MaildirFolder::install(UidList&& list, std::unordered_map<std::string, Seen>& now) {
+  list_ = std::move(list);
+  placed_.clear();
+  placed_.shrink_to_fit();
+  placed_.reserve(list_.entries.size());
+  for (const UidEntry& e : list_.entries) {
+    Placed p;
+    if (auto it = now.find(e.base); it != now.end()) {
+      p.in_cur = it->second.in_cur;
+      p.internal_date = it->second.internal_date;
+      if (it->second.name.size() > e.base.size()) p.info = it->second.name.substr(e.base.size());
+    }
+    p.dated_by_mtime = !delivery_time_in_name(e.base);
+    placed_.push_back(std::move(p));
+  }
+  now.clear();
+  rebuild_messages();
+}
+
 void MaildirFolder::rebuild_messages() {
   messages_.clear();
+  messages_.shrink_to_fit();
   messages_.reserve(list_.entries.size());
-  for (const UidEntry& e : list_.entries) {
+  for (size_t i = 0; i < list_.entries.size(); ++i) {
+    const UidEntry& e = list_.entries[i];
     MessageInfo m;
     m.uid = e.uid;
     m.modseq = e.modseq;
     m.flags = e.flags;
     m.size = size_in_name(e.base);
     m.wire_size = wire_size_in_name(e.base);
-    if (auto it = seen_.find(e.base); it != seen_.end()) m.internal_date = it->second.internal_date;
+    m.internal_date = placed_[i].internal_date;
     m.base = e.base;
-    messages_.push_back(std::move(m));
+    messages_.push_back(m);
   }
 }
 
@@ -343,31 +370,36 @@ const MessageInfo* MaildirFolder::find(uint32_t uid) const {
   return it != messages_.end() && it->uid == uid ? &*it : nullptr;
 }
 
+std::optional<size_t> MaildirFolder::index_of(uint32_t uid) const {
+  auto it = std::lower_bound(list_.entries.begin(), list_.entries.end(), uid,
+                             [](const UidEntry& e, uint32_t u) { return e.uid < u; });
+  if (it == list_.entries.end() || it->uid != uid) return std::nullopt;
+  return static_cast<size_t>(it - list_.entries.begin());
+}
+
 Result<std::string> MaildirFolder::file_of(uint32_t uid) const {
-  const MessageInfo* m = find(uid);
-  auto it = m ? seen_.find(m->base) : seen_.end();
-  if (it == seen_.end()) {
+  auto i = index_of(uid);
+  if (!i) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
   }
-  return std::string(it->second.in_cur ? "cur/" : "new/") + it->second.name;
+  return std::string(placed_[*i].in_cur ? "cur/" : "new/") + list_.entries[*i].base +
+         placed_[*i].info;
 }
 
 Result<MaildirFolder::FileRef> MaildirFolder::locate(uint32_t uid) const {
-  const MessageInfo* m = find(uid);
-  auto it = m ? seen_.find(m->base) : seen_.end();
-  if (it == seen_.end()) {
+  auto i = index_of(uid);
+  if (!i) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
   }
-  return FileRef{it->second.in_cur ? cur_.get() : new_.get(), it->second.name, cur_.get(),
+  const Placed& p = placed_[*i];
+  return FileRef{p.in_cur ? cur_.get() : new_.get(), list_.entries[*i].base + p.info, cur_.get(),
                  new_.get()};
 }
 
 Status MaildirFolder::commit(UidList& list, std::unordered_map<std::string, Seen>& now,
                              bool changed) {
   if (changed) HM_TRY(write_list(list));
-  list_ = std::move(list);
-  seen_ = std::move(now);
-  rebuild_messages();
+  install(std::move(list), now);
   return ok();
 }
 
@@ -421,6 +453,8 @@ Result<std::vector<uint32_t>> MaildirFolder::update_flags(const std::vector<uint
                            [](const UidEntry& x, uint32_t u) { return x.uid < u; });
       if (e == list.entries.end()) break;
       if (e->uid != uid) continue;
+      // Renamed by the first attempt: decided already.
+      if (attempt > 0 && std::find(done.begin(), done.end(), uid) != done.end()) continue;
       auto target_flags = decide(*e);
       if (!target_flags) continue;
       Seen& seen = now[e->base];

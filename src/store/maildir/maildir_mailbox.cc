@@ -351,7 +351,9 @@ Result<FlagResult> MaildirMailbox::set_flags(const std::vector<uint32_t>& uids,
   if (!changed) return fail(changed.error());
   auto grew = refresh_keywords();
   if (!grew) return fail(grew.error());
+  // (A retry after another tool renamed a file may ask twice.)
   std::sort(result.failed.begin(), result.failed.end());
+  result.failed.erase(std::unique(result.failed.begin(), result.failed.end()), result.failed.end());
   result.changed = std::move(*changed);
   for (uint32_t uid : result.changed) {
     const MessageInfo* m = folder_->find(uid);

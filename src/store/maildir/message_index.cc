@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -16,6 +15,7 @@
 #include "base/log.h"
 #include "base/sys_error.h"
 #include "store/maildir/crc32c.h"
+#include "store/maildir/file_lock.h"
 
 namespace hm::store::maildir {
 
@@ -35,7 +35,6 @@ constexpr size_t kValueRecordFixed = 11;  // type, UID, base, key and value leng
 constexpr size_t kForgetRecordSize = 5;
 constexpr size_t kStashChunk = 64 * 1024;
 constexpr std::string_view kFactsKey = "file";
-constexpr auto kLockPoll = std::chrono::milliseconds(2);
 
 void put_u32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -103,13 +102,10 @@ MessageIndex::MessageIndex(int dir_fd, std::string shown, uint32_t uid_validity,
                            IndexOptions options)
     : dir_fd_(dir_fd), shown_(std::move(shown)), uid_validity_(uid_validity), options_(options) {}
 
-MessageIndex::~MessageIndex() {
-  if (lock_cmd_ != 0) unlock();
-}
+MessageIndex::~MessageIndex() = default;
 
-Result<std::unique_ptr<MessageIndex>> MessageIndex::open(int dir_fd, std::string shown,
-                                                         uint32_t uid_validity,
-                                                         IndexOptions options) {
+std::unique_ptr<MessageIndex> MessageIndex::open(int dir_fd, std::string shown,
+                                                 uint32_t uid_validity, IndexOptions options) {
   std::unique_ptr<MessageIndex> index(
       new MessageIndex(dir_fd, std::move(shown), uid_validity, options));
   if (Status s = index->load(true); !s) {
@@ -224,6 +220,7 @@ void MessageIndex::put(uint32_t uid, std::string_view base, std::string_view key
     return;
   }
   if (auto old = get(uid, base, key); old && *old == value) return;
+  if (live_bytes_ + record_size(base, key, value) > options_.max_file_bytes / 2) return;
   std::string record;
   record.reserve(record_size(base, key, value));
   value_record(record, uid, base, key, value);
@@ -314,6 +311,11 @@ Status MessageIndex::load(bool from_start) {
   file_ino_ = st.st_ino;
   file_dev_ = st.st_dev;
   file_size_ = st.st_size;
+  if (file_size_ > options_.max_file_bytes) {
+    // Not ours to read whole (something else, or grown past the bound).
+    file_bad_ = true;
+    return ok();
+  }
   if (file_size_ <= file_good_end_) {
     file_bad_ = file_size_ == 0;  // nothing after the good blocks; or not even a header
     return ok();
@@ -371,7 +373,8 @@ Status MessageIndex::load(bool from_start) {
 
 Status MessageIndex::refresh() { return load(false); }
 
-Status MessageIndex::lock() {
+Status MessageIndex::flush() {
+  if (pending_.empty()) return ok();
   if (!lock_file_.valid()) {
     // Created once and left: removing it while another process waits on it
     // would let two hold "the" lock.
@@ -380,44 +383,9 @@ Status MessageIndex::lock() {
     if (fd < 0) return fail(sys_error(errno, "open the index lock of", shown_));
     lock_file_.reset(fd);
   }
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  // Open-file-description locks: held by this descriptor, so two indexes
-  // of one folder in two threads of a process exclude each other too.
-  int cmd = F_OFD_SETLK;
-  const auto give_up = std::chrono::steady_clock::now() + options_.lock_timeout;
-  while (::fcntl(lock_file_.get(), cmd, &fl) != 0) {
-    if (errno == EINVAL && cmd == F_OFD_SETLK) {
-      cmd = F_SETLK;  // kernels before 3.15
-    } else if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-      return fail(sys_error(errno, "lock the index of", shown_));
-    } else if (std::chrono::steady_clock::now() >= give_up) {
-      return fail(ErrorKind::kTemporary,
-                  fmt::format("the index of {} stayed locked by another process", shown_));
-    } else {
-      std::this_thread::sleep_for(kLockPoll);
-    }
-  }
-  lock_cmd_ = cmd;
-  return ok();
-}
-
-void MessageIndex::unlock() {
-  struct flock fl {};
-  fl.l_type = F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  (void)::fcntl(lock_file_.get(), lock_cmd_, &fl);
-  lock_cmd_ = 0;
-}
-
-Status MessageIndex::flush() {
-  if (pending_.empty()) return ok();
-  HM_TRY(lock());
-  struct Unlock {
-    MessageIndex* index;
-    ~Unlock() { index->unlock(); }
-  } unlock_at_end{this};
+  auto locked =
+      FileLock::take(lock_file_.get(), options_.lock_timeout, shown_ + "/" + kIndexLockName);
+  if (!locked) return fail(locked.error());
 
   // Under the lock nobody appends: what others added is whole now, and a
   // bad tail is a crash's, not a write in progress.

@@ -38,8 +38,9 @@
 // so the latest put of a value wins across processes.
 //
 // Bounds: a value up to kMaxIndexValue bytes, a key up to kMaxIndexKey, at
-// most kMaxIndexKeys values per message (more are not kept); forgotten
-// UIDs (forget, keep_only) leave the file at the next compaction.
+// most kMaxIndexKeys values per message (more are not kept), the file up to
+// IndexOptions::max_file_bytes; forgotten UIDs (forget, keep_only) leave
+// the file at the next compaction.
 //
 // Thread-safety: one MessageIndex is used by one thread at a time; any
 // number of them, in any processes, may work on one folder's index.
@@ -80,6 +81,9 @@ struct IndexOptions {
   // forgets what waits past this many bytes: memory stays bounded, and
   // the values are still served from memory.
   size_t max_pending = 64 << 20;
+  // A larger file is not read (treated as bad, so rewritten), and puts
+  // that would make the live records pass half of it are not kept.
+  uint64_t max_file_bytes = uint64_t{1} << 30;
 };
 
 // What a file's name may not tell: RFC822.SIZE and INTERNALDATE.
@@ -90,13 +94,13 @@ struct FileFacts {
 
 class MessageIndex {
  public:
-  // Opens the index of the folder open as `dir_fd` (`shown`: its path, for
-  // messages; the descriptor must stay open while the index lives) for the folder's current
-  // `uid_validity`, and loads it. A missing or bad index is an empty one; errors only when the lock
-  // file cannot be made (kPermission, kTemporary).
-  static Result<std::unique_ptr<MessageIndex>> open(int dir_fd, std::string shown,
-                                                    uint32_t uid_validity,
-                                                    IndexOptions options = {});
+  // Opens the index of the folder open as `dir_fd` (`shown`: its path,
+  // for messages; the descriptor must stay open while the index lives) for
+  // the folder's current `uid_validity`, and loads it. A missing, bad or
+  // unreadable index is an empty one (logged): the folder works without
+  // it.
+  static std::unique_ptr<MessageIndex> open(int dir_fd, std::string shown, uint32_t uid_validity,
+                                            IndexOptions options = {});
   ~MessageIndex();
   MessageIndex(const MessageIndex&) = delete;
   MessageIndex& operator=(const MessageIndex&) = delete;
@@ -158,8 +162,6 @@ class MessageIndex {
   Status append_pending();
   // Flushes past flush_at; drops what waits past max_pending.
   void bound_pending();
-  Status lock();
-  void unlock();
   // A stable copy of `bytes` in buffers_.
   std::string_view stash(std::string_view bytes);
 
@@ -167,8 +169,7 @@ class MessageIndex {
   std::string shown_;
   uint32_t uid_validity_;
   IndexOptions options_;
-  UniqueFd lock_file_;
-  int lock_cmd_ = 0;  // the fcntl command that holds the lock; 0: not held
+  UniqueFd lock_file_;  // opened at the first flush
 
   std::unordered_map<uint32_t, Entry> entries_;
   uint64_t live_bytes_ = 0;  // encoded size of the live records

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "store/view_rules.h"
 
 namespace hm::store::memory {
 
@@ -41,24 +42,14 @@ MailboxStatus MemoryMailbox::status() const {
   s.uid_validity = uid_validity_;
   s.uid_next = seen_uid_next_;
   s.highest_modseq = seen_modseq_;
-  s.messages = static_cast<uint32_t>(view_.size());
-  for (const MessageMeta& m : view_) {
-    if (m.recent) ++s.recent;
-    if ((m.flags & kFlagSeen) == 0) ++s.unseen;
-    s.size += m.size;
-  }
-  return s;
+  return count_view(view_, s);
 }
 
-std::optional<size_t> MemoryMailbox::find(uint32_t uid) const {
-  auto it = std::lower_bound(view_.begin(), view_.end(), uid,
-                             [](const MessageMeta& m, uint32_t u) { return m.uid < u; });
-  if (it == view_.end() || it->uid != uid) return std::nullopt;
-  return static_cast<size_t>(it - view_.begin());
-}
+std::optional<size_t> MemoryMailbox::find(uint32_t uid) const { return find_in_view(view_, uid); }
 
 Result<MailboxChanges> MemoryMailbox::sync() {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   return sync_locked();
 }
 
@@ -105,6 +96,7 @@ Result<MailboxChanges> MemoryMailbox::sync_locked() {
 
 Result<std::string> MemoryMailbox::read(uint32_t uid) {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   if (folder_->removed) return fail(gone().error());
   auto it = folder_->messages.find(uid);
   if (it == folder_->messages.end()) {
@@ -115,6 +107,7 @@ Result<std::string> MemoryMailbox::read(uint32_t uid) {
 
 std::optional<std::string> MemoryMailbox::cached(uint32_t uid, CacheKey key) {
   std::lock_guard lock(account_->state().mutex);
+  if (!account_->state().usable()) return std::nullopt;
   auto it = folder_->cache.find(uid);
   if (it == folder_->cache.end()) return std::nullopt;
   auto value = it->second.find(key);
@@ -125,7 +118,7 @@ std::optional<std::string> MemoryMailbox::cached(uint32_t uid, CacheKey key) {
 void MemoryMailbox::cache(uint32_t uid, CacheKey key, std::string value) {
   if (!cacheable(key) || value.size() > kMaxCachedValue) return;
   std::lock_guard lock(account_->state().mutex);
-  if (folder_->removed || !folder_->messages.contains(uid)) return;
+  if (!account_->state().usable() || folder_->removed || !folder_->messages.contains(uid)) return;
   auto& values = folder_->cache[uid];
   auto it = values.find(key);
   if (it == values.end()) {
@@ -149,6 +142,7 @@ Result<FlagResult> MemoryMailbox::set_flags(const std::vector<uint32_t>& uids,
   if (read_only_) return fail(ErrorKind::kInvalid, "the mailbox is open read-only");
   HM_TRY(check_flags(change.flags));
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
 
@@ -179,30 +173,16 @@ Result<FlagResult> MemoryMailbox::set_flags(const std::vector<uint32_t>& uids,
       result.failed.push_back(uid);
       continue;
     }
-    uint8_t flags = meta.flags;
-    KeywordMask keywords = meta.keywords;
-    switch (change.mode) {
-      case FlagChange::Mode::kReplace:
-        flags = change.flags;
-        keywords = mask;
-        break;
-      case FlagChange::Mode::kAdd:
-        flags |= change.flags;
-        keywords |= mask;
-        break;
-      case FlagChange::Mode::kRemove:
-        flags &= static_cast<uint8_t>(~change.flags);
-        keywords &= ~mask;
-        break;
-    }
-    if (flags == meta.flags && keywords == meta.keywords) continue;
+    const MessageFlags was{meta.flags, meta.keywords};
+    const MessageFlags now = apply_flag_change(change.mode, change.flags, mask, was);
+    if (now == was) continue;
     if (modseq == 0) modseq = ++folder.highest_modseq;
-    meta.flags = flags;
-    meta.keywords = keywords;
+    meta.flags = now.flags;
+    meta.keywords = now.keywords;
     meta.modseq = modseq;
     MessageMeta& mine = view_[*pos];
-    mine.flags = flags;
-    mine.keywords = keywords;
+    mine.flags = now.flags;
+    mine.keywords = now.keywords;
     mine.modseq = modseq;
     result.changed.push_back(uid);
   }
@@ -216,6 +196,7 @@ Result<std::vector<uint32_t>> MemoryMailbox::expunge(const std::vector<uint32_t>
   std::vector<uint32_t> only;
   if (uids != nullptr) only = sorted(*uids);
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
   std::vector<uint32_t> doomed;
@@ -234,6 +215,7 @@ Result<std::vector<uint32_t>> MemoryMailbox::expunge(const std::vector<uint32_t>
 
 Result<std::vector<uint32_t>> MemoryMailbox::expunged_since(uint64_t modseq) {
   std::lock_guard lock(account_->state().mutex);
+  HM_TRY(account_->state().usable());
   const MemFolder& folder = *folder_;
   if (folder.removed) return fail(gone().error());
   std::vector<uint32_t> out;

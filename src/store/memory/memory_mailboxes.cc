@@ -86,6 +86,7 @@ class MemoryMailboxes final : public Mailboxes {
 
   Result<std::vector<FolderInfo>> list() override {
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     std::vector<FolderInfo> out;
     for (const auto& [name, folder] : state_.folders) {
       if (name.empty()) continue;
@@ -100,6 +101,7 @@ class MemoryMailboxes final : public Mailboxes {
     auto uses = special_uses(special_use);
     if (!uses) return fail(uses.error());
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     if (state_.folders.contains(name)) {
       return fail(ErrorKind::kExists, fmt::format("the folder {} exists already", join(name, "/")));
     }
@@ -113,6 +115,7 @@ class MemoryMailboxes final : public Mailboxes {
     HM_TRY(check_name(name));
     if (name.empty()) return fail(ErrorKind::kInvalid, "the INBOX cannot be deleted");
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     auto folder = state_.find(name);
     if (!folder) return fail(folder.error());
     MemFolder& f = **folder;
@@ -136,6 +139,7 @@ class MemoryMailboxes final : public Mailboxes {
       return fail(ErrorKind::kInvalid, "a folder cannot be renamed into itself");
     }
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     auto source = state_.find(from);
     if (!source) return fail(source.error());
     if (from.empty()) return rename_inbox(**source, to);
@@ -166,6 +170,7 @@ class MemoryMailboxes final : public Mailboxes {
   Status subscribe(const FolderName& name, bool subscribed) override {
     HM_TRY(check_name(name));
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     if (!subscribed) {
       state_.subscribed.erase(name);
       return ok();
@@ -178,6 +183,7 @@ class MemoryMailboxes final : public Mailboxes {
 
   Result<std::unique_ptr<Mailbox>> open(const FolderName& name, bool read_only) override {
     std::unique_lock lock(state_.mutex);
+    HM_TRY(state_.usable());
     auto folder = state_.find(name);
     if (!folder) return fail(folder.error());
     return std::unique_ptr<Mailbox>(
@@ -186,6 +192,7 @@ class MemoryMailboxes final : public Mailboxes {
 
   Result<MailboxStatus> status(const FolderName& name) override {
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     auto folder = state_.find(name);
     if (!folder) return fail(folder.error());
     return folder_status(**folder);
@@ -211,6 +218,7 @@ class MemoryMailboxes final : public Mailboxes {
       mails.push_back(std::move(mail));
     }
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     auto folder = state_.find(to);
     if (!folder) return fail(folder.error());
     MemFolder& target = **folder;
@@ -239,6 +247,7 @@ class MemoryMailboxes final : public Mailboxes {
 
   Result<QuotaStatus> quota() override {
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     return QuotaStatus{state_.quota_bytes, state_.used_bytes, state_.used_messages};
   }
 
@@ -277,6 +286,7 @@ class MemoryMailboxes final : public Mailboxes {
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
 
     std::lock_guard lock(state_.mutex);
+    HM_TRY(state_.usable());
     MemFolder& src = *source->folder();
     if (src.removed) return fail(ErrorKind::kNotFound, "the folder was deleted");
     auto folder = state_.find(to);

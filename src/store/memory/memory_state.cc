@@ -41,6 +41,11 @@ void MemoryAccount::set_quota(uint64_t quota_bytes) {
   state_->quota_bytes = quota_bytes;
 }
 
+void MemoryAccount::set_unavailable(bool unavailable) {
+  std::lock_guard lock(state_->mutex);
+  state_->unavailable = unavailable;
+}
+
 std::shared_ptr<MemoryAccount> make_memory_account(uint64_t quota_bytes) {
   return std::make_shared<MemoryAccount>(quota_bytes);
 }
@@ -62,6 +67,11 @@ Result<std::shared_ptr<MemFolder>> AccountState::find(const FolderName& name) {
     return fail(ErrorKind::kNotFound, fmt::format("there is no folder {}", join(name, "/")));
   }
   return it->second;
+}
+
+Status AccountState::usable() const {
+  if (unavailable) return fail(ErrorKind::kTemporary, "the mail store is unavailable (test)");
+  return ok();
 }
 
 Status AccountState::check_quota(uint64_t bytes) const {

@@ -52,6 +52,7 @@ struct AccountState {
   uint64_t used_bytes = 0;
   uint64_t used_messages = 0;
   bool initialized = false;
+  bool unavailable = false;  // MemoryAccount::set_unavailable
   uint32_t last_uid_validity = 0;
   std::map<FolderName, std::shared_ptr<MemFolder>> folders;  // with the INBOX, {}
   std::set<FolderName> subscribed;
@@ -60,6 +61,8 @@ struct AccountState {
   std::shared_ptr<MemFolder> new_folder();
   // The folder, or kNotFound.
   Result<std::shared_ptr<MemFolder>> find(const FolderName& name);
+  // kTemporary while the account is set unavailable.
+  Status usable() const;
   // kOverQuota when `bytes` more would pass the quota.
   Status check_quota(uint64_t bytes) const;
 };

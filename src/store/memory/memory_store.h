@@ -19,6 +19,9 @@
 // - a folder's record of expunged UIDs keeps the last kExpungeRecord of
 //   them; SUBSCRIBE needs an existing folder, unsubscribing never fails;
 //   deleting a folder drops its subscription;
+// - MailboxChanges::expunged holds UIDs; a message's position in the view
+//   before the sync is the count of new-view UIDs below it plus its index
+//   in `expunged` (added messages come after all of them);
 // - the cache keeps "envelope", "bodystructure", "body" and
 //   "header:<FIELD>" values up to kMaxCachedValue bytes, others are ignored.
 //
@@ -50,6 +53,10 @@ class MemoryAccount {
   // A new quota (0: none), as when the directory's entry changes; applies
   // to the next append or copy.
   void set_quota(uint64_t quota_bytes);
+  // Test hook: while true, every call that can fail fails with kTemporary
+  // (as a Maildir on a failing disk would) and changes nothing; cached()
+  // finds nothing.
+  void set_unavailable(bool unavailable);
 
   AccountState& state() { return *state_; }
 

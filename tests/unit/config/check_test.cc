@@ -277,6 +277,31 @@ TEST(ConfigCheck, PasswordSchemeKnown) {
   }
 }
 
+TEST(ConfigCheck, CredentialCacheTtlAtMostADay) {
+  Config c = valid();
+  for (uint32_t good : {0u, 300u, 86400u}) {
+    c.auth.credential_cache_ttl_s = good;
+    EXPECT_TRUE(check(c).empty()) << good;
+  }
+  c.auth.credential_cache_ttl_s = 86401;
+  EXPECT_EQ(keys(check(c)), std::vector<std::string>{"auth.credential_cache_ttl_s"});
+}
+
+TEST(ConfigCheck, DkimSelectorIsADnsLabelAndKeyDirAbsolute) {
+  Config c = valid();
+  for (const char* good : {"default", "mail2026", "s-1.rotated"}) {
+    c.dkim.selector = good;
+    EXPECT_TRUE(check(c).empty()) << good;
+  }
+  for (const char* bad : {"", "a b", "../x", "-a", "a_b", "a..b"}) {
+    c.dkim.selector = bad;
+    EXPECT_EQ(keys(check(c)), std::vector<std::string>{"dkim.selector"}) << bad;
+  }
+  c.dkim.selector = "default";
+  c.dkim.key_dir = "relative/dkim";
+  EXPECT_EQ(keys(check(c)), std::vector<std::string>{"dkim.key_dir"});
+}
+
 TEST(ConfigCheck, LocalNeedsPamService) {
   Config c = valid();
   c.local.pam_service = "";
@@ -330,11 +355,10 @@ TEST(ConfigCheck, ImapSection) {
   c.imap.max_sessions = 0;
   c.imap.connections_per_ip = 0;
   c.imap.errors_per_session = 0;
-  EXPECT_EQ(keys(check(c)),
-            (std::vector<std::string>{"imap.namespace", "imap.login_on_plaintext",
-                                      "imap.idle_timeout_s", "imap.line_length",
-                                      "imap.append_limit", "imap.max_sessions",
-                                      "imap.connections_per_ip", "imap.errors_per_session"}));
+  EXPECT_EQ(keys(check(c)), (std::vector<std::string>{
+                                "imap.namespace", "imap.login_on_plaintext", "imap.idle_timeout_s",
+                                "imap.line_length", "imap.append_limit", "imap.max_sessions",
+                                "imap.connections_per_ip", "imap.errors_per_session"}));
   // "never" without a certificate would lock every IMAP client out.
   c = valid();
   c.imap.login_on_plaintext = "never";

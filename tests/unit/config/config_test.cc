@@ -98,6 +98,11 @@ TEST(ConfigLoad, EmptyFileGivesProductionDefaults) {
   EXPECT_EQ(c.limits.alias_depth, 20u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+");
   EXPECT_EQ(c.auth.password_scheme, "CRYPT-YESCRYPT");
+  EXPECT_EQ(c.auth.credential_cache_ttl_s, 300u);
+  EXPECT_EQ(c.auth.credential_cache_entries, 100000u);
+  EXPECT_EQ(c.dkim.key_dir, "");
+  EXPECT_EQ(dkim_key_dir(c), "/var/spool/hostmail/dkim");  // under [storage] state_dir
+  EXPECT_EQ(c.dkim.selector, "default");
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.sink, "stderr");
 }
@@ -179,6 +184,12 @@ recipient_delimiter = "+-"
 
 [auth]
 password_scheme = "SSHA512"
+credential_cache_ttl_s = 60
+credential_cache_entries = 500
+
+[dkim]
+key_dir = "keys/dkim"
+selector = "mail2026"
 
 [log]
 level = "debug"
@@ -236,6 +247,11 @@ sink = "syslog"
   EXPECT_EQ(c.limits.alias_depth, 7u);
   EXPECT_EQ(c.addressing.recipient_delimiter, "+-");
   EXPECT_EQ(c.auth.password_scheme, "SSHA512");
+  EXPECT_EQ(c.auth.credential_cache_ttl_s, 60u);
+  EXPECT_EQ(c.auth.credential_cache_entries, 500u);
+  EXPECT_EQ(c.dkim.key_dir, (d / "keys/dkim").string());  // relative to the file
+  EXPECT_EQ(dkim_key_dir(c), (d / "keys/dkim").string());
+  EXPECT_EQ(c.dkim.selector, "mail2026");
   EXPECT_EQ(c.log.level, "debug");
   EXPECT_EQ(c.log.sink, "syslog");
 }
@@ -256,8 +272,8 @@ TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
 TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
-  EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, limits, listen, "
-                             "local, log, server, storage, tls"));
+  EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
+                             "limits, listen, local, log, server, storage, tls"));
 }
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {

@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "base/line_ends.h"
+#include "base/strings.h"
 #include "fake_mailbox.h"
 #include "imap/message/fetch_section.h"
 #include "imap/proto/command_parser.h"
+#include "mime/message.h"
 
 namespace hm::imap {
 namespace {
@@ -216,26 +222,6 @@ TEST_F(FetchTest, PartialCountsCrlfOctetsAndPastTheEndIsEmpty) {
             "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<9> {4}\r\nIMAP)\r\n");
 }
 
-// Every window of the CRLF form, against with_crlf() of the stored text,
-// including mixed line ends and a bare CR.
-TEST(AppendCrlf, EveryWindowMatchesTheConvertedText) {
-  const std::string text = "a\nbc\r\nd\re\n\nf";
-  const std::string crlf = "a\r\nbc\r\nd\re\r\n\r\nf";
-  mime::Span span{0, text.size(), 0, crlf.size()};
-  for (size_t origin = 0; origin <= crlf.size() + 1; ++origin) {
-    for (size_t count = 0; count <= crlf.size() + 1; ++count) {
-      std::string out;
-      append_crlf(out, text, span, origin, count);
-      const std::string want = origin < crlf.size() ? crlf.substr(origin, count) : "";
-      ASSERT_EQ(out, want) << origin << "." << count;
-    }
-  }
-  // A span inside the text looks back for the CR before its first byte.
-  std::string out;
-  append_crlf(out, text, mime::Span{5, 3, 6, 3}, 0, 3);
-  EXPECT_EQ(out, "\nd\r");
-}
-
 TEST_F(FetchTest, HeaderFieldsAreSelectedInMessageOrderAndCached) {
   const std::string want = "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM X-NONE)] " +
                            literal(
@@ -365,6 +351,118 @@ TEST(FetchSetsSeen, BodyAndBinaryWithoutPeekAndRfc822AndRfc822Text) {
   EXPECT_FALSE(fetch_sets_seen(atts("(BODY.PEEK[] BINARY.PEEK[1] BINARY.SIZE[1])")));
   EXPECT_FALSE(fetch_sets_seen(atts("(ENVELOPE BODY BODYSTRUCTURE FLAGS RFC822.SIZE)")));
   EXPECT_FALSE(fetch_sets_seen(atts("ALL")));
+}
+
+}  // namespace
+}  // namespace hm::imap
+
+namespace hm::imap {
+namespace {
+
+std::string join(const std::string& prefix, size_t n) {
+  return (prefix.empty() ? "" : prefix + ".") + std::to_string(n);
+}
+
+// The numbers of the parts inside p, whose own number is `number` ("" for
+// a multipart root): a multipart's parts, or the message a message/rfc822
+// part holds (its parts, or itself as part 1 when it is no multipart).
+void part_paths(const mime::Part& p, const std::string& number, std::vector<std::string>& out) {
+  const mime::Part* c = &p;
+  if (p.is_message_rfc822() && !p.children.empty()) {
+    c = &p.children[0];
+  } else if (!p.is_multipart()) {
+    return;
+  }
+  if (!c->is_multipart()) {
+    const std::string path = join(number, 1);  // out.back() moves as out grows
+    out.push_back(path);
+    part_paths(*c, path, out);
+    return;
+  }
+  for (size_t i = 0; i < c->children.size(); ++i) {
+    const std::string path = join(number, i + 1);
+    out.push_back(path);
+    part_paths(c->children[i], path, out);
+  }
+}
+
+// The part path "1.2" as numbers.
+std::vector<uint32_t> numbers(const std::string& path) {
+  std::vector<uint32_t> out;
+  for (const auto& n : split(path, '.')) out.push_back(static_cast<uint32_t>(std::stoul(n)));
+  return out;
+}
+
+// Checks that every literal's announced size is what follows it: after
+// {n}\r\n and n octets comes " " or ")".
+void expect_well_formed(const std::string& response) {
+  size_t pos = 0;
+  while ((pos = response.find("}\r\n", pos)) != std::string::npos) {
+    const size_t open = response.rfind('{', pos);
+    ASSERT_NE(open, std::string::npos);
+    const size_t n = std::stoul(response.substr(open + 1, pos - open - 1));
+    const size_t after = pos + 3 + n;
+    ASSERT_LT(after, response.size());
+    EXPECT_TRUE(response[after] == ' ' || response[after] == ')') << response;
+    pos = after;
+  }
+  EXPECT_EQ(response.substr(response.size() - 3), ")\r\n");
+}
+
+// Every part of every sample message, stored with LF and with CRLF line
+// ends: the same bytes go out, literals are as long as they say, and
+// BODY[part] is the part's body in CRLF form.
+TEST(FetchSamples, EveryPartTheSameWhateverTheStoredLineEnds) {
+  size_t samples = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(HM_TEST_DATA_DIR) + "/mime")) {
+    if (entry.path().extension() != ".eml") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    ++samples;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string lf = ss.str();
+    FakeMailbox box;
+    box.add(lf);
+    box.add(with_crlf(lf));
+    const mime::Message m = mime::Message::parse(lf);
+    std::vector<std::string> paths;
+    if (!m.root().is_multipart()) paths.push_back("1");
+    part_paths(m.root(), paths.empty() ? "" : "1", paths);
+    std::vector<std::string> specs = {"BODY.PEEK[]",        "BODY.PEEK[HEADER]", "BODY.PEEK[TEXT]",
+                                      "BODY.PEEK[]<7.100>", "RFC822.HEADER",     "BINARY.PEEK[]",
+                                      "BODYSTRUCTURE",      "ENVELOPE"};
+    for (const auto& p : paths) {
+      for (const char* suffix : {"", ".MIME", ".HEADER", ".TEXT"}) {
+        specs.push_back("BODY.PEEK[" + p + suffix + "]");
+        specs.push_back("BODY.PEEK[" + p + suffix + "]<3.50>");
+      }
+      specs.push_back("BINARY.PEEK[" + p + "]");
+      specs.push_back("BINARY.SIZE[" + p + "]");
+      const mime::Part* part = m.find(numbers(p));
+      ASSERT_NE(part, nullptr);
+      const std::string body = fetch(box, 1, "BODY.PEEK[" + p + "]");
+      const std::string want = with_crlf(m.text(part->body));
+      EXPECT_EQ(body, "* 1 FETCH (BODY[" + p + "] " +
+                          (want.empty() ? "\"\"" : literal(std::string(m.text(part->body)))) +
+                          ")\r\n");
+    }
+    for (const auto& spec : specs) {
+      SCOPED_TRACE(spec);
+      std::string from_lf, from_crlf;
+      Status a = write_fetch(box, 1, atts(spec), {}, from_lf);
+      Status b = write_fetch(box, 2, atts(spec), {}, from_crlf);
+      ASSERT_EQ(bool(a), bool(b));
+      if (!a) {
+        EXPECT_EQ(a.error().message().rfind(kUnknownCte, 0), 0u);
+        continue;
+      }
+      expect_well_formed(from_lf);
+      EXPECT_EQ(from_lf.substr(3), from_crlf.substr(3));  // after "* 1" and "* 2"
+    }
+  }
+  EXPECT_GE(samples, 10u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "base/unique_fd.h"
+#include "support/fault_file_system.h"
 #include "unit/store/maildir_fixture.h"
 
 namespace hm::store::maildir {
@@ -26,9 +27,7 @@ class MessageIndexTest : public ::testing::Test {
   MessageIndexTest() : dir_(::open(tmp_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
 
   std::unique_ptr<MessageIndex> open_index(uint32_t validity = kValidity, IndexOptions o = {}) {
-    auto index = MessageIndex::open(dir_.get(), tmp_.path(), validity, o);
-    EXPECT_TRUE(index) << index.error().describe();
-    return std::move(*index);
+    return MessageIndex::open(dir_.get(), tmp_.path(), validity, o);
   }
   std::string path() const { return tmp_.path() + "/" + kIndexName; }
   std::string file() const { return read_file(path()); }
@@ -106,6 +105,25 @@ TEST_F(MessageIndexTest, Bounds) {
   index->put(2, base(2), "body", std::string(kMaxIndexValue, 'x'));
   ASSERT_TRUE(index->flush());
   EXPECT_EQ(open_index()->get(2, base(2), "body")->size(), kMaxIndexValue);
+}
+
+TEST_F(MessageIndexTest, FileAndLiveRecordsAreBounded) {
+  IndexOptions o;
+  o.max_file_bytes = 4000;
+  auto index = open_index(kValidity, o);
+  for (uint32_t uid = 1; uid <= 100; ++uid) {
+    index->put(uid, base(uid), "envelope", envelope(uid));
+  }
+  EXPECT_LE(index->live_bytes(), 2000u);
+  EXPECT_LT(index->messages(), 100u);
+  ASSERT_TRUE(index->flush());
+  EXPECT_LE(std::filesystem::file_size(path()), 4000u);
+  // A file over the bound is not read.
+  auto unbounded = open_index();
+  fill(*unbounded, 1, 100);
+  EXPECT_GT(std::filesystem::file_size(path()), 4000u);
+  EXPECT_EQ(open_index(kValidity, o)->messages(), 0u);
+  EXPECT_EQ(open_index()->messages(), 100u);
 }
 
 TEST_F(MessageIndexTest, TruncatedFileKeepsTheBlocksBeforeTheCut) {
@@ -299,13 +317,53 @@ TEST_F(MessageIndexTest, PutsFlushByThemselvesAndStayBoundedWhenWritesFail) {
   std::filesystem::create_directory(other.path() + "/" + kIndexLockName);
   UniqueFd other_fd(::open(other.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   auto stuck = MessageIndex::open(other_fd.get(), other.path(), kValidity, o);
-  ASSERT_TRUE(stuck);
   for (uint32_t uid = 1; uid <= 1000; ++uid) {
-    (*stuck)->put(uid, base(uid), "envelope", envelope(uid));
-    ASSERT_LT((*stuck)->pending_bytes(), o.max_pending + 200);
+    stuck->put(uid, base(uid), "envelope", envelope(uid));
+    ASSERT_LT(stuck->pending_bytes(), o.max_pending + 200);
   }
-  EXPECT_FALSE((*stuck)->flush());
-  EXPECT_EQ((*stuck)->get(1000, base(1000), "envelope"), envelope(1000));  // still served
+  EXPECT_FALSE(stuck->flush());
+  EXPECT_EQ(stuck->get(1000, base(1000), "envelope"), envelope(1000));  // still served
+}
+
+// A crash at every step of an append and of a compaction: what was
+// written before is still there, and nothing served is damaged.
+TEST_F(MessageIndexTest, CrashAtAnyStepOfAFlushKeepsWhatWasWritten) {
+  for (bool compaction : {false, true}) {
+    for (int step = 0; step < 8; ++step) {
+      std::filesystem::remove(path());
+      {
+        auto index = open_index();
+        fill(*index, 1, 20);
+      }
+      // A torn tail (an earlier crash) makes the flush compact.
+      if (compaction) std::ofstream(path(), std::ios::app) << "torn";
+      auto index = open_index();
+      for (uint32_t uid = 1; uid <= 30; ++uid) {
+        index->put(uid, base(uid), "envelope", envelope(uid, 1));
+      }
+      {
+        hm::testing::FaultFileSystem faults;
+        fs::ScopedFileSystem scoped(faults);
+        faults.crash_after(step);
+        // Fails at `step`, or succeeds when it has fewer.
+        const bool flushed = static_cast<bool>(index->flush());
+        if (step == 0) {
+          EXPECT_FALSE(flushed);
+        }
+      }
+      auto after = open_index();
+      EXPECT_GE(after->messages(), 20u) << compaction << " " << step;
+      for (uint32_t uid = 1; uid <= 30; ++uid) {
+        auto v = after->get(uid, base(uid), "envelope");
+        if (uid <= 20) {
+          ASSERT_TRUE(v) << compaction << " " << step << " " << uid;
+        }
+        if (v) {
+          EXPECT_TRUE(*v == envelope(uid, 0) || *v == envelope(uid, 1)) << *v;
+        }
+      }
+    }
+  }
 }
 
 TEST_F(MessageIndexTest, ConcurrentWritersLoseNothing) {
@@ -314,15 +372,14 @@ TEST_F(MessageIndexTest, ConcurrentWritersLoseNothing) {
     IndexOptions o;
     o.compact_slack = 4096;  // compactions as well as appends
     auto index = MessageIndex::open(dir_.get(), tmp_.path(), kValidity, o);
-    ASSERT_TRUE(index);
     for (uint32_t uid = first; uid < first + kPerThread; ++uid) {
-      (*index)->put(uid, base(uid), "envelope", envelope(uid));
-      (*index)->put(first, base(first), "body", std::to_string(uid));  // replaced again and again
+      index->put(uid, base(uid), "envelope", envelope(uid));
+      index->put(first, base(first), "body", std::to_string(uid));  // replaced again and again
       if (uid % 7 == 0) {
-        ASSERT_TRUE((*index)->flush());
+        ASSERT_TRUE(index->flush());
       }
     }
-    ASSERT_TRUE((*index)->flush());
+    ASSERT_TRUE(index->flush());
   };
   std::thread t1(writer, 1), t2(writer, 1001), t3(writer, 2001);
   t1.join();

@@ -450,6 +450,29 @@ TEST_F(MemoryStoreTest, Cache) {
   EXPECT_FALSE(b->cached(1, "envelope"));
 }
 
+TEST_F(MemoryStoreTest, UnavailableAccountFailsTemporarilyAndChangesNothing) {
+  add({}, 1);
+  auto inbox = open_box(*boxes, {});
+  inbox->cache(1, "envelope", "(NIL)");
+  account->set_unavailable(true);
+  auto temporary = [](ErrorKind k) { return k == ErrorKind::kTemporary; };
+  EXPECT_TRUE(temporary(boxes->list().error().kind()));
+  EXPECT_TRUE(temporary(boxes->create({"X"}, {}).error().kind()));
+  EXPECT_TRUE(temporary(boxes->append({}, {mail("x\r\n")}).error().kind()));
+  EXPECT_TRUE(temporary(boxes->open({}, false).error().kind()));
+  EXPECT_TRUE(temporary(boxes->copy(*inbox, {1}, {"Trash"}).error().kind()));
+  EXPECT_TRUE(temporary(inbox->sync().error().kind()));
+  EXPECT_TRUE(temporary(inbox->read(1).error().kind()));
+  EXPECT_TRUE(
+      temporary(inbox->set_flags({1}, {FlagChange::Mode::kAdd, kFlagSeen, {}, {}}).error().kind()));
+  EXPECT_FALSE(inbox->cached(1, "envelope"));
+  account->set_unavailable(false);
+  EXPECT_EQ(boxes->status({})->messages, 1u);
+  EXPECT_EQ(boxes->status({"Trash"})->messages, 0u);
+  EXPECT_EQ(inbox->messages()[0].flags, 0);
+  EXPECT_EQ(inbox->cached(1, "envelope"), "(NIL)");
+}
+
 TEST_F(MemoryStoreTest, SessionsOnThreads) {
   constexpr int kPerThread = 200;
   auto appender = [&] {
