@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <thread>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -26,7 +25,6 @@ namespace {
 // older than the moment it was read: a change within the same tick of the
 // file system's clock (or, on NFS, of another host's) would not move it.
 constexpr int64_t kSettleSeconds = 2;
-constexpr std::chrono::milliseconds kLockPoll{5};
 
 bool same_time(const timespec& a, const timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
@@ -53,14 +51,6 @@ int64_t mtime_of(int dir_fd, const std::string& name) {
 bool MaildirFolder::Stamps::operator==(const Stamps& o) const {
   return same_time(new_mtime, o.new_mtime) && same_time(cur_mtime, o.cur_mtime) &&
          same_time(list_mtime, o.list_mtime) && list_ino == o.list_ino && list_size == o.list_size;
-}
-
-MaildirFolder::Locked::~Locked() {
-  if (fd_ < 0) return;
-  struct flock fl {};
-  fl.l_type = F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  (void)::fcntl(fd_, cmd_, &fl);  // closing the descriptor would release it too
 }
 
 MaildirFolder::MaildirFolder(std::string path, FolderOptions options)
@@ -92,35 +82,14 @@ Result<std::unique_ptr<MaildirFolder>> MaildirFolder::open(const std::string& pa
   return folder;
 }
 
-Result<MaildirFolder::Locked> MaildirFolder::lock() const {
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;  // the whole file: l_start = l_len = 0
-  // Open-file-description locks belong to this descriptor, not to the
-  // process: two folders open in two threads exclude each other, and
-  // closing another descriptor of the file does not drop the lock (the
-  // trap of classic POSIX locks). Kernels before 3.15 have only those.
-  int cmd = F_OFD_SETLK;
-  const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
-  while (true) {
-    if (::fcntl(lock_file_.get(), cmd, &fl) == 0) return Locked(lock_file_.get(), cmd);
-    if (errno == EINVAL && cmd == F_OFD_SETLK) {
-      cmd = F_SETLK;
-      continue;
-    }
-    if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-      return fail(sys_error(errno, "lock the UID list of", path_));
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(ErrorKind::kTemporary,
-                  fmt::format("the UID list of {} stayed locked by another process for {} ms",
-                              path_, options_.lock_timeout.count()),
-                  "another session or process is updating this folder; try again");
-    }
-    std::this_thread::sleep_for(kLockPoll);
+Result<FileLock> MaildirFolder::lock() const {
+  auto locked = FileLock::take(lock_file_.get(), options_.lock_timeout, path_ + "/" + kUidLockName);
+  if (!locked && locked.error().kind() == ErrorKind::kTemporary) {
+    return fail(ErrorKind::kTemporary, locked.error().message(),
+                "another session or process is updating this folder; try again");
   }
+  return locked;
 }
-
 Result<MaildirFolder::Stamps> MaildirFolder::take_stamps() const {
   Stamps s;
   struct stat st {};

@@ -49,6 +49,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "store/maildir/file_lock.h"
 #include "store/maildir/uid_list.h"
 
 namespace hm::store::maildir {
@@ -187,25 +188,10 @@ class MaildirFolder {
     bool operator==(const Stamps& o) const;
   };
 
-  // The folder's lock while it lives.
-  class Locked {
-   public:
-    // `cmd`: the fcntl command that took the lock (F_OFD_SETLK or F_SETLK).
-    Locked(int fd, int cmd) : fd_(fd), cmd_(cmd) {}
-    Locked(Locked&& o) noexcept : fd_(o.fd_), cmd_(o.cmd_) { o.fd_ = -1; }
-    Locked(const Locked&) = delete;
-    Locked& operator=(const Locked&) = delete;
-    Locked& operator=(Locked&&) = delete;
-    ~Locked();
-
-   private:
-    int fd_;
-    int cmd_;
-  };
-
   MaildirFolder(std::string path, FolderOptions options);
   Result<Stamps> take_stamps() const;
-  Result<Locked> lock() const;
+  // The folder's lock (file_lock.h), held while the result lives.
+  Result<FileLock> lock() const;
   // Reads the list and the folders and merges them into `list` and `now`
   // (where each message's file is); sets `changed` when the list must be
   // written. Under the lock.

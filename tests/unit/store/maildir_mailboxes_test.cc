@@ -10,6 +10,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -49,6 +51,14 @@ std::unique_ptr<Mailbox> open_box(Mailboxes& boxes, const FolderName& name,
   auto box = boxes.open(name, read_only);
   EXPECT_TRUE(box) << (box ? "" : box.error().describe());
   return box ? std::move(*box) : nullptr;
+}
+
+// An account whose INBOX holds one file another tool put into cur/.
+std::unique_ptr<MaildirMailboxes> account_with_file(const std::string& root,
+                                                    const std::string& name) {
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", name);
+  return boxes;
 }
 
 std::vector<std::string> files_in(const std::string& dir) {
@@ -129,8 +139,7 @@ TEST(MaildirMailboxes, FlagsAndKeywordsAreInTheFileNames) {
 TEST(MaildirMailboxes, PassedIsKeptUntouched) {
   TempDir dir;
   const std::string root = dir.path() + "/m";
-  auto boxes = open_account(account_at(root));
-  put_file(root, "cur", "1700000000.M1P1.other:2,PS");
+  auto boxes = account_with_file(root, "1700000000.M1P1.other:2,PS");
   auto box = open_box(*boxes, {});
   ASSERT_EQ(box->messages().size(), 1u);
   EXPECT_EQ(box->messages()[0].flags, kFlagSeen);
@@ -318,66 +327,87 @@ TEST(MaildirMailboxes, RootCreatesForTheOwner) {
   EXPECT_EQ(st.st_uid, 0u);
 }
 
-// A crash (and power loss) after any step of an APPEND: the message is
-// there once or not at all, and there for sure when the append said so;
-// the old message keeps its UID, and no UID is given twice.
-TEST(MaildirMailboxes, CrashAtAnyStepOfAnAppend) {
+// The text of every message of the view, by UID.
+std::map<uint32_t, std::string> texts_of(Mailbox& box) {
+  std::map<uint32_t, std::string> out;
+  for (const MessageMeta& m : box.messages()) {
+    auto text = box.read(m.uid);
+    EXPECT_TRUE(text) << m.uid;
+    if (text) out[m.uid] = *text;
+  }
+  return out;
+}
+
+// Runs `act` on a fresh account (made by `prepare`, durably) with a crash
+// after its first, second, third... change of the disk, followed by a
+// power loss, and lets `check` look at what a reopen finds; until `act`
+// runs to its end. `act` says whether it succeeded.
+void at_every_crash_step(const std::function<void(Mailboxes&)>& prepare,
+                         const std::function<bool(Mailboxes&)>& act,
+                         const std::function<void(Mailboxes&, bool finished)>& check) {
   bool finished = false;
   for (int step = 0; !finished && step < 80; ++step) {
+    SCOPED_TRACE("crash after step " + std::to_string(step));
     TempDir dir;
     const std::string root = dir.path() + "/m";
     const MaildirAccount a = account_at(root, true);
-    uint32_t first = 0, validity = 0;
-    {
-      auto boxes = open_account(a);
-      first = append_one(*boxes, {}, "first\n");
-      validity = open_box(*boxes, {})->status().uid_validity;
-    }
+    prepare(*open_account(a));
     {
       auto boxes = open_account(a);
       hm::testing::FaultFileSystem fault;
       fs::ScopedFileSystem use(fault);
       fault.crash_after(step);
-      std::vector<AppendMessage> m(1);
-      m[0].text = "second\n";
-      m[0].flags = kFlagSeen;
-      m[0].keywords = {"Work"};
-      auto r = boxes->append({}, std::move(m));
-      finished = r.has_value();
+      finished = act(*boxes);
       if (!finished) {
-        EXPECT_TRUE(fault.crashed()) << "step " << step << ": " << r.error().describe();
+        EXPECT_TRUE(fault.crashed());
       }
       fault.lose_unsynced(root);
     }
-    auto boxes = open_account(a);
-    auto box = open_box(*boxes, {});
-    ASSERT_TRUE(box) << "step " << step;
-    EXPECT_EQ(box->status().uid_validity, validity) << "step " << step;
+    check(*open_account(a), finished);
+  }
+  EXPECT_TRUE(finished);
+}
+
+// A crash (and power loss) after any step of an APPEND: the message is
+// there once or not at all, and there for sure when the append said so;
+// the old message keeps its UID, and no UID is given twice.
+TEST(MaildirMailboxes, CrashAtAnyStepOfAnAppend) {
+  uint32_t first = 0, validity = 0;
+  auto prepare = [&](Mailboxes& boxes) {
+    first = append_one(boxes, {}, "first\n");
+    validity = open_box(boxes, {})->status().uid_validity;
+  };
+  auto act = [](Mailboxes& boxes) {
+    std::vector<AppendMessage> m(1);
+    m[0].text = "second\n";
+    m[0].flags = kFlagSeen;
+    m[0].keywords = {"Work"};
+    return boxes.append({}, std::move(m)).has_value();
+  };
+  auto check = [&](Mailboxes& boxes, bool finished) {
+    auto box = open_box(boxes, {});
+    ASSERT_TRUE(box);
+    EXPECT_EQ(box->status().uid_validity, validity);
+    const auto texts = texts_of(*box);
+    ASSERT_FALSE(texts.empty());
+    EXPECT_EQ(texts.begin()->first, first);
+    EXPECT_EQ(texts.begin()->second, "first\n");
     size_t seconds = 0;
-    bool saw_first = false;
-    for (const MessageMeta& m : box->messages()) {
-      auto text = box->read(m.uid);
-      ASSERT_TRUE(text);
-      if (*text == "first\n") {
-        saw_first = true;
-        EXPECT_EQ(m.uid, first);
-      } else {
-        EXPECT_EQ(*text, "second\n") << "step " << step;
-        EXPECT_GT(m.uid, first);
-        ++seconds;
-      }
+    for (const auto& [uid, text] : texts) {
+      if (uid == first) continue;
+      EXPECT_EQ(text, "second\n");
+      ++seconds;
     }
-    EXPECT_TRUE(saw_first) << "step " << step;
-    EXPECT_LE(seconds, 1u) << "step " << step;
+    EXPECT_LE(seconds, 1u);
     if (finished) {
-      EXPECT_EQ(seconds, 1u) << "step " << step;
+      EXPECT_EQ(seconds, 1u);
       EXPECT_EQ(box->messages().back().flags, kFlagSeen);
       EXPECT_EQ(box->keywords().at(0), "Work");
     }
     // The next UID is above every one given out before.
-    EXPECT_GT(append_one(*boxes, {}, "third\n"), box->messages().back().uid);
-  }
-  EXPECT_TRUE(finished);
+    EXPECT_GT(append_one(boxes, {}, "third\n"), box->messages().back().uid);
+  };
+  at_every_crash_step(prepare, act, check);
 }
 
 // STATUS of a folder that has settled reads its UID list and three stat()s:
@@ -467,68 +497,46 @@ TEST(MaildirMailboxes, AppendCleansStaleFilesInTmp) {
 // the source or the target (or, after a crash between the two halves,
 // both), never in neither; UIDs already given stay.
 TEST(MaildirMailboxes, CrashAtAnyStepOfAMove) {
-  bool finished = false;
-  for (int step = 0; !finished && step < 80; ++step) {
-    TempDir dir;
-    const std::string root = dir.path() + "/m";
-    const MaildirAccount a = account_at(root, true);
-    uint32_t kept = 0, moving = 0;
-    {
-      auto boxes = open_account(a);
-      kept = append_one(*boxes, {}, "kept\n");
-      moving = append_one(*boxes, {}, "moving\n", kFlagSeen);
+  uint32_t kept = 0, moving = 0;
+  auto prepare = [&](Mailboxes& boxes) {
+    kept = append_one(boxes, {}, "kept\n");
+    moving = append_one(boxes, {}, "moving\n", kFlagSeen);
+  };
+  auto act = [&](Mailboxes& boxes) {
+    auto inbox = boxes.open({}, false);
+    return inbox && boxes.move(**inbox, {moving}, {"Archive"}).has_value();
+  };
+  auto check = [&](Mailboxes& boxes, bool finished) {
+    auto inbox = open_box(boxes, {});
+    auto archive = open_box(boxes, {"Archive"});
+    ASSERT_TRUE(inbox && archive);
+    auto in_inbox = texts_of(*inbox);
+    EXPECT_EQ(in_inbox[kept], "kept\n");
+    in_inbox.erase(kept);
+    size_t copies = in_inbox.size();
+    for (const auto& [uid, text] : in_inbox) {
+      EXPECT_EQ(uid, moving);
+      EXPECT_EQ(text, "moving\n");
     }
-    {
-      auto boxes = open_account(a);
-      auto inbox = open_box(*boxes, {});
-      hm::testing::FaultFileSystem fault;
-      fs::ScopedFileSystem use(fault);
-      fault.crash_after(step);
-      auto r = boxes->move(*inbox, {moving}, {"Archive"});
-      finished = r.has_value();
-      if (!finished) {
-        EXPECT_TRUE(fault.crashed()) << "step " << step << ": " << r.error().describe();
-      }
-      fault.lose_unsynced(root);
-    }
-    auto boxes = open_account(a);
-    auto inbox = open_box(*boxes, {});
-    auto archive = open_box(*boxes, {"Archive"});
-    ASSERT_TRUE(inbox && archive) << "step " << step;
-    size_t copies = 0;
-    bool saw_kept = false;
-    for (const MessageMeta& m : inbox->messages()) {
-      auto text = inbox->read(m.uid);
-      ASSERT_TRUE(text);
-      if (*text == "kept\n") {
-        saw_kept = true;
-        EXPECT_EQ(m.uid, kept);
-      } else {
-        EXPECT_EQ(*text, "moving\n");
-        EXPECT_EQ(m.uid, moving) << "step " << step;
-        ++copies;
-      }
-    }
-    for (const MessageMeta& m : archive->messages()) {
-      EXPECT_EQ(*archive->read(m.uid), "moving\n");
-      EXPECT_EQ(m.flags, kFlagSeen);
+    for (const auto& [uid, text] : texts_of(*archive)) {
+      EXPECT_EQ(text, "moving\n");
+      EXPECT_EQ(archive->messages()[*archive->find(uid)].flags, kFlagSeen);
       ++copies;
     }
-    EXPECT_TRUE(saw_kept) << "step " << step;
-    EXPECT_GE(copies, 1u) << "step " << step << ": the message is in neither folder";
-    EXPECT_LE(copies, 2u) << "step " << step;
+    EXPECT_GE(copies, 1u) << "the message is in neither folder";
+    EXPECT_LE(copies, 2u);
     if (finished) {
-      EXPECT_EQ(inbox->messages().size(), 1u) << "step " << step;
-      EXPECT_EQ(archive->messages().size(), 1u) << "step " << step;
+      EXPECT_EQ(inbox->messages().size(), 1u);
+      EXPECT_EQ(archive->messages().size(), 1u);
     }
     if (inbox->messages().size() == 1) {
       // Gone from the INBOX: QRESYNC hears of it.
       auto vanished = inbox->expunged_since(1);
       ASSERT_TRUE(vanished);
-      EXPECT_EQ(*vanished, std::vector<uint32_t>{moving}) << "step " << step;
+      EXPECT_EQ(*vanished, std::vector<uint32_t>{moving});
     }
-  }
-  EXPECT_TRUE(finished);
+  };
+  at_every_crash_step(prepare, act, check);
 }
 
 // Another tool renames a file (sets a flag) between our listing and our
@@ -536,8 +544,7 @@ TEST(MaildirMailboxes, CrashAtAnyStepOfAMove) {
 TEST(MaildirMailboxes, AFlagChangeFollowsAnotherToolsRename) {
   TempDir dir;
   const std::string root = dir.path() + "/m";
-  auto boxes = open_account(account_at(root));
-  put_file(root, "cur", "1700000000.M1P1.other:2,S");
+  auto boxes = account_with_file(root, "1700000000.M1P1.other:2,S");
   auto box = open_box(*boxes, {});
   const uint32_t uid = box->messages()[0].uid;
   hm::testing::FaultFileSystem fault;
