@@ -15,10 +15,7 @@ bool sender_belongs(const directory::Principal& user, const directory::Resolutio
     case directory::Principal::Kind::kVirtual:
       if (resolution.address == user.name) return true;
       if (!resolution.hosted) return false;
-      if (policy.postmaster_sends_as_domain &&
-          user.is_postmaster_of(std::string(directory::domain_of(resolution.address)))) {
-        return true;
-      }
+      if (postmaster_may_send_as(user, resolution.address, policy)) return true;
       for (const directory::Destination& d : resolution.destinations) {
         if (d.kind == Kind::kVirtual && d.address == user.name) return true;
       }
@@ -31,6 +28,12 @@ bool sender_belongs(const directory::Principal& user, const directory::Resolutio
       return false;
   }
   return false;
+}
+
+bool postmaster_may_send_as(const directory::Principal& user, std::string_view address,
+                            const SubmissionPolicy& policy) {
+  return policy.postmaster_sends_as_domain && user.kind == directory::Principal::Kind::kVirtual &&
+         user.is_postmaster_of(ascii_lower(directory::domain_of(address)));
 }
 
 SubmittedHeader read_submitted_header(std::string_view header) {

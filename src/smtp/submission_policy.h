@@ -32,6 +32,12 @@ struct SubmissionPolicy {
 bool sender_belongs(const directory::Principal& user, const directory::Resolution& resolution,
                     const SubmissionPolicy& policy);
 
+// Whether the user, as postmaster of the address's domain, may send as it
+// without a lookup (postmaster_sends_as_domain): any address of that
+// domain, one that no account or alias has included.
+bool postmaster_may_send_as(const directory::Principal& user, std::string_view address,
+                            const SubmissionPolicy& policy);
+
 // What a submitted message's header says about what must be added or
 // checked. `header` is the client's header block (mime/header.h), up to
 // and including the empty line.
