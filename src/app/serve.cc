@@ -371,12 +371,13 @@ int serve(const config::Config& config) {
     s.service_name = "smtps";
     s.submission = true;
     // TLS from the first byte (RFC 8314): no STARTTLS to offer.
-    server.add(smtp::make_smtp_service(std::move(s), nullptr, async_directory, *mail->agent, &rates),
-               std::move(smtps_sockets), tls);
+    server.add(
+        smtp::make_smtp_service(std::move(s), nullptr, async_directory, *mail->agent, &rates),
+        std::move(smtps_sockets), tls);
   }
-  server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent,
-                                     &rates),
-             std::move(*sockets));
+  server.add(
+      smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent, &rates),
+      std::move(*sockets));
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
     // files are open: root is no longer needed here. Every thread switches

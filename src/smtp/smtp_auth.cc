@@ -108,7 +108,8 @@ asio::awaitable<bool> Session::do_auth(const proto::Command& c) {
     auto login = proto::decode_login_line(*user);
     auto secret = proto::decode_login_line(*password);
     wipe(*password);
-    if (login && secret) credentials = proto::SaslCredentials{std::move(*login), std::move(*secret)};
+    if (login && secret)
+      credentials = proto::SaslCredentials{std::move(*login), std::move(*secret)};
   }
   if (!credentials) {
     reply(proto::auth_malformed());
@@ -120,10 +121,11 @@ asio::awaitable<bool> Session::do_auth(const proto::Command& c) {
   // by design, and PAM goes through the privileged helper. The lambda
   // captures only pointers (see do_rcpt).
   const proto::SaslCredentials* given = &*credentials;
-  auto result = co_await net::await_callback<Result<directory::Principal>>([this, given](auto done) {
-    ctx_.directory.authenticate(given->login, given->password, directory::Service::kSmtp,
-                                std::move(done), peer_ip_);
-  });
+  auto result =
+      co_await net::await_callback<Result<directory::Principal>>([this, given](auto done) {
+        ctx_.directory.authenticate(given->login, given->password, directory::Service::kSmtp,
+                                    std::move(done), peer_ip_);
+      });
   wipe(credentials->password);
   if (result) {
     user_ = std::move(*result);

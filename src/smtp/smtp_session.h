@@ -115,9 +115,9 @@ class Session {
   bool smtputf8_ = false;
   uint64_t announced_size_ = 0;  // MAIL FROM's SIZE=, 0 when not given
   std::vector<delivery::Recipient> recipients_;
-  std::string message_id_;  // of the message whose data is arriving
+  std::string message_id_;    // of the message whose data is arriving
   size_t received_size_ = 0;  // our Received: field at the front of the message
-  std::string chunks_;      // BDAT data so far (with our header, normalised), or its tail
+  std::string chunks_;        // BDAT data so far (with our header, normalised), or its tail
   std::unique_ptr<MessageSpool> bdat_spool_;  // the rest of it, once large
   proto::LineEndNormalizer bdat_lines_;
   uint64_t bdat_bytes_ = 0;     // BDAT octets received for this message

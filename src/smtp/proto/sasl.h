@@ -35,13 +35,13 @@ inline constexpr std::string_view kLoginUserChallenge = "VXNlcm5hbWU6";
 inline constexpr std::string_view kLoginPasswordChallenge = "UGFzc3dvcmQ6";
 
 // The replies of RFC 4954 6 (and RFC 5248's registry).
-Reply auth_succeeded();            // 235 2.7.0
-Reply auth_invalid();              // 535 5.7.8
-Reply auth_temporary();            // 454 4.7.0
-Reply auth_needs_encryption();     // 538 5.7.11
-Reply auth_required();             // 530 5.7.0
-Reply auth_cancelled();            // 501 5.0.0
-Reply auth_malformed();            // 501 5.5.2
-Reply auth_unknown_mechanism();    // 504 5.5.4
+Reply auth_succeeded();          // 235 2.7.0
+Reply auth_invalid();            // 535 5.7.8
+Reply auth_temporary();          // 454 4.7.0
+Reply auth_needs_encryption();   // 538 5.7.11
+Reply auth_required();           // 530 5.7.0
+Reply auth_cancelled();          // 501 5.0.0
+Reply auth_malformed();          // 501 5.5.2
+Reply auth_unknown_mechanism();  // 504 5.5.4
 
 }  // namespace hm::smtp::proto
