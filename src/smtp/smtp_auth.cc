@@ -127,6 +127,11 @@ asio::awaitable<bool> Session::do_auth(const proto::Command& c) {
                                     std::move(done), peer_ip_);
       });
   wipe(credentials->password);
+  if (result && result->is_superuser()) {
+    // The superuser administers; it has no address to send as.
+    result =
+        fail(ErrorKind::kAuthFailed, "authentication failed", "the superuser does not send mail");
+  }
   if (result) {
     user_ = std::move(*result);
     log::info("smtp login user={} from [{}] on {}", user_->name, peer_ip_,

@@ -536,6 +536,7 @@ asio::awaitable<bool> Session::do_starttls() {
   // RFC 3207: forget everything learned before TLS.
   helo_.clear();
   esmtp_ = false;
+  user_.reset();
   reset_transaction();
   co_return true;
 }
