@@ -22,7 +22,8 @@
 // The directory holds john@ and mary@example.org (passwords "john-secret"
 // and "mary-secret"; the SASL PLAIN of john is
 // AGpvaG5AZXhhbXBsZS5vcmcAam9obi1zZWNyZXQ=), an alias
-// sales@example.org -> john@, and mary is postmaster of example.org.
+// sales@example.org -> john@, and mary is postmaster of example.org. The
+// superuser "admin" has the password "admin-secret".
 // Consecutive C: lines go out together (pipelined), then the S: lines that
 // follow are awaited.
 
@@ -85,8 +86,11 @@ class SmtpSessionTest : public ::testing::Test {
     ASSERT_TRUE(q) << q.error().describe();
     queue_ = std::make_unique<queue::Queue>(std::move(*q));
     resolver_ = std::make_unique<directory::Resolver>(directory_, directory::ResolverOptions{});
-    authenticator_ =
-        std::make_unique<directory::Authenticator>(directory_, directory::AuthenticatorOptions{});
+    directory::AuthenticatorOptions auth_options;
+    auto admin_hash = auth::hash_password("admin-secret", "SSHA256");
+    ASSERT_TRUE(admin_hash);
+    auth_options.superuser_password_hash = *admin_hash;
+    authenticator_ = std::make_unique<directory::Authenticator>(directory_, auth_options);
     async_ = std::make_unique<directory::AsyncDirectory>(*resolver_, *authenticator_, 1,
                                                          std::chrono::seconds(5));
     delivery::DeliveryOptions o;
