@@ -6,14 +6,13 @@ here is that it was accepted, and queued with the route "remote"."""
 
 import base64
 import os
-import re
 import smtplib
 import socket
 import ssl
 import subprocess
 import unittest
 
-from hostmail_env import HostmailTestCase, needs_tools
+from hostmail_env import HostmailTestCase, needs_tools, read_reply
 
 PASSWORD = "john's password"
 
@@ -66,14 +65,7 @@ class SubmissionTestCase(HostmailTestCase):
         self.assertTrue(f.readline().startswith(b"220 "))
         return sock, f
 
-    @staticmethod
-    def reply(f):
-        lines = []
-        while True:
-            line = f.readline().decode()
-            lines.append(line)
-            if len(line) < 4 or line[3] != "-":
-                return int(line[:3]), "".join(lines)
+    reply = staticmethod(read_reply)
 
     def command(self, sock, f, line):
         sock.sendall(line.encode() + b"\r\n")
