@@ -59,7 +59,7 @@ class Session {
 
   asio::awaitable<bool> handle(const proto::Command& command);
   void do_ehlo(const proto::Command& c);
-  asio::awaitable<void> do_mail(const proto::Command& c);
+  void do_mail(const proto::Command& c);  // after handle() checked the sender
   asio::awaitable<void> do_rcpt(const proto::Command& c);
   asio::awaitable<bool> do_data();
   asio::awaitable<bool> do_bdat(const proto::Command& c);
