@@ -242,7 +242,14 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
   }
   if (rate_limited() && !admit(RateLimiter::What::kRecipient)) co_return;
   const std::string address = c.path;
-  Result<directory::Resolution> resolution = co_await lookup(address);
+  // SQLite answers inline without a coroutine frame of lookup()'s: this
+  // is the inbound path, once per recipient.
+  Result<directory::Resolution> resolution;
+  if (ctx_.directory.resolves_inline()) {
+    resolution = ctx_.directory.resolve_now(address);
+  } else {
+    resolution = co_await lookup(address);
+  }
   if (!resolution) {
     // Logged here with the directory's reason rather than by reply().
     const Reply refusal = rcpt_reply(resolution.error(), address);
