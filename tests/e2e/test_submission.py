@@ -93,6 +93,20 @@ class AuthTest(SubmissionTestCase):
         self.assertIn("smtp login user=john@example.org from [127.0.0.1] on submission",
                       self.server_log())
 
+    def test_a_large_message_is_completed_too(self):
+        # Past 128 KiB a message waits in a file, not in memory: the added
+        # fields must reach it all the same, and the body intact.
+        body = "".join("line %06d of a long message\r\n" % n for n in range(8000))
+        s = self.smtps()
+        s.login("john@example.org", PASSWORD)
+        s.sendmail("john@example.org", ["mary@example.org"],
+                   "From: john@example.org\r\nSubject: big\r\n\r\n" + body)
+        [message] = self.delivered("example.org/mary")
+        self.assertRegex(message, rb"(?m)^Message-ID: <[^>]+>\r?$")
+        self.assertRegex(message, rb"(?m)^Date: ")
+        self.assertTrue(message.replace(b"\r\n", b"\n").endswith(
+            body.replace("\r\n", "\n").encode()))
+
     def test_smtps_login_plain_and_login(self):
         for mechanism in ("PLAIN", "LOGIN"):
             s = self.smtps()
