@@ -60,6 +60,9 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   s.connections_per_ip = c.limits.connections_per_ip;
   s.max_sessions = c.limits.max_sessions;
   s.errors_per_session = c.limits.errors_per_session;
+  s.policy.sender_check = c.submission.sender_check;
+  s.policy.postmaster_sends_as_domain = c.submission.postmaster_sends_as_domain;
+  s.policy.hide_client_ip = c.submission.hide_client_ip;
   return s;
 }
 
@@ -80,6 +83,14 @@ imap::ImapSettings imap_settings(const config::Config& c) {
   s.connections_per_ip = i.connections_per_ip;
   s.errors_per_session = i.errors_per_session;
   return s;
+}
+
+smtp::RateLimiter::Options rate_options(const config::SubmissionConfig& c) {
+  smtp::RateLimiter::Options o;
+  o.per_account = {c.account_messages_per_minute, c.account_recipients_per_minute};
+  o.per_client = {c.client_messages_per_minute, c.client_recipients_per_minute};
+  o.max_keys = c.rate_keys;
+  return o;
 }
 
 // Runs the queue (DeliveryAgent::run_queue: only the entries its schedule
@@ -323,6 +334,25 @@ int serve(const config::Config& config) {
     log::error("cannot start: {}", imaps_sockets.error().describe());
     return sysexits::kOsErr;
   }
+  // Submission needs TLS (passwords never cross in clear text): without a
+  // certificate its ports stay closed, and the log says why.
+  const bool have_tls = !config.tls.cert.empty() && !config.tls.key.empty();
+  std::vector<net::BoundSocket> submission_sockets, smtps_sockets;
+  if (have_tls) {
+    for (auto [addresses, into] : {std::pair{&config.listen.submission, &submission_sockets},
+                                   std::pair{&config.listen.smtps, &smtps_sockets}}) {
+      auto bound = net::bind_all(*addresses);
+      if (!bound) {
+        log::error("cannot start: {}", bound.error().describe());
+        return sysexits::kOsErr;
+      }
+      *into = std::move(*bound);
+    }
+  } else if (!config.listen.submission.empty() || !config.listen.smtps.empty()) {
+    log::warning(
+        "[listen] submission and smtps are not served: they need [tls] cert and key (users "
+        "log in with their password only over TLS)");
+  }
 
   if (root) {
     Status owned = give_own_files(config, *run_as);
@@ -373,9 +403,29 @@ int serve(const config::Config& config) {
     store_options.virtual_gid = run_as->gid;
   }
   store::maildir::MaildirStore imap_store(store_options);
+  settings.offer_auth = config.submission.auth_on_smtp;
+  // One count of what each account and address sends, whichever port.
+  smtp::RateLimiter rates(rate_options(config.submission));
   net::Server server;
-  server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent),
-             std::move(*sockets));
+  if (!submission_sockets.empty()) {
+    smtp::SmtpSettings s = settings;
+    s.service_name = "submission";
+    s.submission = true;
+    server.add(smtp::make_smtp_service(std::move(s), tls, async_directory, *mail->agent, &rates),
+               std::move(submission_sockets));
+  }
+  if (!smtps_sockets.empty()) {
+    smtp::SmtpSettings s = settings;
+    s.service_name = "smtps";
+    s.submission = true;
+    // TLS from the first byte (RFC 8314): no STARTTLS to offer.
+    server.add(
+        smtp::make_smtp_service(std::move(s), nullptr, async_directory, *mail->agent, &rates),
+        std::move(smtps_sockets), tls);
+  }
+  server.add(
+      smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent, &rates),
+      std::move(*sockets));
   if (!imap_sockets->empty()) {
     server.add(imap::make_imap_service(imap_settings(config), tls, async_directory,
                                        imap::make_account_opener(*mail->directory, imap_store)),

@@ -407,6 +407,10 @@ std::vector<Problem> check(const Config& c) {
                       c.auth.credential_cache_ttl_s));
   }
 
+  // The table of counted accounts and addresses is what bounds the
+  // limiter's memory; with none, every new sender would be refused.
+  k.at_least("submission.rate_keys", c.submission.rate_keys, 1);
+
   k.absolute_path("dkim.key_dir", c.dkim.key_dir);
   // The selector's rule is the signer's own (a DNS label, and a file name).
   if (auto selector = dkim::check_selector(c.dkim.selector); !selector) {

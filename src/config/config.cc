@@ -328,6 +328,20 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.finish();
   }
   {
+    TableReader r(loader, top.table("submission"), "submission");
+    SubmissionConfig& s = c.submission;
+    r.boolean("auth_on_smtp", s.auth_on_smtp);
+    r.boolean("sender_check", s.sender_check);
+    r.boolean("postmaster_sends_as_domain", s.postmaster_sends_as_domain);
+    r.boolean("hide_client_ip", s.hide_client_ip);
+    r.integer("account_messages_per_minute", s.account_messages_per_minute);
+    r.integer("account_recipients_per_minute", s.account_recipients_per_minute);
+    r.integer("client_messages_per_minute", s.client_messages_per_minute);
+    r.integer("client_recipients_per_minute", s.client_recipients_per_minute);
+    r.integer("rate_keys", s.rate_keys);
+    r.finish();
+  }
+  {
     TableReader r(loader, top.table("dkim"), "dkim");
     r.path("key_dir", c.dkim.key_dir);
     r.string("selector", c.dkim.selector);

@@ -160,6 +160,23 @@ struct AuthConfig {
   uint32_t credential_cache_entries = 100000;
 };
 
+// Mail submission by users ([listen] submission and smtps, and port 25 when
+// auth_on_smtp): see smtp/smtp_service.h.
+struct SubmissionConfig {
+  bool auth_on_smtp = false;  // port 25 offers AUTH (over TLS) too
+  // The envelope sender and From: must be the logged-in user's address or
+  // an alias that delivers to it (553 5.7.1 otherwise).
+  bool sender_check = true;
+  bool postmaster_sends_as_domain = false;  // a domain's postmaster: any of its addresses
+  bool hide_client_ip = false;              // Received: of submitted mail names no client
+  // Per minute, 0 = no limit; answered with 451 4.7.1.
+  uint32_t account_messages_per_minute = 60;
+  uint32_t account_recipients_per_minute = 300;
+  uint32_t client_messages_per_minute = 120;
+  uint32_t client_recipients_per_minute = 600;
+  uint32_t rate_keys = 100000;  // accounts and addresses counted at once
+};
+
 // DKIM signing of outgoing mail (src/dkim): where the keys are and which
 // selector signs. The keys are made by `hostmail dkim keygen`.
 struct DkimConfig {
@@ -188,6 +205,7 @@ struct Config {
   ImapConfig imap;
   AddressingConfig addressing;
   AuthConfig auth;
+  SubmissionConfig submission;
   DkimConfig dkim;
   LogConfig log;
 };

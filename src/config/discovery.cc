@@ -199,6 +199,14 @@ recipient_delimiter = "+"
 [auth]
 password_scheme = "CRYPT-YESCRYPT"  # for new passwords: {{CRYPT}}$y$, which slapd checks too
 
+[submission]
+# Users send with their password on [listen] submission (STARTTLS) and smtps
+# (TLS), never in clear text. true: port 25 offers AUTH as well.
+auth_on_smtp = false
+# The envelope sender and From: must be the user's address or an alias of it.
+sender_check = true
+account_messages_per_minute = 60  # 0: no limit; more is refused for now (451)
+
 [dkim]
 # Keys of `hostmail dkim keygen DOMAIN`, in key_dir (default: state_dir/dkim).
 selector = "default"

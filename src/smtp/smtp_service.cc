@@ -10,12 +10,12 @@ namespace {
 class SmtpService final : public net::Service {
  public:
   SmtpService(SmtpSettings s, std::shared_ptr<net::TlsContext> starttls,
-              directory::AsyncDirectory& d, delivery::DeliveryAgent& a)
+              directory::AsyncDirectory& d, delivery::DeliveryAgent& a, RateLimiter* rates)
       : delivery_pool_(s.delivery_threads),
         starttls_(std::move(starttls)),
-        context_{std::move(s), d, a, delivery_pool_, starttls_.get()} {}
+        context_{std::move(s), d, a, delivery_pool_, starttls_.get(), rates} {}
 
-  std::string_view name() const override { return "smtp"; }
+  std::string_view name() const override { return context_.settings.service_name; }
 
   net::ServiceLimits limits() const override {
     net::ServiceLimits l;
@@ -48,9 +48,9 @@ class SmtpService final : public net::Service {
 
 net::ServicePtr make_smtp_service(SmtpSettings settings, std::shared_ptr<net::TlsContext> starttls,
                                   directory::AsyncDirectory& directory,
-                                  delivery::DeliveryAgent& agent) {
+                                  delivery::DeliveryAgent& agent, RateLimiter* rates) {
   return net::ServicePtr(
-      new SmtpService(std::move(settings), std::move(starttls), directory, agent));
+      new SmtpService(std::move(settings), std::move(starttls), directory, agent, rates));
 }
 
 }  // namespace hm::smtp

@@ -1,9 +1,14 @@
 #pragma once
 // The SMTP service (RFC 5321) for mail coming in on [listen] smtp: accepts
-// mail for hosted domains, rejects unknown recipients at RCPT, never relays,
-// and hands each message to the DeliveryAgent, answering "250" only once it
-// is durable. The net::Server runs it (loops, accept, limits, deadlines);
-// this is the protocol.
+// mail for hosted domains, rejects unknown recipients at RCPT, relays only
+// for a logged-in user, and hands each message to the DeliveryAgent,
+// answering "250" only once it is durable. The net::Server runs it (loops,
+// accept, limits, deadlines); this is the protocol.
+//
+// The same service in the submission role (RFC 6409) serves [listen]
+// submission (587, STARTTLS) and smtps (465, implicit TLS, RFC 8314): AUTH
+// (only over TLS) before MAIL, the sender checked against the user's
+// addresses, missing Message-ID:/Date: added, rates limited.
 //
 // Threads: directory lookups go to the AsyncDirectory's workers and
 // Maildir writes to the service's delivery pool, so no event loop ever
@@ -16,6 +21,8 @@
 #include "delivery/delivery_agent.h"
 #include "directory/async_directory.h"
 #include "net/server.h"
+#include "smtp/rate_limiter.h"
+#include "smtp/submission_policy.h"
 
 namespace hm::smtp {
 
@@ -38,12 +45,23 @@ struct SmtpSettings {
   // Spooled messages being delivered at once hold at most about this much
   // memory together (see byte_budget.h).
   size_t delivery_memory = 64ull * 1024 * 1024;
+
+  // Names the service in the log ("smtp", "submission", "smtps").
+  std::string service_name = "smtp";
+  // The submission role: nothing is accepted before AUTH.
+  bool submission = false;
+  // AUTH PLAIN and LOGIN offered (over TLS only); always in the submission
+  // role, on port 25 when [submission] auth_on_smtp says so.
+  bool offer_auth = false;
+  SubmissionPolicy policy;
 };
 
 // The service to register with a net::Server. With `starttls`, STARTTLS
-// is offered (the context loaded before privileges were dropped).
+// is offered (the context loaded before privileges were dropped). `rates`
+// (shared by the services, may be null: no limits) counts what logged-in
+// users and submission clients send; it must outlive the service.
 net::ServicePtr make_smtp_service(SmtpSettings settings, std::shared_ptr<net::TlsContext> starttls,
                                   directory::AsyncDirectory& directory,
-                                  delivery::DeliveryAgent& agent);
+                                  delivery::DeliveryAgent& agent, RateLimiter* rates = nullptr);
 
 }  // namespace hm::smtp

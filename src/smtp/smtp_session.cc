@@ -7,13 +7,12 @@
 #include "smtp/proto/command_parser.h"
 #include "smtp/proto/data_decoder.h"
 #include "smtp/proto/error_status.h"
+#include "smtp/proto/sasl.h"
 
 namespace hm::smtp {
 
 using proto::Reply;
 using proto::Verb;
-
-namespace {
 
 std::string rfc5322_date() {
   std::time_t now = std::time(nullptr);
@@ -23,6 +22,8 @@ std::string rfc5322_date() {
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
   return buf;
 }
+
+namespace {
 
 // A recipient's error as the RCPT reply: the status from the one table
 // (smtp/proto/error_status.h), which the queue's records and bounces share.
@@ -115,6 +116,16 @@ asio::awaitable<void> Session::run() {
 }
 
 asio::awaitable<bool> Session::handle(const proto::Command& c) {
+  // A logged-in user's sender is looked up first (the only MAIL that
+  // waits); port 25's inbound MAIL stays a plain call. Written this way
+  // because g++ 12 miscompiled a co_await in the condition of an if here,
+  // and inside the switch's case (SIGILL at the first command).
+  bool sender_owned = true;
+  if (c.verb == Verb::kMail && user_ && ctx_.settings.policy.sender_check && !c.path.empty() &&
+      !sender_) {
+    sender_owned = co_await owns(c.path, "Sender address");
+  }
+  if (!sender_owned) co_return true;
   switch (c.verb) {
     case Verb::kHelo:
     case Verb::kEhlo: do_ehlo(c); co_return true;
@@ -144,10 +155,7 @@ asio::awaitable<bool> Session::handle(const proto::Command& c) {
       co_return true;
     case Verb::kExpn: reply(502, "5.5.1", "EXPN is not available"); co_return true;
     case Verb::kStartTls: co_return co_await do_starttls();
-    case Verb::kAuth:
-      reply(503, "5.5.1", "AUTH is not offered on this port; use the submission port");
-      count_error();
-      co_return true;
+    case Verb::kAuth: co_return co_await do_auth(c);
   }
   co_return true;
 }
@@ -170,6 +178,8 @@ void Session::do_ehlo(const proto::Command& c) {
              "SMTPUTF8",
              "CHUNKING"};
   if (ctx_.starttls && !conn_.secure()) r.lines.emplace_back("STARTTLS");
+  // Passwords only over TLS: before it, AUTH is not even advertised.
+  if (offers_auth() && conn_.secure()) r.lines.emplace_back("AUTH PLAIN LOGIN");
   r.lines.emplace_back("VRFY");
   reply(r);
 }
@@ -185,6 +195,12 @@ void Session::do_mail(const proto::Command& c) {
     count_error();
     return;
   }
+  if (ctx_.settings.submission && !user_) {
+    reply(conn_.secure() ? proto::auth_required()
+                         : proto::make_reply(530, "5.7.0", "Must issue a STARTTLS command first"));
+    count_error();
+    return;
+  }
   if (const std::string* size = c.param("SIZE")) {
     unsigned long long announced = std::strtoull(size->c_str(), nullptr, 10);
     if (announced > ctx_.settings.max_message_size) {
@@ -195,9 +211,22 @@ void Session::do_mail(const proto::Command& c) {
     }
     announced_size_ = announced;
   }
+  if (rate_limited() && !admit(RateLimiter::What::kMessage)) {
+    announced_size_ = 0;
+    return;
+  }
   sender_ = c.path;
   smtputf8_ = c.param("SMTPUTF8") != nullptr;
   reply(250, "2.1.0", "Ok");
+}
+
+asio::awaitable<Result<directory::Resolution>> Session::lookup(const std::string& address) {
+  if (ctx_.directory.resolves_inline()) co_return ctx_.directory.resolve_now(address);
+  // The lambda captures only pointers: g++ 12 destroys non-trivial
+  // temporaries of a co_await expression twice.
+  const std::string* wanted = &address;
+  co_return co_await net::await_callback<Result<directory::Resolution>>(
+      [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
 }
 
 asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
@@ -211,16 +240,15 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
           "Too many recipients");
     co_return;
   }
+  if (rate_limited() && !admit(RateLimiter::What::kRecipient)) co_return;
   const std::string address = c.path;
+  // SQLite answers inline without a coroutine frame of lookup()'s: this
+  // is the inbound path, once per recipient.
   Result<directory::Resolution> resolution;
   if (ctx_.directory.resolves_inline()) {
     resolution = ctx_.directory.resolve_now(address);
   } else {
-    // The lambda captures only pointers: g++ 12 destroys non-trivial
-    // temporaries of a co_await expression twice.
-    const std::string* wanted = &address;
-    resolution = co_await net::await_callback<Result<directory::Resolution>>(
-        [this, wanted](auto done) { ctx_.directory.resolve(*wanted, std::move(done)); });
+    resolution = co_await lookup(address);
   }
   if (!resolution) {
     // Logged here with the directory's reason rather than by reply().
@@ -232,10 +260,17 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
     co_return;
   }
   if (!resolution->hosted) {
-    // Never an open relay: only authenticated submission (a later port) relays.
-    reply(554, "5.7.1", "<" + address + ">: Relay access denied");
-    count_error();
-    co_return;
+    // Never an open relay: only a logged-in user's mail leaves, through
+    // the queue's remote route.
+    if (!user_) {
+      reply(554, "5.7.1", "<" + address + ">: Relay access denied");
+      count_error();
+      co_return;
+    }
+    directory::Destination remote;
+    remote.kind = directory::Destination::Kind::kExternal;
+    remote.address = resolution->address;
+    resolution->destinations = {std::move(remote)};
   }
   if (!resolution->dead_ends.empty()) {
     log::warning("smtp rcpt=<{}>: alias targets that lead nowhere: {}", address,
@@ -273,11 +308,17 @@ asio::awaitable<void> Session::do_rcpt(const proto::Command& c) {
 }
 
 std::string Session::received_header(const std::string& id) const {
+  // RFC 3848: ESMTP, then S for TLS, then A for a logged-in user.
   std::string with = esmtp_ ? "ESMTP" : "SMTP";
   if (conn_.secure()) with += "S";
-  std::string h = "Received: from " + (helo_.empty() ? std::string("unknown") : helo_) + " ([" +
-                  peer_ip_ + "])\r\n\tby " + ctx_.settings.hostname + " (hostmail) with " +
-                  (smtputf8_ ? "UTF8" + with : with) + " id " + id;
+  if (user_) with += "A";
+  std::string h = "Received: ";
+  // A submitting user's address tells where they are; hidden on request.
+  if (!user_ || !ctx_.settings.policy.hide_client_ip) {
+    h += "from " + (helo_.empty() ? std::string("unknown") : helo_) + " ([" + peer_ip_ + "])\r\n\t";
+  }
+  h += "by " + ctx_.settings.hostname + " (hostmail) with " + (smtputf8_ ? "UTF8" + with : with) +
+       " id " + id;
   if (recipients_.size() == 1) h += "\r\n\tfor <" + recipients_[0].rcpt + ">";
   h += "; " + rfc5322_date() + "\r\n";
   return h;
@@ -287,7 +328,9 @@ std::string Session::begin_message() {
   // Unique across restarts and nodes: time, a per-process counter, the pid.
   message_id_ = std::to_string(std::time(nullptr)) + "." + std::to_string(getpid()) + "." +
                 std::to_string(ctx_.next_id.fetch_add(1));
-  return received_header(message_id_);
+  std::string header = received_header(message_id_);
+  received_size_ = header.size();
+  return header;
 }
 
 bool Session::spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, bool at_end) {
@@ -311,6 +354,16 @@ bool Session::spill(std::string& buffer, std::unique_ptr<MessageSpool>& spool, b
 }
 
 asio::awaitable<void> Session::finish_message(std::string_view message, bool large) {
+  // A logged-in user's message is checked and completed (RFC 6409 8);
+  // nothing of this runs for port 25's inbound mail.
+  std::string completed;
+  if (user_) {
+    if (!co_await complete_submission(message, completed)) {
+      reset_transaction();
+      co_return;
+    }
+    if (!completed.empty()) message = completed;
+  }
   delivery::Envelope envelope{*sender_, std::move(recipients_)};
   conn_.arm(ctx_.settings.data_timeout);  // the fsyncs may take a while on a busy disk
   // A large message waits for its share of the delivery memory (its copies
@@ -494,6 +547,7 @@ asio::awaitable<bool> Session::do_starttls() {
   // RFC 3207: forget everything learned before TLS.
   helo_.clear();
   esmtp_ = false;
+  user_.reset();
   reset_transaction();
   co_return true;
 }

@@ -71,6 +71,17 @@ def needs_tools(*names):
 _handed_out = set()
 
 
+def read_reply(f):
+    """Reads one (possibly multi-line) SMTP reply from a socket's file;
+    returns (code, text)."""
+    lines = []
+    while True:
+        line = f.readline().decode()
+        lines.append(line)
+        if len(line) < 4 or line[3] != "-":
+            return int(line[:3]), "".join(lines)
+
+
 def free_port():
     """A loopback port nobody listens on right now, and not one this process
     handed out before: the kernel may give the same ephemeral port to two

@@ -18,7 +18,8 @@ import threading
 import time
 import unittest
 
-from hostmail_env import BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root, scaled
+from hostmail_env import (BIN, VMAIL_GROUP, VMAIL_USER, HostmailTestCase, needs_root,
+                          read_reply, scaled)
 
 MESSAGE = (
     "From: Sender <sender@elsewhere.example>\r\n"
@@ -92,15 +93,7 @@ class SmtpTestCase(HostmailTestCase):
             sock.close()
             time.sleep(0.1)
 
-    @staticmethod
-    def reply(f):
-        """Reads one (possibly multi-line) reply; returns (code, text)."""
-        lines = []
-        while True:
-            line = f.readline().decode()
-            lines.append(line)
-            if len(line) < 4 or line[3] != "-":
-                return int(line[:3]), "".join(lines)
+    reply = staticmethod(read_reply)
 
 
 class StartUpTest(SmtpTestCase):

@@ -51,7 +51,7 @@ class MemoryStream final : public net::Stream {
     co_return false;
   }
 
-  bool secure() const override { return false; }
+  bool secure() const override { return pipe_->secure_; }
 
   void cancel() override {
     cancelled_ = true;

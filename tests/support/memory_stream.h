@@ -21,6 +21,9 @@ class MemoryPipe {
   // Everything the server has written so far, and whether it closed.
   const std::string& output() const { return to_client_; }
   bool closed_by_server() const { return server_closed_; }
+  // The stream says it is encrypted, as one of an implicit-TLS port (or
+  // after STARTTLS) would: a session's TLS-only paths run in memory.
+  void pretend_secure() { secure_ = true; }
 
  private:
   friend class MemoryStream;
@@ -30,6 +33,7 @@ class MemoryPipe {
   std::string to_client_;
   bool input_closed_ = false;
   bool server_closed_ = false;
+  bool secure_ = false;
   net::asio::steady_timer* waiting_ = nullptr;  // the session's pending read
 };
 

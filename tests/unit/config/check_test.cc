@@ -51,6 +51,12 @@ TEST(ConfigCheck, ProblemsCarryFileAndNoLine) {
             "unknown level \"verbose\"; use one of \"debug\", \"info\", \"warning\", \"error\"");
 }
 
+TEST(ConfigCheck, SubmissionRateTableCannotBeEmpty) {
+  Config c = valid();
+  c.submission.rate_keys = 0;
+  EXPECT_THAT(keys(check(c)), ::testing::ElementsAre("submission.rate_keys"));
+}
+
 TEST(ConfigCheck, BadHostname) {
   Config c = valid();
   c.server.hostname = "mail example";

@@ -187,6 +187,17 @@ password_scheme = "SSHA512"
 credential_cache_ttl_s = 60
 credential_cache_entries = 500
 
+[submission]
+auth_on_smtp = true
+sender_check = false
+postmaster_sends_as_domain = true
+hide_client_ip = true
+account_messages_per_minute = 11
+account_recipients_per_minute = 12
+client_messages_per_minute = 13
+client_recipients_per_minute = 14
+rate_keys = 15
+
 [dkim]
 key_dir = "keys/dkim"
 selector = "mail2026"
@@ -249,6 +260,15 @@ sink = "syslog"
   EXPECT_EQ(c.auth.password_scheme, "SSHA512");
   EXPECT_EQ(c.auth.credential_cache_ttl_s, 60u);
   EXPECT_EQ(c.auth.credential_cache_entries, 500u);
+  EXPECT_TRUE(c.submission.auth_on_smtp);
+  EXPECT_FALSE(c.submission.sender_check);
+  EXPECT_TRUE(c.submission.postmaster_sends_as_domain);
+  EXPECT_TRUE(c.submission.hide_client_ip);
+  EXPECT_EQ(c.submission.account_messages_per_minute, 11u);
+  EXPECT_EQ(c.submission.account_recipients_per_minute, 12u);
+  EXPECT_EQ(c.submission.client_messages_per_minute, 13u);
+  EXPECT_EQ(c.submission.client_recipients_per_minute, 14u);
+  EXPECT_EQ(c.submission.rate_keys, 15u);
   EXPECT_EQ(c.dkim.key_dir, (d / "keys/dkim").string());  // relative to the file
   EXPECT_EQ(dkim_key_dir(c), (d / "keys/dkim").string());
   EXPECT_EQ(c.dkim.selector, "mail2026");
@@ -273,7 +293,7 @@ TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
   EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
-                             "limits, listen, local, log, server, storage, tls"));
+                             "limits, listen, local, log, server, storage, submission, tls"));
 }
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {

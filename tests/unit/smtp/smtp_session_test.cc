@@ -10,6 +10,20 @@
 //   ! close       the client closes its side
 //   ! closed      the server has closed the connection by now
 //   ! maildir <mailbox> <n>   the mailbox's new/ holds n messages
+//   ! queued <n>  the queue holds n messages (for the remote route)
+// Before the first C: or S: line, these set the scene:
+//   ! submission        the session has the submission role (587/465)
+//   ! auth_on_smtp      port 25 offers AUTH
+//   ! tls               the connection is encrypted (as on port 465)
+//   ! rate <messages> <recipients>   per-minute limits for the account
+//                       and the client address alike
+//   ! errors <n>        errors before the session is cut off (default 4)
+//   ! postmaster_domain a domain's postmaster may send as all of it
+// The directory holds john@ and mary@example.org (passwords "john-secret"
+// and "mary-secret"; the SASL PLAIN of john is
+// AGpvaG5AZXhhbXBsZS5vcmcAam9obi1zZWNyZXQ=), an alias
+// sales@example.org -> john@, and mary is postmaster of example.org. The
+// superuser "admin" has the password "admin-secret".
 // Consecutive C: lines go out together (pipelined), then the S: lines that
 // follow are awaited.
 
@@ -24,6 +38,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "auth/password_scheme.h"
 #include "directory/authenticator.h"
 #include "directory/memory/memory_directory.h"
 #include "directory/resolver.h"
@@ -52,14 +67,22 @@ class SmtpSessionTest : public test_support::SessionFixture {
       directory::Account a;
       a.address = std::string(user) + "@example.org";
       a.mailbox = std::string("example.org/") + user + "/";
+      auto hash = auth::hash_password(std::string(user) + "-secret", "SSHA256");
+      ASSERT_TRUE(hash);
+      a.password_hash = *hash;
       ASSERT_TRUE(directory_.add_account(admin, a));
     }
+    ASSERT_TRUE(directory_.add_alias(admin, {"sales@example.org", {"john@example.org"}}));
+    ASSERT_TRUE(directory_.grant_postmaster(admin, "example.org", "mary@example.org"));
     auto q = queue::Queue::open(root_ + "/state", /*fsync=*/false);
     ASSERT_TRUE(q) << q.error().describe();
     queue_ = std::make_unique<queue::Queue>(std::move(*q));
     resolver_ = std::make_unique<directory::Resolver>(directory_, directory::ResolverOptions{});
-    authenticator_ =
-        std::make_unique<directory::Authenticator>(directory_, directory::AuthenticatorOptions{});
+    directory::AuthenticatorOptions auth_options;
+    auto admin_hash = auth::hash_password("admin-secret", "SSHA256");
+    ASSERT_TRUE(admin_hash);
+    auth_options.superuser_password_hash = *admin_hash;
+    authenticator_ = std::make_unique<directory::Authenticator>(directory_, auth_options);
     async_ = std::make_unique<directory::AsyncDirectory>(*resolver_, *authenticator_, 1,
                                                          std::chrono::seconds(5));
     delivery::DeliveryOptions o;
@@ -85,11 +108,14 @@ class SmtpSessionTest : public test_support::SessionFixture {
   // Starts a session from client address 192.0.2.7 over a fresh pipe.
   void start() {
     pool_ = std::make_unique<net::asio::thread_pool>(1);
-    context_.reset(new SessionContext{settings_, *async_, *agent_, *pool_, nullptr});
+    rates_ = std::make_unique<RateLimiter>(rate_options_);
+    context_.reset(new SessionContext{settings_, *async_, *agent_, *pool_, nullptr, rates_.get()});
     start_session("192.0.2.7", [this](net::Connection& connection) -> net::asio::awaitable<void> {
       Session session(*context_, connection);
       co_await connection.run(session.run());
     });
+    // Before the session runs (the io_context has not run it yet).
+    if (secure_) pipe_->pretend_secure();
   }
 
   size_t inbox(const std::string& mailbox) {
@@ -98,17 +124,56 @@ class SmtpSessionTest : public test_support::SessionFixture {
     return std::distance(fs::directory_iterator(dir), fs::directory_iterator());
   }
 
+  size_t queued() {
+    const fs::path dir = fs::path(queue_->path()) / "active";
+    if (!fs::is_directory(dir)) return 0;
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() == ".env") ++n;
+    }
+    return n;
+  }
+
+  // A scene-setting line of a transcript; false if it is not one.
+  bool set_scene(const std::string& raw) {
+    if (raw == "! submission") {
+      settings_.submission = true;
+      settings_.service_name = "submission";
+    } else if (raw == "! auth_on_smtp") {
+      settings_.offer_auth = true;
+    } else if (raw == "! tls") {
+      secure_ = true;
+    } else if (raw.rfind("! errors ", 0) == 0) {
+      settings_.errors_per_session = std::stoul(raw.substr(9));
+    } else if (raw == "! postmaster_domain") {
+      settings_.policy.postmaster_sends_as_domain = true;
+    } else if (raw.rfind("! rate ", 0) == 0) {
+      std::istringstream words(raw.substr(7));
+      RateLimiter::Limits l;
+      words >> l.messages_per_minute >> l.recipients_per_minute;
+      rate_options_.per_account = rate_options_.per_client = l;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   // Plays a transcript file; failures name the file and line.
   void play(const fs::path& file) {
     std::ifstream in(file);
     ASSERT_TRUE(in) << file;
-    start();
+    bool started = false;
     std::string raw;
     int number = 0;
     while (std::getline(in, raw)) {
       ++number;
       const std::string where = file.filename().string() + ":" + std::to_string(number);
       if (raw.empty() || raw[0] == '#') continue;
+      if (!started) {
+        if (set_scene(raw)) continue;
+        start();
+        started = true;
+      }
       if (play_common(raw, where)) {
         continue;
       } else if (raw.rfind("! maildir ", 0) == 0) {
@@ -117,6 +182,8 @@ class SmtpSessionTest : public test_support::SessionFixture {
         size_t count = 0;
         words >> mailbox >> count;
         EXPECT_EQ(inbox(mailbox), count) << where << ": messages in " << mailbox;
+      } else if (raw.rfind("! queued ", 0) == 0) {
+        EXPECT_EQ(queued(), std::stoul(raw.substr(9))) << where << ": messages in the queue";
       } else {
         ADD_FAILURE() << where << ": unknown transcript line " << raw;
       }
@@ -133,6 +200,9 @@ class SmtpSessionTest : public test_support::SessionFixture {
   SmtpSettings settings_;
   std::unique_ptr<net::asio::thread_pool> pool_;
   std::unique_ptr<SessionContext> context_;
+  RateLimiter::Options rate_options_;
+  std::unique_ptr<RateLimiter> rates_;
+  bool secure_ = false;
 };
 
 std::vector<std::string> transcripts() {
