@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "access/account_opener.h"
 #include "app/wiring.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
@@ -27,7 +28,6 @@
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
-#include "imap/session/account_opener.h"
 #include "imap/session/imap_service.h"
 #include "net/listener.h"
 #include "net/server.h"
@@ -377,13 +377,15 @@ int serve(const config::Config& config) {
   server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent),
              std::move(*sockets));
   if (!imap_sockets->empty()) {
-    server.add(imap::make_imap_service(imap_settings(config), tls, async_directory,
-                                       imap::make_account_opener(*mail->directory, imap_store)),
+    server.add(imap::make_imap_service(
+                   imap_settings(config), tls, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "IMAP")),
                std::move(*imap_sockets));
   }
   if (!imaps_sockets->empty()) {
-    server.add(imap::make_imap_service(imap_settings(config), nullptr, async_directory,
-                                       imap::make_account_opener(*mail->directory, imap_store)),
+    server.add(imap::make_imap_service(
+                   imap_settings(config), nullptr, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "IMAP")),
                std::move(*imaps_sockets), tls);
   }
   if (root) {
