@@ -32,6 +32,7 @@
 #include "net/listener.h"
 #include "net/server.h"
 #include "net/tls_context.h"
+#include "pop3/pop3_service.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
 #include "privsep/privsep_client.h"
@@ -79,6 +80,20 @@ imap::ImapSettings imap_settings(const config::Config& c) {
   s.max_sessions = i.max_sessions;
   s.connections_per_ip = i.connections_per_ip;
   s.errors_per_session = i.errors_per_session;
+  return s;
+}
+
+pop3::Pop3Settings pop3_settings(const config::Config& c) {
+  pop3::Pop3Settings s;
+  const config::Pop3Config& p = c.pop3;
+  s.hostname = c.server.hostname;
+  s.plaintext_login = p.login_on_plaintext == "always"  ? mail_access::PlaintextLogin::kAlways
+                      : p.login_on_plaintext == "never" ? mail_access::PlaintextLogin::kNever
+                                                        : mail_access::PlaintextLogin::kLoopback;
+  s.command_timeout = std::chrono::seconds(p.command_timeout_s);
+  s.max_sessions = p.max_sessions;
+  s.connections_per_ip = p.connections_per_ip;
+  s.errors_per_session = p.errors_per_session;
   return s;
 }
 
@@ -323,6 +338,21 @@ int serve(const config::Config& config) {
     log::error("cannot start: {}", imaps_sockets.error().describe());
     return sysexits::kOsErr;
   }
+  auto pop3_sockets = net::bind_all(config.listen.pop3);
+  if (!pop3_sockets) {
+    log::error("cannot start: {}", pop3_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
+  // pop3s, as imaps, is implicit TLS.
+  const bool pop3s = !config.listen.pop3s.empty() && !config.tls.cert.empty();
+  if (!config.listen.pop3s.empty() && !pop3s) {
+    log::warning("[listen] pop3s is not served: no [tls] cert and key are configured");
+  }
+  auto pop3s_sockets = net::bind_all(pop3s ? config.listen.pop3s : std::vector<std::string>{});
+  if (!pop3s_sockets) {
+    log::error("cannot start: {}", pop3s_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
 
   if (root) {
     Status owned = give_own_files(config, *run_as);
@@ -387,6 +417,19 @@ int serve(const config::Config& config) {
                    imap_settings(config), nullptr, async_directory,
                    mail_access::make_account_opener(*mail->directory, imap_store, "IMAP")),
                std::move(*imaps_sockets), tls);
+  }
+  // POP3 reads the same store as IMAP: the same accounts, the same INBOX.
+  if (!pop3_sockets->empty()) {
+    server.add(pop3::make_pop3_service(
+                   pop3_settings(config), tls, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "POP3")),
+               std::move(*pop3_sockets));
+  }
+  if (!pop3s_sockets->empty()) {
+    server.add(pop3::make_pop3_service(
+                   pop3_settings(config), nullptr, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "POP3")),
+               std::move(*pop3s_sockets), tls);
   }
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
