@@ -26,7 +26,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 # Where to point a mail client, from the configuration in use.
 listen() { sed -n "s/^$1 = \[\"\([^\"]*\)\".*/\1/p" "$data/hostmail.toml" | head -n 1; }
-echo "Mail in: SMTP $(listen smtp).  Read mail: IMAP $(listen imap) (STARTTLS) or IMAPS $(listen imaps);"
+echo "Mail in: SMTP $(listen smtp).  Read mail: IMAP $(listen imap) (STARTTLS) or IMAPS $(listen imaps),"
+echo "  POP3 $(listen pop3) (STLS) or POP3S $(listen pop3s);"
 echo "  log in with an account's full address and its password (hostmail account add ...)."
 echo "Starting: $bin --config $data/hostmail.toml serve   (Ctrl-C stops it)"
 exec "$bin" --config "$data/hostmail.toml" serve

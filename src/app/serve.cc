@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "access/account_opener.h"
 #include "app/wiring.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
@@ -27,11 +28,11 @@
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
-#include "imap/session/account_opener.h"
 #include "imap/session/imap_service.h"
 #include "net/listener.h"
 #include "net/server.h"
 #include "net/tls_context.h"
+#include "pop3/pop3_service.h"
 #include "privsep/drop_privileges.h"
 #include "privsep/helper.h"
 #include "privsep/privsep_client.h"
@@ -91,6 +92,20 @@ smtp::RateLimiter::Options rate_options(const config::SubmissionConfig& c) {
   o.per_client = {c.client_messages_per_minute, c.client_recipients_per_minute};
   o.max_keys = c.rate_keys;
   return o;
+}
+
+pop3::Pop3Settings pop3_settings(const config::Config& c) {
+  pop3::Pop3Settings s;
+  const config::Pop3Config& p = c.pop3;
+  s.hostname = c.server.hostname;
+  s.plaintext_login = p.login_on_plaintext == "always"  ? mail_access::PlaintextLogin::kAlways
+                      : p.login_on_plaintext == "never" ? mail_access::PlaintextLogin::kNever
+                                                        : mail_access::PlaintextLogin::kLoopback;
+  s.command_timeout = std::chrono::seconds(p.command_timeout_s);
+  s.max_sessions = p.max_sessions;
+  s.connections_per_ip = p.connections_per_ip;
+  s.errors_per_session = p.errors_per_session;
+  return s;
 }
 
 // Runs the queue (DeliveryAgent::run_queue: only the entries its schedule
@@ -353,6 +368,21 @@ int serve(const config::Config& config) {
         "[listen] submission and smtps are not served: they need [tls] cert and key (users "
         "log in with their password only over TLS)");
   }
+  auto pop3_sockets = net::bind_all(config.listen.pop3);
+  if (!pop3_sockets) {
+    log::error("cannot start: {}", pop3_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
+  // pop3s, as imaps, is implicit TLS.
+  const bool pop3s = !config.listen.pop3s.empty() && !config.tls.cert.empty();
+  if (!config.listen.pop3s.empty() && !pop3s) {
+    log::warning("[listen] pop3s is not served: no [tls] cert and key are configured");
+  }
+  auto pop3s_sockets = net::bind_all(pop3s ? config.listen.pop3s : std::vector<std::string>{});
+  if (!pop3s_sockets) {
+    log::error("cannot start: {}", pop3s_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
 
   if (root) {
     Status owned = give_own_files(config, *run_as);
@@ -427,14 +457,29 @@ int serve(const config::Config& config) {
       smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent, &rates),
       std::move(*sockets));
   if (!imap_sockets->empty()) {
-    server.add(imap::make_imap_service(imap_settings(config), tls, async_directory,
-                                       imap::make_account_opener(*mail->directory, imap_store)),
+    server.add(imap::make_imap_service(
+                   imap_settings(config), tls, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "IMAP")),
                std::move(*imap_sockets));
   }
   if (!imaps_sockets->empty()) {
-    server.add(imap::make_imap_service(imap_settings(config), nullptr, async_directory,
-                                       imap::make_account_opener(*mail->directory, imap_store)),
+    server.add(imap::make_imap_service(
+                   imap_settings(config), nullptr, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "IMAP")),
                std::move(*imaps_sockets), tls);
+  }
+  // POP3 reads the same store as IMAP: the same accounts, the same INBOX.
+  if (!pop3_sockets->empty()) {
+    server.add(pop3::make_pop3_service(
+                   pop3_settings(config), tls, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "POP3")),
+               std::move(*pop3_sockets));
+  }
+  if (!pop3s_sockets->empty()) {
+    server.add(pop3::make_pop3_service(
+                   pop3_settings(config), nullptr, async_directory,
+                   mail_access::make_account_opener(*mail->directory, imap_store, "POP3")),
+               std::move(*pop3s_sockets), tls);
   }
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS

@@ -288,6 +288,24 @@ void check_imap(Checker& k, const Config& c) {
   k.at_least("imap.errors_per_session", i.errors_per_session, 1);
 }
 
+void check_pop3(Checker& k, const Config& c) {
+  const Pop3Config& p = c.pop3;
+  if (!one_of(p.login_on_plaintext, {"loopback", "always", "never"})) {
+    k.add("pop3.login_on_plaintext",
+          fmt::format("'{}' is not allowed; use {}", p.login_on_plaintext,
+                      quoted_list({"loopback", "always", "never"})));
+  } else if (p.login_on_plaintext == "never" && c.tls.cert.empty() && !c.listen.pop3.empty()) {
+    k.add("pop3.login_on_plaintext",
+          "is \"never\" but no [tls] certificate is configured, so no POP3 client could log in; "
+          "configure [tls] cert and key, or allow \"loopback\"");
+  }
+  k.at_least("pop3.command_timeout_s", p.command_timeout_s, 600,
+             "RFC 1939 asks for at least 10 minutes");
+  k.at_least("pop3.max_sessions", p.max_sessions, 1);
+  k.at_least("pop3.connections_per_ip", p.connections_per_ip, 1);
+  k.at_least("pop3.errors_per_session", p.errors_per_session, 1);
+}
+
 }  // namespace
 
 Result<HostPort> parse_host_port(std::string_view address) {
@@ -365,6 +383,7 @@ std::vector<Problem> check(const Config& c) {
   }
   check_tls(k, c.tls);
   check_imap(k, c);
+  check_pop3(k, c);
 
   k.not_empty("admin.superuser", c.admin.superuser, "name the superuser, e.g. \"admin\"");
   const std::string& hash = c.admin.superuser_password_hash;

@@ -316,6 +316,16 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.finish();
   }
   {
+    TableReader r(loader, top.table("pop3"), "pop3");
+    Pop3Config& p = c.pop3;
+    r.string("login_on_plaintext", p.login_on_plaintext);
+    r.integer("command_timeout_s", p.command_timeout_s);
+    r.integer("max_sessions", p.max_sessions);
+    r.integer("connections_per_ip", p.connections_per_ip);
+    r.integer("errors_per_session", p.errors_per_session);
+    r.finish();
+  }
+  {
     TableReader r(loader, top.table("addressing"), "addressing");
     r.string("recipient_delimiter", c.addressing.recipient_delimiter);
     r.finish();

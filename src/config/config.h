@@ -146,6 +146,16 @@ struct ImapConfig {
   uint32_t errors_per_session = 20;  // BAD answers and failed logins before BYE
 };
 
+// [pop3]: the POP3 server on [listen] pop3 and pop3s.
+struct Pop3Config {
+  // USER/PASS and AUTH without TLS: as [imap] login_on_plaintext.
+  std::string login_on_plaintext = "loopback";
+  uint32_t command_timeout_s = 600;  // RFC 1939 3: at least 10 minutes
+  uint32_t max_sessions = 1000;      // POP3 sessions in all
+  uint32_t connections_per_ip = 50;
+  uint32_t errors_per_session = 20;  // -ERR answers to bad input and failed logins before the close
+};
+
 struct AddressingConfig {
   // Each character separates a local part from its extension
   // ("joe+lists@" -> "joe@"); empty disables extensions.
@@ -203,6 +213,7 @@ struct Config {
   AdminConfig admin;
   LimitsConfig limits;
   ImapConfig imap;
+  Pop3Config pop3;
   AddressingConfig addressing;
   AuthConfig auth;
   SubmissionConfig submission;

@@ -283,8 +283,9 @@ int run_init(const std::string& dir_arg, const std::string& program, const std::
             << " (STARTTLS) accepts mail for the hosted domains\n"
             << "  reading   IMAP " << first_or(config->listen.imap, "-")
             << " (STARTTLS; a password without TLS only from this machine) or IMAPS "
-            << first_or(config->listen.imaps, "-") << " (TLS); POP3 "
-            << first_or(config->listen.pop3, "-") << " comes with a later version\n"
+            << first_or(config->listen.imaps, "-") << " (TLS),\n"
+            << "            POP3 " << first_or(config->listen.pop3, "-") << " (STLS) or POP3S "
+            << first_or(config->listen.pop3s, "-") << " (TLS)\n"
             << "  login     the full address and its password\n";
   return 0;
 }

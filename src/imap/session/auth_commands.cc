@@ -3,6 +3,7 @@
 // (the account's IMAP switch, the throttles and the cache of proven logins
 // are its business), then the account's mail opened on the store's pool.
 
+#include "access/sasl_plain.h"
 #include "base/base64.h"
 #include "base/log.h"
 #include "imap/session/session.h"
@@ -75,16 +76,14 @@ asio::awaitable<void> Session::do_authenticate(const proto::Command& c) {
       co_return;
     }
     // authzid NUL authcid NUL passwd; acting for someone else is not offered.
-    const size_t a = r->find('\0');
-    const size_t b = a == std::string::npos ? a : r->find('\0', a + 1);
-    if (b == std::string::npos) {
+    auto plain = mail_access::parse_sasl_plain(*r);
+    if (!plain) {
       bad(c, "Malformed PLAIN response (authzid NUL authcid NUL password, in base64)");
       co_return;
     }
-    const std::string authzid = r->substr(0, a);
-    login = r->substr(a + 1, b - a - 1);
-    password = r->substr(b + 1);
-    if (!authzid.empty() && authzid != login) {
+    login = std::move(plain->login);
+    password = std::move(plain->password);
+    if (!plain->authzid.empty() && plain->authzid != login) {
       no(c, "AUTHORIZATIONFAILED", "Logging in as another user is not allowed");
       count_error();
       co_return;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "access/account_opener.h"
+#include "access/plaintext_login.h"
 #include "base/result.h"
 #include "directory/async_directory.h"
 #include "directory/principal.h"
@@ -25,12 +27,9 @@
 
 namespace hm::imap {
 
-// When LOGIN and AUTHENTICATE are allowed over a connection without TLS.
-enum class PlaintextLogin {
-  kLoopback,  // only from 127.0.0.0/8 and ::1 (the default)
-  kAlways,
-  kNever,
-};
+// When LOGIN and AUTHENTICATE are allowed over a connection without TLS
+// (the same policy as POP3's).
+using PlaintextLogin = mail_access::PlaintextLogin;
 
 struct ImapSettings {
   std::string hostname = "localhost";
@@ -53,12 +52,8 @@ struct ImapSettings {
   std::chrono::milliseconds idle_poll{1000};
 };
 
-// Opens the mail of a logged-in principal (on a worker thread): production
-// looks the account up for its mailbox and quota and opens its Maildir
-// through the MailStore; tests give an in-memory store. kUnavailable-style
-// refusals are kTemporary or kPermission with a text for the client.
-using AccountOpener =
-    std::function<Result<std::unique_ptr<store::Mailboxes>>(const directory::Principal&)>;
+// Opens the mail of a logged-in principal (access/account_opener.h).
+using AccountOpener = mail_access::AccountOpener;
 
 // The service to register with a net::Server. With `starttls`, STARTTLS is
 // offered (the context loaded before privileges were dropped).

@@ -1,7 +1,5 @@
 #include "imap/session/session.h"
 
-#include <arpa/inet.h>
-
 #include "base/log.h"
 #include "base/strings.h"
 #include "imap/proto/command_parser.h"
@@ -24,18 +22,6 @@ proto::ReaderLimits reader_limits(const ImapSettings& s) {
 }
 
 constexpr size_t kKeepReaderBuffer = 64 * 1024;
-
-bool is_loopback(const std::string& ip) {
-  in_addr v4{};
-  if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-    // ::ffff:127.x.y.z, as a dual-stack socket shows an IPv4 client.
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -124,13 +110,7 @@ bool Session::count_error() {
 }
 
 bool Session::login_allowed() const {
-  if (conn_.secure()) return true;
-  switch (ctx_.settings.plaintext_login) {
-    case PlaintextLogin::kAlways: return true;
-    case PlaintextLogin::kNever: return false;
-    case PlaintextLogin::kLoopback: return is_loopback(peer_ip_);
-  }
-  return false;
+  return mail_access::login_allowed(ctx_.settings.plaintext_login, conn_.secure(), peer_ip_);
 }
 
 std::string Session::capability_list() const {

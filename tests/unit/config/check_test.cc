@@ -395,5 +395,39 @@ TEST(ConfigCheck, ImapSectionIsRead) {
   EXPECT_FALSE(load_string("[imap]\nunknown_key = 3\n", "test.toml"));
 }
 
+TEST(ConfigCheck, Pop3Section) {
+  Config c = valid();
+  c.pop3.login_on_plaintext = "sometimes";
+  c.pop3.command_timeout_s = 60;
+  c.pop3.max_sessions = 0;
+  c.pop3.connections_per_ip = 0;
+  c.pop3.errors_per_session = 0;
+  EXPECT_EQ(keys(check(c)),
+            (std::vector<std::string>{"pop3.login_on_plaintext", "pop3.command_timeout_s",
+                                      "pop3.max_sessions", "pop3.connections_per_ip",
+                                      "pop3.errors_per_session"}));
+  c = valid();
+  c.pop3.login_on_plaintext = "never";
+  auto problems = check(c);
+  ASSERT_EQ(problems.size(), 1u) << all(problems);
+  EXPECT_THAT(problems[0].message, HasSubstr("no POP3 client could log in"));
+  c.listen.pop3.clear();
+  EXPECT_TRUE(check(c).empty()) << all(check(c));
+}
+
+TEST(ConfigCheck, Pop3SectionIsRead) {
+  auto c = load_string(
+      "[pop3]\nlogin_on_plaintext = \"always\"\ncommand_timeout_s = 900\n"
+      "max_sessions = 7\nconnections_per_ip = 3\nerrors_per_session = 5\n",
+      "test.toml");
+  ASSERT_TRUE(c) << c.error().describe();
+  EXPECT_EQ(c->pop3.login_on_plaintext, "always");
+  EXPECT_EQ(c->pop3.command_timeout_s, 900u);
+  EXPECT_EQ(c->pop3.max_sessions, 7u);
+  EXPECT_EQ(c->pop3.connections_per_ip, 3u);
+  EXPECT_EQ(c->pop3.errors_per_session, 5u);
+  EXPECT_FALSE(load_string("[pop3]\nline_length = 3\n", "test.toml"));
+}
+
 }  // namespace
 }  // namespace hm::config

@@ -293,7 +293,7 @@ TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
   EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
-                             "limits, listen, local, log, server, storage, submission, tls"));
+                             "limits, listen, local, log, pop3, server, storage, submission, tls"));
 }
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {

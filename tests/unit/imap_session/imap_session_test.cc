@@ -38,7 +38,6 @@
 #include "directory/memory/memory_directory.h"
 #include "directory/resolver.h"
 #include "escapes.h"
-#include "imap/session/account_opener.h"
 #include "memory_stream.h"
 #include "session_fixture.h"
 #include "store/memory/memory_store.h"
@@ -336,56 +335,6 @@ TEST_F(ImapSessionTest, RepeatedFailedLoginsAreThrottled) {
   // The right password is refused too while the throttle holds.
   pipe_->send("b LOGIN john@example.org pw\r\n");
   EXPECT_TRUE(glob_match("b NO [UNAVAILABLE] *", next_line()));
-}
-
-// The production opener: shell accounts and the superuser get a clear
-// refusal (their sessions need a process of their own), a virtual account
-// its Maildir at the place the store gives.
-TEST(AccountOpener, RefusesShellAccountsAndTheSuperuserAndOpensVirtualOnes) {
-  class FakeStore final : public store::MailStore {
-   public:
-    Result<store::Location> virtual_location(std::string_view address,
-                                             std::string_view mailbox) const override {
-      asked = std::string(address) + " " + std::string(mailbox);
-      return store::Location{"/nowhere/", static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
-    }
-    Result<store::Location> local_location(std::string_view) const override {
-      return fail(ErrorKind::kInternal, "not used");
-    }
-    std::vector<Result<std::string>> save(const store::StoredMessage&,
-                                          const std::vector<store::Location>&) override {
-      return {};
-    }
-    Result<std::unique_ptr<store::Mailboxes>> open_mailboxes(const store::Location& l,
-                                                             uint64_t quota) override {
-      opened = l.path + " " + std::to_string(quota);
-      return store::memory::open(store::memory::make_memory_account(quota));
-    }
-    mutable std::string asked;
-    std::string opened;
-  };
-  directory::memory::MemoryDirectory directory;
-  directory::Actor admin{"admin", ""};
-  ASSERT_TRUE(directory.add_domain(admin, {"example.org"}, {}));
-  directory::Account a;
-  a.address = "john@example.org";
-  a.mailbox = "example.org/john/";
-  a.quota_bytes = 4096;
-  ASSERT_TRUE(directory.add_account(admin, a));
-  FakeStore store;
-  AccountOpener open = make_account_opener(directory, store);
-  directory::Principal local{directory::Principal::Kind::kLocal, "joe", {}};
-  auto refused = open(local);
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind(), ErrorKind::kPermission);
-  EXPECT_NE(refused.error().message().find("shell accounts"), std::string::npos);
-  directory::Principal root{directory::Principal::Kind::kSuperuser, "admin", {}};
-  EXPECT_FALSE(open(root));
-  EXPECT_EQ(store.asked, "");
-  directory::Principal john{directory::Principal::Kind::kVirtual, "john@example.org", {}};
-  EXPECT_TRUE(open(john));
-  EXPECT_EQ(store.asked, "john@example.org example.org/john/");
-  EXPECT_EQ(store.opened, "/nowhere/ 4096");
 }
 
 // RFC 7162 3.2.5: a client reconnecting with its UIDVALIDITY, last MODSEQ

@@ -1,19 +1,20 @@
-#include "imap/session/account_opener.h"
+#include "access/account_opener.h"
 
-namespace hm::imap {
+namespace hm::mail_access {
 
-AccountOpener make_account_opener(directory::Directory& directory, store::MailStore& store) {
-  return [&directory,
-          &store](const directory::Principal& who) -> Result<std::unique_ptr<store::Mailboxes>> {
+AccountOpener make_account_opener(directory::Directory& directory, store::MailStore& store,
+                                  std::string protocol) {
+  return [&directory, &store, protocol = std::move(protocol)](
+             const directory::Principal& who) -> Result<std::unique_ptr<store::Mailboxes>> {
     using Kind = directory::Principal::Kind;
     if (who.kind == Kind::kLocal) {
       return fail(ErrorKind::kPermission,
-                  "IMAP for shell accounts is not available yet; use a virtual account",
-                  "local account " + who.name + " logged in over IMAP");
+                  protocol + " for shell accounts is not available yet; use a virtual account",
+                  "local account " + who.name + " logged in over " + protocol);
     }
     if (who.kind == Kind::kSuperuser) {
       return fail(ErrorKind::kPermission, "The superuser has no mailbox",
-                  "superuser logged in over IMAP");
+                  "superuser logged in over " + protocol);
     }
     auto account = directory.find_account(who.name);
     if (!account) return fail(std::move(account).error());
@@ -35,4 +36,4 @@ AccountOpener make_account_opener(directory::Directory& directory, store::MailSt
   };
 }
 
-}  // namespace hm::imap
+}  // namespace hm::mail_access
