@@ -16,6 +16,7 @@
 #include "base/folder_fd.h"
 #include "base/log.h"
 #include "base/sys_error.h"
+#include "store/maildir/courier_files.h"
 #include "store/maildir/maildir_name.h"
 
 namespace hm::store::maildir {
@@ -182,6 +183,11 @@ Result<std::vector<std::pair<std::string, std::string>>> messages_present(
   return std::vector<std::pair<std::string, std::string>>(found.begin(), found.end());
 }
 
+bool foreign_acl_present(int dir_fd) {
+  struct stat st {};
+  return ::fstatat(dir_fd, kCourierAclName, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 }  // namespace
 
 std::string_view uid_source_name(UidSource source) {
@@ -279,6 +285,9 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
       log::warning("{}/{} is corrupt ({}); its messages get new UIDs", shown, c.name,
                    foreign.error().message());
       return std::optional<ImportedList>();
+    }
+    if (foreign_acl_present(dir_fd)) {
+      log::info("{}/{}: Courier's ACLs are not used by hostmail; ignored", shown, kCourierAclName);
     }
     auto present = messages_present(dir_fd, shown);
     if (!present) return fail(present.error());
