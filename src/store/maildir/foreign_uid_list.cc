@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/sys_error.h"
 #include "store/maildir/courier_files.h"
+#include "store/maildir/maildir_keywords.h"
 #include "store/maildir/maildir_name.h"
 
 namespace hm::store::maildir {
@@ -165,22 +166,92 @@ Result<std::string> read_foreign(int dir_fd, const char* name, const std::string
   return text;
 }
 
-// The messages of cur/ and new/: base name and flags (cur/ wins).
-Result<std::vector<std::pair<std::string, std::string>>> messages_present(
-    int dir_fd, const std::string& shown) {
-  std::unordered_map<std::string, std::string> found;
+// A message file of cur/ or new/ (cur/ wins when both hold the base).
+struct Present {
+  bool in_cur = false;
+  std::string name;   // the whole file name
+  std::string flags;  // normalized
+};
+using PresentMap = std::unordered_map<std::string, Present>;
+
+Result<PresentMap> messages_present(int dir_fd, const std::string& shown) {
+  PresentMap found;
   for (const char* sub : {"new", "cur"}) {
     const std::string path = shown + "/" + sub;
     auto fd = open_folder_nofollow(dir_fd, sub, path);
     if (!fd) return fail(fd.error());
     auto names = list_folder(fd->get(), path);
     if (!names) return fail(names.error());
-    for (const std::string& file : *names) {
+    for (std::string& file : *names) {
       auto parsed = parse_maildir_name(file);
-      if (parsed) found[parsed->base] = parsed->flags;
+      if (parsed) found[parsed->base] = Present{sub[0] == 'c', std::move(file), parsed->flags};
     }
   }
-  return std::vector<std::pair<std::string, std::string>>(found.begin(), found.end());
+  return found;
+}
+
+// Courier's keywords (courierimapkeywords/:list) as hostmail keeps them:
+// names in dovecot-keywords (written first, so no letter is ever on a file
+// without its name), letters in the file names (renamed into cur/; the
+// base stays, so Courier still finds its messages).
+Status take_courier_keywords(int dir_fd, const std::string& shown, PresentMap& present) {
+  const std::string kw_path = shown + "/" + kCourierKeywordsDir;
+  auto kw_dir = open_folder_nofollow(dir_fd, kCourierKeywordsDir, kw_path);
+  if (!kw_dir) return kw_dir.error().kind() == ErrorKind::kNotFound ? ok() : fail(kw_dir.error());
+  bool exists = false;
+  auto text = read_foreign(kw_dir->get(), kCourierKeywordsList, kw_path, exists);
+  if (!text) return fail(text.error());
+  if (!exists) return ok();
+  auto wanted = parse_courier_keywords(*text);
+  auto names = read_keywords(dir_fd, shown);
+  if (!names) return fail(names.error());
+  const std::string names_before = format_keywords(*names);
+  std::vector<std::pair<Present*, std::string>> renames;
+  for (const auto& [base, keywords] : wanted) {
+    auto it = present.find(base);
+    if (it == present.end()) continue;
+    std::string letters;
+    for (const std::string& kw : keywords) {
+      if (!check_keyword(kw)) {
+        log::warning("{}: keyword \"{}\" of {} is not valid in IMAP; left out", kw_path, kw, base);
+        continue;
+      }
+      auto index = keyword_index(*names, kw, true);
+      if (!index || !*index) {
+        log::warning("{}: no letter left for keyword {} of {}; left out", kw_path, kw, base);
+        continue;
+      }
+      letters += static_cast<char>('a' + **index);
+    }
+    std::string flags = normalize_flags(it->second.flags + letters);
+    if (flags != it->second.flags) renames.emplace_back(&it->second, std::move(flags));
+  }
+  if (renames.empty()) return ok();
+  if (format_keywords(*names) != names_before) HM_TRY(write_keywords(dir_fd, *names, shown));
+  auto cur = open_folder_nofollow(dir_fd, "cur", shown + "/cur");
+  if (!cur) return fail(cur.error());
+  auto news = open_folder_nofollow(dir_fd, "new", shown + "/new");
+  if (!news) return fail(news.error());
+  for (auto& [file, flags] : renames) {
+    auto parsed = parse_maildir_name(file->name);
+    const std::string to = cur_name(parsed->base, flags);
+    const int from_fd = file->in_cur ? cur->get() : news->get();
+    if (fs::file_system().rename(from_fd, file->name.c_str(), cur->get(), to.c_str(), 0) != 0) {
+      // Renamed or expunged by another tool meanwhile: its keywords are
+      // left out, the rest goes on.
+      log::warning("{}", sys_error(errno, "rename", shown + "/" + file->name).message());
+      continue;
+    }
+    file->in_cur = true;
+    file->name = to;
+    file->flags = flags;
+  }
+  if (fs::file_system().fsync(cur->get()) != 0)
+    return fail(sys_error(errno, "sync", shown + "/cur"));
+  if (fs::file_system().fsync(news->get()) != 0) {
+    return fail(sys_error(errno, "sync", shown + "/new"));
+  }
+  return ok();
 }
 
 bool foreign_acl_present(int dir_fd) {
@@ -291,8 +362,12 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
     }
     auto present = messages_present(dir_fd, shown);
     if (!present) return fail(present.error());
+    if (c.source == UidSource::kCourier) HM_TRY(take_courier_keywords(dir_fd, shown, *present));
+    std::vector<std::pair<std::string, std::string>> flags;
+    flags.reserve(present->size());
+    for (const auto& [base, file] : *present) flags.emplace_back(base, file.flags);
     std::vector<std::string> dropped;
-    ImportedList out{list_from_foreign(*foreign, *present, dropped), c.source};
+    ImportedList out{list_from_foreign(*foreign, flags, dropped), c.source};
     for (const std::string& d : dropped) log::warning("{}/{}: {}", shown, c.name, d);
     log::info("{}: UIDVALIDITY {}, next UID {} and {} messages' UIDs taken from {}", shown,
               out.list.uid_validity, out.list.uid_next, out.list.entries.size(), c.name);

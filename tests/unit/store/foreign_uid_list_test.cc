@@ -136,6 +136,29 @@ TEST(ForeignUidList, FirstOpenTakesCourierUidsAndNumbersTheRestAbove) {
   EXPECT_EQ((*again)->messages()[2].uid, 12u);
 }
 
+TEST(ForeignUidList, CourierKeywordsBecomeLettersAndDovecotKeywords) {
+  TempDir tmp;
+  const std::string dir = make_maildir(tmp.path() + "/m");
+  std::ofstream(dir + "/courierimapuiddb") << "1 1200000000 9\n4 one\n5 two\n6 three\n";
+  std::filesystem::create_directories(dir + "/courierimapkeywords");
+  const std::string kw = "$Forwarded\nbad name\nWork\n\none:0 2\ntwo:2:1 2 7\nthree:2,S:x\n";
+  std::ofstream(dir + "/courierimapkeywords/:list") << kw;
+  put_file(dir, "new", "one");
+  put_file(dir, "cur", "two:2,S");
+  put_file(dir, "cur", "three:2,S");
+  auto folder = MaildirFolder::open(dir, fast());
+  ASSERT_TRUE(folder) << folder.error().describe();
+  const auto& m = (*folder)->messages();
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].uid, 4u);
+  EXPECT_EQ(m[0].flags, "ab");
+  EXPECT_EQ(m[1].flags, "Sb");  // "bad name" (1) is not a keyword; 7 names none
+  EXPECT_EQ(m[2].flags, "S");
+  EXPECT_EQ(read_file(dir + "/dovecot-keywords"), "0 $Forwarded\n1 Work\n");
+  EXPECT_TRUE(std::filesystem::exists(dir + "/cur/one:2,ab"));
+  EXPECT_EQ(read_file(dir + "/courierimapkeywords/:list"), kw);
+}
+
 TEST(ForeignUidList, DovecotsListWinsOverCouriers) {
   TempDir tmp;
   const std::string dir = make_maildir(tmp.path() + "/m");
