@@ -376,6 +376,14 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
   return std::optional<ImportedList>();
 }
 
+Result<std::string> read_foreign_uid_list(int dir_fd, UidSource source, const std::string& shown) {
+  const char* name = source == UidSource::kDovecot ? kDovecotUidListName : kCourierUidDbName;
+  bool exists = false;
+  auto text = read_foreign(dir_fd, name, shown, exists);
+  if (text && !exists) return fail(ErrorKind::kNotFound, shown + "/" + name + " is not there");
+  return text;
+}
+
 UidSource foreign_uid_list_present(int dir_fd) {
   struct stat st {};
   if (::fstatat(dir_fd, kDovecotUidListName, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

@@ -80,6 +80,10 @@ struct ImportedList {
 // older. Errors: I/O (kTemporary and the like).
 Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const std::string& shown);
 
+// The text of the folder's file of `source` (kDovecot or kCourier), bounded
+// in size (kInvalid past it). kNotFound when it is not there.
+Result<std::string> read_foreign_uid_list(int dir_fd, UidSource source, const std::string& shown);
+
 // Which other server's list the folder holds (without reading it
 // through): kDovecot, kCourier or kNew when neither.
 UidSource foreign_uid_list_present(int dir_fd);

@@ -8,6 +8,7 @@
 
 #include "maildir_fixture.h"
 #include "store/maildir/maildir_folder.h"
+#include "store/maildir/migration_check.h"
 
 namespace hm::store::maildir {
 namespace {
@@ -201,6 +202,53 @@ TEST(ForeignUidList, AListLostWhileOpenIsNotImportedAgain) {
   std::filesystem::remove(dir + "/" + kUidListName);
   ASSERT_TRUE((*folder)->sync());
   EXPECT_GT((*folder)->uid_validity(), 1300000000u);
+}
+
+TEST(MigrationCheck, ReportsEachFolderWithoutChangingIt) {
+  TempDir tmp;
+  const std::string root = make_maildir(tmp.path() + "/m") + "/";
+  const std::string db = "1 1200000000 12\n3 a\n7 gone\n";
+  std::ofstream(root + "courierimapuiddb") << db;
+  put_file(root, "cur", "a:2,S");
+  put_file(root, "new", "b");
+  make_maildir(root + ".Dove");
+  std::ofstream(root + ".Dove/dovecot-uidlist") << "3 V77 N5\n4 :x\n";
+  put_file(root + ".Dove", "cur", "x:2,");
+  make_maildir(root + ".Plain");
+  put_file(root + ".Plain", "new", "p");
+  make_maildir(root + ".Own");
+  put_file(root + ".Own", "new", "o");
+  ASSERT_TRUE(MaildirFolder::open(root + ".Own", fast()));
+  put_file(root + ".Own", "new", "o2");
+
+  auto report = check_account_folders(root);
+  ASSERT_TRUE(report) << report.error().describe();
+  ASSERT_EQ(report->size(), 4u);
+  const FolderCheck& inbox = (*report)[0];
+  EXPECT_TRUE(inbox.name.empty());
+  EXPECT_EQ(inbox.source, UidSource::kCourier);
+  EXPECT_EQ(inbox.messages, 2u);
+  EXPECT_EQ(inbox.uid_validity, 1200000000u);
+  EXPECT_EQ(inbox.uid_next, 13u);  // b gets 12
+  EXPECT_EQ(inbox.dropped, 1u);    // "gone"
+  const FolderCheck& dove = (*report)[1];
+  EXPECT_EQ(dove.name, FolderName{"Dove"});
+  EXPECT_EQ(dove.source, UidSource::kDovecot);
+  EXPECT_EQ(dove.uid_validity, 77u);
+  EXPECT_EQ(dove.uid_next, 5u);
+  const FolderCheck& own = (*report)[2];
+  EXPECT_EQ(own.source, UidSource::kHostmail);
+  EXPECT_EQ(own.messages, 2u);
+  EXPECT_EQ(own.uid_next, 3u);
+  const FolderCheck& plain = (*report)[3];
+  EXPECT_EQ(plain.source, UidSource::kNew);
+  EXPECT_FALSE(plain.uid_validity);
+  EXPECT_EQ(plain.uid_next, 2u);
+  // Read only: no list written, no file renamed.
+  EXPECT_FALSE(std::filesystem::exists(root + kUidListName));
+  EXPECT_FALSE(std::filesystem::exists(root + ".Dove/" + kUidListName));
+  EXPECT_TRUE(std::filesystem::exists(root + "new/b"));
+  EXPECT_EQ(read_file(root + "courierimapuiddb"), db);
 }
 
 }  // namespace

@@ -1,0 +1,146 @@
+"""Migration in place from Courier-IMAP: a Maildir++ tree in Courier's
+layout (built here: courierimapuiddb, courierimapkeywords/, courierimapsubscribed,
+courierimapacl), opened by the real daemon over imaplib. Clients must see
+the same UIDVALIDITY, UIDs, flags, keywords and subscriptions as under
+Courier, and Courier's files must be left as they were."""
+
+import imaplib
+import os
+import re
+
+from hostmail_env import VMAIL_GROUP, VMAIL_USER, HostmailTestCase, scaled
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def maildir(path):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(path, sub), exist_ok=True)
+
+
+MSG = "From: a@example.net\nSubject: %s\n\nbody\n"
+
+# Courier's files, as Courier wrote them; compared after hostmail ran.
+INBOX_UIDDB = ("1 1500000000 10\n"
+               "3 1400000001.M1P1.courier\n"
+               "5 1400000002.M1P1.courier\n"
+               "7 1400000009.M1P1.courier\n")  # expunged meanwhile: dropped
+INBOX_KEYWORDS = "$Label1\nProject\n\n1400000002.M1P1.courier:0 1\n"
+WORK_UIDDB = "1 1500000100 3\n2 1400000005.M1P1.courier\n"
+SUBSCRIBED = "INBOX\nINBOX.Work\n"
+
+
+class CourierTree(HostmailTestCase):
+    def setUp(self):
+        super().setUp()
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "john@example.org", "--password-stdin", stdin="pw\n")
+        self.set_option("imap", "namespace", '"courier"')
+        root = os.path.join(self.maildirs, "example.org", "john")
+        self.root = root
+        maildir(root)
+        write(os.path.join(root, "cur", "1400000001.M1P1.courier:2,S"), MSG % "one")
+        write(os.path.join(root, "new", "1400000002.M1P1.courier"), MSG % "two")
+        write(os.path.join(root, "new", "1400000003.M1P1.courier"), MSG % "three")
+        write(os.path.join(root, "courierimapuiddb"), INBOX_UIDDB)
+        write(os.path.join(root, "courierimapkeywords", ":list"), INBOX_KEYWORDS)
+        write(os.path.join(root, "courierimapsubscribed"), SUBSCRIBED)
+        work = os.path.join(root, ".Work")
+        maildir(work)
+        write(os.path.join(work, "maildirfolder"), "")
+        write(os.path.join(work, "cur", "1400000005.M1P1.courier:2,FS"), MSG % "work")
+        write(os.path.join(work, "courierimapuiddb"), WORK_UIDDB)
+        write(os.path.join(work, "courierimapacl"), "owner aceilrstwx\n")
+        maildir(os.path.join(root, ".Old"))
+        if os.geteuid() == 0:
+            # The daemon reads the tree as the virtual mail user.
+            import grp
+            import pwd
+            uid, gid = pwd.getpwnam(VMAIL_USER).pw_uid, grp.getgrnam(VMAIL_GROUP).gr_gid
+            for top, dirs, files in os.walk(self.maildirs):
+                for n in [top] + [os.path.join(top, x) for x in dirs + files]:
+                    os.chown(n, uid, gid)
+
+    def imap(self):
+        m = imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=scaled(30))
+        self.addCleanup(m.logout)
+        m.login("john@example.org", "pw")
+        return m
+
+    def uids_and_flags(self, m):
+        typ, data = m.uid("FETCH", "1:*", "(FLAGS)")
+        self.assertEqual(typ, "OK", data)
+        out = {}
+        for line in data:
+            if not isinstance(line, bytes):
+                continue
+            uid = int(re.search(rb"UID (\d+)", line).group(1))
+            flags = re.search(rb"FLAGS \(([^)]*)\)", line).group(1).split()
+            out[uid] = sorted(f.decode() for f in flags if f != b"\\Recent")
+        return out
+
+    def test_mailbox_check_reports_without_changing_anything(self):
+        r = self.ok("mailbox", "check", "john@example.org", "--json")
+        rows = {row["folder"]: row for row in r.json()}
+        self.assertEqual(rows["INBOX"], {"folder": "INBOX", "messages": 3,
+                                         "uidvalidity": 1500000000, "uidnext": 11,
+                                         "source": "courierimapuiddb", "dropped": 1})
+        self.assertEqual(rows["Work"]["uidvalidity"], 1500000100)
+        self.assertEqual(rows["Work"]["source"], "courierimapuiddb")
+        self.assertEqual(rows["Old"]["source"], "new")
+        self.assertIsNone(rows["Old"]["uidvalidity"])
+        self.assertFalse(os.path.exists(os.path.join(self.root, "hostmail-uidlist")))
+        self.assertTrue(os.path.exists(
+            os.path.join(self.root, "new", "1400000002.M1P1.courier")))
+        text = self.ok("mailbox", "check", "john@example.org")
+        self.assertIn("courierimapuiddb", text.out)
+        self.fails(67, "mailbox", "check", "nobody@example.org")  # EX_NOUSER
+
+    def test_courier_uids_flags_keywords_and_subscriptions(self):
+        self.start_server()
+        m = self.imap()
+        typ, _ = m.select("INBOX")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(m.untagged_responses["UIDVALIDITY"][-1], b"1500000000")
+        # Courier's UIDs kept; the message Courier never saw gets UID 10
+        # (its next UID), although it was delivered before the others.
+        self.assertEqual(self.uids_and_flags(m), {
+            3: ["\\Seen"],
+            5: ["$Label1", "Project"],
+            10: [],
+        })
+        typ, data = m.status("INBOX", "(UIDNEXT)")
+        self.assertIn(b"UIDNEXT 11", data[0])
+
+        typ, _ = m.select("INBOX.Work")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(m.untagged_responses["UIDVALIDITY"][-1], b"1500000100")
+        self.assertEqual(self.uids_and_flags(m), {2: ["\\Flagged", "\\Seen"]})
+
+        # Courier's subscriptions, under the same (courier) names.
+        typ, data = m.lsub('""', "*")
+        subscribed = {re.search(rb'"\." "?([^"]*)"?$', line).group(1).decode()
+                      for line in data if line}
+        self.assertIn("INBOX", subscribed)
+        self.assertIn("INBOX.Work", subscribed)
+        self.assertNotIn("INBOX.Old", subscribed)
+
+        # Nothing of Courier's changed: a switch back finds its state.
+        for path, text in (("courierimapuiddb", INBOX_UIDDB),
+                           ("courierimapkeywords/:list", INBOX_KEYWORDS),
+                           ("courierimapsubscribed", SUBSCRIBED),
+                           (".Work/courierimapuiddb", WORK_UIDDB)):
+            with open(os.path.join(self.root, path)) as f:
+                self.assertEqual(f.read(), text, path)
+        log = self.server_log()
+        self.assertIn("1400000009.M1P1.courier", log)  # the dropped entry, named
+        self.assertIn("courierimapacl", log)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
