@@ -1,14 +1,23 @@
-"""Migration in place from Courier-IMAP: a Maildir++ tree in Courier's
-layout (built here: courierimapuiddb, courierimapkeywords/, courierimapsubscribed,
-courierimapacl), opened by the real daemon over imaplib. Clients must see
-the same UIDVALIDITY, UIDs, flags, keywords and subscriptions as under
-Courier, and Courier's files must be left as they were."""
+"""Migration in place from Courier-IMAP and Dovecot. Courier: a Maildir++
+tree in Courier's layout (built here: courierimapuiddb, courierimapkeywords/,
+courierimapsubscribed, courierimapacl). Dovecot: a real Dovecot, run
+privately on loopback, writes the tree through IMAP first. Then the real
+daemon serves it over imaplib: clients must see the same UIDVALIDITY, UIDs,
+flags, keywords and subscriptions, and the old server's files must be left
+as they were. (POP3 UIDLs are not compared yet: see docs/store-format.md.)"""
 
 import imaplib
 import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
 
-from hostmail_env import VMAIL_GROUP, VMAIL_USER, HostmailTestCase, scaled
+from hostmail_env import (VMAIL_GROUP, VMAIL_USER, HostmailTestCase, free_port, needs_root,
+                          scaled)
 
 
 def write(path, text):
@@ -141,6 +150,141 @@ class CourierTree(HostmailTestCase):
         self.assertIn("courierimapacl", log)
 
 
+DOVECOT_CONF = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:~
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {dir}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {dir}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+def folder_state(test, m, folder):
+    """UIDVALIDITY and {uid: sorted flags without \\Recent} of `folder`."""
+    typ, _ = m.select(folder)
+    test.assertEqual(typ, "OK", folder)
+    validity = int(m.untagged_responses["UIDVALIDITY"][-1])
+    typ, data = m.uid("FETCH", "1:*", "(FLAGS)")
+    out = {}
+    for line in data:
+        if not isinstance(line, bytes):
+            continue
+        uid = int(re.search(rb"UID (\d+)", line).group(1))
+        flags = re.search(rb"FLAGS \(([^)]*)\)", line).group(1).split()
+        out[uid] = sorted(f.decode() for f in flags if f != b"\\Recent")
+    return validity, out
+
+
+def subscribed(m):
+    typ, data = m.lsub('""', "*")
+    return {re.search(rb' "?([^" ]*)"?$', line).group(1).decode() for line in data if line}
+
+
+@needs_root("Dovecot's userdb gives the mail to the vmail user")
+@unittest.skipUnless(shutil.which("dovecot"), "needs dovecot-imapd (Debian)")
+class DovecotTree(HostmailTestCase):
+    """A real Dovecot writes the tree; hostmail then serves it: the same
+    UIDVALIDITY, UIDs, flags, keywords and subscriptions, message by message."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("domain", "add", "example.org")
+        self.ok("account", "add", "john@example.org", "--password-stdin", stdin="pw\n")
+        self.root = os.path.join(self.maildirs, "example.org", "john")
+        maildir(self.root)
+        import grp
+        import pwd
+        self.owner = (pwd.getpwnam(VMAIL_USER).pw_uid, grp.getgrnam(VMAIL_GROUP).gr_gid)
+        for top, dirs, files in os.walk(self.maildirs):
+            for n in [top] + [os.path.join(top, x) for x in dirs + files]:
+                os.chown(n, *self.owner)
+        self.dc = os.path.join(self.dir, "dovecot")
+        for sub in ("run", "state"):
+            os.makedirs(os.path.join(self.dc, sub))
+        with open(os.path.join(self.dc, "passwd"), "w") as f:
+            f.write("john@example.org:pw:%d:%d::%s::\n" % (self.owner + (self.root,)))
+        self.dc_port = free_port()
+        with open(os.path.join(self.dc, "dovecot.conf"), "w") as f:
+            f.write(DOVECOT_CONF.format(dir=self.dc, port=self.dc_port))
+
+    def run_dovecot(self, work):
+        proc = subprocess.Popen(["dovecot", "-F", "-c", os.path.join(self.dc, "dovecot.conf")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + scaled(20)
+            while True:
+                try:
+                    m = imaplib.IMAP4("127.0.0.1", self.dc_port, timeout=scaled(30))
+                    break
+                except OSError:
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.1)
+            m.login("john@example.org", "pw")
+            result = work(m)
+            m.logout()
+            return result
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=scaled(30))
+
+    def test_dovecot_uids_flags_keywords_and_subscriptions(self):
+        def write_and_read(m):
+            for i in range(5):
+                typ, _ = m.append("INBOX", None, None, b"Subject: m%d\r\n\r\nx\r\n" % i)
+                self.assertEqual(typ, "OK")
+            m.create("Work")
+            m.create("Old")
+            m.subscribe("Work")
+            for i in range(2):
+                m.append("Work", r"(\Flagged)", None, b"Subject: w%d\r\n\r\nx\r\n" % i)
+            m.select("INBOX")
+            m.store("1", "+FLAGS", r"(\Seen)")
+            m.store("3", "+FLAGS", r"(\Answered $Work)")
+            m.store("4", "+FLAGS", r"(\Deleted)")
+            m.expunge()
+            return {f: folder_state(self, m, f) for f in ("INBOX", "Work", "Old")}, subscribed(m)
+
+        before, subs_before = self.run_dovecot(write_and_read)
+        self.assertEqual(len(before["INBOX"][1]), 4)
+        self.assertTrue(os.path.exists(os.path.join(self.root, "dovecot-uidlist")))
+
+        self.start_server()
+        m = imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=scaled(30))
+        self.addCleanup(m.logout)
+        m.login("john@example.org", "pw")
+        after = {f: folder_state(self, m, f) for f in ("INBOX", "Work", "Old")}
+        self.assertEqual(after, before)
+        # Dovecot's subscriptions kept (hostmail adds its default folders).
+        self.assertLessEqual(subs_before, subscribed(m))
+        self.assertIn("Work", subs_before)
+
+
 if __name__ == "__main__":
-    import unittest
     unittest.main()
