@@ -190,6 +190,13 @@ Result<PresentMap> messages_present(int dir_fd, const std::string& shown) {
   return found;
 }
 
+std::vector<std::pair<std::string, std::string>> flags_of(const PresentMap& present) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(present.size());
+  for (const auto& [base, file] : present) out.emplace_back(base, file.flags);
+  return out;
+}
+
 // Courier's keywords (courierimapkeywords/:list) as hostmail keeps them:
 // names in dovecot-keywords (written first, so no letter is ever on a file
 // without its name), letters in the file names (renamed into cur/; the
@@ -363,9 +370,7 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
     auto present = messages_present(dir_fd, shown);
     if (!present) return fail(present.error());
     if (c.source == UidSource::kCourier) HM_TRY(take_courier_keywords(dir_fd, shown, *present));
-    std::vector<std::pair<std::string, std::string>> flags;
-    flags.reserve(present->size());
-    for (const auto& [base, file] : *present) flags.emplace_back(base, file.flags);
+    auto flags = flags_of(*present);
     std::vector<std::string> dropped;
     ImportedList out{list_from_foreign(*foreign, flags, dropped), c.source};
     for (const std::string& d : dropped) log::warning("{}/{}: {}", shown, c.name, d);
@@ -374,6 +379,13 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
     return std::optional<ImportedList>(std::move(out));
   }
   return std::optional<ImportedList>();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> present_messages(
+    int dir_fd, const std::string& shown) {
+  auto present = messages_present(dir_fd, shown);
+  if (!present) return fail(present.error());
+  return flags_of(*present);
 }
 
 Result<std::string> read_foreign_uid_list(int dir_fd, UidSource source, const std::string& shown) {

@@ -80,6 +80,11 @@ struct ImportedList {
 // older. Errors: I/O (kTemporary and the like).
 Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const std::string& shown);
 
+// The messages of the folder's cur/ and new/: base name and normalized
+// flags, each base once (cur/ wins), in no particular order.
+Result<std::vector<std::pair<std::string, std::string>>> present_messages(int dir_fd,
+                                                                          const std::string& shown);
+
 // The text of the folder's file of `source` (kDovecot or kCourier), bounded
 // in size (kInvalid past it). kNotFound when it is not there.
 Result<std::string> read_foreign_uid_list(int dir_fd, UidSource source, const std::string& shown);

@@ -6,31 +6,10 @@
 
 #include "base/folder_fd.h"
 #include "base/log.h"
-#include "store/maildir/maildir_name.h"
 #include "store/maildir/uid_list.h"
 
 namespace hm::store::maildir {
 namespace {
-
-Result<std::vector<std::pair<std::string, std::string>>> files_of(int dir_fd,
-                                                                  const std::string& shown) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::unordered_set<std::string> seen;
-  for (const char* sub : {"cur", "new"}) {
-    const std::string path = shown + "/" + sub;
-    auto fd = open_folder_nofollow(dir_fd, sub, path);
-    if (!fd) return fail(fd.error());
-    auto names = list_folder(fd->get(), path);
-    if (!names) return fail(names.error());
-    for (const std::string& file : *names) {
-      auto parsed = parse_maildir_name(file);
-      if (parsed && seen.insert(parsed->base).second) {
-        out.emplace_back(std::move(parsed->base), std::move(parsed->flags));
-      }
-    }
-  }
-  return out;
-}
 
 Result<FolderCheck> check_folder(const std::string& root, const FolderName& name) {
   auto path = folder_path(root, name);
@@ -39,7 +18,7 @@ Result<FolderCheck> check_folder(const std::string& root, const FolderName& name
   while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
   auto dir = open_folder_nofollow(AT_FDCWD, shown, shown);
   if (!dir) return fail(dir.error());
-  auto files = files_of(dir->get(), shown);
+  auto files = present_messages(dir->get(), shown);
   if (!files) return fail(files.error());
   FolderCheck out;
   out.name = name;
