@@ -1,11 +1,14 @@
-// libFuzzer target for the readers of other servers' UID lists
-// (store/maildir/foreign_uid_list.h): dovecot-uidlist and
-// courierimapuiddb as a hostile or damaged file may hold them.
+// libFuzzer target for the readers of other servers' files
+// (store/maildir/foreign_uid_list.h, courier_files.h): dovecot-uidlist,
+// courierimapuiddb, courierimapkeywords/:list and courierimapsubscribed as
+// a hostile or damaged file may hold them.
 //
 // Properties: no input crashes; a parsed list has a UIDVALIDITY and a next
 // UID in range and only UIDs in 1..2^32-1; the list made from it (every
 // named file present) has strictly ascending UIDs, each base once, all
-// below its UIDNEXT, and names only files of the input.
+// below its UIDNEXT, and names only files of the input. Keywords: each
+// message's names non-empty and each once; subscriptions: none empty, each
+// once.
 // The normal build replays fuzz/corpus/foreign_uid_list (replay_main.cc).
 
 #include <cstddef>
@@ -18,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/maildir/courier_files.h"
 #include "store/maildir/foreign_uid_list.h"
 
 namespace {
@@ -58,5 +62,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   if (auto d = parse_dovecot_uidlist(text)) check(*d);
   if (auto c = parse_courier_uiddb(text)) check(*c);
+  for (const auto& [base, names] : parse_courier_keywords(text)) {
+    if (base.empty() || names.empty()) die("an empty keyword entry");
+    std::set<std::string> once;
+    for (const std::string& n : names) {
+      if (n.empty() || !once.insert(n).second) die("a keyword empty or twice");
+    }
+  }
+  std::vector<std::string> skipped;
+  std::set<std::string> subs;
+  for (const std::string& s : parse_courier_subscriptions(text, skipped)) {
+    if (s.empty() || !subs.insert(s).second) die("a subscription empty or twice");
+  }
   return 0;
 }

@@ -31,6 +31,18 @@ def maildir(path):
         os.makedirs(os.path.join(path, sub), exist_ok=True)
 
 
+def vmail_owner():
+    import grp
+    import pwd
+    return pwd.getpwnam(VMAIL_USER).pw_uid, grp.getgrnam(VMAIL_GROUP).gr_gid
+
+
+def chown_tree(top, owner):
+    for folder, dirs, files in os.walk(top):
+        for n in [folder] + [os.path.join(folder, x) for x in dirs + files]:
+            os.chown(n, *owner)
+
+
 MSG = "From: a@example.net\nSubject: %s\n\nbody\n"
 
 # Courier's files, as Courier wrote them; compared after hostmail ran.
@@ -67,12 +79,7 @@ class CourierTree(HostmailTestCase):
         maildir(os.path.join(root, ".Old"))
         if os.geteuid() == 0:
             # The daemon reads the tree as the virtual mail user.
-            import grp
-            import pwd
-            uid, gid = pwd.getpwnam(VMAIL_USER).pw_uid, grp.getgrnam(VMAIL_GROUP).gr_gid
-            for top, dirs, files in os.walk(self.maildirs):
-                for n in [top] + [os.path.join(top, x) for x in dirs + files]:
-                    os.chown(n, uid, gid)
+            chown_tree(self.maildirs, vmail_owner())
 
     def imap(self):
         m = imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=scaled(30))
@@ -218,12 +225,8 @@ class DovecotTree(HostmailTestCase):
         self.ok("account", "add", "john@example.org", "--password-stdin", stdin="pw\n")
         self.root = os.path.join(self.maildirs, "example.org", "john")
         maildir(self.root)
-        import grp
-        import pwd
-        self.owner = (pwd.getpwnam(VMAIL_USER).pw_uid, grp.getgrnam(VMAIL_GROUP).gr_gid)
-        for top, dirs, files in os.walk(self.maildirs):
-            for n in [top] + [os.path.join(top, x) for x in dirs + files]:
-                os.chown(n, *self.owner)
+        self.owner = vmail_owner()
+        chown_tree(self.maildirs, self.owner)
         self.dc = os.path.join(self.dir, "dovecot")
         for sub in ("run", "state"):
             os.makedirs(os.path.join(self.dc, sub))
