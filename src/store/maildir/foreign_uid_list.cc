@@ -309,6 +309,8 @@ UidList list_from_foreign(const ForeignUidList& foreign,
   UidList list;
   list.uid_validity = foreign.uid_validity;
   list.uid_next = foreign.uid_next;
+  list.highest_modseq = kImportedModseq;
+  list.expunged_floor = kImportedModseq;
   std::unordered_set<std::string_view> named;
   for (const ForeignEntry* e : order) {
     if (!list.entries.empty() && list.entries.back().uid == e->uid) {
@@ -326,7 +328,7 @@ UidList list_from_foreign(const ForeignUidList& foreign,
     }
     UidEntry entry;
     entry.uid = e->uid;
-    entry.modseq = 1;
+    entry.modseq = kImportedModseq;
     entry.flags = std::string(it->second);
     entry.base = e->base;
     list.entries.push_back(std::move(entry));
@@ -353,7 +355,10 @@ Result<std::optional<ImportedList>> import_foreign_uid_list(int dir_fd, const st
     bool exists = false;
     auto text = read_foreign(dir_fd, c.name, shown, exists);
     if (!text) {
-      if (text.error().kind() != ErrorKind::kInvalid) return fail(text.error());
+      // Too large, or not a regular file (a symbolic link is never
+      // followed): the folder is numbered anew rather than left unopenable.
+      const ErrorKind kind = text.error().kind();
+      if (kind != ErrorKind::kInvalid && kind != ErrorKind::kPermission) return fail(text.error());
       log::warning("{}; its messages get new UIDs", text.error().message());
       return std::optional<ImportedList>();
     }

@@ -31,6 +31,14 @@ namespace hm::store::maildir {
 inline constexpr const char* kDovecotUidListName = "dovecot-uidlist";
 inline constexpr const char* kCourierUidDbName = "courierimapuiddb";
 
+// The MODSEQ an imported folder starts at (its HIGHESTMODSEQ, every
+// entry's MODSEQ and the floor of its record of expunges). Dovecot's
+// MODSEQs are in its index, a cache not read here: starting above any it
+// plausibly gave (a counter of changes) and recording expunges only from
+// here on means a CONDSTORE/QRESYNC client that kept one of Dovecot's gets
+// every message's flags and every UID that is gone, never too little.
+inline constexpr uint64_t kImportedModseq = uint64_t{1} << 32;
+
 // Where a folder's UIDs came from.
 enum class UidSource { kHostmail, kDovecot, kCourier, kNew };
 // "hostmail", "dovecot-uidlist", "courierimapuiddb", "new".
@@ -59,7 +67,7 @@ Result<ForeignUidList> parse_courier_uiddb(std::string_view text);
 
 // Makes hostmail's list from `foreign` and the messages present: `present`
 // holds each existing message's base name and its normalized flags (from
-// its file name). Every entry gets MODSEQ 1. Each dropped entry adds a
+// its file name). Every entry gets MODSEQ kImportedModseq. Each dropped entry adds a
 // line to `dropped` (for the log).
 UidList list_from_foreign(const ForeignUidList& foreign,
                           const std::vector<std::pair<std::string, std::string>>& present,

@@ -88,6 +88,11 @@ TEST(ForeignUidList, DropsDuplicatesAndMissingFilesAndSortsUids) {
   // Raised above the largest UID kept.
   EXPECT_EQ(list.uid_next, 9u);
   EXPECT_EQ(list.recent_uid, 8u);
+  EXPECT_EQ(list.highest_modseq, kImportedModseq);
+  EXPECT_EQ(list.expunged_floor, kImportedModseq);
+  EXPECT_EQ(list.entries[0].modseq, kImportedModseq);
+  // A QRESYNC client's MODSEQ from Dovecot is below the record's start.
+  EXPECT_FALSE(expunged_after(list, 1000));
   // a (named twice), x (UID 3 twice), gone (missing), the next UID.
   ASSERT_EQ(dropped.size(), 4u);
   EXPECT_NE(dropped[0].find("a named twice"), std::string::npos) << dropped[0];
@@ -184,6 +189,18 @@ TEST(ForeignUidList, ACorruptForeignListMeansNewUids) {
   ASSERT_TRUE(folder) << folder.error().describe();
   EXPECT_NE((*folder)->uid_validity(), 1300000000u);
   ASSERT_EQ((*folder)->messages().size(), 1u);
+  EXPECT_EQ((*folder)->messages()[0].uid, 1u);
+}
+
+TEST(ForeignUidList, ALinkedForeignListIsNotFollowed) {
+  TempDir tmp;
+  const std::string dir = make_maildir(tmp.path() + "/m");
+  std::ofstream(tmp.path() + "/elsewhere") << "3 V1300000000 N20\n17 :a\n";
+  std::filesystem::create_symlink(tmp.path() + "/elsewhere", dir + "/dovecot-uidlist");
+  put_file(dir, "cur", "a:2,S");
+  auto folder = MaildirFolder::open(dir, fast());
+  ASSERT_TRUE(folder) << folder.error().describe();
+  EXPECT_NE((*folder)->uid_validity(), 1300000000u);
   EXPECT_EQ((*folder)->messages()[0].uid, 1u);
 }
 
