@@ -9,11 +9,12 @@
 #include <sstream>
 
 #include "admin/cli/context.h"
+#include "admin/cli/dkim_command.h"
 #include "admin/cli/exit_status.h"
 #include "admin/cli/init_command.h"
+#include "admin/cli/mailbox_command.h"
 #include "admin/cli/output.h"
 #include "admin/cli/password_input.h"
-#include "admin/cli/dkim_command.h"
 #include "admin/cli/queue_command.h"
 #include "auth/password_scheme.h"
 #include "base/strings.h"
@@ -385,6 +386,7 @@ int run(int argc, char** argv, const MailCommands& commands) {
 
   add_queue_commands(app, global, action);
   add_dkim_commands(app, global, action);
+  add_mailbox_commands(app, global, action);
 
   // ---- ldif ----
   auto* ldif = app.add_subcommand("ldif", "The directory as LDIF (the seed's OpenLDAP tree)");

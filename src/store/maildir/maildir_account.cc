@@ -12,9 +12,11 @@
 
 #include "base/file_system.h"
 #include "base/folder_fd.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "store/maildir/courier_files.h"
 #include "store/maildir/file_lock.h"
 
 namespace hm::store::maildir {
@@ -124,6 +126,26 @@ std::string format_subscriptions(const std::vector<std::string>& names) {
   return out;
 }
 
+// The subscriptions: hostmail's (and Dovecot's) file; while the account
+// has none, Courier's (a site moving from Courier), read in place and never
+// changed: the first change writes hostmail's file with them.
+Result<std::vector<std::string>> read_subscription_file(int root_fd, const std::string& r,
+                                                        bool& exists) {
+  auto text = read_small(root_fd, kSubscriptionsName, r + "/" + kSubscriptionsName, exists);
+  if (!text) return fail(text.error());
+  if (exists) return parse_subscriptions(*text);
+  const std::string shown = r + "/" + kCourierSubscribedName;
+  bool courier = false;
+  auto old = read_small(root_fd, kCourierSubscribedName, shown, courier);
+  if (!old) return fail(old.error());
+  std::vector<std::string> skipped;
+  auto names = parse_courier_subscriptions(*old, skipped);
+  for (const std::string& s : skipped) {
+    log::info("{}: {} is outside Courier's INBOX. namespace; not subscribed", shown, s);
+  }
+  return names;
+}
+
 // The account's lock: its file, opened (created once, never removed),
 // and the fcntl() lock on it (store/maildir/file_lock.h).
 class AccountLock {
@@ -200,9 +222,7 @@ Result<std::vector<std::string>> read_subscriptions(const MaildirAccount& accoun
   auto root = open_folder_nofollow(AT_FDCWD, r, r);
   if (!root) return fail(root.error());
   bool exists = false;
-  auto text = read_small(root->get(), kSubscriptionsName, r + "/" + kSubscriptionsName, exists);
-  if (!text) return fail(text.error());
-  return parse_subscriptions(*text);
+  return read_subscription_file(root->get(), r, exists);
 }
 
 Status change_account_files(const MaildirAccount& account,
@@ -217,9 +237,9 @@ Status change_account_files(const MaildirAccount& account,
   auto su = read_small(root->get(), kSpecialUseName, r + "/" + kSpecialUseName, su_exists);
   if (!su) return fail(su.error());
   if (su_exists) files.special_use = parse_special_use(*su);
-  auto sub = read_small(root->get(), kSubscriptionsName, r + "/" + kSubscriptionsName, sub_exists);
+  auto sub = read_subscription_file(root->get(), r, sub_exists);
   if (!sub) return fail(sub.error());
-  files.subscriptions = parse_subscriptions(*sub);
+  files.subscriptions = std::move(*sub);
   const std::string su_before = su_exists ? format_special_use(files.special_use) : "";
   const std::string sub_before = format_subscriptions(files.subscriptions);
   HM_TRY(change(files));

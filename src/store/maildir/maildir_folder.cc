@@ -15,6 +15,7 @@
 #include "base/folder_fd.h"
 #include "base/log.h"
 #include "base/sys_error.h"
+#include "store/maildir/foreign_uid_list.h"
 #include "store/maildir/maildir_name.h"
 
 namespace hm::store::maildir {
@@ -169,13 +170,25 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
       if (read.error().kind() != ErrorKind::kInvalid) return fail(read.error());
       log::warning("{}; its messages get new UIDs under a new UIDVALIDITY", read.error().message());
     }
-    // A damaged list's UIDVALIDITY was the time it was first written, so
-    // no later than its mtime: the new one lies above both, never equal.
-    int64_t above = list_.uid_validity;  // the last value this folder saw
-    if (!read) above = std::max(above, mtime_of(root_.get(), kUidListName));
-    UidList fresh;
-    fresh.uid_validity = new_uid_validity(above);
-    list = std::move(fresh);
+    // The first open of a folder another server kept (no list of ours,
+    // not damaged, not lost while open here) takes its UIDs.
+    std::optional<ImportedList> imported;
+    if (read && list_.uid_validity == 0) {
+      auto got = import_foreign_uid_list(root_.get(), path_);
+      if (!got) return fail(got.error());
+      imported = std::move(*got);
+    }
+    if (imported) {
+      list = std::move(imported->list);
+    } else {
+      // A damaged list's UIDVALIDITY was the time it was first written, so
+      // no later than its mtime: the new one lies above both, never equal.
+      int64_t above = list_.uid_validity;  // the last value this folder saw
+      if (!read) above = std::max(above, mtime_of(root_.get(), kUidListName));
+      UidList fresh;
+      fresh.uid_validity = new_uid_validity(above);
+      list = std::move(fresh);
+    }
     changed = true;
   }
 
