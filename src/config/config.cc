@@ -321,6 +321,31 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.finish();
   }
   {
+    TableReader r(loader, top.table("relay"), "relay");
+    r.string("relayhost", c.relay.relayhost);
+    r.string_list("dns_servers", c.relay.dns_servers);
+    r.integer("dns_timeout_ms", c.relay.dns_timeout_ms);
+    r.integer("dns_tries", c.relay.dns_tries);
+    r.integer("smtp_port", c.relay.smtp_port);
+    r.finish();
+  }
+  // [transport] has a key per domain, so it is read whole.
+  if (const toml::table* transport = top.table("transport")) {
+    c.transport.clear();
+    for (auto&& [key, node] : *transport) {
+      std::string dotted = fmt::format("transport.{}", key.str());
+      loader.lines[dotted] = line_of(key.source());
+      if (const auto* value = node.as_string()) {
+        c.transport.emplace_back(std::string(key.str()), value->get());
+      } else {
+        loader.add(line_of(node.source()), dotted,
+                   fmt::format("wrong type: expected a string in quotes (\"smtp:[host]:port\", "
+                               "\"error:text\", \"discard\"...), found {}",
+                               type_name(node.type())));
+      }
+    }
+  }
+  {
     TableReader r(loader, top.table("log"), "log");
     r.string("level", c.log.level);
     r.string("sink", c.log.sink);
