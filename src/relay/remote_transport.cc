@@ -85,14 +85,14 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
     Status opened = co_await client.open();
     if (!opened) {
       last_error =
-          fmt::format("{} [{}] said: {}", target.host, target.address, opened.error().message());
+          fmt::format("{} (from {} [{}])", opened.error().message(), target.host, target.address);
       log::info("relay: {}", last_error);
       continue;
     }
     Result<std::vector<RecipientResult>> results = co_await client.send(message);
     if (!results) {
       last_error =
-          fmt::format("{} [{}]: {}", target.host, target.address, results.error().message());
+          fmt::format("{} (with {} [{}])", results.error().message(), target.host, target.address);
       log::info("relay: {}", last_error);
       if (!results.error().temporary()) {
         co_return std::vector<TransportOutcome>(n, outcome(TransportOutcome::kNever, last_error));
@@ -106,10 +106,11 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
         outcomes.push_back(outcome(TransportOutcome::kDone, ""));
         continue;
       }
-      // The remote server's own words go to the queue and the DSN.
-      std::string text =
-          r.local ? r.reply.text()
-                  : fmt::format("{} [{}] said: {}", target.host, target.address, r.reply.text());
+      // The remote server's own words go to the queue and the DSN, its
+      // codes first (the bounce reads the status from them).
+      std::string text = r.local ? r.reply.text()
+                                 : fmt::format("{} (in reply from {} [{}])", r.reply.text(),
+                                               target.host, target.address);
       outcomes.push_back(
           outcome(r.reply.permanent() ? TransportOutcome::kNever : TransportOutcome::kLater, text));
     }
