@@ -1,6 +1,7 @@
 #include "app/outbound.h"
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "relay/remote_transport.h"
 #include "relay/router.h"
 
@@ -23,6 +24,13 @@ Result<std::unique_ptr<dkim::KeyStore>> start_outbound(const config::Config& con
   options.dns_timeout_ms = config.relay.dns_timeout_ms;
   options.dns_tries = config.relay.dns_tries;
   options.smtp_port = config.relay.smtp_port;
+  // check() has vetted the levels: a bad one cannot reach here.
+  options.tls = relay::parse_tls_level(config.relay.tls).value_or(relay::TlsLevel::kMay);
+  for (const auto& [host, level] : config.relay.tls_policy) {
+    options.tls_policy[ascii_lower(host)] =
+        relay::parse_tls_level(level).value_or(relay::TlsLevel::kVerify);
+  }
+  options.tls_ca_file = config.relay.tls_ca_file;
   agent.set_transport(queue::Route::Kind::kRemote,
                       std::make_unique<relay::RemoteTransport>(std::move(*router),
                                                                std::move(options), store.get()));

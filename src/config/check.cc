@@ -136,6 +136,15 @@ void check_relay(Checker& k, const Config& c) {
     k.add("relay.dns_tries", fmt::format("{} is out of range; use 1 to 10", r.dns_tries));
   }
   if (r.smtp_port == 0) k.add("relay.smtp_port", "0 is not a port; use 1 to 65535 (usually 25)");
+  if (auto level = relay::parse_tls_level(r.tls); !level)
+    k.add("relay.tls", level.error().message());
+  for (const auto& [host, level] : r.tls_policy) {
+    if (auto parsed = relay::parse_tls_level(level); !parsed) {
+      k.add("relay.tls_policy." + host, parsed.error().message());
+    }
+  }
+  k.absolute_path("relay.tls_ca_file", r.tls_ca_file);
+  k.existing_file("relay.tls_ca_file", r.tls_ca_file, "PEM file of the CAs to trust");
   for (const auto& entry : c.transport) {
     // The key already names the domain: the spec's own message, else the
     // router's (which can only be about the domain then).

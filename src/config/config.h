@@ -171,6 +171,14 @@ struct RelayConfig {
   // The port of remote SMTP servers (25); a transport entry or the
   // relayhost may name another.
   uint16_t smtp_port = 25;
+  // STARTTLS to remote servers: "none", "may" (when offered), "encrypt"
+  // (required), "verify" (required, certificate verified); relay/next_hop.h.
+  std::string tls = "may";
+  // [relay.tls_policy]: next-hop host (the recipient domain for MX routes,
+  // the host of "[host]" routes) -> level, overriding `tls`; sorted.
+  std::vector<std::pair<std::string, std::string>> tls_policy;
+  // Trusted CAs (PEM) for "verify"; empty: the system's.
+  std::string tls_ca_file;
 };
 
 struct LogConfig {

@@ -80,6 +80,17 @@ bool is_ip_address(std::string_view text) {
          inet_pton(AF_INET6, copy.c_str(), buffer) == 1;
 }
 
+Result<TlsLevel> parse_tls_level(std::string_view text) {
+  if (text == "none") return TlsLevel::kNone;
+  if (text == "may") return TlsLevel::kMay;
+  if (text == "encrypt") return TlsLevel::kEncrypt;
+  if (text == "verify") return TlsLevel::kVerify;
+  return fail(ErrorKind::kInvalid,
+              fmt::format("unknown TLS level \"{}\"; use \"none\", \"may\", \"encrypt\" or "
+                          "\"verify\"",
+                          text));
+}
+
 Result<NextHop> parse_transport(std::string_view spec) {
   std::string_view s = trim(spec);
   if (iequals(s, "discard")) {

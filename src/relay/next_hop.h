@@ -35,6 +35,16 @@ struct NextHop {
   friend bool operator==(const NextHop&, const NextHop&) = default;
 };
 
+// STARTTLS to a destination (RFC 3207), as Postfix's smtp_tls_security_level:
+enum class TlsLevel {
+  kNone,     // never
+  kMay,      // when offered; in clear when not, or when the server refuses it
+  kEncrypt,  // required (else a temporary failure); any certificate
+  kVerify,   // required, and the certificate verified (trusted CA, host name)
+};
+// "none", "may", "encrypt", "verify"; kInvalid otherwise.
+Result<TlsLevel> parse_tls_level(std::string_view text);
+
 // One value of the transport map. kInvalid saying what is wrong otherwise.
 Result<NextHop> parse_transport(std::string_view spec);
 

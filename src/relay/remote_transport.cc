@@ -52,6 +52,7 @@ struct Sending {
 asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, const Group& group,
                                                              const Sending& sending,
                                                              const RemoteOptions& options,
+                                                             asio::ssl::context* tls,
                                                              std::mt19937_64& random) {
   const size_t n = group.addresses.size();
   Result<std::vector<Target>> targets = co_await resolve(dns, group.hop, options.smtp_port, random);
@@ -63,6 +64,9 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
         outcome(e.temporary() ? TransportOutcome::kLater : TransportOutcome::kNever, e.message()));
   }
   ClientOptions client_options{options.helo_name, {}};
+  client_options.tls_context = tls;
+  auto policy = options.tls_policy.find(group.hop.host);
+  client_options.tls = policy != options.tls_policy.end() ? policy->second : options.tls;
   if (options.reply_timeout.count() > 0) {
     ClientTimeouts& t = client_options.timeouts;
     t.greeting = t.command = t.data_init = t.data_block = t.data_end = options.reply_timeout;
@@ -81,6 +85,7 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
       log::info("relay: {} [{}]:{}: {}", target.host, target.address, target.port, last_error);
       continue;
     }
+    client_options.server_name = target.host;
     SmtpClient client(std::move(*stream), client_options);
     Status opened = co_await client.open();
     if (!opened) {
@@ -125,7 +130,21 @@ RemoteTransport::RemoteTransport(Router router, RemoteOptions options, const dki
     : router_(std::move(router)),
       options_(std::move(options)),
       keys_(keys),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()) {
+  // One client context for every connection: the trusted CAs are read once.
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  boost::system::error_code error;
+  if (options_.tls_ca_file.empty()) {
+    context->set_default_verify_paths(error);
+  } else {
+    context->load_verify_file(options_.tls_ca_file, error);
+  }
+  if (error) {
+    log::warning("relay: no trusted CAs for TLS ({}): \"verify\" destinations will fail",
+                 error.message());
+  }
+  tls_ = std::move(context);
+}
 
 RemoteTransport::~RemoteTransport() = default;
 
@@ -212,7 +231,7 @@ std::vector<TransportOutcome> RemoteTransport::deliver(
         io,
         [&, group_ptr = &group]() -> asio::awaitable<void> {
           std::vector<TransportOutcome> results =
-              co_await deliver_group(**dns, *group_ptr, sending, options_, random_);
+              co_await deliver_group(**dns, *group_ptr, sending, options_, tls_.get(), random_);
           for (size_t k = 0; k < group_ptr->indexes.size(); ++k) {
             outcomes[group_ptr->indexes[k]] = std::move(results[k]);
           }

@@ -15,10 +15,11 @@
 //                                                   the reply as Diagnostic-Code)
 //   "discard" transport                            kDone, nothing sent
 // deliver() is blocking, as the runner wants: it runs an io_context of its
-// own for the call. Not yet: connections kept open between messages,
-// concurrency per destination, STARTTLS.
+// own for the call. STARTTLS per RemoteOptions::tls and tls_policy. Not
+// yet: connections kept open between messages, concurrency per destination.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -27,6 +28,10 @@
 #include "dkim/key_store.h"
 #include "dkim/signer.h"
 #include "relay/router.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace hm::relay {
 
@@ -37,6 +42,12 @@ struct RemoteOptions {
   unsigned dns_tries = 2;
   uint16_t smtp_port = 25;  // [relay] smtp_port
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+  TlsLevel tls = TlsLevel::kMay;  // [relay] tls
+  // [relay.tls_policy]: next-hop host (the recipient domain for MX routes,
+  // the host of "[host]" and relayhost routes) -> its level.
+  std::map<std::string, TlsLevel, std::less<>> tls_policy;
+  // Trusted CAs for kVerify: a PEM file; empty: the system's.
+  std::string tls_ca_file;
   // A shorter wait for every reply than RFC 5321's minutes (tests); zero:
   // RFC 5321 4.5.3.2's.
   std::chrono::milliseconds reply_timeout{0};
@@ -59,6 +70,7 @@ class RemoteTransport final : public delivery::Transport {
   const dkim::KeyStore* keys_;
   dkim::Signer signer_;
   std::mt19937_64 random_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // null: TLS could not be set up
 };
 
 }  // namespace hm::relay

@@ -72,29 +72,38 @@ Error SmtpClient::broken(Error error) {
   return error;
 }
 
+void SmtpClient::arm(asio::steady_timer& timer, std::chrono::milliseconds timeout) {
+  static uint64_t next_wait = 0;
+  const uint64_t wait = ++next_wait;
+  watchdog_->armed = wait;
+  watchdog_->fired = false;
+  timer.expires_after(timeout);
+  timer.async_wait([watchdog = watchdog_, wait](const boost::system::error_code& error) {
+    if (error || watchdog->armed != wait || watchdog->stream == nullptr) return;
+    watchdog->fired = true;
+    watchdog->stream->cancel();
+  });
+}
+
+void SmtpClient::disarm(asio::steady_timer& timer) {
+  watchdog_->armed = 0;
+  timer.cancel();
+}
+
 asio::awaitable<Result<Reply>> SmtpClient::read_reply(std::chrono::milliseconds timeout,
                                                       std::string_view after) {
   if (auto reply = take_reply(buffer_)) {
     if (!*reply) co_return fail(broken(reply->error()));
     co_return std::move(**reply);
   }
-  static uint64_t next_wait = 0;
-  const uint64_t wait = ++next_wait;
-  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-  watchdog_->armed = wait;
-  watchdog_->fired = false;
-  timer.async_wait([watchdog = watchdog_, wait](const boost::system::error_code& error) {
-    if (error || watchdog->armed != wait || watchdog->stream == nullptr) return;
-    watchdog->fired = true;
-    watchdog->stream->cancel();
-  });
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  arm(timer, timeout);
   std::optional<Result<Reply>> reply;
   while (!(reply = take_reply(buffer_))) {
     const bool more = co_await stream_->read_some(buffer_);
     if (!more) break;
   }
-  watchdog_->armed = 0;
-  timer.cancel();
+  disarm(timer);
   if (!reply) {
     co_return fail(broken(
         Error(ErrorKind::kTemporary,
@@ -140,17 +149,69 @@ asio::awaitable<Status> SmtpClient::open() {
     capabilities_ = parse_ehlo(*ehlo);
   } else {
     // An old server: HELO, and none of the extensions.
-    const std::string helo_command = fmt::format("HELO {}\r\n", options_.helo_name);
-    HM_CO_TRY(co_await write(helo_command));
-    Result<Reply> helo = co_await read_reply(options_.timeouts.command, "HELO");
+    Result<Reply> helo = co_await greet("HELO");
     if (!helo) co_return fail(helo.error());
-    if (helo->code != 250) {
-      co_return fail(broken(
-          Error(helo->temporary() ? ErrorKind::kTemporary : ErrorKind::kInvalid, helo->text())));
-    }
     capabilities_ = Capabilities{};
   }
+  HM_CO_TRY(co_await start_tls());
   usable_ = true;
+  co_return ok();
+}
+
+asio::awaitable<Result<Reply>> SmtpClient::greet(std::string_view verb) {
+  // (Made before the co_await: see open().)
+  const std::string command = fmt::format("{} {}\r\n", verb, options_.helo_name);
+  HM_CO_TRY(co_await write(command));
+  Result<Reply> reply = co_await read_reply(options_.timeouts.command, verb);
+  if (!reply) co_return fail(reply.error());
+  if (reply->code != 250) {
+    co_return fail(broken(
+        Error(reply->temporary() ? ErrorKind::kTemporary : ErrorKind::kInvalid, reply->text())));
+  }
+  co_return std::move(*reply);
+}
+
+asio::awaitable<Status> SmtpClient::start_tls() {
+  const TlsLevel level = options_.tls_context != nullptr ? options_.tls : TlsLevel::kNone;
+  const bool required = level == TlsLevel::kEncrypt || level == TlsLevel::kVerify;
+  if (level == TlsLevel::kNone) co_return ok();
+  if (!capabilities_.starttls) {
+    if (!required) co_return ok();
+    co_return fail(broken(Error(ErrorKind::kTemporary,
+                                "4.7.4 TLS is required for this destination, and the server does "
+                                "not offer STARTTLS")));
+  }
+  HM_CO_TRY(co_await write("STARTTLS\r\n"));
+  Result<Reply> ready = co_await read_reply(options_.timeouts.command, "STARTTLS");
+  if (!ready) co_return fail(ready.error());
+  if (ready->code != 220) {
+    if (!required) co_return ok();  // opportunistic: go on in clear
+    co_return fail(broken(Error(ErrorKind::kTemporary,
+                                "4.7.4 TLS is required for this destination, and the server "
+                                "refused STARTTLS: " +
+                                    ready->text())));
+  }
+  // Bytes the server sent after its 220 were not protected: a server that
+  // pipelines them is broken or attacked (the STARTTLS command injection of
+  // CVE-2011-0411's kind).
+  if (!buffer_.empty()) {
+    co_return fail(broken(
+        Error(ErrorKind::kTemporary, "4.7.0 the server sent data after its STARTTLS reply")));
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  arm(timer, options_.timeouts.command);
+  std::string error;
+  const bool secured = co_await stream_->start_tls_client(
+      *options_.tls_context, options_.server_name, level == TlsLevel::kVerify, error);
+  disarm(timer);
+  if (!secured) {
+    co_return fail(broken(
+        Error(ErrorKind::kTemporary, fmt::format("4.7.5 TLS with the server failed: {}", error))));
+  }
+  // RFC 3207 4.2: forget what was learnt in clear, and ask again.
+  Result<Reply> ehlo = co_await greet("EHLO");
+  if (!ehlo) co_return fail(ehlo.error());
+  capabilities_ = parse_ehlo(*ehlo);
   co_return ok();
 }
 

@@ -14,7 +14,8 @@
 // timeout, a lost connection or a malformed reply is an error of the whole
 // call (kTemporary, "4.4.2 ..."), after which the connection is done for.
 //
-// Not yet: STARTTLS (the client sends in clear even when it is offered),
+// STARTTLS after EHLO per ClientOptions::tls (then EHLO again, RFC 3207);
+// a failed handshake ends the connection with a temporary error. Not yet:
 // AUTH to a relay host. Asio inside: include only from .cc files.
 
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "base/result.h"
 #include "net/asio.h"
 #include "net/stream.h"
+#include "relay/next_hop.h"
 #include "relay/smtp_reply.h"
 
 namespace hm::relay {
@@ -44,6 +46,9 @@ struct ClientTimeouts {
 struct ClientOptions {
   std::string helo_name;  // our host name, for EHLO/HELO
   ClientTimeouts timeouts;
+  TlsLevel tls = TlsLevel::kMay;              // relay/next_hop.h
+  asio::ssl::context* tls_context = nullptr;  // a tls_client context; null: no TLS
+  std::string server_name{};                  // SNI, and the name kVerify checks
 };
 
 struct OutgoingMessage {
@@ -77,6 +82,7 @@ class SmtpClient {
   asio::awaitable<Status> open();
   const Capabilities& capabilities() const { return capabilities_; }
   bool usable() const { return usable_; }
+  bool secure() const { return stream_->secure(); }
 
   // One message; results in the order of message.recipients.
   asio::awaitable<Result<std::vector<RecipientResult>>> send(const OutgoingMessage& message);
@@ -90,6 +96,12 @@ class SmtpClient {
                                             std::string_view after);
   asio::awaitable<Status> write(std::string_view data);
   asio::awaitable<Status> reset();  // RSET, for the next transaction
+  asio::awaitable<Status> start_tls();
+  // EHLO or HELO; an error unless the server answers 250.
+  asio::awaitable<Result<Reply>> greet(std::string_view verb);
+  // Ends the stream's pending wait when `timeout` passes, until disarm().
+  void arm(asio::steady_timer& timer, std::chrono::milliseconds timeout);
+  void disarm(asio::steady_timer& timer);
   asio::awaitable<Status> write_data(const OutgoingMessage& message);
   Error broken(Error error);
 

@@ -314,13 +314,17 @@ TEST(ConfigCheck, Relay) {
   c.relay.dns_timeout_ms = 10;
   c.relay.dns_tries = 0;
   c.relay.smtp_port = 0;
+  c.relay.tls = "sometimes";
+  c.relay.tls_policy = {{"bank.example", "verify"}, {"odd.example", "always"}};
+  c.relay.tls_ca_file = "/nonexistent/ca.pem";
   c.transport = {{"example.com", "smtp:[192.0.2.1]:2525"},
                  {"bad domain", "discard"},
                  {"example.net", "uucp:x"}};
   EXPECT_EQ(keys(check(c)),
-            (std::vector<std::string>{"relay.relayhost", "relay.dns_servers", "relay.dns_servers",
-                                      "relay.dns_timeout_ms", "relay.dns_tries", "relay.smtp_port",
-                                      "transport.bad domain", "transport.example.net"}))
+            (std::vector<std::string>{
+                "relay.relayhost", "relay.dns_servers", "relay.dns_servers", "relay.dns_timeout_ms",
+                "relay.dns_tries", "relay.smtp_port", "relay.tls", "relay.tls_policy.odd.example",
+                "relay.tls_ca_file", "transport.bad domain", "transport.example.net"}))
       << all(check(c));
 }
 

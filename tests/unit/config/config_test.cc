@@ -269,6 +269,8 @@ TEST(ConfigLoad, RelayAndTransport) {
   EXPECT_EQ(defaults.relay.dns_timeout_ms, 5000u);
   EXPECT_EQ(defaults.relay.dns_tries, 2u);
   EXPECT_EQ(defaults.relay.smtp_port, 25);
+  EXPECT_EQ(defaults.relay.tls, "may");
+  EXPECT_TRUE(defaults.relay.tls_policy.empty());
   EXPECT_TRUE(defaults.transport.empty());
   auto r = load_string(R"([relay]
 relayhost = "[smarthost.example.net]:587"
@@ -276,6 +278,10 @@ dns_servers = ["127.0.0.1:5353", "192.0.2.53"]
 dns_timeout_ms = 800
 dns_tries = 3
 smtp_port = 2525
+tls = "encrypt"
+
+[relay.tls_policy]
+"bank.example" = "verify"
 
 [transport]
 "example.com" = "smtp:[in.example.net]:2525"
@@ -289,6 +295,9 @@ smtp_port = 2525
   EXPECT_EQ(r->relay.dns_timeout_ms, 800u);
   EXPECT_EQ(r->relay.dns_tries, 3u);
   EXPECT_EQ(r->relay.smtp_port, 2525);
+  EXPECT_EQ(r->relay.tls, "encrypt");
+  EXPECT_EQ(r->relay.tls_policy,
+            (std::vector<std::pair<std::string, std::string>>{{"bank.example", "verify"}}));
   using Entries = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(r->transport, (Entries{{".example.com", "error:5.7.1 no"},
                                    {"example.com", "smtp:[in.example.net]:2525"},

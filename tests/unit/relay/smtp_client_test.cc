@@ -27,8 +27,10 @@ class SmtpClientTest : public ::testing::Test {
   void run(const std::string& script, Body body, ClientTimeouts timeouts = {}) {
     pipe_ = std::make_shared<MemoryPipe>();
     pipe_->send(script);
-    client_ = std::make_unique<SmtpClient>(test_support::make_memory_stream(pipe_),
-                                           ClientOptions{"relay.example.org", timeouts});
+    ClientOptions options{"relay.example.org", timeouts};
+    options.tls = tls_;
+    options.tls_context = tls_ == TlsLevel::kNone ? nullptr : &tls_context_;
+    client_ = std::make_unique<SmtpClient>(test_support::make_memory_stream(pipe_), options);
     bool done = false;
     asio::co_spawn(
         io_,
@@ -45,6 +47,8 @@ class SmtpClientTest : public ::testing::Test {
   const std::string& written() const { return pipe_->output(); }
 
   asio::io_context io_;
+  TlsLevel tls_ = TlsLevel::kNone;
+  asio::ssl::context tls_context_{asio::ssl::context::tls_client};
   std::shared_ptr<MemoryPipe> pipe_;
   std::unique_ptr<SmtpClient> client_;
   std::vector<std::string> two_ = {"a@example.net", "b@example.net"};
@@ -239,6 +243,41 @@ TEST_F(SmtpClientTest, RefusesAddressesThatCouldInjectCommands) {
   });
   ASSERT_FALSE(results);
   EXPECT_EQ(written(), "EHLO relay.example.org\r\n");
+}
+
+TEST_F(SmtpClientTest, TlsRequiredButNotOffered) {
+  tls_ = TlsLevel::kEncrypt;
+  Status opened;
+  run(kEhloPlain, [&](SmtpClient& c) -> asio::awaitable<void> { opened = co_await c.open(); });
+  ASSERT_FALSE(opened);
+  EXPECT_TRUE(opened.error().temporary());
+  EXPECT_EQ(opened.error().message().substr(0, 6), "4.7.4 ") << opened.error().message();
+  EXPECT_EQ(written(), "EHLO relay.example.org\r\n");
+}
+
+TEST_F(SmtpClientTest, OpportunisticTlsGoesOnInClearWhenRefused) {
+  tls_ = TlsLevel::kMay;
+  Status opened;
+  run("220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n",
+      [&](SmtpClient& c) -> asio::awaitable<void> { opened = co_await c.open(); });
+  ASSERT_TRUE(opened) << opened.error().describe();
+  EXPECT_EQ(written(), "EHLO relay.example.org\r\nSTARTTLS\r\n");
+  tls_ = TlsLevel::kEncrypt;
+  run("220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n",
+      [&](SmtpClient& c) -> asio::awaitable<void> { opened = co_await c.open(); });
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().message().substr(0, 6), "4.7.4 ");
+}
+
+TEST_F(SmtpClientTest, NothingTrustedThatCameWithTheStartTlsReply) {
+  tls_ = TlsLevel::kMay;
+  Status opened;
+  // A "250" smuggled behind the 220 (pipelined in clear) must not be taken
+  // as an answer after the handshake.
+  run("220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250 injected\r\n",
+      [&](SmtpClient& c) -> asio::awaitable<void> { opened = co_await c.open(); });
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().message().substr(0, 6), "4.7.0 ");
 }
 
 }  // namespace
