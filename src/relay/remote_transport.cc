@@ -49,11 +49,55 @@ struct Sending {
   bool utf8 = false;
 };
 
-asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, const Group& group,
-                                                             const Sending& sending,
-                                                             const RemoteOptions& options,
-                                                             asio::ssl::context* tls,
-                                                             std::mt19937_64& random) {
+// Connections kept open after a message, for the next one to the same
+// address (RFC 5321 allows any number of transactions per session): the
+// queue runner hands the transport one message at a time, often several
+// for one destination in a row. Kept at most kIdleLimit, at most kMaxIdle.
+class ConnectionCache {
+ public:
+  static constexpr auto kIdleLimit = std::chrono::seconds(10);
+  static constexpr size_t kMaxIdle = 20;
+
+  std::unique_ptr<SmtpClient> take(const std::string& key) {
+    auto it = idle_.find(key);
+    if (it == idle_.end()) return nullptr;
+    std::unique_ptr<SmtpClient> client = std::move(it->second.client);
+    const bool fresh = std::chrono::steady_clock::now() - it->second.since < kIdleLimit;
+    idle_.erase(it);
+    return fresh ? std::move(client) : nullptr;
+  }
+
+  void give(const std::string& key, std::unique_ptr<SmtpClient> client) {
+    if (idle_.size() >= kMaxIdle && !idle_.contains(key)) return;  // closed as it goes
+    idle_[key] = Idle{std::move(client), std::chrono::steady_clock::now()};
+  }
+
+  // The connections idle for too long, to be said goodbye to.
+  std::vector<std::unique_ptr<SmtpClient>> take_expired() {
+    std::vector<std::unique_ptr<SmtpClient>> out;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (now - it->second.since >= kIdleLimit) {
+        out.push_back(std::move(it->second.client));
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct Idle {
+    std::unique_ptr<SmtpClient> client;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::string, Idle> idle_;
+};
+
+asio::awaitable<std::vector<TransportOutcome>> deliver_group(
+    DnsClient& dns, const Group& group, const Sending& sending, const RemoteOptions& options,
+    asio::ssl::context* tls, ConnectionCache& connections, std::mt19937_64& random) {
   const size_t n = group.addresses.size();
   Result<std::vector<Target>> targets = co_await resolve(dns, group.hop, options.smtp_port, random);
   if (!targets) {
@@ -78,23 +122,42 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
   // that cannot be reached, refuses to talk, or drops the connection
   // passes the mail on to the next.
   for (const Target& target : *targets) {
-    Result<std::unique_ptr<net::Stream>> stream =
-        co_await connect_tcp(target.address, target.port, options.connect_timeout);
-    if (!stream) {
-      last_error = stream.error().message();
-      log::info("relay: {} [{}]:{}: {}", target.host, target.address, target.port, last_error);
-      continue;
+    const std::string key =
+        fmt::format("{} {} {}", target.address, target.port, static_cast<int>(client_options.tls));
+    // A connection kept from an earlier message first; one that the server
+    // closed meanwhile fails at once, and a new one is made.
+    std::unique_ptr<SmtpClient> client = connections.take(key);
+    Result<std::vector<RecipientResult>> results;
+    bool sent = false;  // a transaction was tried (else last_error says why not)
+    for (;;) {
+      const bool reused = client != nullptr;
+      if (!reused) {
+        Result<std::unique_ptr<net::Stream>> stream =
+            co_await connect_tcp(target.address, target.port, options.connect_timeout);
+        if (!stream) {
+          last_error = stream.error().message();
+          log::info("relay: {} [{}]:{}: {}", target.host, target.address, target.port, last_error);
+          break;
+        }
+        client_options.server_name = target.host;
+        client = std::make_unique<SmtpClient>(std::move(*stream), client_options);
+        Status opened = co_await client->open();
+        if (!opened) {
+          last_error = fmt::format("{} (from {} [{}])", opened.error().message(), target.host,
+                                   target.address);
+          log::info("relay: {}", last_error);
+          break;
+        }
+      }
+      results = co_await client->send(message);
+      sent = true;
+      if (!results && reused && results.error().temporary()) {
+        client.reset();
+        continue;
+      }
+      break;
     }
-    client_options.server_name = target.host;
-    SmtpClient client(std::move(*stream), client_options);
-    Status opened = co_await client.open();
-    if (!opened) {
-      last_error =
-          fmt::format("{} (from {} [{}])", opened.error().message(), target.host, target.address);
-      log::info("relay: {}", last_error);
-      continue;
-    }
-    Result<std::vector<RecipientResult>> results = co_await client.send(message);
+    if (!sent) continue;
     if (!results) {
       last_error =
           fmt::format("{} (with {} [{}])", results.error().message(), target.host, target.address);
@@ -104,7 +167,7 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
       }
       continue;
     }
-    co_await client.quit();
+    if (client->usable()) connections.give(key, std::move(client));
     std::vector<TransportOutcome> outcomes;
     for (const RecipientResult& r : *results) {
       if (r.delivered()) {
@@ -126,11 +189,19 @@ asio::awaitable<std::vector<TransportOutcome>> deliver_group(DnsClient& dns, con
 
 }  // namespace
 
+// The loop every connection lives on (kept between calls, for the cached
+// connections), and the cache.
+struct RemoteTransport::Connections {
+  asio::io_context io;
+  ConnectionCache cache;
+};
+
 RemoteTransport::RemoteTransport(Router router, RemoteOptions options, const dkim::KeyStore* keys)
     : router_(std::move(router)),
       options_(std::move(options)),
       keys_(keys),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      connections_(std::make_unique<Connections>()) {
   // One client context for every connection: the trusted CAs are read once.
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   boost::system::error_code error;
@@ -214,7 +285,14 @@ std::vector<TransportOutcome> RemoteTransport::deliver(
   }
   Sending sending{message.sender, signature, *text, has_eight_bit(*text), utf8};
 
-  asio::io_context io;
+  asio::io_context& io = connections_->io;
+  io.restart();
+  // Connections idle too long get their QUIT before this call's work.
+  for (std::unique_ptr<SmtpClient>& expired : connections_->cache.take_expired()) {
+    asio::co_spawn(
+        io, [client = std::move(expired)]() -> asio::awaitable<void> { co_await client->quit(); },
+        asio::detached);
+  }
   DnsOptions dns_options{options_.dns_servers, options_.dns_timeout_ms, options_.dns_tries};
   Result<std::shared_ptr<DnsClient>> dns = DnsClient::create(io.get_executor(), dns_options);
   if (!dns) {
@@ -230,8 +308,8 @@ std::vector<TransportOutcome> RemoteTransport::deliver(
     asio::co_spawn(
         io,
         [&, group_ptr = &group]() -> asio::awaitable<void> {
-          std::vector<TransportOutcome> results =
-              co_await deliver_group(**dns, *group_ptr, sending, options_, tls_.get(), random_);
+          std::vector<TransportOutcome> results = co_await deliver_group(
+              **dns, *group_ptr, sending, options_, tls_.get(), connections_->cache, random_);
           for (size_t k = 0; k < group_ptr->indexes.size(); ++k) {
             outcomes[group_ptr->indexes[k]] = std::move(results[k]);
           }

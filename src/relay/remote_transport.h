@@ -15,8 +15,11 @@
 //                                                   the reply as Diagnostic-Code)
 //   "discard" transport                            kDone, nothing sent
 // deliver() is blocking, as the runner wants: it runs an io_context of its
-// own for the call. STARTTLS per RemoteOptions::tls and tls_policy. Not
-// yet: connections kept open between messages, concurrency per destination.
+// own, the same for every call. A connection that took a message is kept
+// open (up to 10 s, 20 connections) for the next message to the same
+// address. STARTTLS per RemoteOptions::tls and tls_policy. The runner
+// delivers one message at a time, so at most one connection per
+// destination is in use; a limit per destination comes with parallel runs.
 
 #include <cstdint>
 #include <map>
@@ -71,6 +74,8 @@ class RemoteTransport final : public delivery::Transport {
   dkim::Signer signer_;
   std::mt19937_64 random_;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // null: TLS could not be set up
+  struct Connections;
+  std::unique_ptr<Connections> connections_;
 };
 
 }  // namespace hm::relay

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <optional>
 #include <thread>
 
 #include "directory/memory/memory_directory.h"
@@ -55,7 +57,10 @@ class RemoteTransportTest : public ::testing::Test {
     options.smtp_port = smtp_port;
     options.connect_timeout = std::chrono::seconds(5);
     options.reply_timeout = std::chrono::seconds(10);
-    RemoteTransport transport(*Router::create(map, ""), options, keys);
+    if (!transport_ || !reuse_transport_) {
+      transport_ = std::make_unique<RemoteTransport>(*Router::create(map, ""), options, keys);
+    }
+    RemoteTransport& transport = *transport_;
     std::vector<queue::QueuedRecipient> recipients;
     for (const std::string& address : to) {
       queue::QueuedRecipient r;
@@ -76,6 +81,8 @@ class RemoteTransportTest : public ::testing::Test {
   }
 
   asio::io_context dns_io_;
+  bool reuse_transport_ = false;
+  std::unique_ptr<RemoteTransport> transport_;
   test::DnsResponder dns_server_;
   std::thread dns_thread_;
   const std::string message_ =
@@ -170,6 +177,110 @@ TEST_F(RemoteTransportTest, SignsMailOfADomainWithAKey) {
   EXPECT_NE(dump.find("d=example.org"), std::string::npos) << dump;
   std::error_code ignored;
   test::fs::remove_all(dir, ignored);
+}
+
+// A plain SMTP server on a thread of its own that takes every message and
+// counts the connections made to it.
+class CountingServer {
+ public:
+  CountingServer()
+      : acceptor_(io_, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        thread_([this] { serve(); }) {}
+  // Call once no client holds a connection open any more.
+  ~CountingServer() {
+    // A blocked accept() does not return when its socket is closed from
+    // another thread: one more connection wakes it.
+    stop_ = true;
+    asio::io_context io;
+    net::tcp::socket wake(io);
+    boost::system::error_code ignored;
+    wake.connect(net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ignored);
+    thread_.join();
+  }
+  uint16_t port() const { return port_; }
+  int connections() const { return connections_; }
+  int messages() const { return messages_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      net::tcp::socket s(io_);
+      boost::system::error_code error;
+      acceptor_.accept(s, error);
+      if (error || stop_) return;
+      ++connections_;
+      std::string in;
+      auto say = [&](std::string_view text) { asio::write(s, asio::buffer(text), error); };
+      say("220 counting.example ESMTP\r\n");
+      bool data = false;
+      while (!error) {
+        size_t end = in.find(data ? "\r\n.\r\n" : "\r\n");
+        if (end == std::string::npos) {
+          char buffer[4096];
+          size_t n = s.read_some(asio::buffer(buffer), error);
+          in.append(buffer, n);
+          continue;
+        }
+        std::string line = in.substr(0, end);
+        in.erase(0, end + (data ? 5 : 2));
+        if (data) {
+          data = false;
+          ++messages_;
+          say("250 2.0.0 ok\r\n");
+        } else if (line.rfind("EHLO", 0) == 0) {
+          say("250-counting.example\r\n250 PIPELINING\r\n");
+        } else if (line == "DATA") {
+          data = true;
+          say("354 go\r\n");
+        } else if (line == "QUIT") {
+          say("221 bye\r\n");
+          break;
+        } else {
+          say("250 ok\r\n");
+        }
+      }
+    }
+  }
+
+  asio::io_context io_;
+  net::tcp::acceptor acceptor_;
+  uint16_t port_ = acceptor_.local_endpoint().port();
+  std::atomic<int> connections_{0};
+  std::atomic<int> messages_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(RemoteTransportTest, OneConnectionForSeveralMessagesToOneDestination) {
+  CountingServer server;
+  dns_server_.mx("example.net", 10, "mx.example.net");
+  dns_server_.a("mx.example.net", "127.0.0.1");
+  reuse_transport_ = true;
+  for (int i = 0; i < 3; ++i) {
+    auto outcomes = deliver(server.port(), {"a@example.net"}, message_);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].kind, TransportOutcome::kDone) << outcomes[0].text;
+  }
+  transport_.reset();  // closes the cached connection: the server can stop
+  EXPECT_EQ(server.messages(), 3);
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(RemoteTransportTest, ACachedConnectionTheServerClosedIsReplaced) {
+  std::optional<test::SmtpSink> sink;
+  sink.emplace();
+  dns_server_.mx("example.net", 10, "mx.example.net");
+  dns_server_.a("mx.example.net", "127.0.0.1");
+  reuse_transport_ = true;
+  const uint16_t port = sink->port();
+  auto first = deliver(port, {"a@example.net"}, message_);
+  ASSERT_EQ(first[0].kind, TransportOutcome::kDone) << first[0].text;
+  // smtp-sink started again on the same port: the cached connection is dead.
+  sink.reset();
+  sink.emplace(std::vector<std::string>{}, port);
+  auto second = deliver(port, {"b@example.net"}, message_);
+  ASSERT_EQ(second[0].kind, TransportOutcome::kDone) << second[0].text;
+  EXPECT_NE(sink->dump().find("b@example.net"), std::string::npos);
 }
 
 }  // namespace

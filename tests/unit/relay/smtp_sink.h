@@ -33,12 +33,12 @@ inline uint16_t free_port() {
 class SmtpSink {
  public:
   // extra: smtp-sink options, e.g. {"-r", "RCPT"} (4xx to RCPT).
-  explicit SmtpSink(std::vector<std::string> extra = {}) {
+  explicit SmtpSink(std::vector<std::string> extra = {}, uint16_t port = 0) {
     std::string pattern = (fs::temp_directory_path() / "hm_sink_test.XXXXXX").string();
     dir_ = mkdtemp(pattern.data());
     // smtp-sink drops to nobody (it must, run as root) before it writes.
     fs::permissions(dir_, fs::perms::all);
-    port_ = free_port();
+    port_ = port != 0 ? port : free_port();
     std::vector<std::string> args = {kSink, "-u", "nobody", "-D", (dir_ / "dump").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back("127.0.0.1:" + std::to_string(port_));
