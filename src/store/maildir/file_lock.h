@@ -7,8 +7,8 @@
 // file drops nothing; classic POSIX locks before Linux 3.15. Both are what
 // NFS (lockd, NFSv4) and GlusterFS carry between hosts.
 //
-// Used by the index (message_index.h); MaildirFolder and the account's lock
-// have loops of their own that could move here.
+// Used by the index (message_index.h), the UID list (maildir_folder.h) and
+// the account's files (maildir_account.h).
 //
 // Thread-safety: a FileLock belongs to one thread; the lock file's
 // descriptor must outlive it.

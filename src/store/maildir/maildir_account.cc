@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <thread>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -15,6 +15,7 @@
 #include "base/strings.h"
 #include "base/sys_error.h"
 #include "base/unique_fd.h"
+#include "store/maildir/file_lock.h"
 
 namespace hm::store::maildir {
 
@@ -22,7 +23,6 @@ namespace {
 
 constexpr std::string_view kSpecialUseMagic = "hostmail-specialuse 1";
 constexpr size_t kMaxFileBytes = 1 << 20;
-constexpr std::chrono::milliseconds kLockPoll{5};
 
 std::string root_of(const MaildirAccount& a) {
   std::string r = a.root;
@@ -124,39 +124,24 @@ std::string format_subscriptions(const std::vector<std::string>& names) {
   return out;
 }
 
+// The account's lock: its file, opened (created once, never removed),
+// and the fcntl() lock on it (store/maildir/file_lock.h).
 class AccountLock {
  public:
-  ~AccountLock() {
-    if (!fd_.valid()) return;
-    struct flock fl {};
-    fl.l_type = F_UNLCK;
-    fl.l_whence = SEEK_SET;
-    (void)::fcntl(fd_.get(), F_OFD_SETLK, &fl);
-  }
   Status take(int root_fd, const MaildirAccount& account, const std::string& root) {
     int fd = fs::file_system().open(root_fd, kAccountLockName,
                                     O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return fail(sys_error(errno, "open the lock file of", root));
     fd_.reset(fd);
-    struct flock fl {};
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    const auto deadline = std::chrono::steady_clock::now() + account.lock_timeout;
-    while (::fcntl(fd_.get(), F_OFD_SETLK, &fl) != 0) {
-      if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-        return fail(sys_error(errno, "lock", root + "/" + kAccountLockName));
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        fd_.reset();
-        return fail(ErrorKind::kTemporary, "the account's folder list stayed locked: " + root);
-      }
-      std::this_thread::sleep_for(kLockPoll);
-    }
+    auto locked = FileLock::take(fd_.get(), account.lock_timeout, root + "/" + kAccountLockName);
+    if (!locked) return fail(locked.error());
+    lock_.emplace(std::move(*locked));
     return ok();
   }
 
  private:
   UniqueFd fd_;
+  std::optional<FileLock> lock_;  // released before fd_ closes
 };
 
 }  // namespace

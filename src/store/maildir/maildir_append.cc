@@ -15,6 +15,7 @@
 #include "store/maildir/maildir_keywords.h"
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_name.h"
+#include "store/maildir/tmp_cleanup.h"
 
 namespace hm::store::maildir {
 
@@ -200,6 +201,9 @@ Result<std::vector<std::optional<uint32_t>>> add_messages(MaildirFolder& folder,
   };
   auto uids = folder.adopt(place);
   if (!uids) return fail(uids.error());
+  // What a crash of an earlier APPEND left in this tmp/ (delivery cleans
+  // only the INBOX's): once a day per folder.
+  tmp_cleanup().after_delivery(path);
   std::vector<std::optional<uint32_t>> out(messages.size());
   for (size_t i = 0; i < messages.size(); ++i) {
     if (placed_at[i]) out[i] = (*uids)[*placed_at[i]];

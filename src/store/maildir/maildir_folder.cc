@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
-#include <thread>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -26,7 +25,6 @@ namespace {
 // older than the moment it was read: a change within the same tick of the
 // file system's clock (or, on NFS, of another host's) would not move it.
 constexpr int64_t kSettleSeconds = 2;
-constexpr std::chrono::milliseconds kLockPoll{5};
 
 bool same_time(const timespec& a, const timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
@@ -53,14 +51,6 @@ int64_t mtime_of(int dir_fd, const std::string& name) {
 bool MaildirFolder::Stamps::operator==(const Stamps& o) const {
   return same_time(new_mtime, o.new_mtime) && same_time(cur_mtime, o.cur_mtime) &&
          same_time(list_mtime, o.list_mtime) && list_ino == o.list_ino && list_size == o.list_size;
-}
-
-MaildirFolder::Locked::~Locked() {
-  if (fd_ < 0) return;
-  struct flock fl {};
-  fl.l_type = F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  (void)::fcntl(fd_, cmd_, &fl);  // closing the descriptor would release it too
 }
 
 MaildirFolder::MaildirFolder(std::string path, FolderOptions options)
@@ -92,35 +82,14 @@ Result<std::unique_ptr<MaildirFolder>> MaildirFolder::open(const std::string& pa
   return folder;
 }
 
-Result<MaildirFolder::Locked> MaildirFolder::lock() const {
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;  // the whole file: l_start = l_len = 0
-  // Open-file-description locks belong to this descriptor, not to the
-  // process: two folders open in two threads exclude each other, and
-  // closing another descriptor of the file does not drop the lock (the
-  // trap of classic POSIX locks). Kernels before 3.15 have only those.
-  int cmd = F_OFD_SETLK;
-  const auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
-  while (true) {
-    if (::fcntl(lock_file_.get(), cmd, &fl) == 0) return Locked(lock_file_.get(), cmd);
-    if (errno == EINVAL && cmd == F_OFD_SETLK) {
-      cmd = F_SETLK;
-      continue;
-    }
-    if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-      return fail(sys_error(errno, "lock the UID list of", path_));
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(ErrorKind::kTemporary,
-                  fmt::format("the UID list of {} stayed locked by another process for {} ms",
-                              path_, options_.lock_timeout.count()),
-                  "another session or process is updating this folder; try again");
-    }
-    std::this_thread::sleep_for(kLockPoll);
+Result<FileLock> MaildirFolder::lock() const {
+  auto locked = FileLock::take(lock_file_.get(), options_.lock_timeout, path_ + "/" + kUidLockName);
+  if (!locked && locked.error().kind() == ErrorKind::kTemporary) {
+    return fail(ErrorKind::kTemporary, locked.error().message(),
+                "another session or process is updating this folder; try again");
   }
+  return locked;
 }
-
 Result<MaildirFolder::Stamps> MaildirFolder::take_stamps() const {
   Stamps s;
   struct stat st {};
@@ -172,9 +141,7 @@ Result<bool> MaildirFolder::sync(bool claim_recent) {
   const bool moved =
       changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
       list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
-  list_ = std::move(list);
-  seen_ = std::move(seen);
-  rebuild_messages();
+  install(std::move(list), seen);
 
   // Remember the stamps, with the list's after our own write, unless a
   // folder changed too recently for its mtime to be trusted.
@@ -212,6 +179,14 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
     changed = true;
   }
 
+  // Dates that came from an mtime are kept (no stat again); those in a
+  // name are read from it.
+  std::unordered_map<std::string_view, int64_t> mtime_dates;
+  for (size_t i = 0; i < placed_.size(); ++i) {
+    if (placed_[i].dated_by_mtime) {
+      mtime_dates.emplace(list_.entries[i].base, placed_[i].internal_date);
+    }
+  }
   // new/ first, then cur/: a file another tool moves from new/ to cur/
   // meanwhile is then seen twice (cur/ wins) instead of not at all.
   now.clear();
@@ -223,8 +198,8 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
       auto parsed = parse_maildir_name(file);
       if (!parsed) continue;
       Seen seen{in_cur, std::move(file), 0};
-      if (auto old = seen_.find(parsed->base); old != seen_.end()) {
-        seen.internal_date = old->second.internal_date;
+      if (auto old = mtime_dates.find(parsed->base); old != mtime_dates.end()) {
+        seen.internal_date = old->second;
       }
       now[parsed->base] = std::move(seen);
     }
@@ -321,19 +296,40 @@ Status MaildirFolder::write_list(const UidList& list) const {
   return write_uid_list(root_.get(), list, path_, options_.fsync);
 }
 
+void MaildirFolder::install(UidList&& list, std::unordered_map<std::string, Seen>& now) {
+  list_ = std::move(list);
+  placed_.clear();
+  placed_.shrink_to_fit();
+  placed_.reserve(list_.entries.size());
+  for (const UidEntry& e : list_.entries) {
+    Placed p;
+    if (auto it = now.find(e.base); it != now.end()) {
+      p.in_cur = it->second.in_cur;
+      p.internal_date = it->second.internal_date;
+      if (it->second.name.size() > e.base.size()) p.info = it->second.name.substr(e.base.size());
+    }
+    p.dated_by_mtime = !delivery_time_in_name(e.base);
+    placed_.push_back(std::move(p));
+  }
+  now.clear();
+  rebuild_messages();
+}
+
 void MaildirFolder::rebuild_messages() {
   messages_.clear();
+  messages_.shrink_to_fit();
   messages_.reserve(list_.entries.size());
-  for (const UidEntry& e : list_.entries) {
+  for (size_t i = 0; i < list_.entries.size(); ++i) {
+    const UidEntry& e = list_.entries[i];
     MessageInfo m;
     m.uid = e.uid;
     m.modseq = e.modseq;
     m.flags = e.flags;
     m.size = size_in_name(e.base);
     m.wire_size = wire_size_in_name(e.base);
-    if (auto it = seen_.find(e.base); it != seen_.end()) m.internal_date = it->second.internal_date;
+    m.internal_date = placed_[i].internal_date;
     m.base = e.base;
-    messages_.push_back(std::move(m));
+    messages_.push_back(m);
   }
 }
 
@@ -343,31 +339,36 @@ const MessageInfo* MaildirFolder::find(uint32_t uid) const {
   return it != messages_.end() && it->uid == uid ? &*it : nullptr;
 }
 
+std::optional<size_t> MaildirFolder::index_of(uint32_t uid) const {
+  auto it = std::lower_bound(list_.entries.begin(), list_.entries.end(), uid,
+                             [](const UidEntry& e, uint32_t u) { return e.uid < u; });
+  if (it == list_.entries.end() || it->uid != uid) return std::nullopt;
+  return static_cast<size_t>(it - list_.entries.begin());
+}
+
 Result<std::string> MaildirFolder::file_of(uint32_t uid) const {
-  const MessageInfo* m = find(uid);
-  auto it = m ? seen_.find(m->base) : seen_.end();
-  if (it == seen_.end()) {
+  auto i = index_of(uid);
+  if (!i) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
   }
-  return std::string(it->second.in_cur ? "cur/" : "new/") + it->second.name;
+  return std::string(placed_[*i].in_cur ? "cur/" : "new/") + list_.entries[*i].base +
+         placed_[*i].info;
 }
 
 Result<MaildirFolder::FileRef> MaildirFolder::locate(uint32_t uid) const {
-  const MessageInfo* m = find(uid);
-  auto it = m ? seen_.find(m->base) : seen_.end();
-  if (it == seen_.end()) {
+  auto i = index_of(uid);
+  if (!i) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
   }
-  return FileRef{it->second.in_cur ? cur_.get() : new_.get(), it->second.name, cur_.get(),
+  const Placed& p = placed_[*i];
+  return FileRef{p.in_cur ? cur_.get() : new_.get(), list_.entries[*i].base + p.info, cur_.get(),
                  new_.get()};
 }
 
 Status MaildirFolder::commit(UidList& list, std::unordered_map<std::string, Seen>& now,
                              bool changed) {
   if (changed) HM_TRY(write_list(list));
-  list_ = std::move(list);
-  seen_ = std::move(now);
-  rebuild_messages();
+  install(std::move(list), now);
   return ok();
 }
 
@@ -421,6 +422,8 @@ Result<std::vector<uint32_t>> MaildirFolder::update_flags(const std::vector<uint
                            [](const UidEntry& x, uint32_t u) { return x.uid < u; });
       if (e == list.entries.end()) break;
       if (e->uid != uid) continue;
+      // Renamed by the first attempt: decided already.
+      if (attempt > 0 && std::find(done.begin(), done.end(), uid) != done.end()) continue;
       auto target_flags = decide(*e);
       if (!target_flags) continue;
       Seen& seen = now[e->base];

@@ -8,20 +8,21 @@
 // new/ and cur/ are listed; files not yet in the list get the next UIDs in
 // the order of their delivery time (from the name; the file's mtime for a
 // name without one); entries whose files are gone (expunged by another
-// tool) are dropped; a changed ":2," info (flags set by another tool) bumps
-// the entry's MODSEQ. The list is written back, atomically, only when
-// something changed. sync() costs three stat() calls when nothing changed:
-// it remembers the mtimes of new/ and cur/ and the list's identity, and
-// lists the folders only when one of them moved (or when the last look was
-// too soon after a change to trust a timestamp's granularity).
+// tool) are dropped and recorded as expunged (QRESYNC); a changed ":2,"
+// info (flags set by another tool) bumps the entry's MODSEQ. The list is
+// written back, atomically, only when something changed. sync() costs
+// three stat() calls when nothing changed: it remembers the mtimes of new/
+// and cur/ and the list's identity, and lists the folders only when one of
+// them moved (or when the last look was too soon after a change to trust a
+// timestamp's granularity).
 //
-// Concurrency: every update of the list (sync, set_flags) happens under an
-// fcntl() lock on the folder's lock file "hostmail-uidlist.lock"
-// (open-file-description locks, so it holds between threads of a process
-// too, and across processes and hosts where the file system supports
-// POSIX locks: NFS, GlusterFS). Delivery never takes it: a message is
-// written to new/ as before (maildir_delivery.h) and gets its UID at the
-// next sync of any reader.
+// Concurrency: every update of the list (sync, set_flags, update_flags,
+// expunge, adopt) happens under an fcntl() lock on the folder's lock file
+// "hostmail-uidlist.lock" (open-file-description locks, so it holds
+// between threads of a process too, and across processes and hosts where
+// the file system supports POSIX locks: NFS, GlusterFS). Delivery never
+// takes it: a message is written to new/ as before (maildir_delivery.h)
+// and gets its UID at the next sync of any reader.
 //
 // Crash safety: the list is replaced atomically (write, fsync, rename,
 // fsync folder), UIDNEXT only grows, and a message's file is never touched
@@ -48,6 +49,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "store/maildir/file_lock.h"
 #include "store/maildir/uid_list.h"
 
 namespace hm::store::maildir {
@@ -60,14 +62,17 @@ struct FolderOptions {
   std::chrono::milliseconds lock_timeout{30000};
 };
 
+// A message as of the folder's last sync. `flags` and `base` view the
+// folder's UID list (each name is kept once, however many readers look):
+// valid until the folder's next sync or change.
 struct MessageInfo {
   uint32_t uid = 0;
   uint64_t modseq = 0;
-  std::string flags;             // normalized (maildir_name.h): D F P R S T, and keyword letters
+  std::string_view flags;        // normalized (maildir_name.h): D F P R S T, and keyword letters
   std::optional<uint64_t> size;  // ",S=" of the name: bytes of the file
   std::optional<uint64_t> wire_size;  // ",W=": with CRLF line ends (RFC822.SIZE)
   int64_t internal_date = 0;          // unix seconds: delivery time in the name, else mtime
-  std::string base;                   // the Maildir base name
+  std::string_view base;              // the Maildir base name
 };
 
 class MaildirFolder {
@@ -160,7 +165,16 @@ class MaildirFolder {
   int root_fd() const { return root_.get(); }
 
  private:
-  // Where a message's file was seen.
+  // Where a message's file is, beside its list entry (same index): the
+  // file's name is the entry's base followed by `info` (":2,FS"; short
+  // enough to need no allocation).
+  struct Placed {
+    std::string info;
+    int64_t internal_date = 0;
+    bool in_cur = false;
+    bool dated_by_mtime = false;  // the name holds no delivery time
+  };
+  // Where a message's file was seen (while a sync works).
   struct Seen {
     bool in_cur = false;
     std::string name;  // the whole file name
@@ -174,25 +188,10 @@ class MaildirFolder {
     bool operator==(const Stamps& o) const;
   };
 
-  // The folder's lock while it lives.
-  class Locked {
-   public:
-    // `cmd`: the fcntl command that took the lock (F_OFD_SETLK or F_SETLK).
-    Locked(int fd, int cmd) : fd_(fd), cmd_(cmd) {}
-    Locked(Locked&& o) noexcept : fd_(o.fd_), cmd_(o.cmd_) { o.fd_ = -1; }
-    Locked(const Locked&) = delete;
-    Locked& operator=(const Locked&) = delete;
-    Locked& operator=(Locked&&) = delete;
-    ~Locked();
-
-   private:
-    int fd_;
-    int cmd_;
-  };
-
   MaildirFolder(std::string path, FolderOptions options);
   Result<Stamps> take_stamps() const;
-  Result<Locked> lock() const;
+  // The folder's lock (file_lock.h), held while the result lives.
+  Result<FileLock> lock() const;
   // Reads the list and the folders and merges them into `list` and `now`
   // (where each message's file is); sets `changed` when the list must be
   // written. Under the lock.
@@ -204,14 +203,18 @@ class MaildirFolder {
   // `changed`.
   Status commit(UidList& list, std::unordered_map<std::string, Seen>& now, bool changed);
   Status write_list(const UidList& list) const;
+  // Makes `list` (written) and `now` the folder's state.
+  void install(UidList&& list, std::unordered_map<std::string, Seen>& now);
   void rebuild_messages();
+  // Index of `uid` in list_.entries, or nullopt.
+  std::optional<size_t> index_of(uint32_t uid) const;
 
   std::string path_;
   FolderOptions options_;
   UniqueFd root_, new_, cur_;
   UniqueFd lock_file_;
   UidList list_;
-  std::unordered_map<std::string, Seen> seen_;  // by base name
+  std::vector<Placed> placed_;  // aligned with list_.entries
   std::vector<MessageInfo> messages_;
   std::optional<Stamps> stamps_;  // of the last full sync, when they can be trusted
   std::optional<std::pair<uint32_t, uint32_t>> last_claim_;

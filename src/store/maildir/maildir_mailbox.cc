@@ -12,6 +12,7 @@
 #include "base/sys_error.h"
 #include "store/maildir/maildir_name.h"
 #include "store/maildir/maildir_quota.h"
+#include "store/view_rules.h"
 
 namespace hm::store::maildir {
 
@@ -102,21 +103,10 @@ MailboxStatus MaildirMailbox::status() const {
   s.uid_validity = uid_validity_;
   s.uid_next = uid_next_;
   s.highest_modseq = highest_modseq_;
-  s.messages = static_cast<uint32_t>(view_.size());
-  for (const MessageMeta& m : view_) {
-    if (m.recent) ++s.recent;
-    if (!(m.flags & kFlagSeen)) ++s.unseen;
-    s.size += m.size;
-  }
-  return s;
+  return count_view(view_, s);
 }
 
-std::optional<size_t> MaildirMailbox::find(uint32_t uid) const {
-  auto it = std::lower_bound(view_.begin(), view_.end(), uid,
-                             [](const MessageMeta& m, uint32_t u) { return m.uid < u; });
-  if (it == view_.end() || it->uid != uid) return std::nullopt;
-  return static_cast<size_t>(it - view_.begin());
-}
+std::optional<size_t> MaildirMailbox::find(uint32_t uid) const { return find_in_view(view_, uid); }
 
 bool MaildirMailbox::claimed(uint32_t uid) const {
   for (const auto& [after, last] : claims_) {
@@ -324,23 +314,9 @@ Result<FlagResult> MaildirMailbox::set_flags(const std::vector<uint32_t>& uids,
       result.failed.push_back(e.uid);
       return std::nullopt;
     }
-    uint8_t flags = flags_of_letters(e.flags);
-    KeywordMask keywords = keywords_of_letters(e.flags);
-    switch (change.mode) {
-      case FlagChange::Mode::kReplace:
-        flags = change.flags;
-        keywords = mask;
-        break;
-      case FlagChange::Mode::kAdd:
-        flags |= change.flags;
-        keywords |= mask;
-        break;
-      case FlagChange::Mode::kRemove:
-        flags &= static_cast<uint8_t>(~change.flags);
-        keywords &= ~mask;
-        break;
-    }
-    std::string letters = flag_letters(flags) + keyword_letters(keywords);
+    const MessageFlags now{flags_of_letters(e.flags), keywords_of_letters(e.flags)};
+    const MessageFlags next = apply_flag_change(change.mode, change.flags, mask, now);
+    std::string letters = flag_letters(next.flags) + keyword_letters(next.keywords);
     if (e.flags.find('P') != std::string::npos) letters += 'P';
     letters = normalize_flags(letters);
     if (letters == e.flags) return std::nullopt;
@@ -351,7 +327,9 @@ Result<FlagResult> MaildirMailbox::set_flags(const std::vector<uint32_t>& uids,
   if (!changed) return fail(changed.error());
   auto grew = refresh_keywords();
   if (!grew) return fail(grew.error());
+  // (A retry after another tool renamed a file may ask twice.)
   std::sort(result.failed.begin(), result.failed.end());
+  result.failed.erase(std::unique(result.failed.begin(), result.failed.end()), result.failed.end());
   result.changed = std::move(*changed);
   for (uint32_t uid : result.changed) {
     const MessageInfo* m = folder_->find(uid);

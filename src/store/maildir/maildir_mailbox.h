@@ -12,7 +12,7 @@
 // (the UID list's "recent" line, under the folder's lock); those are recent
 // in this view only.
 //
-// Memory: the view is one MessageMeta per message (40 bytes); the names
+// Memory: the view is one MessageMeta per message (48 bytes); the names
 // stay in the MaildirFolder, once.
 //
 // Thread-safety: one thread at a time (store/mailbox.h).

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 
 #include <fmt/format.h>
 
 #include "base/file_system.h"
+#include "base/folder_fd.h"
 #include "base/line_ends.h"
 #include "base/log.h"
 #include "base/sys_error.h"
@@ -19,6 +21,7 @@
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_name.h"
 #include "store/maildir/maildir_quota.h"
+#include "store/maildir/uid_list.h"
 
 namespace hm::store::maildir {
 
@@ -82,7 +85,13 @@ Status MaildirMailboxes::set_up() {
       }
     }
   }
-  // The special-use folders, once per account.
+  // The special-use folders, once per account: a look, usually (a session
+  // opens the account at each login); the lock only the first time.
+  struct stat done {};
+  if (::fstatat(AT_FDCWD, (root + "/" + kSpecialUseName).c_str(), &done, AT_SYMLINK_NOFOLLOW) ==
+      0) {
+    return ok();
+  }
   return change_account_files(*account_, [&](AccountFiles& files) -> Status {
     if (files.special_use.exists) return ok();
     for (const DefaultFolder& d : kDefaultFolders) {
@@ -226,26 +235,70 @@ Result<std::unique_ptr<Mailbox>> MaildirMailboxes::open(const FolderName& name, 
   return std::unique_ptr<Mailbox>(std::move(*box));
 }
 
+namespace {
+
+bool later(const timespec& a, const timespec& b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+// The folder's UID list, when it can be trusted to be up to date without
+// listing cur/ and new/: written after their last change (strictly later,
+// so a change in the same tick of the clock does not count as older), and
+// that change at least two seconds ago (as MaildirFolder trusts mtimes).
+// nullopt: look at the folder itself.
+std::optional<UidList> settled_list(const std::string& path) {
+  std::string shown = path;
+  while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+  auto root = open_folder_nofollow(AT_FDCWD, shown, shown);
+  if (!root) return std::nullopt;
+  struct stat new_st {
+  }, cur_st{}, list_st{};
+  if (::fstatat(root->get(), "new", &new_st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      ::fstatat(root->get(), "cur", &cur_st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      ::fstatat(root->get(), kUidListName, &list_st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISDIR(new_st.st_mode) || !S_ISDIR(cur_st.st_mode) || !S_ISREG(list_st.st_mode)) {
+    return std::nullopt;
+  }
+  const timespec newest = later(new_st.st_mtim, cur_st.st_mtim) ? new_st.st_mtim : cur_st.st_mtim;
+  if (!later(list_st.st_mtim, newest) || ::time(nullptr) - newest.tv_sec < 2) return std::nullopt;
+  // Replaced atomically by its writers: read without the lock.
+  auto list = read_uid_list(root->get(), shown);
+  if (!list || !*list) return std::nullopt;
+  return std::move(**list);
+}
+
+}  // namespace
+
 Result<MailboxStatus> MaildirMailboxes::status(const FolderName& name) {
   AsOwner as(*account_);
   auto path = path_of(name);
   if (!path) return fail(path.error());
-  // The UID list brought up to date (a listing of cur/ and new/, no message
-  // read): counts and sizes come from it and the names.
+  MailboxStatus s;
+  auto count = [&](std::string_view flags, std::string_view base) {
+    ++s.messages;
+    if (flags.find('S') == std::string_view::npos) ++s.unseen;
+    auto wire = wire_size_in_name(base);
+    s.size += wire ? *wire : size_in_name(base).value_or(0);
+  };
+  // Cheap when the folder has settled: its list, three stat()s, no lock.
+  if (auto list = settled_list(*path)) {
+    s.uid_validity = list->uid_validity;
+    s.uid_next = static_cast<uint32_t>(std::min<uint64_t>(list->uid_next, kMaxUid));
+    s.highest_modseq = list->highest_modseq;
+    for (const UidEntry& e : list->entries) count(e.flags, e.base);
+    return s;
+  }
+  // Otherwise the list brought up to date (a listing of cur/ and new/, no
+  // message read).
   FolderOptions o;
   o.fsync = account_->fsync;
   o.lock_timeout = account_->lock_timeout;
   auto folder = MaildirFolder::open(*path, o);
   if (!folder) return fail(folder.error());
-  MailboxStatus s;
   s.uid_validity = (*folder)->uid_validity();
   s.uid_next = static_cast<uint32_t>(std::min<uint64_t>((*folder)->uid_next(), kMaxUid));
   s.highest_modseq = (*folder)->highest_modseq();
-  for (const MessageInfo& m : (*folder)->messages()) {
-    ++s.messages;
-    if (m.flags.find('S') == std::string::npos) ++s.unseen;
-    s.size += m.wire_size ? *m.wire_size : m.size.value_or(0);
-  }
+  for (const MessageInfo& m : (*folder)->messages()) count(m.flags, m.base);
   return s;
 }
 

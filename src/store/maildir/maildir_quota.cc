@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <string_view>
+#include <vector>
 
 #include "base/file_system.h"
 #include "base/sys_error.h"
@@ -32,14 +33,18 @@ bool size_from_name(std::string_view name, int64_t& size) {
   return ec == std::errc() && end != digits.data();
 }
 
-Result<QuotaUsage> count_messages(const std::string& maildir) {
-  QuotaUsage usage;
+// The messages of one Maildir (new/ and cur/), added to `usage`.
+Status count_folder(const std::string& maildir, QuotaUsage& usage) {
   for (const char* sub : {"new", "cur"}) {
     std::string folder = maildir + sub;
-    DIR* d = ::opendir(folder.c_str());
+    // Never through a link: a folder is counted only where it lies.
+    int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
     if (!d) {
-      if (errno == ENOENT) continue;
-      return fail(sys_error(errno, "read", folder));
+      const int err = errno;
+      if (fd >= 0) ::close(fd);
+      if (err == ENOENT || err == ELOOP || err == ENOTDIR) continue;
+      return fail(sys_error(err, "read", folder));
     }
     while (dirent* e = ::readdir(d)) {
       std::string_view name = e->d_name;
@@ -56,6 +61,31 @@ Result<QuotaUsage> count_messages(const std::string& maildir) {
     }
     ::closedir(d);
   }
+  return ok();
+}
+
+// The INBOX and every Maildir++ folder (".Name" folders of the root, never
+// through a link): the quota is the account's.
+Result<QuotaUsage> count_messages(const std::string& maildir) {
+  QuotaUsage usage;
+  HM_TRY(count_folder(maildir, usage));
+  DIR* d = ::opendir(maildir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return usage;
+    return fail(sys_error(errno, "read", maildir));
+  }
+  std::vector<std::string> folders;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.size() < 2 || name.front() != '.' || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+      continue;
+    }
+    folders.emplace_back(name);
+  }
+  ::closedir(d);
+  for (const std::string& f : folders) HM_TRY(count_folder(maildir + f + "/", usage));
   return usage;
 }
 

@@ -9,7 +9,8 @@
 // Usage is the sum of all lines after the first. Each delivery appends one
 // line with O_APPEND (one write, so concurrent writers on one machine never
 // interleave within a line). The file is recalculated from the messages in
-// new/ and cur/ (their size from ",S=" in the name, else stat) when it is
+// new/ and cur/ of the INBOX and of every Maildir++ folder (".Name", never
+// through a link), their size from ",S=" in the name, else stat, when it is
 // missing, when its first line is not the quota in force, or when it has
 // grown past 5,120 bytes, as the Maildir++ rules say; a recalculation is
 // written to tmp/ and renamed over the old file, so a reader never sees half.

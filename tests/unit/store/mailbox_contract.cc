@@ -12,6 +12,9 @@ void MailboxContract::SetUp() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "hm-contract-XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
   dir_ = tmpl;
+  // A backend that cannot open an account fails every test here, before
+  // a test's body would use what it did not get.
+  ASSERT_TRUE(GetParam().make(dir_, 0)) << "the backend opens no account";
 }
 
 void MailboxContract::TearDown() {
@@ -572,6 +575,7 @@ TEST_P(MailboxContract, FolderOperations) {
   EXPECT_NE(find_folder(*list, {"Done", "2024"}), nullptr);
   EXPECT_EQ(open(*boxes, {"Done", "2024"})->messages().size(), 1u);
   EXPECT_EQ(kind_of(boxes->rename({"Done"}, {"Sent"})), ErrorKind::kExists);
+  EXPECT_FALSE(boxes->rename({"Done"}, {}));  // onto the INBOX: refused (any kind)
   EXPECT_EQ(kind_of(boxes->rename({"Missing"}, {"Other"})), ErrorKind::kNotFound);
   EXPECT_FALSE(boxes->rename({"Done"}, {"Done", "Inner"}));  // into itself
 

@@ -9,7 +9,17 @@
 //                            hm::store::testing::backend_name);
 //
 // The suite knows no paths or files: whatever it checks, every backend
-// promises.
+// promises. Where store/mailbox.h leaves a choice, the suite makes it:
+// - a new account's Sent, Drafts, Trash, Junk and Archive are subscribed,
+//   and a default folder the user deleted is not made again;
+// - creating the INBOX, or renaming onto it, fails (any kind); creating an
+//   existing folder, or renaming onto one, is kExists;
+// - a keyword that is no IMAP atom ("two words") is kInvalid;
+// - \Recent: the first read-write view to sync a message gets it, read-only
+//   views never;
+// - MOVE within the account is never refused for quota (it takes no more
+//   room), APPEND and COPY are; an expunge frees room at once;
+// - expunged_since() never returns a UID that is still in the view.
 
 #include <cstdint>
 #include <functional>

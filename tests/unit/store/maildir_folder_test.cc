@@ -42,7 +42,7 @@ std::unique_ptr<MaildirFolder> open_ok(const std::string& path, FolderOptions o 
 
 std::map<std::string, uint32_t> uids_by_base(const MaildirFolder& f) {
   std::map<std::string, uint32_t> out;
-  for (const MessageInfo& m : f.messages()) out[m.base] = m.uid;
+  for (const MessageInfo& m : f.messages()) out[std::string(m.base)] = m.uid;
   return out;
 }
 
@@ -290,7 +290,7 @@ void expect_final_uids_agree(const std::string& md, size_t count,
   std::set<std::string> bases;
   for (const MessageInfo& m : f->messages()) {
     final_uids[m.uid] = m.base;
-    EXPECT_TRUE(bases.insert(m.base).second);
+    EXPECT_TRUE(bases.insert(std::string(m.base)).second);
   }
   for (const UidsSeen& s : seen) {
     for (const auto& [uid, base] : s) EXPECT_EQ(final_uids[uid], base) << "UID " << uid;
@@ -395,7 +395,7 @@ TEST(MaildirFolder, SigkillNeverReassignsAUid) {
         if (!f) ::_exit(1);
         for (const MessageInfo& m : (*f)->messages()) {
           if (!sent.insert(m.uid).second) continue;
-          const std::string line = std::to_string(m.uid) + " " + m.base + "\n";
+          const std::string line = std::to_string(m.uid) + " " + std::string(m.base) + "\n";
           if (::write(fds[1], line.data(), line.size()) < 0) ::_exit(1);
         }
         if (i % 2 == 0) (void)(*f)->set_flags((*f)->messages().back().uid, "S");
