@@ -9,12 +9,14 @@ packages=(
   # libraries (docs/dependencies.md says why each was chosen)
   libboost1.81-dev libtomlplusplus-dev libcli11-dev libexpected-dev libfmt-dev
   libsqlite3-dev libssl-dev libcrypt-dev libargon2-dev libidn2-dev
-  libldap-dev libpam0g-dev libicu-dev
+  libldap-dev libpam0g-dev libicu-dev libc-ares-dev
   # tests: unit, interop (slappasswd, slapd), end to end (python3 clients)
   libgtest-dev libgmock-dev python3 slapd ldap-utils sqlite3 openssl swaks libnet-ssleay-perl
   libio-socket-ssl-perl curl procmail strace isync fetchmail
   # DKIM interop: dkimpy verifies our signatures (PyNaCl for Ed25519)
   python3-dkim python3-nacl
+  # the relay's DNS in tests: answers for the fuzz corpus, a DNS server on loopback
+  python3-dnslib
   # tooling
   clang-format clang-tidy
 )

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "access/account_opener.h"
+#include "app/outbound.h"
 #include "app/wiring.h"
 #include "base/folder_fd.h"
 #include "base/log.h"
@@ -418,6 +419,14 @@ int serve(const config::Config& config) {
       return sysexits::kConfig;
     }
     tls = std::move(*loaded);
+  }
+  // Mail for other domains leaves through the relay; its DKIM keys are
+  // root's files, read now.
+  auto dkim_keys = start_outbound(config, *mail->agent, run_as ? run_as->uid : uid_t(-1));
+  if (!dkim_keys) {
+    log::error("cannot start: {}", dkim_keys.error().describe());
+    return dkim_keys.error().kind() == ErrorKind::kPermission ? sysexits::kNoPerm
+                                                              : sysexits::kConfig;
   }
   smtp::SmtpSettings settings = smtp_settings(config);
   // Large messages wait in unnamed files beside the queue (same file system).

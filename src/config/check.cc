@@ -15,6 +15,8 @@
 #include "base/strings.h"
 #include "config/config.h"
 #include "dkim/signing_key.h"
+#include "relay/next_hop.h"
+#include "relay/router.h"
 
 namespace hm::config {
 namespace {
@@ -104,6 +106,55 @@ class Checker {
   std::string file_;
   std::vector<Problem> problems_;
 };
+
+void check_relay(Checker& k, const Config& c) {
+  const RelayConfig& r = c.relay;
+  if (!r.relayhost.empty()) {
+    if (auto hop = relay::parse_relayhost(r.relayhost); !hop) {
+      k.add("relay.relayhost", hop.error().message());
+    }
+  }
+  for (const std::string& server : r.dns_servers) {
+    // c-ares takes addresses only: a name would need DNS to find DNS.
+    bool good = relay::is_ip_address(server);
+    if (!good) {
+      Result<HostPort> hp = parse_host_port(server);
+      good = hp && relay::is_ip_address(hp->host);
+    }
+    if (!good) {
+      k.add("relay.dns_servers",
+            fmt::format("\"{}\" is not an IP address with an optional port; write e.g. "
+                        "\"192.0.2.53\", \"127.0.0.1:5353\" or \"[::1]:53\"",
+                        server));
+    }
+  }
+  if (r.dns_timeout_ms < 100 || r.dns_timeout_ms > 60000) {
+    k.add("relay.dns_timeout_ms",
+          fmt::format("{} is out of range; use 100 to 60000 milliseconds", r.dns_timeout_ms));
+  }
+  if (r.dns_tries < 1 || r.dns_tries > 10) {
+    k.add("relay.dns_tries", fmt::format("{} is out of range; use 1 to 10", r.dns_tries));
+  }
+  if (r.smtp_port == 0) k.add("relay.smtp_port", "0 is not a port; use 1 to 65535 (usually 25)");
+  if (auto level = relay::parse_tls_level(r.tls); !level)
+    k.add("relay.tls", level.error().message());
+  for (const auto& [host, level] : r.tls_policy) {
+    if (auto parsed = relay::parse_tls_level(level); !parsed) {
+      k.add("relay.tls_policy." + host, parsed.error().message());
+    }
+  }
+  k.absolute_path("relay.tls_ca_file", r.tls_ca_file);
+  k.existing_file("relay.tls_ca_file", r.tls_ca_file, "PEM file of the CAs to trust");
+  for (const auto& entry : c.transport) {
+    // The key already names the domain: the spec's own message, else the
+    // router's (which can only be about the domain then).
+    if (auto hop = relay::parse_transport(entry.second); !hop) {
+      k.add("transport." + entry.first, hop.error().message());
+    } else if (auto router = relay::Router::create({entry}, ""); !router) {
+      k.add("transport." + entry.first, router.error().message());
+    }
+  }
+}
 
 void check_listen(Checker& k, const ListenConfig& listen) {
   const std::array<std::pair<std::string_view, const std::vector<std::string>*>, 8> services = {{
@@ -435,6 +486,8 @@ std::vector<Problem> check(const Config& c) {
   if (auto selector = dkim::check_selector(c.dkim.selector); !selector) {
     k.add("dkim.selector", selector.error().message());
   }
+
+  check_relay(k, c);
 
   if (!one_of(c.log.level, {"debug", "info", "warning", "error"})) {
     k.add("log.level", fmt::format("unknown level \"{}\"; use one of {}", c.log.level,

@@ -207,6 +207,26 @@ class TableReader {
   std::vector<std::string> known_;
 };
 
+// A table whose keys are names of the administrator's (domains), each
+// with a string: read whole, in the table's (sorted) order.
+void read_string_map(Loader& loader, const toml::table* table, std::string_view name,
+                     std::vector<std::pair<std::string, std::string>>& out,
+                     std::string_view examples) {
+  if (table == nullptr) return;
+  out.clear();
+  for (auto&& [key, node] : *table) {
+    std::string dotted = fmt::format("{}.{}", name, key.str());
+    loader.lines[dotted] = line_of(key.source());
+    if (const auto* value = node.as_string()) {
+      out.emplace_back(std::string(key.str()), value->get());
+    } else {
+      loader.add(line_of(node.source()), dotted,
+                 fmt::format("wrong type: expected a string in quotes ({}), found {}", examples,
+                             type_name(node.type())));
+    }
+  }
+}
+
 void read_config(Loader& loader, const toml::table& root, Config& c) {
   TableReader top(loader, &root, "");
   {
@@ -357,6 +377,22 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.string("selector", c.dkim.selector);
     r.finish();
   }
+  {
+    TableReader r(loader, top.table("relay"), "relay");
+    r.string("relayhost", c.relay.relayhost);
+    r.string_list("dns_servers", c.relay.dns_servers);
+    r.integer("dns_timeout_ms", c.relay.dns_timeout_ms);
+    r.integer("dns_tries", c.relay.dns_tries);
+    r.integer("smtp_port", c.relay.smtp_port);
+    r.string("tls", c.relay.tls);
+    r.path("tls_ca_file", c.relay.tls_ca_file);
+    read_string_map(loader, r.table("tls_policy"), "relay.tls_policy", c.relay.tls_policy,
+                    "\"none\", \"may\", \"encrypt\" or \"verify\"");
+    r.finish();
+  }
+  // [transport] has a key per domain, so it is read whole.
+  read_string_map(loader, top.table("transport"), "transport", c.transport,
+                  "\"smtp:[host]:port\", \"error:text\", \"discard\"...");
   {
     TableReader r(loader, top.table("log"), "log");
     r.string("level", c.log.level);

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -197,6 +198,32 @@ struct DkimConfig {
   std::string selector = "default";
 };
 
+// The outbound relay (src/relay): where mail for domains not hosted here
+// goes, and how it is found.
+struct RelayConfig {
+  // Mail for other domains goes to this host instead of their MX hosts:
+  // "[host]:port", "[host]" (that host), "host:port", "host" (its MX
+  // hosts); relay/next_hop.h. Empty: each domain's MX hosts. Logging in to
+  // it (AUTH) is not there yet.
+  std::string relayhost;
+  // DNS servers asked for MX and address records: "192.0.2.53",
+  // "127.0.0.1:5353", "[::1]:53". Empty: those of /etc/resolv.conf.
+  std::vector<std::string> dns_servers;
+  uint32_t dns_timeout_ms = 5000;  // first try per server; c-ares doubles it per round
+  uint32_t dns_tries = 2;          // rounds over the servers
+  // The port of remote SMTP servers (25); a transport entry or the
+  // relayhost may name another.
+  uint16_t smtp_port = 25;
+  // STARTTLS to remote servers: "none", "may" (when offered), "encrypt"
+  // (required), "verify" (required, certificate verified); relay/next_hop.h.
+  std::string tls = "may";
+  // [relay.tls_policy]: next-hop host (the recipient domain for MX routes,
+  // the host of "[host]" routes) -> level, overriding `tls`; sorted.
+  std::vector<std::pair<std::string, std::string>> tls_policy;
+  // Trusted CAs (PEM) for "verify"; empty: the system's.
+  std::string tls_ca_file;
+};
+
 struct LogConfig {
   std::string level = "info";   // debug, info, warning, error
   std::string sink = "stderr";  // stderr or syslog
@@ -218,6 +245,11 @@ struct Config {
   AuthConfig auth;
   SubmissionConfig submission;
   DkimConfig dkim;
+  RelayConfig relay;
+  // [transport]: domain, or ".domain" for its subdomains, -> next hop
+  // ("smtp:[host]:port", "smtp:host", "smtp:", "error:text", "discard";
+  // relay/next_hop.h), sorted by domain.
+  std::vector<std::pair<std::string, std::string>> transport;
   LogConfig log;
 };
 

@@ -3,11 +3,10 @@
 // message from a hosted domain, with relaxed/relaxed canonicalization and
 // rsa-sha256 or ed25519-sha256 (RFC 8463), whichever the key is.
 //
-// Where it will be called: by the outbound relay (the SMTP client of the
-// queue's remote transport, to come), once per message and destination
-// domain set, just before the message leaves: it finds the key of the
-// sender's domain in the KeyStore (key_store.h) and sends the returned
-// field in front of the message. Nothing calls it yet.
+// Where it is called: by the outbound relay (relay/remote_transport.h),
+// once per message, just before the message leaves: it finds the key of
+// the sender's domain in the KeyStore (key_store.h) and sends the returned
+// field in front of the message.
 //
 // What it signs (h=): the fields of SignerOptions::headers that the message
 // has, each instance of them, and the names of SignerOptions::oversign once

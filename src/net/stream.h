@@ -25,6 +25,18 @@ class Stream {
   // Becomes a TLS server over what it was; false with `error` set when the
   // handshake fails (the stream is then unusable) or TLS is not possible.
   virtual asio::awaitable<bool> start_tls(TlsContext& tls, std::string& error) = 0;
+  // Becomes a TLS client over what it was (a relay's STARTTLS): SNI
+  // `server_name`, and when `verify`, the server's certificate checked
+  // against the context's trusted CAs and its name against `server_name`.
+  // False with `error` set when the handshake fails (the stream is then
+  // unusable) or the stream cannot do TLS as a client.
+  virtual asio::awaitable<bool> start_tls_client(asio::ssl::context& context,
+                                                 const std::string& server_name, bool verify,
+                                                 std::string& error) {
+    (void)context, (void)server_name, (void)verify;
+    error = "this stream cannot be a TLS client";
+    co_return false;
+  }
   virtual bool secure() const = 0;
   // Ends the pending read or write (the watchdog's way of enforcing a
   // deadline); later operations may still be attempted.

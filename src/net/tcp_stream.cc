@@ -74,6 +74,32 @@ class TcpStream final : public Stream {
     co_return true;
   }
 
+  asio::awaitable<bool> start_tls_client(asio::ssl::context& context,
+                                         const std::string& server_name, bool verify,
+                                         std::string& error) override {
+    if (tls_) {
+      error = "TLS is already active";
+      co_return false;
+    }
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, context);
+    // SNI, for servers with a certificate per name.
+    SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+    if (verify) {
+      tls_->set_verify_mode(asio::ssl::verify_peer);
+      tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+    } else {
+      tls_->set_verify_mode(asio::ssl::verify_none);
+    }
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client,
+                                               asio::as_tuple(asio::use_awaitable));
+    if (ec || cancelled_) {
+      error = ec ? ec.message() : "timed out";
+      co_return false;
+    }
+    secure_ = true;
+    co_return true;
+  }
+
   bool secure() const override { return secure_; }
 
   void cancel() override {

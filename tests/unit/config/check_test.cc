@@ -308,6 +308,32 @@ TEST(ConfigCheck, DkimSelectorIsADnsLabelAndKeyDirAbsolute) {
   EXPECT_EQ(keys(check(c)), std::vector<std::string>{"dkim.key_dir"});
 }
 
+TEST(ConfigCheck, Relay) {
+  Config c = valid();
+  c.relay.relayhost = "[smarthost.example.net]:587";
+  c.relay.dns_servers = {"192.0.2.53", "127.0.0.1:5353", "[::1]:53", "::1"};
+  c.transport = {{"example.com", "smtp:[192.0.2.1]:2525"}, {".example.org", "discard"}};
+  EXPECT_TRUE(check(c).empty()) << all(check(c));
+
+  c.relay.relayhost = "[unclosed";
+  c.relay.dns_servers = {"dns.example.net", "127.0.0.1:0"};
+  c.relay.dns_timeout_ms = 10;
+  c.relay.dns_tries = 0;
+  c.relay.smtp_port = 0;
+  c.relay.tls = "sometimes";
+  c.relay.tls_policy = {{"bank.example", "verify"}, {"odd.example", "always"}};
+  c.relay.tls_ca_file = "/nonexistent/ca.pem";
+  c.transport = {{"example.com", "smtp:[192.0.2.1]:2525"},
+                 {"bad domain", "discard"},
+                 {"example.net", "uucp:x"}};
+  EXPECT_EQ(keys(check(c)),
+            (std::vector<std::string>{
+                "relay.relayhost", "relay.dns_servers", "relay.dns_servers", "relay.dns_timeout_ms",
+                "relay.dns_tries", "relay.smtp_port", "relay.tls", "relay.tls_policy.odd.example",
+                "relay.tls_ca_file", "transport.bad domain", "transport.example.net"}))
+      << all(check(c));
+}
+
 TEST(ConfigCheck, LocalNeedsPamService) {
   Config c = valid();
   c.local.pam_service = "";

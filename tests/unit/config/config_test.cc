@@ -282,6 +282,54 @@ TEST(ConfigLoad, EmptyDelimiterDisablesExtensions) {
   EXPECT_EQ(r->addressing.recipient_delimiter, "");
 }
 
+TEST(ConfigLoad, RelayAndTransport) {
+  Config defaults;
+  EXPECT_EQ(defaults.relay.relayhost, "");
+  EXPECT_TRUE(defaults.relay.dns_servers.empty());
+  EXPECT_EQ(defaults.relay.dns_timeout_ms, 5000u);
+  EXPECT_EQ(defaults.relay.dns_tries, 2u);
+  EXPECT_EQ(defaults.relay.smtp_port, 25);
+  EXPECT_EQ(defaults.relay.tls, "may");
+  EXPECT_TRUE(defaults.relay.tls_policy.empty());
+  EXPECT_TRUE(defaults.transport.empty());
+  auto r = load_string(R"([relay]
+relayhost = "[smarthost.example.net]:587"
+dns_servers = ["127.0.0.1:5353", "192.0.2.53"]
+dns_timeout_ms = 800
+dns_tries = 3
+smtp_port = 2525
+tls = "encrypt"
+
+[relay.tls_policy]
+"bank.example" = "verify"
+
+[transport]
+"example.com" = "smtp:[in.example.net]:2525"
+".example.com" = "error:5.7.1 no"
+"old.example" = "discard"
+)",
+                       "/x/hostmail.toml");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->relay.relayhost, "[smarthost.example.net]:587");
+  EXPECT_EQ(r->relay.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "192.0.2.53"}));
+  EXPECT_EQ(r->relay.dns_timeout_ms, 800u);
+  EXPECT_EQ(r->relay.dns_tries, 3u);
+  EXPECT_EQ(r->relay.smtp_port, 2525);
+  EXPECT_EQ(r->relay.tls, "encrypt");
+  EXPECT_EQ(r->relay.tls_policy,
+            (std::vector<std::pair<std::string, std::string>>{{"bank.example", "verify"}}));
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(r->transport, (Entries{{".example.com", "error:5.7.1 no"},
+                                   {"example.com", "smtp:[in.example.net]:2525"},
+                                   {"old.example", "discard"}}));
+}
+
+TEST(ConfigLoad, TransportEntriesAreStringsAndChecked) {
+  std::string msg = load_error("[transport]\n\"a.example\" = 25\n\"b.example\" = \"smtp:[x\"\n");
+  EXPECT_THAT(msg, HasSubstr(":2: transport.a.example: wrong type: expected a string"));
+  EXPECT_THAT(msg, HasSubstr(":3: transport.b.example: \"smtp:[x\": '[' without ']'"));
+}
+
 TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
   std::string msg = load_error("# comment\n[server]\nhostname = \"a.example\"\nfoo = 1\n");
   EXPECT_EQ(msg,
@@ -293,7 +341,8 @@ TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
   EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
-                             "limits, listen, local, log, pop3, server, storage, submission, tls"));
+                             "limits, listen, local, log, pop3, relay, server, storage, submission, "
+                             "tls, transport"));
 }
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {
