@@ -21,6 +21,8 @@
 #include "store/maildir/maildir_folder.h"
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_store.h"
+#include "store/maildir/message_index.h"
+#include "store/maildir/shared_index.h"
 #include "store/maildir/tmp_cleanup.h"
 #include "store/maildir/uid_list.h"
 #include "support/fault_file_system.h"
@@ -273,23 +275,64 @@ TEST(MaildirMailboxes, ExpungedSinceFallsBackWhenTheRecordIsTrimmed) {
   EXPECT_TRUE(box->expunged_since(list.highest_modseq)->empty());
 }
 
-TEST(MaildirMailboxes, TheCacheKeepsValuesWithinItsBudget) {
+// Mailbox::cache goes to the folder's persistent index (message_index.h):
+// a mailbox opened again answers from it, and a value past the index's
+// bounds is not kept.
+TEST(MaildirMailboxes, TheIndexKeepsCachedValuesAcrossOpens) {
   TempDir dir;
-  MaildirAccount a = account_at(dir.path() + "/m");
-  a.cache_bytes = 1000;
-  auto boxes = open_account(a);
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
   const uint32_t uid = append_one(*boxes, {}, "x\n");
+  {
+    auto box = open_box(*boxes, {});
+    box->cache(uid, "envelope", "E");
+    EXPECT_EQ(box->cached(uid, "envelope"), "E");
+    box->cache(uid, "envelope", "F");
+    EXPECT_EQ(box->cached(uid, "envelope"), "F");
+    box->cache(uid, "body", std::string(kMaxIndexValue + 1, 'b'));  // too large: not kept
+    EXPECT_EQ(box->cached(uid, "body"), std::nullopt);
+    EXPECT_EQ(box->cached(uid + 1, "envelope"), std::nullopt);
+  }
+  EXPECT_EQ(SharedIndex::open_count(), 0u);  // closed: the next open reads the file
+  EXPECT_TRUE(std::filesystem::exists(root + "/" + kIndexName));
   auto box = open_box(*boxes, {});
-  box->cache(uid, "envelope", "E");
-  EXPECT_EQ(box->cached(uid, "envelope"), "E");
-  box->cache(uid, "envelope", "F");
   EXPECT_EQ(box->cached(uid, "envelope"), "F");
-  for (int i = 0; i < 50; ++i)
-    box->cache(uid, "header:X-" + std::to_string(i), std::string(100, 'v'));
-  EXPECT_EQ(box->cached(uid, "envelope"), std::nullopt);  // the oldest went
-  EXPECT_EQ(box->cached(uid, "header:X-49"), std::string(100, 'v'));
-  box->cache(uid, "body", std::string(5000, 'b'));  // larger than the budget: not kept
   EXPECT_EQ(box->cached(uid, "body"), std::nullopt);
+  // Expunged: forgotten.
+  ASSERT_TRUE(box->set_flags({uid}, FlagChange{FlagChange::Mode::kAdd, kFlagDeleted, {}, {}}));
+  ASSERT_TRUE(box->expunge(nullptr));
+  EXPECT_EQ(box->cached(uid, "envelope"), std::nullopt);
+}
+
+// A process's mailboxes of one folder share one index: a value one caches
+// the other sees at once, and the folder's index is loaded once.
+TEST(MaildirMailboxes, MailboxesOfOneFolderShareTheIndex) {
+  TempDir dir;
+  auto boxes = open_account(account_at(dir.path() + "/m"));
+  const uint32_t uid = append_one(*boxes, {}, "x\n");
+  ASSERT_TRUE(boxes->create({"Other"}, {}));
+  append_one(*boxes, {"Other"}, "y\n");
+  auto a = open_box(*boxes, {});
+  auto b = open_box(*boxes, {}, true);
+  auto other = open_box(*boxes, {"Other"});
+  EXPECT_EQ(SharedIndex::open_count(), 2u);
+  a->cache(uid, "envelope", "E");
+  EXPECT_EQ(b->cached(uid, "envelope"), "E");
+  EXPECT_EQ(other->cached(uid, "envelope"), std::nullopt);
+}
+
+// The wire size of another tool's file is counted once and kept in the
+// index: a later open takes it from there, not from the file.
+TEST(MaildirMailboxes, ForeignSizesComeFromTheIndex) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "a\n");
+  EXPECT_EQ(open_box(*boxes, {})->messages().at(0).size, 3u);
+  // Changed behind the store's back (no tool does): only the index can
+  // still say 3.
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "abcdef\n");
+  EXPECT_EQ(open_box(*boxes, {})->messages().at(0).size, 3u);
 }
 
 // Running as root, everything is created for the account's owner, and as
