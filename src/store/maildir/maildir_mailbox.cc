@@ -256,9 +256,10 @@ Result<std::string> MaildirMailbox::read_file(uint32_t uid) {
         fs::open_regular(where->dir_fd, where->name, folder_->path() + "/" + where->name, O_RDONLY);
     if (fd) return read_all(fd->get(), folder_->path() + "/" + where->name);
     if (fd.error().kind() != ErrorKind::kNotFound) return fail(fd.error());
-    // Renamed (flags set elsewhere) or expunged: the folder looks again;
+    // Renamed (flags set elsewhere) or expunged: the folder lists its files
+    // again (its mtimes may not show a rename the list was trusted over);
     // the view stays as it is until its owner syncs.
-    auto synced = folder_->sync();
+    auto synced = folder_->sync(false, true);
     if (!synced) return fail(synced.error());
     pending_ = true;
   }

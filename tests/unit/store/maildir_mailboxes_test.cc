@@ -335,6 +335,33 @@ TEST(MaildirMailboxes, ForeignSizesComeFromTheIndex) {
   EXPECT_EQ(open_box(*boxes, {})->messages().at(0).size, 3u);
 }
 
+// A settled folder opens from its UID list (maildir_folder.h); a file
+// another tool renamed without moving the folders' mtimes is still read:
+// the read that misses it lists the folder again.
+TEST(MaildirMailboxes, AReadFindsAFileRenamedBehindATrustedList) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "Subject: a\n\nb\n");
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  auto settle = [&] {
+    std::filesystem::last_write_time(root + "/new", old);
+    std::filesystem::last_write_time(root + "/cur", old);
+  };
+  settle();
+  const uint32_t uid = open_box(*boxes, {})->messages().at(0).uid;
+  std::filesystem::rename(root + "/cur/1700000000.M5P9.courier:2,S",
+                          root + "/cur/1700000000.M5P9.courier:2,FS");
+  settle();
+  auto box = open_box(*boxes, {});
+  auto& maildir_box = static_cast<MaildirMailbox&>(*box);
+  EXPECT_EQ(maildir_box.folder().listings(), 0u);  // trusted the list
+  auto text = box->read(uid);
+  ASSERT_TRUE(text) << text.error().describe();
+  EXPECT_EQ(*text, "Subject: a\n\nb\n");
+  EXPECT_GT(maildir_box.folder().listings(), 0u);
+}
+
 // Running as root, everything is created for the account's owner, and as
 // that owner (no file of root's in a user's Maildir).
 TEST(MaildirMailboxes, RootCreatesForTheOwner) {
@@ -473,7 +500,8 @@ TEST(MaildirMailboxes, StatusOfASettledFolderTakesNoLock) {
   };
   age(sent + "/new", 10);
   age(sent + "/cur", 10);
-  age(sent + "/" + kUidListName, 5);
+  // A sync of the settled folder records their mtimes in the list.
+  ASSERT_TRUE(open_box(*boxes, {"Sent"}));
   // Another process holds the folder's lock.
   UniqueFd lock_fd(::open((sent + "/" + kUidLockName).c_str(), O_RDWR));
   struct flock fl {};
