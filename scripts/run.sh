@@ -24,5 +24,9 @@ fi
 if [ "$(id -u)" -eq 0 ]; then
   chown -R vmail:vmail "$data"
 fi
+# Where to point a mail client, from the configuration in use.
+listen() { sed -n "s/^$1 = \[\"\([^\"]*\)\".*/\1/p" "$data/hostmail.toml" | head -n 1; }
+echo "Mail in: SMTP $(listen smtp).  Read mail: IMAP $(listen imap) (STARTTLS) or IMAPS $(listen imaps);"
+echo "  log in with an account's full address and its password (hostmail account add ...)."
 echo "Starting: $bin --config $data/hostmail.toml serve   (Ctrl-C stops it)"
 exec "$bin" --config "$data/hostmail.toml" serve

@@ -12,7 +12,7 @@ packages=(
   libldap-dev libpam0g-dev libicu-dev
   # tests: unit, interop (slappasswd, slapd), end to end (python3 clients)
   libgtest-dev libgmock-dev python3 slapd ldap-utils sqlite3 openssl swaks libnet-ssleay-perl
-  libio-socket-ssl-perl curl procmail strace
+  libio-socket-ssl-perl curl procmail strace isync
   # DKIM interop: dkimpy verifies our signatures (PyNaCl for Ed25519)
   python3-dkim python3-nacl
   # tooling

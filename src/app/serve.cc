@@ -27,6 +27,8 @@
 #include "directory/async_directory.h"
 #include "directory/authenticator.h"
 #include "directory/home_directory.h"
+#include "imap/session/account_opener.h"
+#include "imap/session/imap_service.h"
 #include "net/listener.h"
 #include "net/server.h"
 #include "net/tls_context.h"
@@ -34,6 +36,7 @@
 #include "privsep/helper.h"
 #include "privsep/privsep_client.h"
 #include "smtp/smtp_service.h"
+#include "store/maildir/maildir_store.h"
 
 namespace hm::app {
 namespace {
@@ -57,6 +60,25 @@ smtp::SmtpSettings smtp_settings(const config::Config& c) {
   s.connections_per_ip = c.limits.connections_per_ip;
   s.max_sessions = c.limits.max_sessions;
   s.errors_per_session = c.limits.errors_per_session;
+  return s;
+}
+
+imap::ImapSettings imap_settings(const config::Config& c) {
+  imap::ImapSettings s;
+  const config::ImapConfig& i = c.imap;
+  s.hostname = c.server.hostname;
+  s.namespace_style = i.namespace_style == "courier" ? imap::NamespaceStyle::kCourier
+                                                     : imap::NamespaceStyle::kDovecot;
+  s.plaintext_login = i.login_on_plaintext == "always"  ? imap::PlaintextLogin::kAlways
+                      : i.login_on_plaintext == "never" ? imap::PlaintextLogin::kNever
+                                                        : imap::PlaintextLogin::kLoopback;
+  s.idle_timeout = std::chrono::seconds(i.idle_timeout_s);
+  s.line_length = i.line_length;
+  s.append_limit = i.append_limit;
+  s.literal_min_rate = c.limits.data_min_rate;
+  s.max_sessions = i.max_sessions;
+  s.connections_per_ip = i.connections_per_ip;
+  s.errors_per_session = i.errors_per_session;
   return s;
 }
 
@@ -286,6 +308,21 @@ int serve(const config::Config& config) {
     log::error("cannot start: {}", sockets.error().describe());
     return sysexits::kOsErr;
   }
+  auto imap_sockets = net::bind_all(config.listen.imap);
+  if (!imap_sockets) {
+    log::error("cannot start: {}", imap_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
+  // imaps is implicit TLS: without a certificate there is nothing to serve.
+  const bool imaps = !config.listen.imaps.empty() && !config.tls.cert.empty();
+  if (!config.listen.imaps.empty() && !imaps) {
+    log::warning("[listen] imaps is not served: no [tls] cert and key are configured");
+  }
+  auto imaps_sockets = net::bind_all(imaps ? config.listen.imaps : std::vector<std::string>{});
+  if (!imaps_sockets) {
+    log::error("cannot start: {}", imaps_sockets.error().describe());
+    return sysexits::kOsErr;
+  }
 
   if (root) {
     Status owned = give_own_files(config, *run_as);
@@ -325,9 +362,30 @@ int serve(const config::Config& config) {
   smtp::SmtpSettings settings = smtp_settings(config);
   // Large messages wait in unnamed files beside the queue (same file system).
   settings.spool_dir = mail->queue->path() + "/tmp";
+  // IMAP reads the mail through a store of its own over the same
+  // virtual_base (MaildirStore is stateless but for that folder); it
+  // outlives the server, whose sessions use it.
+  store::maildir::MaildirStoreOptions store_options;
+  store_options.virtual_base = config.storage.virtual_base;
+  store_options.hostname = config.server.hostname;
+  if (run_as) {
+    store_options.virtual_uid = run_as->uid;
+    store_options.virtual_gid = run_as->gid;
+  }
+  store::maildir::MaildirStore imap_store(store_options);
   net::Server server;
   server.add(smtp::make_smtp_service(std::move(settings), tls, async_directory, *mail->agent),
              std::move(*sockets));
+  if (!imap_sockets->empty()) {
+    server.add(imap::make_imap_service(imap_settings(config), tls, async_directory,
+                                       imap::make_account_opener(*mail->directory, imap_store)),
+               std::move(*imap_sockets));
+  }
+  if (!imaps_sockets->empty()) {
+    server.add(imap::make_imap_service(imap_settings(config), nullptr, async_directory,
+                                       imap::make_account_opener(*mail->directory, imap_store)),
+               std::move(*imaps_sockets), tls);
+  }
   if (root) {
     // The listeners are bound, and the directory, the queue and the TLS
     // files are open: root is no longer needed here. Every thread switches

@@ -261,6 +261,33 @@ void check_limits(Checker& k, const LimitsConfig& l) {
   k.at_least("limits.alias_depth", l.alias_depth, 1);
 }
 
+void check_imap(Checker& k, const Config& c) {
+  const ImapConfig& i = c.imap;
+  if (!one_of(i.namespace_style, {"dovecot", "courier"})) {
+    k.add("imap.namespace",
+          fmt::format("'{}' is not a namespace style; use {} (what clients of a server moved "
+                      "from Dovecot or Courier have saved)",
+                      i.namespace_style, quoted_list({"dovecot", "courier"})));
+  }
+  if (!one_of(i.login_on_plaintext, {"loopback", "always", "never"})) {
+    k.add("imap.login_on_plaintext",
+          fmt::format("'{}' is not allowed; use {}", i.login_on_plaintext,
+                      quoted_list({"loopback", "always", "never"})));
+  } else if (i.login_on_plaintext == "never" && c.tls.cert.empty() && !c.listen.imap.empty()) {
+    k.add("imap.login_on_plaintext",
+          "is \"never\" but no [tls] certificate is configured, so no IMAP client could log in; "
+          "configure [tls] cert and key, or allow \"loopback\"");
+  }
+  k.at_least("imap.idle_timeout_s", i.idle_timeout_s, 60);
+  k.at_least("imap.line_length", i.line_length, 1000,
+             "clients send long UID sets; RFC 7162 asks for 8192");
+  k.at_least("imap.append_limit",
+             static_cast<int64_t>(std::min<uint64_t>(i.append_limit, uint64_t{INT64_MAX})), 1024);
+  k.at_least("imap.max_sessions", i.max_sessions, 1);
+  k.at_least("imap.connections_per_ip", i.connections_per_ip, 1);
+  k.at_least("imap.errors_per_session", i.errors_per_session, 1);
+}
+
 }  // namespace
 
 Result<HostPort> parse_host_port(std::string_view address) {
@@ -337,6 +364,7 @@ std::vector<Problem> check(const Config& c) {
     }
   }
   check_tls(k, c.tls);
+  check_imap(k, c);
 
   k.not_empty("admin.superuser", c.admin.superuser, "name the superuser, e.g. \"admin\"");
   const std::string& hash = c.admin.superuser_password_hash;

@@ -303,6 +303,19 @@ void read_config(Loader& loader, const toml::table& root, Config& c) {
     r.finish();
   }
   {
+    TableReader r(loader, top.table("imap"), "imap");
+    ImapConfig& i = c.imap;
+    r.string("namespace", i.namespace_style);
+    r.string("login_on_plaintext", i.login_on_plaintext);
+    r.integer("idle_timeout_s", i.idle_timeout_s);
+    r.integer("line_length", i.line_length);
+    r.integer("append_limit", i.append_limit);
+    r.integer("max_sessions", i.max_sessions);
+    r.integer("connections_per_ip", i.connections_per_ip);
+    r.integer("errors_per_session", i.errors_per_session);
+    r.finish();
+  }
+  {
     TableReader r(loader, top.table("addressing"), "addressing");
     r.string("recipient_delimiter", c.addressing.recipient_delimiter);
     r.finish();

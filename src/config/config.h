@@ -130,6 +130,22 @@ struct LimitsConfig {
   uint32_t alias_depth = 20;
 };
 
+// [imap]: the IMAP server on [listen] imap and imaps.
+struct ImapConfig {
+  // Mailbox names: "dovecot" (no prefix, '/' separator) or "courier"
+  // ("INBOX." prefix, '.' separator).
+  std::string namespace_style = "dovecot";
+  // LOGIN/AUTHENTICATE without TLS: "loopback" (only from 127.0.0.0/8 and
+  // ::1), "always" or "never".
+  std::string login_on_plaintext = "loopback";
+  uint32_t idle_timeout_s = 1800;               // RFC 3501 5.4: at least 30 minutes
+  uint32_t line_length = 8192;                  // octets of a command line, without literals
+  uint64_t append_limit = 50ull * 1024 * 1024;  // largest message APPEND takes (APPENDLIMIT)
+  uint32_t max_sessions = 1000;                 // IMAP sessions in all
+  uint32_t connections_per_ip = 50;
+  uint32_t errors_per_session = 20;  // BAD answers and failed logins before BYE
+};
+
 struct AddressingConfig {
   // Each character separates a local part from its extension
   // ("joe+lists@" -> "joe@"); empty disables extensions.
@@ -169,6 +185,7 @@ struct Config {
   TlsConfig tls;
   AdminConfig admin;
   LimitsConfig limits;
+  ImapConfig imap;
   AddressingConfig addressing;
   AuthConfig auth;
   DkimConfig dkim;

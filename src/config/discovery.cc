@@ -184,6 +184,14 @@ superuser = "admin"
 message_size = 52_428_800  # bytes (50 MiB)
 recipients = 1000
 
+[imap]
+# Mailbox names: "dovecot" (Sent, Archive/2024) or "courier" (INBOX.Sent,
+# INBOX.Archive.2024): keep the style of the server this one replaces, as
+# clients have the names saved.
+namespace = "dovecot"
+# Passwords without TLS: "loopback" (only from this machine), "always", "never".
+login_on_plaintext = "loopback"
+
 [addressing]
 # "joe+lists@example.org" is delivered to joe@example.org; "" turns it off.
 recipient_delimiter = "+"

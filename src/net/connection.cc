@@ -93,6 +93,19 @@ asio::awaitable<bool> Connection::read_more(Transfer& t) {
   co_return more;
 }
 
+asio::awaitable<Connection::Wait> Connection::read_more_or_tick(Transfer& t,
+                                                                std::chrono::milliseconds tick) {
+  const size_t before = in_.size();
+  asio::steady_timer timer(co_await asio::this_coro::executor, tick);
+  // `||` cancels the loser. A cancelled read consumed nothing (the plain
+  // socket only waited for readability; TLS keeps a partial record in its
+  // engine); bytes a read did append are in in_ whichever side won.
+  const auto won = co_await (timer.async_wait(asio::as_tuple(asio::use_awaitable)) || read_more(t));
+  if (in_.size() > before) co_return Wait::kInput;
+  if (won.index() == 0 && !timed_out_) co_return Wait::kTick;
+  co_return Wait::kClosed;
+}
+
 asio::awaitable<Connection::Read> Connection::read_line(std::string& line, size_t limit,
                                                         std::chrono::seconds timeout) {
   bool too_long = false;

@@ -84,6 +84,13 @@ class Connection {
   // false when the client closed, failed or ran out of time.
   asio::awaitable<bool> read_more(Transfer& transfer);
 
+  // As read_more(), but gives up after `tick` when nothing came (the read
+  // is then cancelled; nothing read is lost: it is in input()). For a
+  // session that waits for input and must also act every so often (IMAP's
+  // IDLE looks for new mail every second). kClosed as read_more's false.
+  enum class Wait { kInput, kTick, kClosed };
+  asio::awaitable<Wait> read_more_or_tick(Transfer& transfer, std::chrono::milliseconds tick);
+
   // Hands the next `count` bytes to `take(std::string_view)` as they arrive,
   // in pieces, without holding more than one read in memory; false when
   // the connection ended first.

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,34 @@
 #include <istream>
 #include <iterator>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hm::test_support {
+
+// Whether `text` matches `pattern`, where '*' stands for any run of
+// characters: a transcript's "S:" lines.
+inline bool glob_match(std::string_view pattern, std::string_view text) {
+  const size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == text;
+  if (text.substr(0, star) != pattern.substr(0, star)) return false;
+  const std::string_view rest = pattern.substr(star + 1);
+  for (size_t i = star; i <= text.size(); ++i) {
+    if (glob_match(rest, text.substr(i))) return true;
+  }
+  return false;
+}
+
+// The names (without ".txt") of the transcript files in `dir`, sorted: the
+// parameters of a session's transcript test.
+inline std::vector<std::string> transcript_names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".txt") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 inline void check_transcripts(const std::filesystem::path& dir,
                               const std::function<std::string(std::istream&)>& run) {

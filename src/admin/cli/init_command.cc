@@ -281,10 +281,10 @@ int run_init(const std::string& dir_arg, const std::string& program, const std::
             << "Point a mail client at:\n"
             << "  mail in   SMTP " << first_or(config->listen.smtp, "-")
             << " (STARTTLS) accepts mail for the hosted domains\n"
-            << "  reading   IMAP " << first_or(config->listen.imap, "-") << " and POP3 "
-            << first_or(config->listen.pop3, "-")
-            << " come with a later version; until then mail is in the Maildirs under "
-            << config->storage.virtual_base << "\n"
+            << "  reading   IMAP " << first_or(config->listen.imap, "-")
+            << " (STARTTLS; a password without TLS only from this machine) or IMAPS "
+            << first_or(config->listen.imaps, "-") << " (TLS); POP3 "
+            << first_or(config->listen.pop3, "-") << " comes with a later version\n"
             << "  login     the full address and its password\n";
   return 0;
 }

@@ -341,3 +341,53 @@ TEST(ConfigCheck, LogSink) {
 
 }  // namespace
 }  // namespace hm::config
+
+namespace hm::config {
+namespace {
+
+TEST(ConfigCheck, ImapSection) {
+  Config c = valid();
+  c.imap.namespace_style = "cyrus";
+  c.imap.login_on_plaintext = "sometimes";
+  c.imap.idle_timeout_s = 10;
+  c.imap.line_length = 100;
+  c.imap.append_limit = 10;
+  c.imap.max_sessions = 0;
+  c.imap.connections_per_ip = 0;
+  c.imap.errors_per_session = 0;
+  EXPECT_EQ(keys(check(c)), (std::vector<std::string>{
+                                "imap.namespace", "imap.login_on_plaintext", "imap.idle_timeout_s",
+                                "imap.line_length", "imap.append_limit", "imap.max_sessions",
+                                "imap.connections_per_ip", "imap.errors_per_session"}));
+  // "never" without a certificate would lock every IMAP client out.
+  c = valid();
+  c.imap.login_on_plaintext = "never";
+  auto problems = check(c);
+  ASSERT_EQ(problems.size(), 1u) << all(problems);
+  EXPECT_THAT(problems[0].message, HasSubstr("no [tls] certificate"));
+  c.listen.imap.clear();
+  EXPECT_TRUE(check(c).empty()) << all(check(c));
+}
+
+TEST(ConfigCheck, ImapSectionIsRead) {
+  auto c = load_string(
+      "[server]\nhostname = \"mail.example.org\"\n"
+      "[imap]\nnamespace = \"courier\"\nlogin_on_plaintext = \"always\"\n"
+      "idle_timeout_s = 900\nline_length = 16384\nappend_limit = 1048576\n"
+      "max_sessions = 7\nconnections_per_ip = 3\nerrors_per_session = 5\n",
+      "test.toml");
+  ASSERT_TRUE(c) << c.error().describe();
+  EXPECT_EQ(c->imap.namespace_style, "courier");
+  EXPECT_EQ(c->imap.login_on_plaintext, "always");
+  EXPECT_EQ(c->imap.idle_timeout_s, 900u);
+  EXPECT_EQ(c->imap.line_length, 16384u);
+  EXPECT_EQ(c->imap.append_limit, 1048576u);
+  EXPECT_EQ(c->imap.max_sessions, 7u);
+  EXPECT_EQ(c->imap.connections_per_ip, 3u);
+  EXPECT_EQ(c->imap.errors_per_session, 5u);
+  EXPECT_FALSE(load_string("[imap]\nnamespace = 3\n", "test.toml"));
+  EXPECT_FALSE(load_string("[imap]\nunknown_key = 3\n", "test.toml"));
+}
+
+}  // namespace
+}  // namespace hm::config

@@ -105,3 +105,35 @@ TEST_F(ConnectionTest, ATimedOutReadEndsWithTimeoutNotClosed) {
 
 }  // namespace
 }  // namespace hm::net
+
+namespace hm::net {
+namespace {
+
+// IMAP's IDLE waits for the client's DONE and looks for new mail every
+// second: read_more_or_tick() ticks while nothing comes, hands over what
+// comes (nothing lost to the cancelled read), and says when the client left.
+TEST_F(ConnectionTest, ReadMoreOrTickTicksUntilInputComesThenSeesTheClose) {
+  asio::steady_timer later(io_, std::chrono::milliseconds(130));
+  later.async_wait([this](boost::system::error_code) { pipe_->send("DONE\r\n"); });
+  std::vector<Connection::Wait> waits;
+  std::string got;
+  run([&](Connection& c) -> asio::awaitable<void> {
+    Connection::Transfer t({std::chrono::seconds(5), 100});
+    for (;;) {
+      const auto w = co_await c.read_more_or_tick(t, std::chrono::milliseconds(40));
+      waits.push_back(w);
+      if (w == Connection::Wait::kInput) break;
+    }
+    got = c.input();
+    pipe_->close_input();
+    waits.push_back(co_await c.read_more_or_tick(t, std::chrono::milliseconds(40)));
+  });
+  ASSERT_GE(waits.size(), 4u);
+  for (size_t i = 0; i + 2 < waits.size(); ++i) EXPECT_EQ(waits[i], Connection::Wait::kTick) << i;
+  EXPECT_EQ(waits[waits.size() - 2], Connection::Wait::kInput);
+  EXPECT_EQ(waits.back(), Connection::Wait::kClosed);
+  EXPECT_EQ(got, "DONE\r\n");
+}
+
+}  // namespace
+}  // namespace hm::net

@@ -30,6 +30,7 @@
 #include "escapes.h"
 #include "memory_stream.h"
 #include "queue/queue.h"
+#include "session_fixture.h"
 
 namespace hm::smtp {
 namespace {
@@ -37,18 +38,9 @@ namespace {
 namespace fs = std::filesystem;
 using test_support::MemoryPipe;
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  const size_t star = pattern.find('*');
-  if (star == std::string_view::npos) return pattern == text;
-  if (text.substr(0, star) != pattern.substr(0, star)) return false;
-  const std::string_view rest = pattern.substr(star + 1);
-  for (size_t i = star; i <= text.size(); ++i) {
-    if (glob_match(rest, text.substr(i))) return true;
-  }
-  return false;
-}
+using test_support::glob_match;
 
-class SmtpSessionTest : public ::testing::Test {
+class SmtpSessionTest : public test_support::SessionFixture {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/hm-smtp-session-test-XXXXXX";
@@ -94,43 +86,10 @@ class SmtpSessionTest : public ::testing::Test {
   void start() {
     pool_ = std::make_unique<net::asio::thread_pool>(1);
     context_.reset(new SessionContext{settings_, *async_, *agent_, *pool_, nullptr});
-    pipe_ = std::make_shared<MemoryPipe>();
-    session_done_ = false;
-    net::asio::co_spawn(
-        io_,
-        [this]() -> net::asio::awaitable<void> {
-          net::Connection connection(io_.get_executor(), test_support::make_memory_stream(pipe_),
-                                     "192.0.2.7");
-          Session session(*context_, connection);
-          co_await connection.run(session.run());
-        },
-        [this](std::exception_ptr) { session_done_ = true; });
-  }
-
-  // Runs the session until `ready` holds or ten seconds pass.
-  template <typename Ready>
-  bool run_until(Ready ready) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!ready()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      io_.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
-  }
-
-  // The next line the server writes, without its CRLF; "" with a failure
-  // when none comes.
-  std::string next_line() {
-    bool complete = run_until(
-        [&] { return pipe_->output().find("\r\n", read_) != std::string::npos || session_done_; });
-    const size_t end = pipe_->output().find("\r\n", read_);
-    if (!complete || end == std::string::npos) {
-      ADD_FAILURE() << "no line from the server; it sent: " << pipe_->output().substr(read_);
-      return "";
-    }
-    std::string line = pipe_->output().substr(read_, end - read_);
-    read_ = end + 2;
-    return line;
+    start_session("192.0.2.7", [this](net::Connection& connection) -> net::asio::awaitable<void> {
+      Session session(*context_, connection);
+      co_await connection.run(session.run());
+    });
   }
 
   size_t inbox(const std::string& mailbox) {
@@ -150,23 +109,8 @@ class SmtpSessionTest : public ::testing::Test {
       ++number;
       const std::string where = file.filename().string() + ":" + std::to_string(number);
       if (raw.empty() || raw[0] == '#') continue;
-      if (raw == "C:") {
-        pipe_->send("\r\n");
-      } else if (raw.rfind("C: ", 0) == 0) {
-        pipe_->send(test_support::unescape(raw.substr(3)) + "\r\n");
-      } else if (raw.rfind("C+ ", 0) == 0) {
-        pipe_->send(test_support::unescape(raw.substr(3)));
-      } else if (raw.rfind("S: ", 0) == 0) {
-        const std::string want = raw.substr(3);
-        const std::string got = next_line();
-        EXPECT_TRUE(glob_match(want, got)) << where << ": expected \"" << want << "\", got \""
-                                           << test_support::escape(got) << "\"";
-      } else if (raw == "! close") {
-        pipe_->close_input();
-      } else if (raw == "! closed") {
-        EXPECT_TRUE(run_until([&] { return session_done_; })) << where << ": still open";
-        EXPECT_TRUE(pipe_->closed_by_server()) << where;
-        EXPECT_EQ(pipe_->output().substr(read_), "") << where << ": more output before the close";
+      if (play_common(raw, where)) {
+        continue;
       } else if (raw.rfind("! maildir ", 0) == 0) {
         std::istringstream words(raw.substr(10));
         std::string mailbox;
@@ -187,21 +131,12 @@ class SmtpSessionTest : public ::testing::Test {
   std::unique_ptr<directory::AsyncDirectory> async_;
   std::unique_ptr<delivery::DeliveryAgent> agent_;
   SmtpSettings settings_;
-  net::asio::io_context io_;
   std::unique_ptr<net::asio::thread_pool> pool_;
   std::unique_ptr<SessionContext> context_;
-  std::shared_ptr<MemoryPipe> pipe_;
-  size_t read_ = 0;  // how much of the output next_line() has taken
-  bool session_done_ = true;
 };
 
 std::vector<std::string> transcripts() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(fs::path(HM_TEST_DATA_DIR) / "smtp_session")) {
-    if (e.path().extension() == ".txt") names.push_back(e.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return test_support::transcript_names(fs::path(HM_TEST_DATA_DIR) / "smtp_session");
 }
 
 class SmtpTranscriptTest : public SmtpSessionTest,
