@@ -234,6 +234,16 @@ class CpuGroup:
             log("could not remove %s: %s" % (self.path, e))
 
 
+def remove_run(groups, work, keep):
+    """The end of a run: its cgroups go, and its folder unless `keep`."""
+    for g in groups:
+        g.remove()
+    if keep:
+        log("kept " + work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def proc_cpu(pid):
     """utime+stime of a process (all its threads) in seconds."""
     with open("/proc/%d/stat" % pid) as f:
@@ -970,12 +980,7 @@ def main():
         result["disk"].append(run_disk_rate(args, work))
         log("disk: %.1f files/s" % result["disk"][-1]["files_per_s"])
     finally:
-        for g in groups:
-            g.remove()
-        if args.keep:
-            log("kept " + work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_run(groups, work, args.keep)
 
     h, pf, hl = result["hostmail"], result.get("postfix"), result.get("hostmail-ldap")
     again = result.get("hostmail-again")
