@@ -34,17 +34,32 @@ std::string keyword_letters(KeywordMask mask) {
   return out;
 }
 
-Result<std::string> read_all(int fd, const std::string& shown) {
+// Whether `text` holds the empty line that ends a header (a line of
+// nothing or of "\r", as mime::header_end finds it), looking from `from`.
+bool has_header_end(std::string_view text, size_t from) {
+  if (text.starts_with("\n") || text.starts_with("\r\n")) return true;
+  from = from < 2 ? 0 : from - 2;  // the end may straddle two reads
+  return text.find("\n\n", from) != std::string_view::npos ||
+         text.find("\n\r\n", from) != std::string_view::npos;
+}
+
+// The file's text; with `header_only`, reads stop once the header's end is
+// in (Mailbox::read_header).
+Result<std::string> read_all(int fd, const std::string& shown, bool header_only) {
   std::string text;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size));
+  if (!header_only && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+    text.reserve(static_cast<size_t>(st.st_size));
+  }
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail(sys_error(errno, "read", shown));
     if (n == 0) break;
+    const size_t before = text.size();
     text.append(buf, static_cast<size_t>(n));
+    if (header_only && has_header_end(text, before)) break;
   }
   return text;
 }
@@ -140,7 +155,7 @@ MessageMeta MaildirMailbox::meta_of(const MessageInfo& m) {
   } else if (auto facts = index_ ? index_->file_facts(m.uid, m.base) : std::nullopt) {
     meta.size = facts->wire_size;
     wire_sizes_[m.uid] = facts->wire_size;
-  } else if (auto text = read_file(m.uid)) {
+  } else if (auto text = read_file(m.uid, false)) {
     // Another tool's file: its size with CRLF is counted once, and kept
     // in the index for the next sessions.
     uint64_t size = text->size();
@@ -245,16 +260,24 @@ Result<std::string> MaildirMailbox::read(uint32_t uid) {
   if (!find(uid)) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in the view", uid));
   }
-  return read_file(uid);
+  return read_file(uid, false);
 }
 
-Result<std::string> MaildirMailbox::read_file(uint32_t uid) {
+Result<std::string> MaildirMailbox::read_header(uint32_t uid) {
+  AsOwner as(*account_);
+  if (!find(uid)) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in the view", uid));
+  }
+  return read_file(uid, true);
+}
+
+Result<std::string> MaildirMailbox::read_file(uint32_t uid, bool header_only) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto where = folder_->locate(uid);
     if (!where) break;
     auto fd =
         fs::open_regular(where->dir_fd, where->name, folder_->path() + "/" + where->name, O_RDONLY);
-    if (fd) return read_all(fd->get(), folder_->path() + "/" + where->name);
+    if (fd) return read_all(fd->get(), folder_->path() + "/" + where->name, header_only);
     if (fd.error().kind() != ErrorKind::kNotFound) return fail(fd.error());
     // Renamed (flags set elsewhere) or expunged: the folder lists its files
     // again (its mtimes may not show a rename the list was trusted over);

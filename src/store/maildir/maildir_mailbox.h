@@ -58,6 +58,8 @@ class MaildirMailbox final : public Mailbox {
   const std::vector<std::string>& keywords() const override { return keywords_; }
   Result<MailboxChanges> sync() override;
   Result<std::string> read(uint32_t uid) override;
+  // Reads 64 KB at a time until the header's end is in.
+  Result<std::string> read_header(uint32_t uid) override;
   std::optional<std::string> cached(uint32_t uid, CacheKey key) override;
   void cache(uint32_t uid, CacheKey key, std::string value) override;
   Result<FlagResult> set_flags(const std::vector<uint32_t>& uids,
@@ -80,8 +82,9 @@ class MaildirMailbox final : public Mailbox {
   // The view's entry for a message of the folder; its wire size read from
   // the file when the name does not say it.
   MessageMeta meta_of(const MessageInfo& m);
-  // The file of a message the folder knows (in the view or not).
-  Result<std::string> read_file(uint32_t uid);
+  // The file of a message the folder knows (in the view or not); with
+  // `header_only`, its beginning up to at least the header's end.
+  Result<std::string> read_file(uint32_t uid, bool header_only);
   // Rereads dovecot-keywords when it changed; true when keywords_ grew.
   Result<bool> refresh_keywords();
   bool claimed(uint32_t uid) const;

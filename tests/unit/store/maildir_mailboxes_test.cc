@@ -362,6 +362,37 @@ TEST(MaildirMailboxes, AReadFindsAFileRenamedBehindATrustedList) {
   EXPECT_GT(maildir_box.folder().listings(), 0u);
 }
 
+// read_header reads a large message's header without its body, and the
+// whole header however long it is.
+TEST(MaildirMailboxes, ReadHeaderStopsAfterTheHeader) {
+  TempDir dir;
+  auto boxes = open_account(account_at(dir.path() + "/m"));
+  const std::string body(1 << 20, 'b');
+  const std::string small = "Subject: s\n\n" + body + "\n";
+  const std::string long_header = "X: " + std::string(100000, 'h') + "\n\n" + body + "\n";
+  const std::string no_body = "Subject: only\n";
+  const std::string crlf = "Subject: c\r\n\r\n" + body + "\r\n";
+  std::vector<uint32_t> uids;
+  for (const std::string* t : {&small, &long_header, &no_body, &crlf}) {
+    uids.push_back(append_one(*boxes, {}, *t));
+  }
+  auto box = open_box(*boxes, {});
+  auto check = [&](uint32_t uid, size_t header_size) {
+    auto whole = box->read(uid);
+    auto head = box->read_header(uid);
+    ASSERT_TRUE(whole && head);
+    EXPECT_GE(head->size(), header_size);
+    EXPECT_LE(head->size(), header_size + 65536);
+    EXPECT_EQ(whole->substr(0, head->size()), *head);
+  };
+  check(uids[0], 13);
+  check(uids[1], 100005);
+  check(uids[2], no_body.size());
+  EXPECT_EQ(*box->read_header(uids[2]), no_body);
+  check(uids[3], 13);  // stored with LF
+  EXPECT_EQ(box->read_header(999).error().kind(), ErrorKind::kNotFound);
+}
+
 // Running as root, everything is created for the account's owner, and as
 // that owner (no file of root's in a user's Maildir).
 TEST(MaildirMailboxes, RootCreatesForTheOwner) {
