@@ -136,6 +136,12 @@ class Mailbox {
   // The message as stored (Unix line ends; IMAP converts to CRLF).
   // kNotFound when it was expunged since the view's sync.
   virtual Result<std::string> read(uint32_t uid) = 0;
+  // The beginning of the message as read() gives it, at least up to and
+  // including the empty line that ends its header (all of it when it has
+  // none): what ENVELOPE, BODY[HEADER] and SEARCH's header keys need, so a
+  // backend may read a large message's header without its body. Errors as
+  // read(). (The default reads the whole message.)
+  virtual Result<std::string> read_header(uint32_t uid) { return read(uid); }
 
   // The index's cached value for the message, if any.
   virtual std::optional<std::string> cached(uint32_t uid, CacheKey key) = 0;

@@ -20,6 +20,26 @@ proto::FetchAtt att_of(Item item) {
   return att;
 }
 
+// Whether `att` may need more of the message than its header (ENVELOPE,
+// RFC822.HEADER and the top-level header sections need only that).
+bool needs_text(const proto::FetchAtt& att) {
+  using Item = proto::FetchAtt::Item;
+  using Text = proto::Section::Text;
+  switch (att.item) {
+    case Item::kRfc822:
+    case Item::kRfc822Text:
+    case Item::kBody:
+    case Item::kBodyStructure:
+    case Item::kBinary:
+    case Item::kBinarySize: return true;
+    case Item::kBodySection:
+      return !att.section.part.empty() ||
+             (att.section.text != Text::kHeader && att.section.text != Text::kHeaderFields &&
+              att.section.text != Text::kHeaderFieldsNot);
+    default: return false;
+  }
+}
+
 // ENVELOPE, BODY or BODYSTRUCTURE: from the cache, else computed and
 // offered to it.
 Status append_structure(MessageText& msg, Item item, std::string& out) {
@@ -167,6 +187,7 @@ Status write_fetch(store::Mailbox& box, uint32_t seq, const std::vector<proto::F
   out += std::to_string(seq);
   out += " FETCH (";
   MessageText msg(box, meta.uid);
+  if (std::any_of(items.begin(), items.end(), needs_text)) msg.want_text();
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += ' ';
     Status s = append_att(msg, meta, items[i], out);

@@ -25,9 +25,22 @@ Result<const mime::Message*> MessageText::message() {
 }
 
 Result<std::string_view> MessageText::header_block() {
-  auto text = this->text();
-  if (!text) return fail(std::move(text).error());
-  return text->substr(0, mime::header_end(*text));
+  std::string_view text;
+  if (loaded_ || want_text_) {
+    auto whole = this->text();
+    if (!whole) return fail(std::move(whole).error());
+    text = *whole;
+  } else {
+    // Only the header: a large message's body is not read (cold FETCH
+    // ENVELOPE, header SEARCH).
+    if (!header_) {
+      auto head = box_.read_header(uid_);
+      if (!head) return fail(std::move(head).error());
+      header_ = std::move(*head);
+    }
+    text = *header_;
+  }
+  return text.substr(0, mime::header_end(text));
 }
 
 Result<std::vector<std::string>> MessageText::header_values(std::string_view name) {

@@ -34,8 +34,13 @@ class MessageText {
   // The MIME tree of text(), parsed on first use.
   Result<const mime::Message*> message();
   // The header block (with the empty line that ends it), without parsing
-  // the MIME tree.
+  // the MIME tree; box.read_header() when the text was not read yet and
+  // is not wanted (below).
+
   Result<std::string_view> header_block();
+  // The text will be needed anyway (a FETCH of body items too): the header
+  // block comes from it, so the file is read once.
+  void want_text() { want_text_ = true; }
 
   // The unfolded values of every header field `name` (upper case), in
   // order: from the cache ("header:<NAME>", below) or from the text, then
@@ -46,7 +51,9 @@ class MessageText {
   store::Mailbox& box_;
   uint32_t uid_;
   bool loaded_ = false;
+  bool want_text_ = false;
   std::string text_;
+  std::optional<std::string> header_;  // box.read_header(), when the text was not needed
   std::optional<mime::Message> message_;
 };
 

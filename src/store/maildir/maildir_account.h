@@ -44,7 +44,9 @@ struct MaildirAccount {
   std::string hostname;      // in new file names
   bool fsync = true;         // false only for tests and benchmarks that say so
   std::chrono::milliseconds lock_timeout{30000};
-  size_t cache_bytes = size_t{4} << 20;  // per open mailbox (Mailbox::cache)
+  // Mailbox::cache values waiting in memory before the folder's index is
+  // written (shared_index.h; the rest is written on close).
+  size_t cache_bytes = size_t{4} << 20;
 };
 
 // While it lives, the calling thread creates files as, and is checked as,

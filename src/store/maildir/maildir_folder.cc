@@ -47,7 +47,18 @@ int64_t mtime_of(int dir_fd, const std::string& name) {
   return static_cast<int64_t>(st.st_mtim.tv_sec);
 }
 
+int64_t nanoseconds(const timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
 }  // namespace
+
+bool list_is_settled(const UidList& list, const timespec& new_mtime, const timespec& cur_mtime,
+                     int64_t now) {
+  return list.folder_times && list.folder_times->new_ns == nanoseconds(new_mtime) &&
+         list.folder_times->cur_ns == nanoseconds(cur_mtime) &&
+         now - std::max(new_mtime.tv_sec, cur_mtime.tv_sec) >= kSettleSeconds;
+}
 
 bool MaildirFolder::Stamps::operator==(const Stamps& o) const {
   return same_time(new_mtime, o.new_mtime) && same_time(cur_mtime, o.cur_mtime) &&
@@ -108,12 +119,52 @@ Result<MaildirFolder::Stamps> MaildirFolder::take_stamps() const {
   return s;
 }
 
-Result<bool> MaildirFolder::sync(bool claim_recent) {
+bool MaildirFolder::names_follow_list(const UidList& list,
+                                      const std::unordered_map<std::string, Seen>& now) {
+  std::string name;
+  for (const UidEntry& e : list.entries) {
+    auto it = now.find(e.base);
+    if (it == now.end()) return false;
+    const Seen& seen = it->second;
+    if (!seen.in_cur) {
+      if (!e.flags.empty() || seen.name != e.base) return false;
+      continue;
+    }
+    // A flagless message in cur/ is found by locate()'s second look.
+    name = e.base;
+    name += ":2,";
+    name += e.flags;
+    if (seen.name != name) return false;
+  }
+  return true;
+}
+
+bool MaildirFolder::claim(UidList& list) {
+  if (list.recent_uid + uint64_t{1} >= list.uid_next) return false;
+  last_claim_.emplace(list.recent_uid, static_cast<uint32_t>(list.uid_next - 1));
+  list.recent_uid = last_claim_->second;
+  return true;
+}
+
+bool MaildirFolder::moves(const UidList& list, bool changed) const {
+  return changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
+         list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
+}
+
+Result<bool> MaildirFolder::sync(bool claim_recent, bool relist) {
   last_claim_.reset();
   auto before = take_stamps();
   if (!before) return fail(before.error());
   const bool to_claim = claim_recent && list_.recent_uid + uint64_t{1} < list_.uid_next;
-  if (stamps_ && *stamps_ == *before && !to_claim) return false;
+  if (!relist && stamps_ && *stamps_ == *before && !to_claim) return false;
+  if (!relist && !synced_) {
+    auto trusted = sync_from_list(claim_recent, *before);
+    if (!trusted) return fail(trusted.error());
+    if (*trusted) {
+      synced_ = true;
+      return **trusted;
+    }
+  }
 
   auto locked = lock();
   if (!locked) return fail(locked.error());
@@ -131,30 +182,89 @@ Result<bool> MaildirFolder::sync(bool claim_recent) {
   std::unordered_map<std::string, Seen> seen;
   bool changed = false;
   HM_TRY(sync_locked(list, seen, changed));
-  std::optional<std::pair<uint32_t, uint32_t>> claim;
-  if (claim_recent && list.recent_uid + uint64_t{1} < list.uid_next) {
-    claim.emplace(list.recent_uid, static_cast<uint32_t>(list.uid_next - 1));
-    list.recent_uid = claim->second;
+  if (claim_recent && claim(list)) changed = true;
+  // Settled folders: their mtimes go into the list, so that the next open
+  // need not list them (list_is_settled).
+  const int64_t newest = std::max(stamps->new_mtime.tv_sec, stamps->cur_mtime.tv_sec);
+  const bool settled = looked_at - newest >= kSettleSeconds;
+  std::optional<UidList::FolderTimes> times;
+  if (settled && names_follow_list(list, seen)) {
+    times = UidList::FolderTimes{nanoseconds(stamps->new_mtime), nanoseconds(stamps->cur_mtime)};
+  }
+  if (list.folder_times != times) {
+    list.folder_times = times;
     changed = true;
   }
   if (changed) HM_TRY(write_list(list));
-  last_claim_ = claim;
-  const bool moved =
-      changed || list.uid_validity != list_.uid_validity || list.uid_next != list_.uid_next ||
-      list.highest_modseq != list_.highest_modseq || list.entries.size() != list_.entries.size();
+  const bool moved = moves(list, changed);
   install(std::move(list), seen);
+  synced_ = true;
 
   // Remember the stamps, with the list's after our own write, unless a
   // folder changed too recently for its mtime to be trusted.
   auto after = take_stamps();
   if (!after) return fail(after.error());
-  const int64_t newest = std::max(stamps->new_mtime.tv_sec, stamps->cur_mtime.tv_sec);
-  if (looked_at - newest >= kSettleSeconds) {
+  if (settled) {
     after->new_mtime = stamps->new_mtime;
     after->cur_mtime = stamps->cur_mtime;
     stamps_ = *after;
   }
   return moved;
+}
+
+Result<std::optional<bool>> MaildirFolder::sync_from_list(bool claim_recent, const Stamps& before) {
+  const std::optional<bool> untrusted;
+  if (now_seconds() - std::max(before.new_mtime.tv_sec, before.cur_mtime.tv_sec) < kSettleSeconds) {
+    return untrusted;  // changed too recently for any list to be trusted
+  }
+  // Replaced atomically by its writers: read without the lock.
+  auto read = read_uid_list(root_.get(), path_);
+  if (!read || !*read) return untrusted;  // missing or damaged: the full sync deals with it
+  UidList list = std::move(**read);
+  if (!list_is_settled(list, before.new_mtime, before.cur_mtime, now_seconds())) return untrusted;
+  bool claimed = false;
+  if (claim_recent && list.recent_uid + uint64_t{1} < list.uid_next) {
+    // The claim changes the list: under the lock, from the list as it is
+    // now, which must still be settled.
+    auto locked = lock();
+    if (!locked) return fail(locked.error());
+    auto again = read_uid_list(root_.get(), path_);
+    auto now = take_stamps();
+    if (!again || !*again || !now) return untrusted;
+    list = std::move(**again);
+    if (!list_is_settled(list, now->new_mtime, now->cur_mtime, now_seconds())) return untrusted;
+    claim(list);
+    HM_TRY(write_list(list));
+    claimed = true;
+  }
+  // The stamps of the list read (or written) here: a list replaced since
+  // `before` (read without the lock) may be another than the one read, so
+  // the folder is then listed.
+  auto after = take_stamps();
+  if (!after) return fail(after.error());
+  if (!claimed && !(*after == before)) return untrusted;
+  after->new_mtime = before.new_mtime;
+  after->cur_mtime = before.cur_mtime;
+  const bool moved = moves(list, claimed);
+  list_ = std::move(list);
+  placed_.clear();
+  placed_.reserve(list_.entries.size());
+  for (const UidEntry& e : list_.entries) {
+    Placed p;
+    p.guessed = true;
+    p.in_cur = !e.flags.empty();
+    if (p.in_cur) p.info = ":2," + e.flags;
+    if (auto time = delivery_time_in_name(e.base)) {
+      p.internal_date = time->seconds;
+    } else {
+      p.dated_by_mtime = true;
+      p.internal_date = mtime_of(p.in_cur ? cur_.get() : new_.get(), e.base + p.info);
+    }
+    placed_.push_back(std::move(p));
+  }
+  rebuild_messages();
+  stamps_ = *after;
+  return std::optional<bool>(moved);
 }
 
 Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string, Seen>& now,
@@ -205,6 +315,7 @@ Status MaildirFolder::sync_locked(UidList& list, std::unordered_map<std::string,
   now.clear();
   for (bool in_cur : {false, true}) {
     const int fd = in_cur ? cur_.get() : new_.get();
+    ++listings_;
     auto names = list_folder(fd, path_ + (in_cur ? "/cur" : "/new"));
     if (!names) return fail(names.error());
     for (std::string& file : *names) {
@@ -374,8 +485,16 @@ Result<MaildirFolder::FileRef> MaildirFolder::locate(uint32_t uid) const {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in {}", uid, path_));
   }
   const Placed& p = placed_[*i];
-  return FileRef{p.in_cur ? cur_.get() : new_.get(), list_.entries[*i].base + p.info, cur_.get(),
-                 new_.get()};
+  const std::string& base = list_.entries[*i].base;
+  if (p.guessed && !p.in_cur) {
+    // Trusted from the list (sync_from_list): a message without flags is in
+    // new/, or in cur/ when a reader moved it there without flags.
+    struct stat st {};
+    if (::fstatat(new_.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) {
+      return FileRef{cur_.get(), base + ":2,", cur_.get(), new_.get()};
+    }
+  }
+  return FileRef{p.in_cur ? cur_.get() : new_.get(), base + p.info, cur_.get(), new_.get()};
 }
 
 Status MaildirFolder::commit(UidList& list, std::unordered_map<std::string, Seen>& now,

@@ -14,7 +14,12 @@
 // three stat() calls when nothing changed: it remembers the mtimes of new/
 // and cur/ and the list's identity, and lists the folders only when one of
 // them moved (or when the last look was too soon after a change to trust a
-// timestamp's granularity).
+// timestamp's granularity). A sync that lists settled folders records
+// their mtimes in the list (uid_list.h: folder_times); open() trusts a list
+// whose recorded mtimes are still those of new/ and cur/ and lists
+// nothing: a message's file is then cur/<base>:2,<flags>, or new/<base>
+// when it has no flags, and a reader that finds neither calls sync() with
+// `relist` (another tool renamed it).
 //
 // Concurrency: every update of the list (sync, set_flags, update_flags,
 // expunge, adopt) happens under an fcntl() lock on the folder's lock file
@@ -56,6 +61,13 @@ namespace hm::store::maildir {
 
 inline constexpr const char* kUidLockName = "hostmail-uidlist.lock";
 
+// Whether `list` is up to date with the folders without a listing: it
+// records (uid_list.h) exactly the mtimes `new_mtime` and `cur_mtime` that
+// new/ and cur/ have now, and those are at least two seconds before `now`
+// (a change within a tick of the file system's clock would not move them).
+bool list_is_settled(const UidList& list, const timespec& new_mtime, const timespec& cur_mtime,
+                     int64_t now);
+
 struct FolderOptions {
   bool fsync = true;  // false only for tests and benchmarks that say so
   // How long to wait for the folder's lock before kTemporary.
@@ -93,7 +105,12 @@ class MaildirFolder {
   // recreated). With `claim_recent`, the UIDs above the list's "recent"
   // line are claimed as \Recent for this folder object (last_claim()) and
   // the line raised to UIDNEXT-1: the next claimer gets none of them.
-  Result<bool> sync(bool claim_recent = false);
+  // With `relist`, the folders are listed whatever the mtimes say (a file
+  // was not where the list said).
+  Result<bool> sync(bool claim_recent = false, bool relist = false);
+
+  // How many times this object listed new/ and cur/ (for tests).
+  size_t listings() const { return listings_; }
 
   // The UIDs the last sync claimed as recent: (first, last], or nullopt.
   std::optional<std::pair<uint32_t, uint32_t>> last_claim() const { return last_claim_; }
@@ -173,6 +190,7 @@ class MaildirFolder {
     int64_t internal_date = 0;
     bool in_cur = false;
     bool dated_by_mtime = false;  // the name holds no delivery time
+    bool guessed = false;         // from the list alone (sync_from_list), not a listing
   };
   // Where a message's file was seen (while a sync works).
   struct Seen {
@@ -190,6 +208,18 @@ class MaildirFolder {
 
   MaildirFolder(std::string path, FolderOptions options);
   Result<Stamps> take_stamps() const;
+  // open()'s sync from a settled list, without listing the folders;
+  // nullopt when the list cannot be trusted (then the caller lists).
+  Result<std::optional<bool>> sync_from_list(bool claim_recent, const Stamps& before);
+  // The claim of \Recent (sync's claim_recent) on `list`; true when the list
+  // changed.
+  bool claim(UidList& list);
+  // Whether every file's name is what the list alone would make of it
+  // (sync_from_list): only then are the folders' mtimes recorded.
+  static bool names_follow_list(const UidList& list,
+                                const std::unordered_map<std::string, Seen>& now);
+  // Whether a sync changed what the folder tells its user.
+  bool moves(const UidList& list, bool changed) const;
   // The folder's lock (file_lock.h), held while the result lives.
   Result<FileLock> lock() const;
   // Reads the list and the folders and merges them into `list` and `now`
@@ -218,6 +248,8 @@ class MaildirFolder {
   std::vector<MessageInfo> messages_;
   std::optional<Stamps> stamps_;  // of the last full sync, when they can be trusted
   std::optional<std::pair<uint32_t, uint32_t>> last_claim_;
+  bool synced_ = false;  // a sync has been made (open's is the first)
+  mutable size_t listings_ = 0;
 };
 
 }  // namespace hm::store::maildir

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/file_system.h"
+#include "base/log.h"
 #include "base/sys_error.h"
 #include "store/maildir/maildir_name.h"
 #include "store/maildir/maildir_quota.h"
@@ -33,22 +34,35 @@ std::string keyword_letters(KeywordMask mask) {
   return out;
 }
 
-Result<std::string> read_all(int fd, const std::string& shown) {
+// Whether `text` holds the empty line that ends a header (a line of
+// nothing or of "\r", as mime::header_end finds it), looking from `from`.
+bool has_header_end(std::string_view text, size_t from) {
+  if (text.starts_with("\n") || text.starts_with("\r\n")) return true;
+  from = from < 2 ? 0 : from - 2;  // the end may straddle two reads
+  return text.find("\n\n", from) != std::string_view::npos ||
+         text.find("\n\r\n", from) != std::string_view::npos;
+}
+
+// The file's text; with `header_only`, reads stop once the header's end is
+// in (Mailbox::read_header).
+Result<std::string> read_all(int fd, const std::string& shown, bool header_only) {
   std::string text;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) text.reserve(static_cast<size_t>(st.st_size));
+  if (!header_only && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+    text.reserve(static_cast<size_t>(st.st_size));
+  }
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail(sys_error(errno, "read", shown));
     if (n == 0) break;
+    const size_t before = text.size();
     text.append(buf, static_cast<size_t>(n));
+    if (header_only && has_header_end(text, before)) break;
   }
   return text;
 }
-
-std::string cache_key(uint32_t uid, CacheKey key) { return fmt::format("{} {}", uid, key); }
 
 }  // namespace
 
@@ -81,6 +95,18 @@ KeywordMask keywords_of_letters(std::string_view letters) {
 MaildirMailbox::MaildirMailbox(std::shared_ptr<const MaildirAccount> account,
                                std::unique_ptr<MaildirFolder> f, bool read_only)
     : account_(std::move(account)), folder_(std::move(f)), read_only_(read_only) {}
+
+MaildirMailbox::~MaildirMailbox() {
+  if (!index_) return;
+  AsOwner as(*account_);
+  // A cache: a value not written is asked for again, so a failure is only
+  // logged.
+  if (Status s = index_->flush(); !s) {
+    log::warning("values for the index of {} were not written: {}", folder_->path(),
+                 s.error().describe());
+  }
+  index_.reset();  // the last holder's release writes as the owner too
+}
 
 Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(
     std::shared_ptr<const MaildirAccount> account, const std::string& path, bool read_only) {
@@ -126,13 +152,17 @@ MessageMeta MaildirMailbox::meta_of(const MessageInfo& m) {
     meta.size = *m.wire_size;
   } else if (auto known = wire_sizes_.find(m.uid); known != wire_sizes_.end()) {
     meta.size = known->second;
-  } else if (auto text = read_file(m.uid)) {
-    // Another tool's file: its size with CRLF is counted once (the index
-    // will keep it across sessions).
+  } else if (auto facts = index_ ? index_->file_facts(m.uid, m.base) : std::nullopt) {
+    meta.size = facts->wire_size;
+    wire_sizes_[m.uid] = facts->wire_size;
+  } else if (auto text = read_file(m.uid, false)) {
+    // Another tool's file: its size with CRLF is counted once, and kept
+    // in the index for the next sessions.
     uint64_t size = text->size();
     for (char c : *text) size += c == '\n';
     wire_sizes_[m.uid] = size;
     meta.size = size;
+    if (index_) index_->put_file_facts(m.uid, m.base, FileFacts{size, m.internal_date});
   }
   return meta;
 }
@@ -177,6 +207,13 @@ Result<MailboxChanges> MaildirMailbox::sync() {
   changes.keywords_changed = *grew;
   if (!*moved && !pending_) return changes;
   pending_ = false;
+  if (!index_ || index_validity_ != folder_->uid_validity()) {
+    IndexOptions o;
+    o.lock_timeout = account_->lock_timeout;
+    o.flush_at = account_->cache_bytes;
+    index_ = SharedIndex::acquire(folder_->root_fd(), folder_->path(), folder_->uid_validity(), o);
+    index_validity_ = folder_->uid_validity();
+  }
 
   const std::vector<MessageInfo>& now = folder_->messages();
   std::vector<MessageMeta> next;
@@ -210,6 +247,7 @@ Result<MailboxChanges> MaildirMailbox::sync() {
   }
   while (old < view_.size()) changes.expunged.push_back(view_[old++].uid);
   for (uint32_t uid : changes.expunged) wire_sizes_.erase(uid);
+  if (index_ && !changes.expunged.empty()) index_->forget(changes.expunged);
   view_ = std::move(next);
   uid_validity_ = folder_->uid_validity();
   uid_next_ = static_cast<uint32_t>(std::min<uint64_t>(folder_->uid_next(), kMaxUid));
@@ -222,20 +260,29 @@ Result<std::string> MaildirMailbox::read(uint32_t uid) {
   if (!find(uid)) {
     return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in the view", uid));
   }
-  return read_file(uid);
+  return read_file(uid, false);
 }
 
-Result<std::string> MaildirMailbox::read_file(uint32_t uid) {
+Result<std::string> MaildirMailbox::read_header(uint32_t uid) {
+  AsOwner as(*account_);
+  if (!find(uid)) {
+    return fail(ErrorKind::kNotFound, fmt::format("no message with UID {} in the view", uid));
+  }
+  return read_file(uid, true);
+}
+
+Result<std::string> MaildirMailbox::read_file(uint32_t uid, bool header_only) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto where = folder_->locate(uid);
     if (!where) break;
     auto fd =
         fs::open_regular(where->dir_fd, where->name, folder_->path() + "/" + where->name, O_RDONLY);
-    if (fd) return read_all(fd->get(), folder_->path() + "/" + where->name);
+    if (fd) return read_all(fd->get(), folder_->path() + "/" + where->name, header_only);
     if (fd.error().kind() != ErrorKind::kNotFound) return fail(fd.error());
-    // Renamed (flags set elsewhere) or expunged: the folder looks again;
+    // Renamed (flags set elsewhere) or expunged: the folder lists its files
+    // again (its mtimes may not show a rename the list was trusted over);
     // the view stays as it is until its owner syncs.
-    auto synced = folder_->sync();
+    auto synced = folder_->sync(false, true);
     if (!synced) return fail(synced.error());
     pending_ = true;
   }
@@ -256,28 +303,16 @@ Result<uint64_t> MaildirMailbox::stored_size(uint32_t uid) const {
 }
 
 std::optional<std::string> MaildirMailbox::cached(uint32_t uid, CacheKey key) {
-  auto it = cache_.find(cache_key(uid, key));
-  if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  const MessageInfo* m = folder_->find(uid);
+  if (!index_ || !m) return std::nullopt;
+  return index_->get(uid, m->base, key);
 }
 
 void MaildirMailbox::cache(uint32_t uid, CacheKey key, std::string value) {
-  std::string k = cache_key(uid, key);
-  const size_t cost = k.size() + value.size();
-  if (cost > account_->cache_bytes) return;
-  auto [it, fresh] = cache_.try_emplace(k);
-  if (!fresh) cache_size_ -= it->first.size() + it->second.size();
-  it->second = std::move(value);
-  cache_size_ += cost;
-  if (fresh) cache_order_.push_back(std::move(k));
-  while (cache_size_ > account_->cache_bytes && !cache_order_.empty()) {
-    auto old = cache_.find(cache_order_.front());
-    if (old != cache_.end()) {
-      cache_size_ -= old->first.size() + old->second.size();
-      cache_.erase(old);
-    }
-    cache_order_.pop_front();
-  }
+  const MessageInfo* m = folder_->find(uid);
+  if (!index_ || !m) return;
+  AsOwner as(*account_);  // a put may write the index
+  index_->put(uid, m->base, key, value);
 }
 
 Result<FlagResult> MaildirMailbox::set_flags(const std::vector<uint32_t>& uids,
@@ -363,6 +398,7 @@ Result<std::vector<uint32_t>> MaildirMailbox::remove_where(const std::vector<uin
   pending_ = true;
   if (!removed) return fail(removed.error());
   int64_t bytes = 0;
+  if (index_) index_->forget(*removed);
   for (uint32_t uid : *removed) {
     wire_sizes_.erase(uid);
     if (auto it = sizes.find(uid); it != sizes.end()) bytes += static_cast<int64_t>(it->second);

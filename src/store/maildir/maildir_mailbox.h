@@ -18,7 +18,6 @@
 // Thread-safety: one thread at a time (store/mailbox.h).
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -32,6 +31,7 @@
 #include "store/maildir/maildir_account.h"
 #include "store/maildir/maildir_folder.h"
 #include "store/maildir/maildir_keywords.h"
+#include "store/maildir/shared_index.h"
 
 namespace hm::store::maildir {
 
@@ -47,6 +47,9 @@ class MaildirMailbox final : public Mailbox {
   // does not exist; kPermission when it (or its cur/, new/) is a link.
   static Result<std::unique_ptr<MaildirMailbox>> open(std::shared_ptr<const MaildirAccount> account,
                                                       const std::string& path, bool read_only);
+  // Writes the index's waiting values (Mailbox::cache: at the latest on
+  // close).
+  ~MaildirMailbox() override;
 
   bool read_only() const override { return read_only_; }
   MailboxStatus status() const override;
@@ -55,6 +58,8 @@ class MaildirMailbox final : public Mailbox {
   const std::vector<std::string>& keywords() const override { return keywords_; }
   Result<MailboxChanges> sync() override;
   Result<std::string> read(uint32_t uid) override;
+  // Reads 64 KB at a time until the header's end is in.
+  Result<std::string> read_header(uint32_t uid) override;
   std::optional<std::string> cached(uint32_t uid, CacheKey key) override;
   void cache(uint32_t uid, CacheKey key, std::string value) override;
   Result<FlagResult> set_flags(const std::vector<uint32_t>& uids,
@@ -77,8 +82,9 @@ class MaildirMailbox final : public Mailbox {
   // The view's entry for a message of the folder; its wire size read from
   // the file when the name does not say it.
   MessageMeta meta_of(const MessageInfo& m);
-  // The file of a message the folder knows (in the view or not).
-  Result<std::string> read_file(uint32_t uid);
+  // The file of a message the folder knows (in the view or not); with
+  // `header_only`, its beginning up to at least the header's end.
+  Result<std::string> read_file(uint32_t uid, bool header_only);
   // Rereads dovecot-keywords when it changed; true when keywords_ grew.
   Result<bool> refresh_keywords();
   bool claimed(uint32_t uid) const;
@@ -100,11 +106,14 @@ class MaildirMailbox final : public Mailbox {
   std::vector<std::pair<uint32_t, uint32_t>> claims_;  // (first, last], recent here
   std::unordered_map<uint32_t, uint64_t> wire_sizes_;  // of files whose names lack ",W="
 
-  // Mailbox::cache, in memory until the persistent index takes over:
-  // bounded by account.cache_bytes, the oldest entries dropped first.
-  std::unordered_map<std::string, std::string> cache_;
-  std::deque<std::string> cache_order_;
-  size_t cache_size_ = 0;
+  // Mailbox::cache and the wire sizes of other tools' files: the folder's
+  // persistent index (message_index.h), shared with this process's other
+  // mailboxes of the folder (shared_index.h), for UIDVALIDITY
+  // index_validity_. Values wait in memory up to account.cache_bytes, then
+  // are written; the rest is written when the mailbox is closed. nullptr
+  // when the folder could not be inspected: nothing is cached then.
+  std::shared_ptr<SharedIndex> index_;
+  uint32_t index_validity_ = 0;
 };
 
 }  // namespace hm::store::maildir

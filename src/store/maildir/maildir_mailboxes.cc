@@ -237,14 +237,9 @@ Result<std::unique_ptr<Mailbox>> MaildirMailboxes::open(const FolderName& name, 
 
 namespace {
 
-bool later(const timespec& a, const timespec& b) {
-  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
-}
-
 // The folder's UID list, when it can be trusted to be up to date without
-// listing cur/ and new/: written after their last change (strictly later,
-// so a change in the same tick of the clock does not count as older), and
-// that change at least two seconds ago (as MaildirFolder trusts mtimes).
+// listing cur/ and new/: it records the mtimes they still have, and those
+// are old enough (list_is_settled, as MaildirFolder's open trusts it).
 // nullopt: look at the folder itself.
 std::optional<UidList> settled_list(const std::string& path) {
   std::string shown = path;
@@ -252,18 +247,18 @@ std::optional<UidList> settled_list(const std::string& path) {
   auto root = open_folder_nofollow(AT_FDCWD, shown, shown);
   if (!root) return std::nullopt;
   struct stat new_st {
-  }, cur_st{}, list_st{};
+  }, cur_st{};
   if (::fstatat(root->get(), "new", &new_st, AT_SYMLINK_NOFOLLOW) != 0 ||
       ::fstatat(root->get(), "cur", &cur_st, AT_SYMLINK_NOFOLLOW) != 0 ||
-      ::fstatat(root->get(), kUidListName, &list_st, AT_SYMLINK_NOFOLLOW) != 0 ||
-      !S_ISDIR(new_st.st_mode) || !S_ISDIR(cur_st.st_mode) || !S_ISREG(list_st.st_mode)) {
+      !S_ISDIR(new_st.st_mode) || !S_ISDIR(cur_st.st_mode)) {
     return std::nullopt;
   }
-  const timespec newest = later(new_st.st_mtim, cur_st.st_mtim) ? new_st.st_mtim : cur_st.st_mtim;
-  if (!later(list_st.st_mtim, newest) || ::time(nullptr) - newest.tv_sec < 2) return std::nullopt;
   // Replaced atomically by its writers: read without the lock.
   auto list = read_uid_list(root->get(), shown);
   if (!list || !*list) return std::nullopt;
+  if (!list_is_settled(**list, new_st.st_mtim, cur_st.st_mtim, ::time(nullptr))) {
+    return std::nullopt;
+  }
   return std::move(**list);
 }
 

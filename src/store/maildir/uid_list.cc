@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -125,6 +126,9 @@ std::string format_uid_list(const UidList& list) {
   out += fmt::format("{}\nuidvalidity {}\nuidnext {}\nhighestmodseq {}\n", kMagic,
                      list.uid_validity, list.uid_next, list.highest_modseq);
   out += fmt::format("recent {}\nexpungedfloor {}\n", list.recent_uid, list.expunged_floor);
+  if (list.folder_times) {
+    out += fmt::format("folders {} {}\n", list.folder_times->new_ns, list.folder_times->cur_ns);
+  }
   for (const ExpungedRun& run : list.expunged) {
     out += fmt::format("expunged {} {}\n", run.modseq, format_ranges(run.ranges));
   }
@@ -190,6 +194,17 @@ Result<UidList> parse_uid_list(std::string_view text) {
     if (!next_line(line)) return bad("the list is cut off (no end line)");
     std::string_view rest = line;
     std::string_view first = next_word(rest);
+    if (first == "folders" && !v1 && !list.folder_times && list.expunged.empty() &&
+        list.entries.empty()) {
+      auto new_ns = parse_number(next_word(rest));
+      auto cur_ns = parse_number(rest);
+      if (!new_ns || !cur_ns || *new_ns > INT64_MAX || *cur_ns > INT64_MAX) {
+        return bad("bad folders line");
+      }
+      list.folder_times =
+          UidList::FolderTimes{static_cast<int64_t>(*new_ns), static_cast<int64_t>(*cur_ns)};
+      continue;
+    }
     if (first == "expunged" && !v1 && list.entries.empty()) {
       auto mod = parse_number(next_word(rest));
       const uint64_t after =

@@ -57,7 +57,16 @@ struct UidList {
   // The record of expunges is complete for every MODSEQ above this one.
   uint64_t expunged_floor = 0;
   std::vector<ExpungedRun> expunged;  // ascending MODSEQ, each above expunged_floor
-  std::vector<UidEntry> entries;      // strictly ascending UIDs
+  // The mtimes of new/ and cur/ (nanoseconds since the epoch) when a sync
+  // listed them and found exactly the entries below, recorded only when
+  // they were old enough to be trusted (maildir_folder.h): while both
+  // folders still have them, the list is up to date without a listing.
+  struct FolderTimes {
+    int64_t new_ns = 0, cur_ns = 0;
+    bool operator==(const FolderTimes&) const = default;
+  };
+  std::optional<FolderTimes> folder_times;
+  std::vector<UidEntry> entries;  // strictly ascending UIDs
 };
 
 // Adds `uids` (ascending) to the expunged record under `modseq` (the

@@ -40,6 +40,7 @@ class FakeMailbox : public store::Mailbox {
   std::map<std::pair<uint32_t, std::string>, std::string>& cache_map() { return cache_; }
 
   int reads = 0;
+  int header_reads = 0;
   int cache_offers = 0;
 
   bool read_only() const override { return false; }
@@ -58,6 +59,16 @@ class FakeMailbox : public store::Mailbox {
     auto it = texts_.find(uid);
     if (it == texts_.end()) return fail(ErrorKind::kNotFound, "expunged");
     return it->second;
+  }
+  // As a backend that reads only the header: up to the first empty line
+  // (a read too, counted in both).
+  Result<std::string> read_header(uint32_t uid) override {
+    ++reads;
+    ++header_reads;
+    auto it = texts_.find(uid);
+    if (it == texts_.end()) return fail(ErrorKind::kNotFound, "expunged");
+    const size_t blank = it->second.find("\n\n");
+    return blank == std::string::npos ? it->second : it->second.substr(0, blank + 2);
   }
   std::optional<std::string> cached(uint32_t uid, store::CacheKey key) override {
     auto it = cache_.find({uid, std::string(key)});

@@ -35,7 +35,7 @@ TEST(MessageText, HeaderValuesComeFromTheCacheOrAreOfferedToIt) {
     EXPECT_EQ(*v, std::vector<std::string>{"from the file"});
     EXPECT_EQ(box.reads, 1);
     EXPECT_EQ((box.cache_map()[{1, "header:SUBJECT"}]), "from the file\n");
-    auto cc = msg.header_values("CC");  // the text is read once
+    auto cc = msg.header_values("CC");  // the header is read once
     ASSERT_TRUE(cc);
     EXPECT_TRUE(cc->empty());
     EXPECT_EQ(box.reads, 1);
@@ -48,6 +48,28 @@ TEST(MessageText, HeaderValuesComeFromTheCacheOrAreOfferedToIt) {
   EXPECT_EQ(*v, std::vector<std::string>{"from the cache"});
   EXPECT_EQ(box.reads, 1);
   EXPECT_FALSE(msg.loaded());
+}
+
+// The header block is read with read_header: the body is not read for
+// items that need only the header (ENVELOPE, BODY[HEADER], header keys).
+TEST(MessageText, TheHeaderBlockReadsOnlyTheHeader) {
+  FakeMailbox box;
+  box.add("Subject: s\nTo: a@b\n\n" + std::string(100000, 'b') + "\n");
+  MessageText msg(box, 1);
+  auto block = msg.header_block();
+  ASSERT_TRUE(block);
+  EXPECT_EQ(*block, "Subject: s\nTo: a@b\n\n");
+  auto to = msg.header_values("TO");
+  ASSERT_TRUE(to);
+  EXPECT_EQ(*to, std::vector<std::string>{"a@b"});
+  EXPECT_EQ(box.reads, 1);  // that one read was read_header
+  EXPECT_EQ(box.header_reads, 1);
+  EXPECT_FALSE(msg.loaded());
+  // Once the text is read, the header comes from it.
+  ASSERT_TRUE(msg.text());
+  EXPECT_EQ(*msg.header_block(), "Subject: s\nTo: a@b\n\n");
+  EXPECT_EQ(box.reads, 2);
+  EXPECT_EQ(box.header_reads, 1);
 }
 
 TEST(MessageText, AnExpungedMessageIsNotFound) {

@@ -164,6 +164,84 @@ TEST(MaildirFolder, SkipsTheListingWhenTheFoldersDidNotChange) {
   EXPECT_EQ(f->messages().at(0).flags, "S");
 }
 
+// Puts the mtimes of new/ and cur/ back to `when` (a change another tool
+// made within one tick of the clock, or a settled folder).
+void set_folder_times(const std::string& md, std::filesystem::file_time_type when) {
+  std::filesystem::last_write_time(md + "/new", when);
+  std::filesystem::last_write_time(md + "/cur", when);
+}
+
+// A settled folder opens from its UID list alone: the sync that listed it
+// recorded the folders' mtimes in the list, and the next open, finding the
+// same mtimes, lists nothing; where each file is follows from the list.
+TEST(MaildirFolder, OpenOfASettledFolderDoesNotListIt) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  const std::string a = deliver_one(md);
+  put_file(md, "cur", "1700000000.M1P1.other:2,FS");
+  put_file(md, "cur", "oddname:2,S");  // no delivery time: dated by its mtime
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  set_folder_times(md, old);
+  auto first = open_ok(md);
+  ASSERT_TRUE(first);
+  EXPECT_GT(first->listings(), 0u);
+  auto second = open_ok(md);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->listings(), 0u);
+  ASSERT_EQ(second->messages().size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const MessageInfo& x = first->messages()[i];
+    const MessageInfo& y = second->messages()[i];
+    EXPECT_EQ(x.uid, y.uid);
+    EXPECT_EQ(x.flags, y.flags);
+    EXPECT_EQ(x.base, y.base);
+    EXPECT_EQ(x.internal_date, y.internal_date);
+    EXPECT_EQ(*first->file_of(x.uid), *second->file_of(y.uid));
+  }
+  EXPECT_EQ(second->uid_next(), first->uid_next());
+  // Nothing changed: a sync stays cheap.
+  ASSERT_TRUE(second->sync());
+  EXPECT_EQ(second->listings(), 0u);
+  // A flagless message another tool moved to cur/ within the same tick is
+  // still found (locate looks in both places).
+  std::filesystem::rename(md + "/new/" + a, md + "/cur/" + a + ":2,");
+  set_folder_times(md, old);
+  auto third = open_ok(md);
+  EXPECT_EQ(third->listings(), 0u);
+  auto where = third->locate(uids_by_base(*third)[a]);
+  ASSERT_TRUE(where);
+  EXPECT_EQ(where->dir_fd, where->cur_fd);
+  EXPECT_EQ(where->name, a + ":2,");
+  // A relist (a reader did not find a file) lists whatever the mtimes say.
+  ASSERT_TRUE(third->sync(false, true));
+  EXPECT_GT(third->listings(), 0u);
+}
+
+// Any change that moves an mtime is seen at open; names the list alone
+// cannot give (flags not in normal order) keep the folder listed at every
+// open.
+TEST(MaildirFolder, AChangedOrOddFolderIsListedAtOpen) {
+  TempDir dir;
+  const std::string md = make_maildir(dir.path() + "/m");
+  deliver_one(md);
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  set_folder_times(md, old);
+  ASSERT_TRUE(open_ok(md));
+  const std::string b = deliver_one(md);  // new/ moves
+  set_folder_times(md, old + std::chrono::seconds(1));
+  auto f = open_ok(md);
+  EXPECT_GT(f->listings(), 0u);
+  EXPECT_EQ(f->messages().size(), 2u);
+  EXPECT_EQ(uids_by_base(*f).count(b), 1u);
+
+  put_file(md, "cur", "1700000000.M2P2.other:2,SF");
+  set_folder_times(md, old + std::chrono::seconds(2));
+  ASSERT_TRUE(open_ok(md));
+  auto again = open_ok(md);
+  EXPECT_GT(again->listings(), 0u);
+  EXPECT_EQ(again->messages().size(), 3u);
+}
+
 TEST(MaildirFolder, RecentMtimesAreNotTrusted) {
   TempDir dir;
   const std::string md = make_maildir(dir.path() + "/m");

@@ -21,6 +21,8 @@
 #include "store/maildir/maildir_folder.h"
 #include "store/maildir/maildir_mailbox.h"
 #include "store/maildir/maildir_store.h"
+#include "store/maildir/message_index.h"
+#include "store/maildir/shared_index.h"
 #include "store/maildir/tmp_cleanup.h"
 #include "store/maildir/uid_list.h"
 #include "support/fault_file_system.h"
@@ -273,23 +275,122 @@ TEST(MaildirMailboxes, ExpungedSinceFallsBackWhenTheRecordIsTrimmed) {
   EXPECT_TRUE(box->expunged_since(list.highest_modseq)->empty());
 }
 
-TEST(MaildirMailboxes, TheCacheKeepsValuesWithinItsBudget) {
+// Mailbox::cache goes to the folder's persistent index (message_index.h):
+// a mailbox opened again answers from it, and a value past the index's
+// bounds is not kept.
+TEST(MaildirMailboxes, TheIndexKeepsCachedValuesAcrossOpens) {
   TempDir dir;
-  MaildirAccount a = account_at(dir.path() + "/m");
-  a.cache_bytes = 1000;
-  auto boxes = open_account(a);
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
   const uint32_t uid = append_one(*boxes, {}, "x\n");
+  {
+    auto box = open_box(*boxes, {});
+    box->cache(uid, "envelope", "E");
+    EXPECT_EQ(box->cached(uid, "envelope"), "E");
+    box->cache(uid, "envelope", "F");
+    EXPECT_EQ(box->cached(uid, "envelope"), "F");
+    box->cache(uid, "body", std::string(kMaxIndexValue + 1, 'b'));  // too large: not kept
+    EXPECT_EQ(box->cached(uid, "body"), std::nullopt);
+    EXPECT_EQ(box->cached(uid + 1, "envelope"), std::nullopt);
+  }
+  EXPECT_EQ(SharedIndex::open_count(), 0u);  // closed: the next open reads the file
+  EXPECT_TRUE(std::filesystem::exists(root + "/" + kIndexName));
   auto box = open_box(*boxes, {});
-  box->cache(uid, "envelope", "E");
-  EXPECT_EQ(box->cached(uid, "envelope"), "E");
-  box->cache(uid, "envelope", "F");
   EXPECT_EQ(box->cached(uid, "envelope"), "F");
-  for (int i = 0; i < 50; ++i)
-    box->cache(uid, "header:X-" + std::to_string(i), std::string(100, 'v'));
-  EXPECT_EQ(box->cached(uid, "envelope"), std::nullopt);  // the oldest went
-  EXPECT_EQ(box->cached(uid, "header:X-49"), std::string(100, 'v'));
-  box->cache(uid, "body", std::string(5000, 'b'));  // larger than the budget: not kept
   EXPECT_EQ(box->cached(uid, "body"), std::nullopt);
+  // Expunged: forgotten.
+  ASSERT_TRUE(box->set_flags({uid}, FlagChange{FlagChange::Mode::kAdd, kFlagDeleted, {}, {}}));
+  ASSERT_TRUE(box->expunge(nullptr));
+  EXPECT_EQ(box->cached(uid, "envelope"), std::nullopt);
+}
+
+// A process's mailboxes of one folder share one index: a value one caches
+// the other sees at once, and the folder's index is loaded once.
+TEST(MaildirMailboxes, MailboxesOfOneFolderShareTheIndex) {
+  TempDir dir;
+  auto boxes = open_account(account_at(dir.path() + "/m"));
+  const uint32_t uid = append_one(*boxes, {}, "x\n");
+  ASSERT_TRUE(boxes->create({"Other"}, {}));
+  append_one(*boxes, {"Other"}, "y\n");
+  auto a = open_box(*boxes, {});
+  auto b = open_box(*boxes, {}, true);
+  auto other = open_box(*boxes, {"Other"});
+  EXPECT_EQ(SharedIndex::open_count(), 2u);
+  a->cache(uid, "envelope", "E");
+  EXPECT_EQ(b->cached(uid, "envelope"), "E");
+  EXPECT_EQ(other->cached(uid, "envelope"), std::nullopt);
+}
+
+// The wire size of another tool's file is counted once and kept in the
+// index: a later open takes it from there, not from the file.
+TEST(MaildirMailboxes, ForeignSizesComeFromTheIndex) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "a\n");
+  EXPECT_EQ(open_box(*boxes, {})->messages().at(0).size, 3u);
+  // Changed behind the store's back (no tool does): only the index can
+  // still say 3.
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "abcdef\n");
+  EXPECT_EQ(open_box(*boxes, {})->messages().at(0).size, 3u);
+}
+
+// A settled folder opens from its UID list (maildir_folder.h); a file
+// another tool renamed without moving the folders' mtimes is still read:
+// the read that misses it lists the folder again.
+TEST(MaildirMailboxes, AReadFindsAFileRenamedBehindATrustedList) {
+  TempDir dir;
+  const std::string root = dir.path() + "/m";
+  auto boxes = open_account(account_at(root));
+  put_file(root, "cur", "1700000000.M5P9.courier:2,S", "Subject: a\n\nb\n");
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  auto settle = [&] {
+    std::filesystem::last_write_time(root + "/new", old);
+    std::filesystem::last_write_time(root + "/cur", old);
+  };
+  settle();
+  const uint32_t uid = open_box(*boxes, {})->messages().at(0).uid;
+  std::filesystem::rename(root + "/cur/1700000000.M5P9.courier:2,S",
+                          root + "/cur/1700000000.M5P9.courier:2,FS");
+  settle();
+  auto box = open_box(*boxes, {});
+  auto& maildir_box = static_cast<MaildirMailbox&>(*box);
+  EXPECT_EQ(maildir_box.folder().listings(), 0u);  // trusted the list
+  auto text = box->read(uid);
+  ASSERT_TRUE(text) << text.error().describe();
+  EXPECT_EQ(*text, "Subject: a\n\nb\n");
+  EXPECT_GT(maildir_box.folder().listings(), 0u);
+}
+
+// read_header reads a large message's header without its body, and the
+// whole header however long it is.
+TEST(MaildirMailboxes, ReadHeaderStopsAfterTheHeader) {
+  TempDir dir;
+  auto boxes = open_account(account_at(dir.path() + "/m"));
+  const std::string body(1 << 20, 'b');
+  const std::string small = "Subject: s\n\n" + body + "\n";
+  const std::string long_header = "X: " + std::string(100000, 'h') + "\n\n" + body + "\n";
+  const std::string no_body = "Subject: only\n";
+  const std::string crlf = "Subject: c\r\n\r\n" + body + "\r\n";
+  std::vector<uint32_t> uids;
+  for (const std::string* t : {&small, &long_header, &no_body, &crlf}) {
+    uids.push_back(append_one(*boxes, {}, *t));
+  }
+  auto box = open_box(*boxes, {});
+  auto check = [&](uint32_t uid, size_t header_size) {
+    auto whole = box->read(uid);
+    auto head = box->read_header(uid);
+    ASSERT_TRUE(whole && head);
+    EXPECT_GE(head->size(), header_size);
+    EXPECT_LE(head->size(), header_size + 65536);
+    EXPECT_EQ(whole->substr(0, head->size()), *head);
+  };
+  check(uids[0], 13);
+  check(uids[1], 100005);
+  check(uids[2], no_body.size());
+  EXPECT_EQ(*box->read_header(uids[2]), no_body);
+  check(uids[3], 13);  // stored with LF
+  EXPECT_EQ(box->read_header(999).error().kind(), ErrorKind::kNotFound);
 }
 
 // Running as root, everything is created for the account's owner, and as
@@ -430,7 +531,8 @@ TEST(MaildirMailboxes, StatusOfASettledFolderTakesNoLock) {
   };
   age(sent + "/new", 10);
   age(sent + "/cur", 10);
-  age(sent + "/" + kUidListName, 5);
+  // A sync of the settled folder records their mtimes in the list.
+  ASSERT_TRUE(open_box(*boxes, {"Sent"}));
   // Another process holds the folder's lock.
   UniqueFd lock_fd(::open((sent + "/" + kUidLockName).c_str(), O_RDWR));
   struct flock fl {};

@@ -185,3 +185,36 @@ TEST(UidList, CrashAtAnyStepLeavesOldOrNew) {
 
 }  // namespace
 }  // namespace hm::store::maildir
+
+namespace hm::store::maildir {
+namespace {
+
+// The folders line (the mtimes a settled sync saw) round-trips, is
+// optional, and belongs before the expunged lines only.
+TEST(UidList, FoldersLine) {
+  UidList list;
+  list.uid_validity = 7;
+  list.uid_next = 2;
+  list.highest_modseq = 3;
+  list.folder_times = UidList::FolderTimes{1700000000123456789, 1700000001000000000};
+  list.entries.push_back({1, 2, "S", "1700000000.M1P1.host"});
+  const std::string text = format_uid_list(list);
+  EXPECT_NE(text.find("\nfolders 1700000000123456789 1700000001000000000\n"), std::string::npos);
+  auto back = parse_uid_list(text);
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(back->folder_times, list.folder_times);
+  list.folder_times.reset();
+  auto without = parse_uid_list(format_uid_list(list));
+  ASSERT_TRUE(without);
+  EXPECT_FALSE(without->folder_times);
+  // Misplaced or malformed: corrupt.
+  std::string late = format_uid_list(list);
+  late.insert(late.find("end "), "folders 1 2\n");
+  EXPECT_FALSE(parse_uid_list(late));
+  std::string bad = format_uid_list(list);
+  bad.insert(bad.find("1 2 S"), "folders 1\n");
+  EXPECT_FALSE(parse_uid_list(bad));
+}
+
+}  // namespace
+}  // namespace hm::store::maildir
