@@ -340,9 +340,10 @@ TEST(ConfigLoad, UnknownKeyNamesKeyLineAndKnownKeys) {
 TEST(ConfigLoad, UnknownTableIsReported) {
   std::string msg = load_error("\n\n[srever]\nhostname = \"a.example\"\n");
   EXPECT_THAT(msg, HasSubstr("/etc/hostmail/hostmail.toml:3: srever: unknown table 'srever'"));
-  EXPECT_THAT(msg, HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
-                             "limits, listen, local, log, pop3, relay, server, storage, submission, "
-                             "tls, transport"));
+  EXPECT_THAT(msg,
+              HasSubstr("known tables: addressing, admin, auth, directory, dkim, imap, "
+                        "limits, listen, local, log, pop3, relay, server, storage, submission, "
+                        "tls, transport"));
 }
 
 TEST(ConfigLoad, UnknownKeyInNestedTable) {
